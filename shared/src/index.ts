@@ -1,0 +1,15 @@
+export * from "./constants.ts";
+export * from "./arena.ts";
+export * from "./modes.ts";
+export * from "./protocol.ts";
+export * from "./sim/types.ts";
+export * from "./sim/input.ts";
+export * from "./sim/movement.ts";
+export * from "./sim/world.ts";
+export * from "./sim/angle.ts";
+export * from "./sim/trig.ts";
+export * from "./sim/rng.ts";
+export { isDamageable } from "./sim/combat.ts";
+export * from "./schema/ArenaState.ts";
+export * from "./schema/InputFrameSchema.ts";
+export * from "./sim/plainWorld.ts";

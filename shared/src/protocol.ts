@@ -1,0 +1,92 @@
+/**
+ * The wire contract between the server and every client (the Phaser client,
+ * bots, other SDKs): protocol version, join options, messages, error codes
+ * and close codes. Documented in the README, "Wire protocol".
+ */
+import { NAME_MAX_CHARS } from "./constants.ts";
+import type { ScoreLine } from "./sim/types.ts";
+
+/**
+ * Bumped whenever the state schema, the input frame or a message changes in a
+ * way an older client would misread. Sent in the join options; a mismatch is
+ * refused with `client_outdated`.
+ */
+export const PROTOCOL_VERSION = 1;
+
+export const ROOM_NAME = "arena";
+
+/** What a client passes to `joinOrCreate("arena", options)` and friends. */
+export interface JoinOptions {
+  /** Display name: 1 to 16 printable characters. */
+  name: string;
+  /** Game mode, default "ffa". */
+  mode?: string;
+  /** Must equal PROTOCOL_VERSION. */
+  protocol: number;
+}
+
+/**
+ * Errors a client can receive, each with its HTTP status (matchmaking) and a
+ * sentence a player can read. Over HTTP the body is
+ * `{ "code": <status>, "error": "<code>: <sentence>" }` (Colyseus's format);
+ * over the socket the server sends an `error` message `{ code, message }`.
+ */
+export const ErrorCode = {
+  bad_options: { status: 400, message: "The join options are malformed." },
+  bad_name: { status: 400, message: `A name must be 1 to ${NAME_MAX_CHARS} printable characters.` },
+  unknown_mode: { status: 400, message: "That game mode does not exist." },
+  client_outdated: { status: 426, message: "Your game client is out of date. Reload the page to update it." },
+  unknown_message: { status: 400, message: "The server does not know that message type; it was ignored." },
+} as const;
+export type ErrorCode = keyof typeof ErrorCode;
+
+/** Formats an error for the `error` field of an HTTP answer. */
+export function errorText(code: ErrorCode, detail?: string): string {
+  return `${code}: ${detail ?? ErrorCode[code].message}`;
+}
+
+/** Reads the project's error code back out of an error text, if it has one. */
+export function parseErrorCode(text: string): ErrorCode | null {
+  const code = /^([a-z_]+):/.exec(text)?.[1];
+  return code !== undefined && Object.hasOwn(ErrorCode, code) ? (code as ErrorCode) : null;
+}
+
+/**
+ * WebSocket close codes of this project (4100-4199; Colyseus uses 4000-4099).
+ * The client decides from the code what to tell the player.
+ */
+export const CloseCode = {
+  /** The server is shutting down: find another room (no reconnection). */
+  SERVER_DRAINING: 4100,
+  /** The room's simulation failed and the room was closed: find another room. */
+  ROOM_FAULT: 4101,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+export const CloseReason: Record<CloseCode, string> = {
+  [CloseCode.SERVER_DRAINING]: "The server is restarting. Find another room.",
+  [CloseCode.ROOM_FAULT]: "This match stopped after a server error. Find another room.",
+};
+
+/** Messages from the server. */
+export interface ServerMessages {
+  shot: { shooter: string; x1: number; y1: number; x2: number; y2: number; target: string | null };
+  kill: { killer: string; victim: string };
+  pickup: { player: string; index: number };
+  round_end: { round: number; scoreboard: ScoreLine[] };
+  round_start: { round: number };
+  error: { code: ErrorCode; message: string };
+}
+
+/**
+ * Returns the name as the server will store it (trimmed), or null when it is
+ * not 1 to 16 printable characters (control and format characters are not
+ * printable).
+ */
+export function normaliseName(name: unknown): string | null {
+  if (typeof name !== "string") return null;
+  const trimmed = name.trim();
+  const length = [...trimmed].length;
+  if (length < 1 || length > NAME_MAX_CHARS) return null;
+  return /^[^\p{C}]+$/u.test(trimmed) ? trimmed : null;
+}
