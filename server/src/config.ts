@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { GAME_MODES, type GameMode } from "@arena/shared";
+
+/**
+ * Deployment settings, read once from the environment at start. Every
+ * variable, its default and its meaning is listed in the README
+ * ("Configuration"). An invalid value stops the server with a message naming
+ * the variable.
+ */
+export interface Settings {
+  readonly port: number;
+  readonly host: string;
+  readonly redisUrl: string | undefined;
+  readonly publicAddress: string | undefined;
+  readonly reconnectGraceSeconds: number;
+  /** Room capacity per mode. */
+  readonly capacity: Readonly<Record<GameMode, number>>;
+  readonly shutdownDeadlineSeconds: number;
+  /** How far back a shot is tested against what the shooter saw; 0 turns lag compensation off. */
+  readonly rewindWindowMs: number;
+  readonly maxMessagesPerSecond: number;
+  /** Largest WebSocket frame a client may send. */
+  readonly maxPayloadBytes: number;
+  readonly logLevel: string;
+  readonly production: boolean;
+  /** Test-only socket messages (fault injection). Refused in production. */
+  readonly testHooks: boolean;
+}
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+
+const capacityVars = Object.fromEntries(
+  Object.keys(GAME_MODES).map((mode) => [`ROOM_CAPACITY_${mode.toUpperCase()}`, integer(1, 256).optional()]),
+);
+
+const schema = z.object({
+  PORT: integer(0, 65535).default(2567),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  PUBLIC_ADDRESS: z.string().regex(/^[^\s/:]+(:\d+)?(\/\S*)?$/, "host[:port][/path], without a scheme").optional(),
+  RECONNECT_GRACE_SECONDS: integer(0, 3600).default(20),
+  ROOM_CAPACITY: integer(1, 256).optional(),
+  ...capacityVars,
+  SHUTDOWN_DEADLINE_SECONDS: integer(0, 3600).default(30),
+  REWIND_WINDOW_MS: integer(0, 1000).default(300),
+  MAX_MESSAGES_PER_SECOND: integer(1, 10000).default(120),
+  MAX_PAYLOAD_BYTES: integer(256, 1048576).default(4096),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  NODE_ENV: z.string().default("development"),
+  ENABLE_TEST_HOOKS: flag.default(false),
+});
+
+export class ConfigError extends Error {}
+
+/** Parses the environment into frozen settings, or throws a ConfigError naming each bad variable. */
+export function loadSettings(env: NodeJS.ProcessEnv): Settings {
+  // An empty variable counts as unset, as shells and .env files often leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const v = parsed.data as z.infer<typeof schema> & Record<string, number | undefined>;
+  const production = v.NODE_ENV === "production";
+  if (production && v.ENABLE_TEST_HOOKS) {
+    throw new ConfigError("Invalid configuration:\n  ENABLE_TEST_HOOKS: test hooks cannot be enabled when NODE_ENV=production");
+  }
+  const capacity = Object.fromEntries(
+    (Object.keys(GAME_MODES) as GameMode[]).map((mode) => [
+      mode,
+      v[`ROOM_CAPACITY_${mode.toUpperCase()}`] ?? v.ROOM_CAPACITY ?? GAME_MODES[mode].defaultCapacity,
+    ]),
+  ) as Record<GameMode, number>;
+  return Object.freeze({
+    port: v.PORT,
+    host: v.HOST,
+    redisUrl: v.REDIS_URL,
+    publicAddress: v.PUBLIC_ADDRESS,
+    reconnectGraceSeconds: v.RECONNECT_GRACE_SECONDS,
+    capacity: Object.freeze(capacity),
+    shutdownDeadlineSeconds: v.SHUTDOWN_DEADLINE_SECONDS,
+    rewindWindowMs: v.REWIND_WINDOW_MS,
+    maxMessagesPerSecond: v.MAX_MESSAGES_PER_SECOND,
+    maxPayloadBytes: v.MAX_PAYLOAD_BYTES,
+    logLevel: v.LOG_LEVEL,
+    production,
+    testHooks: v.ENABLE_TEST_HOOKS,
+  });
+}

@@ -1,0 +1,93 @@
+import "./webSocketGlobal.ts";
+import type { AddressInfo } from "node:net";
+import { defineRoom, defineServer, matchMaker, type Server } from "@colyseus/core";
+import { RedisDriver } from "@colyseus/redis-driver";
+import { RedisPresence } from "@colyseus/redis-presence";
+import { WebSocketTransport } from "@colyseus/ws-transport";
+import type { Application, Request, Response } from "express";
+import { ROOM_NAME } from "@arena/shared";
+import type { Settings } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import { arenaRoomFor } from "./rooms/ArenaRoom.ts";
+
+/** Server-side ping: a silent connection is dropped after about 3 s x 2. */
+const PING_INTERVAL_MS = 3000;
+const PING_MAX_RETRIES = 2;
+/** Extra time after the shutdown deadline before a stuck drain is cut short. */
+const DRAIN_OVERRUN_MS = 10_000;
+
+export interface ArenaServer {
+  readonly colyseus: Server;
+  /** Binds the configured host and port; resolves with the port actually bound. */
+  listen(): Promise<number>;
+  /**
+   * Graceful shutdown (what SIGTERM does): stop matchmaking to this process,
+   * let each room finish its round up to the deadline, close the rest with
+   * SERVER_DRAINING, then release the port and presence.
+   */
+  drain(): Promise<void>;
+}
+
+export function createArenaServer(settings: Settings, log: Logger): ArenaServer {
+  const startedAt = Date.now();
+  let status: "starting" | "ok" | "draining" = "starting";
+  const transport = new WebSocketTransport({
+    pingInterval: PING_INTERVAL_MS,
+    pingMaxRetries: PING_MAX_RETRIES,
+    maxPayload: settings.maxPayloadBytes,
+  });
+  const scaled = settings.redisUrl !== undefined;
+  const colyseus = defineServer({
+    transport,
+    greet: false,
+    // Signals are handled below, so a drain can outlive Colyseus's default.
+    gracefullyShutdown: false,
+    publicAddress: settings.publicAddress,
+    presence: scaled ? new RedisPresence(settings.redisUrl) : undefined,
+    driver: scaled ? new RedisDriver(settings.redisUrl) : undefined,
+    rooms: {
+      [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log }))
+        .filterBy(["mode"])
+        .sortBy({ clients: -1 }),
+    },
+    express: (app: Application) => {
+      app.get("/api/health", (_req: Request, res: Response) => {
+        res.status(status === "ok" ? 200 : 503).json({
+          status,
+          processId: matchMaker.processId,
+          rooms: matchMaker.stats.local.roomCount,
+          clients: matchMaker.stats.local.ccu,
+          uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        });
+      });
+      app.use("/api", (_req: Request, res: Response) => {
+        res.status(404).json({ code: "not_found", error: "not_found: There is no such API route." });
+      });
+    },
+  });
+
+  let draining: Promise<void> | undefined;
+  return {
+    colyseus,
+    async listen() {
+      await colyseus.listen(settings.port, settings.host);
+      status = "ok";
+      return (transport.server!.address() as AddressInfo).port;
+    },
+    drain() {
+      draining ??= (async () => {
+        status = "draining";
+        log.info({ deadlineSeconds: settings.shutdownDeadlineSeconds }, "draining: no new players, rounds play on until the deadline");
+        const overrun = setTimeout(() => {
+          log.error("drain overran the shutdown deadline; exiting");
+          process.exit(1);
+        }, settings.shutdownDeadlineSeconds * 1000 + DRAIN_OVERRUN_MS);
+        overrun.unref();
+        await colyseus.gracefullyShutdown(false);
+        clearTimeout(overrun);
+        log.info("drained");
+      })();
+      return draining;
+    },
+  };
+}

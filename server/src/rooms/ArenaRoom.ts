@@ -1,0 +1,182 @@
+import { randomInt } from "node:crypto";
+import { Room, type Client, type Rewind, type StepContext, type AuthContext } from "@colyseus/core";
+import {
+  ArenaState, CloseCode, ErrorCode, InputFrameSchema, PATCH_INTERVAL_MS, Pickup, Player, TICK_RATE_HZ,
+  initWorld, joinPlayer, snapToGrid, leavePlayer, livePositions, sanitizeInput, stepTick,
+  type InputFrame, type SeenPosition, type SimEvent,
+} from "@arena/shared";
+import type { Settings } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
+import { validateJoinOptions, type ValidJoinOptions } from "./joinOptions.ts";
+
+/** What a room needs from the process: its settings and a logger. */
+export interface RoomContext {
+  settings: Settings;
+  log: Logger;
+}
+
+/**
+ * One match: an authoritative simulation of the shared rules at a fixed tick
+ * rate. Clients only send input frames; the room decides everything else and
+ * sends the state back as schema patches. Lifecycle and wiring only: the
+ * rules live in @arena/shared.
+ */
+export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema }> {
+  /** Set by `arenaRoomFor` on the subclass registered with the server. */
+  static context: RoomContext;
+
+  override inputs = this.defineInput(InputFrameSchema, {
+    bufferMaxSize: INPUT_BUFFER_FRAMES,
+    sanitize: (frame) => { sanitizeInput(frame); },
+  });
+
+  private rewind: Rewind | undefined;
+  private readonly budget = new InputBudget();
+  private draining = false;
+  private faultRequested = false;
+  private readonly ctx = (this.constructor as typeof ArenaRoom).context;
+
+  /** Runs during matchmaking, before any room is chosen or created. */
+  static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<boolean> {
+    const valid = validateJoinOptions(options);
+    // Matchmaking reads the same object next (filterBy "mode"): store the
+    // normalised values so a missing mode matches "ffa" rooms.
+    Object.assign(options as object, valid);
+    return true;
+  }
+
+  override onCreate(options: ValidJoinOptions): void {
+    const { settings } = this.ctx;
+    this.maxClients = settings.capacity[options.mode];
+    this.patchRate = PATCH_INTERVAL_MS;
+    this.maxMessagesPerSecond = settings.maxMessagesPerSecond;
+    this.state = new ArenaState();
+    initWorld(this.state, options.mode, randomInt(2 ** 31), () => new Pickup());
+    if (settings.rewindWindowMs > 0) {
+      this.rewind = this.allowRewindState({ maxRewindMs: settings.rewindWindowMs });
+      this.rewind.attachAll(this.state.players, { fields: ["x", "y"] });
+    }
+    this.onMessage("*", (client, type) => {
+      client.send("error", { code: "unknown_message", message: `${ErrorCode.unknown_message.message} (${String(type).slice(0, 32)})` });
+    });
+    if (settings.testHooks) this.registerTestHooks();
+    this.setFixedTimestep((step) => this.tick(step), TICK_RATE_HZ);
+    this.ctx.log.info({ roomId: this.roomId, mode: options.mode, maxClients: this.maxClients }, "room created");
+  }
+
+  override onJoin(client: Client, options: ValidJoinOptions): void {
+    joinPlayer(this.state, client.sessionId, new Player(), options.name);
+    this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "player joined");
+  }
+
+  /** A connection dropped without the player leaving: hold the seat for the grace period. */
+  override onDrop(client: Client, code?: number): void {
+    const player = this.state.players.get(client.sessionId);
+    if (player === undefined || this.draining) return;
+    player.connected = false;
+    this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "player dropped, seat held");
+    this.allowReconnection(client, this.ctx.settings.reconnectGraceSeconds).catch(() => {
+      // Expired or room closing: Colyseus calls onLeave next.
+    });
+  }
+
+  override onReconnect(client: Client): void {
+    const player = this.state.players.get(client.sessionId);
+    if (player !== undefined) player.connected = true;
+    this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "player reconnected");
+  }
+
+  override onLeave(client: Client, code?: number): void {
+    leavePlayer(this.state, client.sessionId);
+    this.budget.forget(client.sessionId);
+    this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "player left");
+  }
+
+  /**
+   * SIGTERM: the room is already locked. The round in progress plays on until
+   * it ends or the shutdown deadline passes, whichever is first; then every
+   * player is closed with SERVER_DRAINING, which tells clients to find
+   * another room rather than reconnect.
+   */
+  override onBeforeShutdown(): void {
+    this.draining = true;
+    this.clock.setTimeout(() => this.closeForDrain("deadline"), this.ctx.settings.shutdownDeadlineSeconds * 1000);
+  }
+
+  override onUncaughtException(error: Error, methodName: string): void {
+    this.ctx.log.error({ roomId: this.roomId, method: methodName, err: error }, "room error");
+    if (methodName === "setFixedTimestep") {
+      // The world may be half-updated: end this match, keep the process.
+      this.disconnect(CloseCode.ROOM_FAULT).catch(() => {});
+    }
+  }
+
+  private tick(step: StepContext): void {
+    if (this.faultRequested) {
+      this.faultRequested = false;
+      throw new Error("fault injected by test hook");
+    }
+    const events: SimEvent[] = [];
+    stepTick(this.state, (id) => this.framesFor(id), step.dt, (id) => this.seenBy(id), events);
+    for (const event of events) this.publish(event);
+  }
+
+  /** The frames of one player this tick simulates (see InputBudget). */
+  private *framesFor(playerId: string): Generator<InputFrame> {
+    const accessor = this.inputs.get(playerId);
+    const { run, discard } = this.budget.allow(playerId, accessor.size);
+    for (let i = 0; i < run; i++) {
+      const frame = accessor.next();
+      if (frame === undefined) return;
+      yield frame;
+    }
+    if (discard > 0) accessor.take(discard);
+  }
+
+  /** Where the shooter saw everyone when it sent the frame being simulated. */
+  private seenBy(shooterId: string): SeenPosition {
+    if (this.rewind === undefined) return livePositions;
+    const view = this.rewind.lastSeenBy(shooterId);
+    return (_id, target) => {
+      const x = view.value(target as Player, "x");
+      const y = view.value(target as Player, "y");
+      // A stamp the client forged cannot move anyone: fall back to live.
+      return Number.isFinite(x) && Number.isFinite(y) ? { x, y } : target;
+    };
+  }
+
+  private publish(event: SimEvent): void {
+    const { type, ...payload } = event;
+    this.broadcast(type, payload);
+    if (type === "round_end" && this.draining) this.closeForDrain("round ended");
+  }
+
+  private closeForDrain(why: string): void {
+    if (this.clients.length === 0 && this.state.players.size === 0) return;
+    this.ctx.log.info({ roomId: this.roomId, why }, "closing room for shutdown");
+    this.disconnect(CloseCode.SERVER_DRAINING).catch(() => {});
+  }
+
+  /** Test-only messages (ENABLE_TEST_HOOKS, refused in production). */
+  private registerTestHooks(): void {
+    this.onMessage("__test:fault", () => { this.faultRequested = true; });
+    this.onMessage("__test:place", (client, at: { x?: unknown; y?: unknown }) => {
+      const player = this.state.players.get(client.sessionId);
+      if (player && typeof at?.x === "number" && typeof at?.y === "number") {
+        player.x = snapToGrid(at.x);
+        player.y = snapToGrid(at.y);
+      }
+    });
+    this.onMessage("__test:drop", (client) => {
+      (client as unknown as { ref: { terminate(): void } }).ref.terminate();
+    });
+  }
+}
+
+/** The ArenaRoom class to register on a server, bound to its settings. */
+export function arenaRoomFor(context: RoomContext): typeof ArenaRoom {
+  return class extends ArenaRoom {
+    static override context = context;
+  };
+}

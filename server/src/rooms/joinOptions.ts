@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { ServerError } from "@colyseus/core";
+import {
+  DEFAULT_MODE, ErrorCode, GAME_MODES, PROTOCOL_VERSION, errorText, isGameMode, normaliseName,
+  type ErrorCode as ErrorCodeName, type GameMode,
+} from "@arena/shared";
+
+export interface ValidJoinOptions {
+  name: string;
+  mode: GameMode;
+  protocol: number;
+}
+
+const shape = z.object({
+  name: z.unknown().optional(),
+  mode: z.unknown().optional(),
+  protocol: z.unknown().optional(),
+}).strict();
+
+function refuse(code: ErrorCodeName, detail?: string): never {
+  throw new ServerError(ErrorCode[code].status, errorText(code, detail));
+}
+
+/**
+ * Checks a client's join options and returns them normalised (trimmed name,
+ * default mode). Anything else is refused with the project's error code:
+ * unknown keys included, so a client cannot pass what only the server decides
+ * (capacity, privacy).
+ */
+export function validateJoinOptions(options: unknown): ValidJoinOptions {
+  const parsed = shape.safeParse(options ?? {});
+  if (!parsed.success) {
+    const unknownKeys = parsed.error.issues.flatMap((i) => (i.code === "unrecognized_keys" ? i.keys : []));
+    refuse("bad_options", unknownKeys.length > 0
+      ? `Unknown join option: ${unknownKeys.join(", ")}. Allowed: name, mode, protocol.`
+      : undefined);
+  }
+  const { name, mode = DEFAULT_MODE, protocol } = parsed.data;
+  if (protocol !== PROTOCOL_VERSION) {
+    refuse("client_outdated", `${ErrorCode.client_outdated.message} (server protocol ${PROTOCOL_VERSION}, client ${JSON.stringify(protocol ?? null)})`);
+  }
+  if (!isGameMode(mode)) {
+    refuse("unknown_mode", `Unknown game mode ${JSON.stringify(String(mode).slice(0, 32))}. Modes: ${Object.keys(GAME_MODES).join(", ")}.`);
+  }
+  const clean = normaliseName(name);
+  if (clean === null) refuse("bad_name");
+  return { name: clean, mode, protocol };
+}
