@@ -10,26 +10,26 @@ export const TICK_RATE_HZ = 30;
 export const STEP_SECONDS = 1 / TICK_RATE_HZ;
 
 /**
- * Patch interval. Chosen by measurement (`npm run bench -w server`, "patch
- * rate" table): at 30 Hz a patch carries one step of movement, at 20 Hz one or
- * two, at 15 Hz two. With 16 moving players, 20 Hz costs about 70% of the
- * bytes per second of 30 Hz (the per-patch header and entry selectors are paid
- * fewer times) while remote players stay smooth under a 100 ms interpolation
- * delay (two patches of buffer). 15 Hz saves little more and leaves only one
- * patch of slack in that buffer, so a single late patch shows as a stall.
+ * Patch interval, chosen by measurement (`npm run bench`, "Patch rate"): with
+ * 16 players moving, every patch carries nearly every player's position, so
+ * bytes grow with the patch rate. 20 Hz costs 0.67 of 30 Hz (about 2.9 KB/s
+ * per client against 4.3) and lets remote players be interpolated 100 ms
+ * behind, two patches of buffer so one late patch never shows as a stall.
+ * 15 Hz saves a further quarter but needs 133 ms of delay for the same
+ * buffer, which lag compensation and players both feel.
  */
 export const PATCH_INTERVAL_MS = 50;
 
-/** Arena size, px. Positions stay below 2048 px so a float32 holds them exactly. */
+/** Arena size, px. Must stay within POSITION_RANGE_PX. */
 export const ARENA_WIDTH_PX = 1600;
 export const ARENA_HEIGHT_PX = 1200;
 
 /**
- * Positions are snapped to a 1/32 px grid after every step. Values on that grid
- * below 2048 px are exact in a float32, so the wire carries them without loss
- * and the client's prediction lands bit-for-bit on the server's result.
+ * Positions travel as 16-bit fixed point over [0, POSITION_RANGE_PX]
+ * (`t.quantized`): 65535 steps of 1/32 px, 2 bytes instead of a float's 4.
+ * The simulation snaps every position to that grid (sim/quantize.ts).
  */
-export const POSITION_GRID_PER_PX = 32;
+export const POSITION_RANGE_PX = 65535 / 32;
 
 export const PLAYER_RADIUS_PX = 16;
 /** Top speed; a diagonal input is normalised so it is never faster. */

@@ -6,7 +6,7 @@ export * from "./sim/types.ts";
 export * from "./sim/input.ts";
 export * from "./sim/movement.ts";
 export * from "./sim/world.ts";
-export * from "./sim/angle.ts";
+export * from "./sim/quantize.ts";
 export * from "./sim/trig.ts";
 export * from "./sim/rng.ts";
 export { isDamageable } from "./sim/combat.ts";

@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import { Room, type Client, type Rewind, type StepContext, type AuthContext } from "@colyseus/core";
 import {
   ArenaState, CloseCode, ErrorCode, InputFrameSchema, PATCH_INTERVAL_MS, Pickup, Player, TICK_RATE_HZ,
-  initWorld, joinPlayer, snapToGrid, leavePlayer, livePositions, sanitizeInput, stepTick,
+  initWorld, joinPlayer, snapPosition, leavePlayer, livePositions, sanitizeInput, stepTick,
   type InputFrame, type SeenPosition, type SimEvent,
 } from "@arena/shared";
 import type { Settings } from "../config.ts";
@@ -164,8 +164,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.onMessage("__test:place", (client, at: { x?: unknown; y?: unknown }) => {
       const player = this.state.players.get(client.sessionId);
       if (player && typeof at?.x === "number" && typeof at?.y === "number") {
-        player.x = snapToGrid(at.x);
-        player.y = snapToGrid(at.y);
+        player.x = snapPosition(at.x);
+        player.y = snapPosition(at.y);
       }
     });
     this.onMessage("__test:drop", (client) => {

@@ -1,17 +1,22 @@
 import { schema, t } from "@colyseus/schema";
+import { POSITION_RANGE_PX } from "../constants.ts";
+
+/** A coordinate, px: 16-bit fixed point, 1/32 px steps (see sim/quantize.ts). */
+const position = () => t.quantized({ min: 0, max: POSITION_RANGE_PX, bits: 16 });
 
 /**
  * The state every client receives, delta-encoded by @colyseus/schema. Field
  * names are the wire contract (README, "Wire protocol"). Field types are
- * chosen for bytes (see the benchmark): positions are float32, exact because
- * the simulation keeps them on a 1/32 px grid; the aim is a 16-bit angle;
- * small counters are small integers. `.noSync()` fields are the server's own
+ * chosen for bytes (`npm run bench`): positions are 16-bit fixed point on a
+ * 1/32 px grid and the aim a 16-bit angle, both lossless because the
+ * simulation snaps to the same grids (sim/quantize.ts); small counters are
+ * small integers. `.noSync()` fields are the server's own
  * bookkeeping and never leave it.
  */
 export const Player = schema({
   name: t.string().default(""),
-  x: t.float32().default(0),
-  y: t.float32().default(0),
+  x: position(),
+  y: position(),
   aim: t.angle(),
   hp: t.uint8().default(0),
   score: t.uint16().default(0),
@@ -25,8 +30,8 @@ export const Player = schema({
 export type Player = InstanceType<typeof Player>;
 
 export const Pickup = schema({
-  x: t.float32().default(0),
-  y: t.float32().default(0),
+  x: position(),
+  y: position(),
   active: t.boolean().default(true),
   respawnS: t.number().noSync().default(0),
 }, "Pickup");

@@ -1,13 +1,9 @@
 import { WALLS } from "../arena.ts";
 import {
-  ARENA_HEIGHT_PX, ARENA_WIDTH_PX, PLAYER_RADIUS_PX, PLAYER_SPEED_PX_PER_S, POSITION_GRID_PER_PX,
+  ARENA_HEIGHT_PX, ARENA_WIDTH_PX, PLAYER_RADIUS_PX, PLAYER_SPEED_PX_PER_S,
 } from "../constants.ts";
 import { pushOutOfWall, type Body } from "./geometry.ts";
-
-/** Rounds to the 1/32 px grid (see POSITION_GRID_PER_PX). Exact in every engine. */
-export function snapToGrid(value: number): number {
-  return Math.round(value * POSITION_GRID_PER_PX) / POSITION_GRID_PER_PX;
-}
+import { snapPosition } from "./quantize.ts";
 
 function clamp(value: number, lo: number, hi: number): number {
   return value < lo ? lo : value > hi ? hi : value;
@@ -18,7 +14,7 @@ function clamp(value: number, lo: number, hi: number): number {
  * [-1, 1]) sets the velocity, capped at the top speed, then the body is pushed
  * out of walls and kept inside the arena. This is the function the client's
  * predictor runs, so it uses only + - * / sqrt and round, which every engine
- * computes identically. Players do not collide with each other: another
+ * computes identically, and positions end on the wire's grid. Players do not collide with each other: another
  * player's position is never exact on the client, and it would break prediction.
  */
 export function moveBody(body: Body, moveX: number, moveY: number, dt: number): void {
@@ -55,8 +51,8 @@ export function moveBody(body: Body, moveX: number, moveY: number, dt: number): 
     scratch.y = start.y + dy * (step / dist);
     resolveWalls(scratch);
   }
-  const x = snapToGrid(clamp(scratch.x, PLAYER_RADIUS_PX, ARENA_WIDTH_PX - PLAYER_RADIUS_PX));
-  const y = snapToGrid(clamp(scratch.y, PLAYER_RADIUS_PX, ARENA_HEIGHT_PX - PLAYER_RADIUS_PX));
+  const x = snapPosition(clamp(scratch.x, PLAYER_RADIUS_PX, ARENA_WIDTH_PX - PLAYER_RADIUS_PX));
+  const y = snapPosition(clamp(scratch.y, PLAYER_RADIUS_PX, ARENA_HEIGHT_PX - PLAYER_RADIUS_PX));
   if (x !== body.x) body.x = x;
   if (y !== body.y) body.y = y;
 }

@@ -3,7 +3,7 @@ import {
   INTERMISSION_S, MAX_HP, PICKUP_HEAL_HP, PICKUP_RADIUS_PX, PICKUP_RESPAWN_S, PLAYER_RADIUS_PX, SPAWN_PROTECTION_S,
 } from "../constants.ts";
 import { GAME_MODES, type GameMode } from "../modes.ts";
-import { snapAngle16 } from "./angle.ts";
+import { snapAngle16, snapPosition } from "./quantize.ts";
 import { fireWeapon } from "./combat.ts";
 import { moveBody } from "./movement.ts";
 import { nextRandom, seedFrom } from "./rng.ts";
@@ -32,8 +32,8 @@ export function initWorld<P extends PlayerState, K extends PickupState>(
   world.rngState = seedFrom(seed);
   for (const spot of PICKUP_SPOTS) {
     const pickup = newPickup();
-    pickup.x = spot.x;
-    pickup.y = spot.y;
+    pickup.x = snapPosition(spot.x);
+    pickup.y = snapPosition(spot.y);
     pickup.active = true;
     pickup.respawnS = 0;
     world.pickups.push(pickup);
@@ -66,8 +66,8 @@ function spawn(world: WorldState, id: string, player: PlayerState): void {
     }
   });
   const point = SPAWN_POINTS[best[Math.floor(random(world) * best.length)]];
-  player.x = point.x;
-  player.y = point.y;
+  player.x = snapPosition(point.x);
+  player.y = snapPosition(point.y);
   player.hp = MAX_HP;
   player.alive = true;
   player.respawnS = 0;

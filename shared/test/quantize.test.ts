@@ -1,9 +1,21 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { Player, cosSin, snapAngle16 } from "../src/index.ts";
+import { POSITION_RANGE_PX, Player, cosSin, snapAngle16, snapPosition } from "../src/index.ts";
 
-describe("angles", () => {
+describe("wire quantization", () => {
+  it("snapPosition stores exactly what the schema's 16-bit position field keeps", () => {
+    const player = new Player();
+    fc.assert(fc.property(fc.double({ min: -10, max: POSITION_RANGE_PX + 10, noNaN: true }), (px) => {
+      player.x = px;
+      assert.equal(snapPosition(px), player.x);
+      player.x = snapPosition(px);
+      assert.equal(player.x, snapPosition(px), "a snapped position is a fixed point");
+      assert.ok(px < 0 || px > POSITION_RANGE_PX || Math.abs(player.x - px) <= 1 / 64 + 1e-9, "1/32 px grid");
+    }), { numRuns: 5000 });
+  });
+
+
   it("snapAngle16 stores exactly what the schema's 16-bit angle field keeps", () => {
     const player = new Player();
     fc.assert(fc.property(fc.double({ min: -100, max: 100, noNaN: true }), (angle) => {

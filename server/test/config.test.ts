@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "node:test";
+import { ConfigError, loadSettings } from "../src/config.ts";
+
+describe("settings", () => {
+  it("have defaults for a single process with no Redis", () => {
+    const s = loadSettings({});
+    assert.equal(s.port, 2567);
+    assert.equal(s.redisUrl, undefined);
+    assert.equal(s.reconnectGraceSeconds, 20);
+    assert.equal(s.shutdownDeadlineSeconds, 30);
+    assert.equal(s.rewindWindowMs, 300);
+    assert.deepEqual(s.capacity, { ffa: 16, duel: 2 });
+    assert.ok(Object.isFrozen(s));
+  });
+
+  it("read capacity for all modes and per mode", () => {
+    assert.deepEqual(loadSettings({ ROOM_CAPACITY: "8" }).capacity, { ffa: 8, duel: 8 });
+    assert.deepEqual(loadSettings({ ROOM_CAPACITY: "8", ROOM_CAPACITY_DUEL: "4" }).capacity, { ffa: 8, duel: 4 });
+  });
+
+  it("treat an empty variable as unset", () => {
+    assert.equal(loadSettings({ PORT: "" }).port, 2567);
+  });
+
+  it("name every invalid variable", () => {
+    assert.throws(() => loadSettings({ PORT: "http", RECONNECT_GRACE_SECONDS: "-1", REDIS_URL: "localhost" }), (e: Error) => {
+      assert.ok(e instanceof ConfigError);
+      for (const name of ["PORT", "RECONNECT_GRACE_SECONDS", "REDIS_URL"]) assert.match(e.message, new RegExp(name));
+      return true;
+    });
+    assert.throws(() => loadSettings({ PUBLIC_ADDRESS: "ws://game.example.com" }), /PUBLIC_ADDRESS/);
+  });
+
+  it("refuse test hooks in production", () => {
+    assert.throws(() => loadSettings({ NODE_ENV: "production", ENABLE_TEST_HOOKS: "1" }), /ENABLE_TEST_HOOKS/);
+  });
+
+  it("stop the server at start with a message naming the variable", () => {
+    const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+    const run = spawnSync(process.execPath, ["--import", "tsx", main], {
+      env: { ...process.env, PORT: "99999" }, encoding: "utf8", timeout: 20_000,
+    });
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /PORT/);
+  });
+});
