@@ -134,7 +134,8 @@ export function advanceWorld(world: WorldState, dt: number, events: SimEvent[]):
 }
 
 function advancePickups(world: WorldState, dt: number, events: SimEvent[]): void {
-  const reach2 = (PLAYER_RADIUS_PX + PICKUP_RADIUS_PX) ** 2;
+  const reach = PLAYER_RADIUS_PX + PICKUP_RADIUS_PX;
+  const reach2 = reach * reach;
   let index = 0;
   for (const pickup of world.pickups) {
     if (!pickup.active) {
