@@ -191,7 +191,7 @@ describe("reconnection", () => {
     Object.assign(ann.room.reconnection, { minUptime: 0, delay: 400, minDelay: 400 });
     let reconnected = false;
     ann.room.onReconnect(() => { reconnected = true; });
-    (ann.room.connection as any).transport.ws.terminate();
+    dropConnection(ann);
     await waitFor("Ann to reconnect", () => reconnected, 8000);
     assert.equal(ann.id, sessionId);
     assert.notEqual(ann.room.reconnectionToken, token, "the token rotates");
@@ -215,7 +215,7 @@ describe("reconnection", () => {
       return a.x === 300 && b.x === 600 && !a.shielded && !b.shielded;
     });
     ann.room.reconnection.enabled = false;
-    (ann.room.connection as any).transport.ws.terminate();
+    dropConnection(ann);
     await waitFor("Ann shown disconnected", () => bob.state.players.get(ann.id)?.connected === false);
     bob.controls.aim = Math.PI;
     bob.controls.fire = true;
@@ -232,7 +232,7 @@ describe("reconnection", () => {
     const token = ann.room.reconnectionToken;
     ann.room.reconnection.enabled = false;
     const droppedAt = Date.now();
-    (ann.room.connection as any).transport.ws.terminate();
+    dropConnection(ann);
     await waitFor("Ann shown disconnected", () => bob.state.players.get(ann.id)?.connected === false);
     await waitFor("Ann removed", () => !bob.state.players.has(ann.id), 5000);
     const heldMs = Date.now() - droppedAt;
@@ -260,6 +260,15 @@ describe("room isolation", () => {
     assert.equal(health.status, "ok");
   });
 });
+
+/**
+ * Cuts a player's TCP connection from the server side (test hook), so the
+ * client sees an abnormal close (1006) as on a real network drop. Works with
+ * the ws package (Node 20) and Node 22's built-in WebSocket alike.
+ */
+function dropConnection(player: TestPlayer): void {
+  player.room.send("__test:drop");
+}
 
 function pick(r: { status: number; code: string | null }): { status: number; code: string | null } {
   return { status: r.status, code: r.code };
