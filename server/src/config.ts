@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { GAME_MODES, type GameMode } from "@arena/shared";
+import { compileTrust } from "./matchmaking/clientAddress.ts";
 
 /**
  * Deployment settings, read once from the environment at start. Every
@@ -21,10 +22,25 @@ export interface Settings {
   readonly maxMessagesPerSecond: number;
   /** Largest WebSocket frame a client may send. */
   readonly maxPayloadBytes: number;
+  /** Addresses (or `loopback`, CIDRs) of reverse proxies whose X-Forwarded-For is believed. */
+  readonly trustedProxies: readonly string[];
+  readonly rateLimits: RateLimitSettings;
   readonly logLevel: string;
   readonly production: boolean;
   /** Test-only socket messages (fault injection). Refused in production. */
   readonly testHooks: boolean;
+}
+
+/** Per client address. Raised for load tests through these settings, never in code. */
+export interface RateLimitSettings {
+  /** Rooms created (quick play that creates, private rooms). */
+  readonly createsPerMinute: number;
+  /** Matchmaking requests: joins, quick play, seats by code, reconnections. */
+  readonly joinsPerMinute: number;
+  /** Join code lookups, successful or not. */
+  readonly codeLookupsPerMinute: number;
+  /** Failed join code lookups and failed joins by room id. */
+  readonly failedJoinsPerHour: number;
 }
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -38,7 +54,9 @@ const schema = z.object({
   PORT: integer(0, 65535).default(2567),
   HOST: z.string().min(1).default("0.0.0.0"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  PUBLIC_ADDRESS: z.string().regex(/^[^\s/:]+(:\d+)?(\/\S*)?$/, "host[:port][/path], without a scheme").optional(),
+  PUBLIC_ADDRESS: z.string().regex(/^[^\s/:]+(:(\d+|\{port\}))?(\/\S*)?$/, "host[:port][/path], without a scheme").optional(),
+  NODE_APP_INSTANCE: integer(0, 1000).optional(),
+  TRUSTED_PROXIES: z.string().optional(),
   RECONNECT_GRACE_SECONDS: integer(0, 3600).default(20),
   ROOM_CAPACITY: integer(1, 256).optional(),
   ...capacityVars,
@@ -46,6 +64,10 @@ const schema = z.object({
   REWIND_WINDOW_MS: integer(0, 1000).default(300),
   MAX_MESSAGES_PER_SECOND: integer(1, 10000).default(120),
   MAX_PAYLOAD_BYTES: integer(256, 1048576).default(4096),
+  RATE_CREATES_PER_MINUTE: integer(1, 1_000_000).default(10),
+  RATE_JOINS_PER_MINUTE: integer(1, 1_000_000).default(60),
+  RATE_CODE_LOOKUPS_PER_MINUTE: integer(1, 1_000_000).default(20),
+  RATE_FAILED_JOINS_PER_HOUR: integer(1, 1_000_000).default(30),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.string().default("development"),
   ENABLE_TEST_HOOKS: flag.default(false),
@@ -73,17 +95,35 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
       v[`ROOM_CAPACITY_${mode.toUpperCase()}`] ?? v.ROOM_CAPACITY ?? GAME_MODES[mode].defaultCapacity,
     ]),
   ) as Record<GameMode, number>;
+  const trustedProxies = (v.TRUSTED_PROXIES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  try {
+    compileTrust(trustedProxies);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  TRUSTED_PROXIES: ${(error as Error).message}`);
+  }
+  // Under PM2 each instance gets its own port, as @colyseus/tools does it.
+  const instance = v.NODE_APP_INSTANCE ?? 0;
+  const port = v.PORT === 0 ? 0 : v.PORT + instance;
   return Object.freeze({
-    port: v.PORT,
+    port,
     host: v.HOST,
     redisUrl: v.REDIS_URL,
-    publicAddress: v.PUBLIC_ADDRESS,
+    publicAddress: v.PUBLIC_ADDRESS
+      ?.replaceAll("{port}", String(port))
+      .replaceAll("{instance}", String(instance)),
     reconnectGraceSeconds: v.RECONNECT_GRACE_SECONDS,
     capacity: Object.freeze(capacity),
     shutdownDeadlineSeconds: v.SHUTDOWN_DEADLINE_SECONDS,
     rewindWindowMs: v.REWIND_WINDOW_MS,
     maxMessagesPerSecond: v.MAX_MESSAGES_PER_SECOND,
     maxPayloadBytes: v.MAX_PAYLOAD_BYTES,
+    trustedProxies: Object.freeze(trustedProxies),
+    rateLimits: Object.freeze({
+      createsPerMinute: v.RATE_CREATES_PER_MINUTE,
+      joinsPerMinute: v.RATE_JOINS_PER_MINUTE,
+      codeLookupsPerMinute: v.RATE_CODE_LOOKUPS_PER_MINUTE,
+      failedJoinsPerHour: v.RATE_FAILED_JOINS_PER_HOUR,
+    }),
     logLevel: v.LOG_LEVEL,
     production,
     testHooks: v.ENABLE_TEST_HOOKS,

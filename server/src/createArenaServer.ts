@@ -1,6 +1,6 @@
 import "./webSocketGlobal.ts";
 import type { AddressInfo } from "node:net";
-import { defineRoom, defineServer, matchMaker, type Server } from "@colyseus/core";
+import { LobbyRoom, defineRoom, defineServer, matchMaker, type Server } from "@colyseus/core";
 import { RedisDriver } from "@colyseus/redis-driver";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { WebSocketTransport } from "@colyseus/ws-transport";
@@ -8,6 +8,9 @@ import type { Application, Request, Response } from "express";
 import { ROOM_NAME } from "@arena/shared";
 import type { Settings } from "./config.ts";
 import type { Logger } from "./logger.ts";
+import { matchmakingApi } from "./matchmaking/api.ts";
+import { sendError } from "./matchmaking/httpErrors.ts";
+import { Matchmaking } from "./matchmaking/Matchmaking.ts";
 import { arenaRoomFor } from "./rooms/ArenaRoom.ts";
 
 /** Server-side ping: a silent connection is dropped after about 3 s x 2. */
@@ -37,6 +40,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     maxPayload: settings.maxPayloadBytes,
   });
   const scaled = settings.redisUrl !== undefined;
+  const matchmaking = new Matchmaking(settings, log, () => status === "draining");
   const colyseus = defineServer({
     transport,
     greet: false,
@@ -46,9 +50,11 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     presence: scaled ? new RedisPresence(settings.redisUrl) : undefined,
     driver: scaled ? new RedisDriver(settings.redisUrl) : undefined,
     rooms: {
-      [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log }))
+      [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking }))
         .filterBy(["mode"])
-        .sortBy({ clients: -1 }),
+        .sortBy({ clients: -1 })
+        .enableRealtimeListing(),
+      lobby: defineRoom(LobbyRoom),
     },
     express: (app: Application) => {
       app.get("/api/health", (_req: Request, res: Response) => {
@@ -58,11 +64,11 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
           rooms: matchMaker.stats.local.roomCount,
           clients: matchMaker.stats.local.ccu,
           uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+          redis: matchmaking.redis === undefined ? "unused" : matchmaking.redis.up ? "up" : "down",
         });
       });
-      app.use("/api", (_req: Request, res: Response) => {
-        res.status(404).json({ code: "not_found", error: "not_found: There is no such API route." });
-      });
+      app.use("/api", matchmakingApi(matchmaking));
+      app.use("/api", (_req: Request, res: Response) => sendError(res, "not_found"));
     },
   });
 
@@ -71,6 +77,8 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     colyseus,
     async listen() {
       await colyseus.listen(settings.port, settings.host);
+      matchmaking.installGate(transport.server!);
+      matchmaking.start();
       status = "ok";
       return (transport.server!.address() as AddressInfo).port;
     },
@@ -84,6 +92,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
         }, settings.shutdownDeadlineSeconds * 1000 + DRAIN_OVERRUN_MS);
         overrun.unref();
         await colyseus.gracefullyShutdown(false);
+        matchmaking.stop();
         clearTimeout(overrun);
         log.info("drained");
       })();

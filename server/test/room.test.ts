@@ -29,7 +29,7 @@ describe("health", () => {
     const res = await fetch(`${server.endpoint}/api/health`);
     assert.equal(res.status, 200);
     const body = await res.json();
-    assert.deepEqual(Object.keys(body).sort(), ["clients", "processId", "rooms", "status", "uptimeSeconds"]);
+    assert.deepEqual(Object.keys(body).sort(), ["clients", "processId", "redis", "rooms", "status", "uptimeSeconds"]);
     assert.equal(body.status, "ok");
     assert.equal(typeof body.processId, "string");
   });
@@ -37,7 +37,7 @@ describe("health", () => {
   it("unknown API routes get a JSON 404", async () => {
     const res = await fetch(`${server.endpoint}/api/nope`);
     assert.equal(res.status, 404);
-    assert.equal((await res.json()).code, "not_found");
+    assert.equal((await res.json()).errorCode, "not_found");
   });
 });
 

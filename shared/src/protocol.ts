@@ -37,6 +37,15 @@ export const ErrorCode = {
   unknown_mode: { status: 400, message: "That game mode does not exist." },
   client_outdated: { status: 426, message: "Your game client is out of date. Reload the page to update it." },
   unknown_message: { status: 400, message: "The server does not know that message type; it was ignored." },
+  bad_request: { status: 400, message: "The request body is not valid JSON." },
+  unsupported_media_type: { status: 415, message: "Send the request body as application/json." },
+  payload_too_large: { status: 413, message: "The request body is too large." },
+  unknown_code: { status: 404, message: "No room has that code. Check it with your friend." },
+  room_full: { status: 409, message: "That room is full." },
+  rate_limited: { status: 429, message: "Too many requests. Wait a little and try again." },
+  matchmaking_unavailable: { status: 503, message: "Matchmaking is unavailable right now. Try again in a few seconds." },
+  server_draining: { status: 503, message: "This server is restarting. Try again to be sent to another one." },
+  not_found: { status: 404, message: "There is no such API route." },
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
 
@@ -67,6 +76,23 @@ export const CloseReason: Record<CloseCode, string> = {
   [CloseCode.SERVER_DRAINING]: "The server is restarting. Find another room.",
   [CloseCode.ROOM_FAULT]: "This match stopped after a server error. Find another room.",
 };
+
+/**
+ * Private room join codes: short, case-insensitive, from an alphabet without
+ * look-alike characters (no 0/O, 1/I/L). 31^6 is about 8.9e8 codes, and
+ * lookups are rate-limited per address, so a code cannot be found by guessing.
+ */
+export const JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+export const JOIN_CODE_LENGTH = 6;
+
+/** Upper-cases and strips spaces and dashes; null if it cannot be a join code. */
+export function normaliseJoinCode(input: unknown): string | null {
+  if (typeof input !== "string" || input.length > 32) return null;
+  const code = input.replace(/[\s-]/g, "").toUpperCase();
+  if (code.length !== JOIN_CODE_LENGTH) return null;
+  for (const ch of code) if (!JOIN_CODE_ALPHABET.includes(ch)) return null;
+  return code;
+}
 
 /** Messages from the server. */
 export interface ServerMessages {

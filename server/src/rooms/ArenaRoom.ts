@@ -7,14 +7,22 @@ import {
 } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
 import { validateJoinOptions, type ValidJoinOptions } from "./joinOptions.ts";
 
-/** What a room needs from the process: its settings and a logger. */
+/** What a room needs from the process. */
 export interface RoomContext {
   settings: Settings;
   log: Logger;
+  matchmaking: Matchmaking;
 }
+
+/** onCreate's options: a client's validated join options, plus what only the server sets. */
+export type CreateOptions = ValidJoinOptions & {
+  /** Set by the private room API (never accepted from a client): makes the room private under this code. */
+  privateCode?: string;
+};
 
 /**
  * One match: an authoritative simulation of the shared rules at a fixed tick
@@ -46,7 +54,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     return true;
   }
 
-  override onCreate(options: ValidJoinOptions): void {
+  override async onCreate(options: CreateOptions): Promise<void> {
     const { settings } = this.ctx;
     this.maxClients = settings.capacity[options.mode];
     this.patchRate = PATCH_INTERVAL_MS;
@@ -62,7 +70,14 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     });
     if (settings.testHooks) this.registerTestHooks();
     this.setFixedTimestep((step) => this.tick(step), TICK_RATE_HZ);
-    this.ctx.log.info({ roomId: this.roomId, mode: options.mode, maxClients: this.maxClients }, "room created");
+    const isPrivate = options.privateCode !== undefined;
+    if (isPrivate) await this.setPrivate(true);
+    await this.ctx.matchmaking.roomOpened(this.roomId, options.privateCode);
+    this.ctx.log.info({ roomId: this.roomId, mode: options.mode, maxClients: this.maxClients, private: isPrivate }, "room created");
+  }
+
+  override async onDispose(): Promise<void> {
+    await this.ctx.matchmaking.roomClosed(this.roomId);
   }
 
   override onJoin(client: Client, options: ValidJoinOptions): void {

@@ -1,0 +1,154 @@
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import { matchMaker } from "@colyseus/core";
+import type { ErrorCode } from "@arena/shared";
+import type { Settings } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import { clientAddress, compileTrust, type TrustFn } from "./clientAddress.ts";
+import { sendError } from "./httpErrors.ts";
+import { JoinCodes } from "./JoinCodes.ts";
+import { RateLimits, type LimitKind } from "./RateLimits.ts";
+import { RedisLink } from "./RedisLink.ts";
+import { ProcessSweep } from "./ProcessSweep.ts";
+
+const LOBBY_CHANNEL = "$lobby"; // Colyseus's LobbyRoom channel (core/src/matchmaker/Lobby.ts)
+
+/** Which limits each Colyseus matchmaking method spends. */
+const LIMITS_BY_METHOD: Record<string, LimitKind[]> = {
+  create: ["creates", "joins"],
+  joinOrCreate: ["joins"],
+  join: ["joins"],
+  joinById: ["joins"],
+  reconnect: ["joins"],
+};
+
+/**
+ * Everything around Colyseus's matchmaker that this project adds: join
+ * codes, per-address rate limits, the Redis watch (fast 503s, recovery) and
+ * the sweep of dead processes. One per process.
+ */
+export class Matchmaking {
+  readonly codes = new JoinCodes(() => matchMaker.presence);
+  readonly limits: RateLimits;
+  readonly redis: RedisLink | undefined;
+  /** Rooms of this process, and the join code of the private ones. */
+  readonly #localRooms = new Map<string, string | undefined>();
+  readonly #trust: TrustFn;
+  readonly #sweep: ProcessSweep | undefined;
+
+  constructor(settings: Settings, readonly log: Logger, private readonly draining: () => boolean) {
+    this.#trust = compileTrust(settings.trustedProxies);
+    if (settings.redisUrl !== undefined) {
+      this.redis = new RedisLink(settings.redisUrl, log, () => this.restore());
+      this.#sweep = new ProcessSweep(log, (roomId) => this.forgetRemoteRoom(roomId));
+    }
+    this.limits = new RateLimits(settings.rateLimits, this.redis?.client);
+  }
+
+  start(): void {
+    this.redis?.start();
+    this.#sweep?.start();
+  }
+
+  stop(): void {
+    this.#sweep?.stop();
+    this.redis?.stop();
+  }
+
+  /** Why matchmaking cannot serve a request right now, or null. */
+  unavailable(): ErrorCode | null {
+    if (this.draining()) return "server_draining";
+    if (this.redis !== undefined && !this.redis.up) return "matchmaking_unavailable";
+    return null;
+  }
+
+  addressOf(req: IncomingMessage): string {
+    return clientAddress(req, this.#trust);
+  }
+
+  /** Spends the limits; answers 429 and returns false when one is used up. */
+  async allow(kinds: readonly LimitKind[], address: string, res: ServerResponse): Promise<boolean> {
+    for (const kind of kinds) {
+      const wait = await this.limits.take(kind, address);
+      if (wait !== null) {
+        sendError(res, "rate_limited", undefined, wait);
+        this.log.warn({ address, limit: kind }, "rate limited");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Puts this project's checks in front of Colyseus's `/matchmake/*` routes,
+   * which Colyseus answers before any Express middleware: availability,
+   * per-address limits, and failed joins by room id counted as failures.
+   */
+  installGate(http: HttpServer): void {
+    const listeners = http.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => void)[];
+    http.removeAllListeners("request");
+    http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      this.gate(req, res).then(
+        (handled) => { if (!handled) for (const listener of listeners) listener.call(http, req, res); },
+        (err: unknown) => {
+          this.log.error({ err }, "matchmaking gate failed");
+          if (!res.headersSent) sendError(res, "matchmaking_unavailable");
+        },
+      );
+    });
+  }
+
+  private async gate(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const [, prefix, method] = (req.url ?? "").split("?")[0].split("/");
+    if (req.method !== "POST" || prefix !== "matchmake") return false;
+    const unavailable = this.unavailable();
+    if (unavailable !== null) {
+      sendError(res, unavailable);
+      return true;
+    }
+    const address = this.addressOf(req);
+    if (method === "joinById") {
+      const wait = await this.limits.exhausted("failedJoins", address);
+      if (wait !== null) {
+        sendError(res, "rate_limited", "Too many failed joins from your address. Wait before trying again.", wait);
+        return true;
+      }
+      res.once("finish", () => {
+        if (res.statusCode >= 400) void this.limits.take("failedJoins", address).catch(() => {});
+      });
+    }
+    return !(await this.allow(LIMITS_BY_METHOD[method] ?? ["joins"], address, res));
+  }
+
+  /** An ArenaRoom of this process was created (with its code if private). */
+  async roomOpened(roomId: string, code: string | undefined): Promise<void> {
+    this.#localRooms.set(roomId, code);
+    if (code !== undefined) await this.codes.bind(code, roomId);
+  }
+
+  async roomClosed(roomId: string): Promise<void> {
+    const code = this.#localRooms.get(roomId);
+    this.#localRooms.delete(roomId);
+    if (code !== undefined) await this.codes.releaseRoom(roomId);
+  }
+
+  /** A room of a dead process: its code goes, and every lobby drops it. */
+  private async forgetRemoteRoom(roomId: string): Promise<void> {
+    await this.codes.releaseRoom(roomId);
+    await matchMaker.presence.publish(LOBBY_CHANNEL, `${roomId},1`);
+  }
+
+  /**
+   * After a Redis outage (possibly a restart that lost everything): register
+   * this process again, re-list its rooms, re-bind its codes, and tell the
+   * lobbies.
+   */
+  private async restore(): Promise<void> {
+    await matchMaker.stats.persist(true);
+    await matchMaker.restoreMissingRoomCaches();
+    for (const [roomId, code] of this.#localRooms) {
+      if (code !== undefined) await this.codes.bind(code, roomId);
+      else await matchMaker.presence.publish(LOBBY_CHANNEL, `${roomId},0`);
+    }
+    this.log.info({ rooms: this.#localRooms.size }, "registrations restored");
+  }
+}

@@ -1,0 +1,73 @@
+import { Redis } from "ioredis";
+import type { Logger } from "../logger.ts";
+
+/** How often Redis is pinged, and how long a ping may take before Redis counts as down. */
+const PING_INTERVAL_MS = 500;
+const PING_TIMEOUT_MS = 400;
+/** Reconnection attempts while Redis is down. */
+const RECONNECT_DELAY_MS = 500;
+
+/**
+ * Watches Redis so matchmaking can answer 503 at once while it is down,
+ * instead of queueing behind Colyseus's own connections. Its client fails
+ * fast (no offline queue); the rate limiters use it for the same reason.
+ * When Redis comes back after an outage, `onRecovered` runs (the process
+ * re-registers what a restarted, empty Redis lost).
+ */
+export class RedisLink {
+  readonly client: Redis;
+  #up = false;
+  #wasDown = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(url: string, private readonly log: Logger, private readonly onRecovered: () => Promise<void>) {
+    this.client = new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 1000,
+      retryStrategy: () => RECONNECT_DELAY_MS,
+    });
+    this.client.on("error", () => { /* reported through the state change below */ });
+    this.client.on("close", () => this.setUp(false));
+    this.client.on("ready", () => this.setUp(true));
+  }
+
+  get up(): boolean {
+    return this.#up;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.ping(), PING_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.client.disconnect();
+  }
+
+  private async ping(): Promise<void> {
+    try {
+      await Promise.race([
+        this.client.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("ping timeout")), PING_TIMEOUT_MS)),
+      ]);
+      this.setUp(true);
+    } catch {
+      this.setUp(false);
+    }
+  }
+
+  private setUp(up: boolean): void {
+    if (up === this.#up) return;
+    this.#up = up;
+    if (!up) {
+      this.#wasDown = true;
+      this.log.error("redis unreachable: matchmaking answers 503 until it returns");
+      return;
+    }
+    if (!this.#wasDown) return;
+    this.log.info("redis is back: restoring this process's registrations");
+    this.onRecovered().catch((err: unknown) => this.log.error({ err }, "restoring after redis outage failed"));
+  }
+}
