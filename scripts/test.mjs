@@ -29,4 +29,4 @@ if (run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", 
 
 const files = testDirs.flatMap(testFiles);
 console.log(`== ${files.length} test files`);
-process.exit(run(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files]));
+process.exit(run(process.execPath, ["--import", "tsx", "--test", "--test-force-exit", "--test-reporter=spec", ...files]));

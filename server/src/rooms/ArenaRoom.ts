@@ -42,6 +42,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private rewind: Rewind | undefined;
   private readonly budget = new InputBudget();
   private draining = false;
+  private closing = false;
   private faultRequested = false;
   private readonly ctx = (this.constructor as typeof ArenaRoom).context;
 
@@ -168,7 +169,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   }
 
   private closeForDrain(why: string): void {
-    if (this.clients.length === 0 && this.state.players.size === 0) return;
+    if (this.closing) return;
+    this.closing = true;
     this.ctx.log.info({ roomId: this.roomId, why }, "closing room for shutdown");
     this.disconnect(CloseCode.SERVER_DRAINING).catch(() => {});
   }

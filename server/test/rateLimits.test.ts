@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { PROTOCOL_VERSION } from "@arena/shared";
+import { request } from "./helpers/http.ts";
+import { spawnServer, startServer, type RunningServer, type ServerProcess } from "./helpers/servers.ts";
+
+const me = { name: "Ann", protocol: PROTOCOL_VERSION };
+const JOINS = 6;
+const CREATES = 3;
+const FAILED = 4;
+
+describe("rate limits per client address", () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer({
+      RATE_JOINS_PER_MINUTE: String(JOINS), RATE_CREATES_PER_MINUTE: String(CREATES),
+      RATE_CODE_LOOKUPS_PER_MINUTE: "100", RATE_FAILED_JOINS_PER_HOUR: String(FAILED),
+    });
+  });
+  after(() => server.stop());
+
+  it("room creation through Colyseus's /matchmake/create is limited, with Retry-After", async () => {
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i < CREATES + 2; i++) {
+      last = await request(server.endpoint, "POST", "/matchmake/create/arena", me);
+      statuses.push(last.status);
+    }
+    assert.deepEqual(statuses, [...Array(CREATES).fill(200), 429, 429]);
+    assert.equal(last!.body.errorCode, "rate_limited");
+    assert.ok(Number(last!.headers.get("retry-after")) >= 1);
+  });
+
+  it("joins are limited, and a forged X-Forwarded-For changes nothing", async () => {
+    // The create test spent CREATES joins already; the rest of the budget goes here.
+    const statuses: number[] = [];
+    for (let i = 0; i < JOINS; i++) {
+      const res = await request(server.endpoint, "POST", "/matchmake/joinOrCreate/arena", me, { "x-forwarded-for": `10.0.0.${i}`, "x-real-ip": `10.1.0.${i}` });
+      statuses.push(res.status);
+    }
+    assert.deepEqual(statuses, [...Array(JOINS - CREATES).fill(200), ...Array(CREATES).fill(429)]);
+  });
+});
+
+describe("join code guessing", () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await spawnServer({ RATE_JOINS_PER_MINUTE: "1000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000", RATE_FAILED_JOINS_PER_HOUR: String(FAILED) });
+  });
+  after(() => server.stop());
+
+  it("a flood of wrong codes is refused, then even a right code is, for a while", async () => {
+    const created = await request(server.endpoint, "POST", "/api/private-rooms", me);
+    assert.equal(created.status, 201);
+    const statuses: number[] = [];
+    for (let i = 0; i < FAILED + 3; i++) {
+      statuses.push((await request(server.endpoint, "POST", `/api/private-rooms/ZZZZZ${JOIN_CODE_DIGITS[i]}/seats`, me)).status);
+    }
+    assert.deepEqual(statuses, [...Array(FAILED).fill(404), 429, 429, 429]);
+    const right = await request(server.endpoint, "POST", `/api/private-rooms/${created.body.code}/seats`, me);
+    assert.equal(right.status, 429);
+    assert.equal(right.body.errorCode, "rate_limited");
+  });
+
+  it("failed joins by room id count too", async () => {
+    const res = await request(server.endpoint, "POST", "/matchmake/joinById/NOSUCHROOM", me);
+    assert.equal(res.status, 429);
+  });
+});
+
+describe("behind a trusted proxy", () => {
+  let server: ServerProcess;
+  before(async () => {
+    server = await spawnServer({ TRUSTED_PROXIES: "loopback", RATE_JOINS_PER_MINUTE: "2" });
+  });
+  after(() => server.stop());
+
+  it("limits each forwarded client address apart", async () => {
+    const join = (ip: string) => request(server.endpoint, "POST", "/matchmake/joinOrCreate/arena", me, { "x-forwarded-for": ip });
+    assert.deepEqual([(await join("203.0.113.1")).status, (await join("203.0.113.1")).status, (await join("203.0.113.1")).status], [200, 200, 429]);
+    assert.equal((await join("203.0.113.2")).status, 200, "another client behind the proxy has its own budget");
+  });
+});
+
+const JOIN_CODE_DIGITS = "23456789";
