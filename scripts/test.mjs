@@ -5,6 +5,7 @@
  * process), so servers started by one file never meet another's.
  */
 import { spawnSync } from "node:child_process";
+import { connect } from "node:net";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -22,6 +23,31 @@ function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: "inherit" });
   if (result.error) throw result.error;
   return result.status ?? 1;
+}
+
+/** PING over a plain socket: is a Redis server answering at this URL? */
+function redisAnswers(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 6379) });
+    const done = (ok) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(1000, () => done(false));
+    socket.on("error", () => done(false));
+    socket.on("connect", () => socket.write("PING\r\n"));
+    socket.on("data", (data) => done(data.toString().startsWith("+PONG")));
+  });
+}
+
+const inCI = process.env.CI === "true";
+const redisUrl = process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379";
+const services = [
+  [await redisAnswers(redisUrl), `Redis at ${redisUrl}`, "the multi-process scaling tests (server/test/scaling.test.ts)"],
+  [spawnSync("redis-server", ["--version"]).status === 0, "the redis-server binary", "the Redis outage test (server/test/redisOutage.test.ts)"],
+];
+console.log("== services");
+for (const [ok, what, tests] of services) {
+  if (ok) console.log(`   ${what}: available`);
+  else console.log(`   ${what}: MISSING, so ${tests} ${inCI ? "will FAIL (CI=true skips nothing)" : "will be SKIPPED"}`);
 }
 
 console.log("== type-check (tsc)");

@@ -49,6 +49,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     publicAddress: settings.publicAddress,
     presence: scaled ? new RedisPresence(settings.redisUrl) : undefined,
     driver: scaled ? new RedisDriver(settings.redisUrl) : undefined,
+    selectProcessIdToCreateRoom: scaled ? (roomName: string) => matchmaking.placeRoom(roomName) : undefined,
     rooms: {
       [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking }))
         .filterBy(["mode"])

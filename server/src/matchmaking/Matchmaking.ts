@@ -1,6 +1,7 @@
+import { randomInt } from "node:crypto";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import { matchMaker } from "@colyseus/core";
-import type { ErrorCode } from "@arena/shared";
+import { ROOM_NAME, type ErrorCode } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { clientAddress, compileTrust, type TrustFn } from "./clientAddress.ts";
@@ -9,6 +10,7 @@ import { JoinCodes } from "./JoinCodes.ts";
 import { RateLimits, type LimitKind } from "./RateLimits.ts";
 import { RedisLink } from "./RedisLink.ts";
 import { ProcessSweep } from "./ProcessSweep.ts";
+import { QuickPlayQueue } from "./QuickPlayQueue.ts";
 
 const LOBBY_CHANNEL = "$lobby"; // Colyseus's LobbyRoom channel (core/src/matchmaker/Lobby.ts)
 
@@ -34,6 +36,7 @@ export class Matchmaking {
   readonly #localRooms = new Map<string, string | undefined>();
   readonly #trust: TrustFn;
   readonly #sweep: ProcessSweep | undefined;
+  readonly #quickPlay: QuickPlayQueue;
 
   constructor(settings: Settings, readonly log: Logger, private readonly draining: () => boolean) {
     this.#trust = compileTrust(settings.trustedProxies);
@@ -42,6 +45,7 @@ export class Matchmaking {
       this.#sweep = new ProcessSweep(log, (roomId) => this.forgetRemoteRoom(roomId));
     }
     this.limits = new RateLimits(settings.rateLimits, this.redis?.client);
+    this.#quickPlay = new QuickPlayQueue(this.redis?.client);
   }
 
   start(): void {
@@ -116,7 +120,30 @@ export class Matchmaking {
         if (res.statusCode >= 400) void this.limits.take("failedJoins", address).catch(() => {});
       });
     }
-    return !(await this.allow(LIMITS_BY_METHOD[method] ?? ["joins"], address, res));
+    if (!(await this.allow(LIMITS_BY_METHOD[method] ?? ["joins"], address, res))) return true;
+    if (method === "joinOrCreate") {
+      const done = await this.#quickPlay.turn();
+      res.once("close", done);
+    }
+    return false;
+  }
+
+  /**
+   * Which process creates the next room (Colyseus's selectProcessIdToCreateRoom).
+   * A lobby is created where it was asked for, so each process serves its own
+   * lobby. A match goes to the live process with the fewest rooms, ties
+   * broken at random; live means still subscribed to its Redis channel, so a
+   * process that just died is never picked, even before the sweep removes it.
+   */
+  async placeRoom(roomName: string): Promise<string> {
+    if (roomName !== ROOM_NAME) return matchMaker.processId;
+    const [stats, channels] = await Promise.all([matchMaker.stats.fetchAll(), matchMaker.presence.channels("p:*")]);
+    const live = new Set(channels.map((c) => c.slice(2)));
+    const candidates = stats.filter((s) => live.has(s.processId));
+    if (candidates.length === 0) return matchMaker.processId;
+    const fewest = Math.min(...candidates.map((c) => c.roomCount));
+    const best = candidates.filter((c) => c.roomCount === fewest);
+    return best[randomInt(best.length)].processId;
   }
 
   /** An ArenaRoom of this process was created (with its code if private). */

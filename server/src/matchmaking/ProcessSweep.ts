@@ -51,7 +51,7 @@ export class ProcessSweep {
         for (const roomId of roomIds) await this.forget(roomId);
       }));
     } catch (err) {
-      this.log.debug({ err }, "sweep skipped");
+      this.log.warn({ err }, "sweep failed");
     } finally {
       this.#running = false;
     }

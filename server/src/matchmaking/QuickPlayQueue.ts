@@ -1,0 +1,57 @@
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+
+/** Longest a quick-play decision may hold the lock (a room creation waits up to 2 s on a remote process). */
+const LOCK_TTL_MS = 5000;
+const LOCK_RETRY_MS = 3;
+const LOCK_KEY = "arena:quickplay:lock";
+const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+
+/**
+ * Makes quick play's "find a room with a free seat, else create one, then
+ * reserve the seat" one step at a time across every process. Colyseus runs
+ * those steps for concurrent requests side by side: under a burst, several
+ * requests see the same last free seat, lose it, and create rooms of their
+ * own, leaving rooms half full. One at a time, each decision sees the counts
+ * the previous one left, so rooms fill exactly. A decision takes a few
+ * milliseconds; requests of one process queue in order, and processes take
+ * turns through a Redis lock.
+ */
+export class QuickPlayQueue {
+  #tail: Promise<void> = Promise.resolve();
+
+  constructor(private readonly redis?: Redis) {}
+
+  /** Waits for this request's turn; resolves with the function that ends it. */
+  async turn(): Promise<() => void> {
+    let endLocal!: () => void;
+    const previous = this.#tail;
+    this.#tail = new Promise<void>((resolve) => { endLocal = resolve; });
+    await previous;
+    if (this.redis === undefined) return once(endLocal);
+    const token = randomUUID();
+    const deadline = Date.now() + LOCK_TTL_MS;
+    try {
+      while ((await this.redis.set(LOCK_KEY, token, "PX", LOCK_TTL_MS, "NX")) !== "OK") {
+        if (Date.now() > deadline) break; // a holder died: its TTL is about to free the lock anyway
+        await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+      }
+    } catch {
+      // Redis failed mid-wait: go on; the gate answers 503 to the next requests.
+    }
+    return once(() => {
+      this.redis!.eval(RELEASE, 1, LOCK_KEY, token).catch(() => {});
+      endLocal();
+    });
+  }
+}
+
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      fn();
+    }
+  };
+}

@@ -1,0 +1,208 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Client, type Room } from "@colyseus/sdk";
+import { ArenaState, CloseCode, PROTOCOL_VERSION } from "@arena/shared";
+import { request } from "./helpers/http.ts";
+import { TestPlayer, type ArenaRoomClient } from "./helpers/players.ts";
+import { freePort, redisSkipReason, useDatabase } from "./helpers/redis.ts";
+import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
+import { waitFor } from "./helpers/waitFor.ts";
+
+const skip = await redisSkipReason();
+if (skip) console.log(`# skipping the multi-process scaling tests: ${skip}`);
+
+/** This file's own database on the shared Redis. */
+const DB = 11;
+const CAPACITY = 8;
+const FAILED_JOINS = 4;
+const me = { name: "Ann", protocol: PROTOCOL_VERSION };
+
+describe("several processes sharing Redis", { skip }, () => {
+  let db: Awaited<ReturnType<typeof useDatabase>>;
+  const procs: ServerProcess[] = [];
+  const ids = new Map<ServerProcess, string>();
+  const players: TestPlayer[] = [];
+  let a: ServerProcess;
+  let b: ServerProcess;
+
+  async function start(): Promise<ServerProcess> {
+    const port = await freePort();
+    const proc = await spawnServer({
+      PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL: db.url, ROOM_CAPACITY: String(CAPACITY),
+      RATE_JOINS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000",
+      RATE_FAILED_JOINS_PER_HOUR: String(FAILED_JOINS), SHUTDOWN_DEADLINE_SECONDS: "1",
+    });
+    procs.push(proc);
+    ids.set(proc, (await request(proc.endpoint, "GET", "/api/health")).body.processId);
+    return proc;
+  }
+
+  async function join(via: ServerProcess, name: string, method: "joinOrCreate" | "create" = "joinOrCreate"): Promise<TestPlayer> {
+    const room = await new Client(via.endpoint)[method]("arena", { name, protocol: PROTOCOL_VERSION }, ArenaState);
+    const player = new TestPlayer(room as ArenaRoomClient);
+    players.push(player);
+    return player;
+  }
+
+  /** Creates rooms through `via` (one player each) until `on` hosts one; returns that player. */
+  async function roomOn(on: ServerProcess, via: ServerProcess, name: string): Promise<TestPlayer> {
+    for (let attempt = 0; attempt < 12; attempt++) {
+      const player = await join(via, name, "create");
+      const owner = await waitFor("listed", async () => (await listing(via)).find((r) => r.roomId === player.room.roomId)?.processId);
+      if (owner === ids.get(on)) return player;
+    }
+    throw new Error("rooms never landed on that process");
+  }
+
+  const listing = async (via: ServerProcess) => (await request(via.endpoint, "GET", "/api/rooms")).body.rooms as { roomId: string; processId: string; players: number }[];
+
+  async function leaveAll(): Promise<void> {
+    await Promise.all(players.splice(0).map((p) => p.leave()));
+    await waitFor("no rooms left", async () => (await listing(a)).length === 0, 10_000);
+  }
+
+  before(async () => {
+    db = await useDatabase(DB);
+    a = await start();
+    b = await start();
+  });
+  after(async () => {
+    await Promise.all(players.map((p) => p.leave()));
+    await Promise.all(procs.map((p) => p.stop()));
+    await db.flush();
+  });
+
+  it("a seat reserved through one process lands in a room on the other, and the client plays there", async () => {
+    const first = await join(a, "First");
+    const host = await waitFor("the room's process", async () => (await listing(a)).find((r) => r.roomId === first.room.roomId)?.processId);
+    const other = host === ids.get(a) ? b : a;
+    const second = await join(other, "Second");
+    assert.equal(second.room.roomId, first.room.roomId, "quick play through the other process found the room");
+    await waitFor("each to see the other", () => first.state.players.has(second.id));
+    second.controls.moveX = 1;
+    second.controls.moveY = 1;
+    second.play();
+    const start = first.state.players.get(second.id)!;
+    const x0 = start.x, y0 = start.y;
+    await waitFor("the first player to see the second move", () => {
+      const p = first.state.players.get(second.id)!;
+      return p.x !== x0 || p.y !== y0;
+    });
+    await leaveAll();
+  });
+
+  it("each process's lobby lists the rooms of all", async () => {
+    const lobby = await new Client(a.endpoint).joinOrCreate("lobby");
+    const listed = new Map<string, { processId: string }>();
+    lobby.onMessage("rooms", (rooms: { roomId: string; processId: string }[]) => { for (const r of rooms) listed.set(r.roomId, r); });
+    lobby.onMessage("+", ([roomId, room]: [string, { processId: string }]) => { listed.set(roomId, room); });
+    lobby.onMessage("-", (roomId: string) => { listed.delete(roomId); });
+    try {
+      await roomOn(a, b, "R1");
+      await roomOn(b, b, "R2");
+      await waitFor("rooms of both processes in A's lobby", () => {
+        const owners = new Set([...listed.values()].map((r) => r.processId));
+        return owners.has(ids.get(a)!) && owners.has(ids.get(b)!);
+      });
+    } finally {
+      await lobby.leave();
+      await leaveAll();
+    }
+  });
+
+  it(`200 concurrent quick-play joins with capacity ${CAPACITY} fill exactly 25 rooms, none over capacity`, async () => {
+    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) =>
+      new Client((i % 2 ? a : b).endpoint).joinOrCreate("arena", { name: `p${i}`, protocol: PROTOCOL_VERSION }, ArenaState)));
+    const rooms = results.flatMap((r) => (r.status === "fulfilled" ? [r.value as Room<any, ArenaState>] : []));
+    const errors = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
+    try {
+      assert.deepEqual(errors, []);
+      const perRoom = new Map<string, number>();
+      for (const room of rooms) perRoom.set(room.roomId, (perRoom.get(room.roomId) ?? 0) + 1);
+      assert.equal(perRoom.size, 25);
+      assert.deepEqual(new Set(perRoom.values()), new Set([CAPACITY]));
+      const listed = await listing(b);
+      assert.equal(listed.length, 25);
+      assert.ok(listed.every((r) => r.players <= CAPACITY));
+      assert.equal(new Set(listed.map((r) => r.processId)).size, 2, "rooms spread over both processes");
+    } finally {
+      await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
+      await waitFor("no rooms left", async () => (await listing(a)).length === 0, 15_000);
+    }
+  });
+
+  it("a private room's code resolves from any process; wrong codes count across processes", async () => {
+    const created = await request(a.endpoint, "POST", "/api/private-rooms", me);
+    assert.equal(created.status, 201);
+    const seat = await request(b.endpoint, "POST", `/api/private-rooms/${created.body.code}/seats`, { name: "Bob", protocol: PROTOCOL_VERSION });
+    assert.equal(seat.status, 200);
+    assert.equal(seat.body.seat.roomId, created.body.seat.roomId);
+    const host = await new Client(a.endpoint).consumeSeatReservation(created.body.seat, ArenaState);
+    const guest = await new Client(b.endpoint).consumeSeatReservation(seat.body.seat, ArenaState);
+    players.push(new TestPlayer(host as ArenaRoomClient), new TestPlayer(guest as ArenaRoomClient));
+    await waitFor("both in the private room", () => host.state.players.size === 2);
+
+    const guess = (via: ServerProcess, code: string) => request(via.endpoint, "POST", `/api/private-rooms/${code}/seats`, me);
+    const statuses = [];
+    for (let i = 0; i < FAILED_JOINS + 1; i++) statuses.push((await guess(i % 2 ? a : b, `ZZZZZ${"23456789"[i]}`)).status);
+    assert.deepEqual(statuses, [...Array(FAILED_JOINS).fill(404), 429]);
+    await leaveAll();
+  });
+
+  it("SIGKILL of a process: its rooms leave every listing and lobby within 10 s; the other's players notice nothing", async () => {
+    // A room on each process, with a player in each; B dies.
+    const survivor = await roomOn(a, a, "OnA");
+    const doomed = await roomOn(b, a, "OnB");
+    const deadProc = b;
+    const liveProc = a;
+    const lobby = await new Client(liveProc.endpoint).joinOrCreate("lobby");
+    const listed = new Set<string>();
+    lobby.onMessage("rooms", (rooms: { roomId: string }[]) => { for (const r of rooms) listed.add(r.roomId); });
+    lobby.onMessage("+", ([roomId]: [string]) => { listed.add(roomId); });
+    lobby.onMessage("-", (roomId: string) => { listed.delete(roomId); });
+    await waitFor("the lobby to list both", () => listed.has(survivor.room.roomId) && listed.has(doomed.room.roomId));
+    let survivorClosed = false;
+    survivor.room.onLeave(() => { survivorClosed = true; });
+    survivor.controls.moveX = 1;
+    survivor.play();
+
+    const killedAt = Date.now();
+    deadProc.child.kill("SIGKILL");
+    await waitFor("the dead process's room to leave the listing and the lobby", async () =>
+      !(await listing(liveProc)).some((r) => r.roomId === doomed.room.roomId) && !listed.has(doomed.room.roomId), 10_000);
+    const delistedMs = Date.now() - killedAt;
+    assert.ok(delistedMs < 10_000, `delisted in ${delistedMs} ms`);
+    console.log(`# dead process delisted in ${delistedMs} ms`);
+
+    const patches = survivor.patches;
+    await waitFor("the survivor's room to keep running", () => survivor.patches > patches + 10);
+    assert.equal(survivorClosed, false);
+    for (let i = 0; i < 6; i++) {
+      const res = await request(liveProc.endpoint, "POST", "/matchmake/create/arena", me);
+      assert.equal(res.status, 200);
+      assert.equal(res.body.processId, ids.get(liveProc), "new rooms only on the live process");
+      const room = await new Client(liveProc.endpoint).consumeSeatReservation(res.body, ArenaState);
+      players.push(new TestPlayer(room as ArenaRoomClient));
+    }
+    await lobby.leave();
+    players.splice(players.indexOf(doomed), 1);
+    await leaveAll();
+  });
+
+  it("SIGTERM drains a process and the listings follow", async () => {
+    const drained = await start();
+    const stayer = a;
+    const player = await join(drained, "Drained", "create");
+    const ownerOf = async () => (await listing(stayer)).find((r) => r.roomId === player.room.roomId)?.processId;
+    // Rooms go to the process with the fewest; the new one has none.
+    assert.equal(await waitFor("listed", ownerOf), ids.get(drained));
+    let code = 0;
+    player.room.onLeave((c) => { code = c; });
+    drained.child.kill("SIGTERM");
+    await waitFor("the player closed", () => code !== 0, 5000);
+    assert.equal(code, CloseCode.SERVER_DRAINING);
+    assert.deepEqual(await drained.exited, { code: 0, signal: null });
+    assert.equal(await ownerOf(), undefined);
+    players.splice(players.indexOf(player), 1);
+  });
+});
