@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 
 /** Longest a quick-play decision may hold the lock (a room creation waits up to 2 s on a remote process). */
 const LOCK_TTL_MS = 5000;
-const LOCK_RETRY_MS = 3;
+const LOCK_RETRY_MS = 1;
 const LOCK_KEY = "arena:quickplay:lock";
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 

@@ -1,0 +1,127 @@
+/**
+ * Benchmark (not a test): join throughput and latency, from the matchmaking
+ * request to the first state received, at rising request rates, for one
+ * process with the embedded defaults against two processes sharing Redis,
+ * alternating in one run. Servers run as child processes on 127.0.0.1;
+ * requests alternate between the two processes of the Redis system.
+ *
+ *   npm run bench:joins -w server [-- --rates 50,100,200 --seconds 3 --redis redis://127.0.0.1:6379/14]
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Client, type Room } from "@colyseus/sdk";
+import { Redis } from "ioredis";
+import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
+
+const { values: args } = parseArgs({
+  options: {
+    rates: { type: "string", default: "25,50,100,200,400" },
+    seconds: { type: "string", default: "3" },
+    redis: { type: "string", default: "redis://127.0.0.1:6379/14" },
+  },
+});
+const RATES = args.rates.split(",").map(Number);
+const SECONDS = Number(args.seconds);
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; endpoint: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+    env: {
+      ...process.env, HOST: "127.0.0.1", PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, LOG_LEVEL: "warn",
+      ROOM_CAPACITY: "8", RATE_JOINS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", ...env,
+    },
+    stdio: "ignore",
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${endpoint}/api/health`)).ok) break;
+    } catch { /* not up yet */ }
+    if (i > 200) throw new Error("server did not start");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, endpoint };
+}
+
+interface Step { rate: number; joined: number; errors: number; throughput: number; p50: number; p99: number }
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+/** Opens joins at `rate` per second for SECONDS, open loop; measures request to first state. */
+async function step(endpoints: string[], rate: number): Promise<Step> {
+  const total = Math.round(rate * SECONDS);
+  const latencies: number[] = [];
+  const rooms: Room[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const joins: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const t0 = performance.now();
+    joins.push((async () => {
+      try {
+        const room = await new Client(endpoints[i % endpoints.length])
+          .joinOrCreate("arena", { name: `b${i}`, protocol: PROTOCOL_VERSION }, ArenaState);
+        await new Promise<void>((resolve) => {
+          if (room.state.players?.size > 0) resolve();
+          else room.onStateChange.once(() => resolve());
+        });
+        latencies.push(performance.now() - t0);
+        rooms.push(room);
+      } catch {
+        errors++;
+      }
+    })());
+  }
+  await Promise.all(joins);
+  const elapsed = (performance.now() - started) / 1000;
+  await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
+  await new Promise((r) => setTimeout(r, 500));
+  latencies.sort((a, b) => a - b);
+  return { rate, joined: latencies.length, errors, throughput: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+}
+
+const redis = new Redis(args.redis);
+await redis.flushdb();
+const single = await startProcess({});
+const pair = [await startProcess({ REDIS_URL: args.redis }), await startProcess({ REDIS_URL: args.redis })];
+const results: Record<string, Step[]> = { "1 process, embedded": [], "2 processes, Redis": [] };
+try {
+  for (const rate of RATES) {
+    // Alternate systems at each rate, so both see the same machine.
+    process.stderr.write(`rate ${rate}/s ...\n`);
+    results["1 process, embedded"].push(await step([single.endpoint], rate));
+    results["2 processes, Redis"].push(await step(pair.map((p) => p.endpoint), rate));
+  }
+} finally {
+  for (const p of [single, ...pair]) p.child.kill("SIGKILL");
+  await redis.flushdb();
+  redis.disconnect();
+}
+
+console.log(`# Join benchmark: matchmake request to first state, ${SECONDS} s per rate, rooms of 8\n`);
+console.log("| system | offered joins/s | joined | errors | achieved joins/s | p50 ms | p99 ms |");
+console.log("|---|---:|---:|---:|---:|---:|---:|");
+for (const [system, steps] of Object.entries(results)) {
+  for (const s of steps) {
+    console.log(`| ${system} | ${s.rate} | ${s.joined} | ${s.errors} | ${s.throughput.toFixed(0)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} |`);
+  }
+}
+process.exit(0);
