@@ -68,6 +68,25 @@ describe("join code guessing", () => {
   });
 });
 
+describe("joins by room id", () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await spawnServer({ ROOM_CAPACITY_DUEL: "1" });
+  });
+  after(() => server.stop());
+
+  it("an unknown room is a 404, a full one a 409, a private one is unknown", async () => {
+    const unknown = await request(server.endpoint, "POST", "/matchmake/joinById/NOSUCHROOM", me);
+    assert.deepEqual([unknown.status, unknown.body.errorCode], [404, "unknown_room"]);
+    const full = await request(server.endpoint, "POST", "/matchmake/create/arena", { ...me, mode: "duel" });
+    const again = await request(server.endpoint, "POST", `/matchmake/joinById/${full.body.roomId}`, me);
+    assert.deepEqual([again.status, again.body.errorCode], [409, "room_full"]);
+    const priv = await request(server.endpoint, "POST", "/api/private-rooms", me);
+    const byId = await request(server.endpoint, "POST", `/matchmake/joinById/${priv.body.seat.roomId}`, me);
+    assert.deepEqual([byId.status, byId.body.errorCode], [404, "unknown_room"], "a private room is joined by its code only");
+  });
+});
+
 describe("behind a trusted proxy", () => {
   let server: ServerProcess;
   before(async () => {

@@ -42,6 +42,7 @@ export const ErrorCode = {
   payload_too_large: { status: 413, message: "The request body is too large." },
   unknown_code: { status: 404, message: "No room has that code. Check it with your friend." },
   room_full: { status: 409, message: "That room is full." },
+  unknown_room: { status: 404, message: "That room does not exist (any more)." },
   rate_limited: { status: 429, message: "Too many requests. Wait a little and try again." },
   matchmaking_unavailable: { status: 503, message: "Matchmaking is unavailable right now. Try again in a few seconds." },
   server_draining: { status: 503, message: "This server is restarting. Try again to be sent to another one." },

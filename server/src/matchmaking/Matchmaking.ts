@@ -102,7 +102,7 @@ export class Matchmaking {
   }
 
   private async gate(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const [, prefix, method] = (req.url ?? "").split("?")[0].split("/");
+    const [, prefix, method, target] = (req.url ?? "").split("?")[0].split("/");
     if (req.method !== "POST" || prefix !== "matchmake") return false;
     const unavailable = this.unavailable();
     if (unavailable !== null) {
@@ -121,6 +121,18 @@ export class Matchmaking {
       });
     }
     if (!(await this.allow(LIMITS_BY_METHOD[method] ?? ["joins"], address, res))) return true;
+    if (method === "joinById") {
+      // Colyseus answers these with its own status 522; give a plain 404 or 409.
+      const [room] = await matchMaker.query({ roomId: decodeURIComponent(target ?? "") });
+      if (room === undefined || room.private) {
+        sendError(res, "unknown_room");
+        return true;
+      }
+      if (room.locked) {
+        sendError(res, "room_full");
+        return true;
+      }
+    }
     if (method === "joinOrCreate") {
       const done = await this.#quickPlay.turn();
       res.once("close", done);
@@ -131,19 +143,25 @@ export class Matchmaking {
   /**
    * Which process creates the next room (Colyseus's selectProcessIdToCreateRoom).
    * A lobby is created where it was asked for, so each process serves its own
-   * lobby. A match goes to the live process with the fewest rooms, ties
-   * broken at random; live means still subscribed to its Redis channel, so a
-   * process that just died is never picked, even before the sweep removes it.
+   * lobby. A match goes to the live process hosting the fewest matches, ties
+   * broken at random. Live means subscribed to its Redis channel, so a process
+   * that just died is never picked, even before the sweep removes it. Counts
+   * come from the room listings, which change with every room, not from
+   * Colyseus's process stats, which are written at most once a second and
+   * would send a burst of new rooms to the same process.
    */
   async placeRoom(roomName: string): Promise<string> {
     if (roomName !== ROOM_NAME) return matchMaker.processId;
-    const [stats, channels] = await Promise.all([matchMaker.stats.fetchAll(), matchMaker.presence.channels("p:*")]);
-    const live = new Set(channels.map((c) => c.slice(2)));
-    const candidates = stats.filter((s) => live.has(s.processId));
-    if (candidates.length === 0) return matchMaker.processId;
-    const fewest = Math.min(...candidates.map((c) => c.roomCount));
-    const best = candidates.filter((c) => c.roomCount === fewest);
-    return best[randomInt(best.length)].processId;
+    const [channels, rooms] = await Promise.all([matchMaker.presence.channels("p:*"), matchMaker.driver.query({ name: ROOM_NAME })]);
+    const matches = new Map(channels.map((c) => [c.slice(2), 0]));
+    for (const room of rooms) {
+      const count = matches.get(room.processId);
+      if (count !== undefined) matches.set(room.processId, count + 1);
+    }
+    if (matches.size === 0) return matchMaker.processId;
+    const fewest = Math.min(...matches.values());
+    const best = [...matches].filter(([, count]) => count === fewest).map(([id]) => id);
+    return best[randomInt(best.length)];
   }
 
   /** An ArenaRoom of this process was created (with its code if private). */
