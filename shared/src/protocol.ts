@@ -70,12 +70,15 @@ export const CloseCode = {
   SERVER_DRAINING: 4100,
   /** The room's simulation failed and the room was closed: find another room. */
   ROOM_FAULT: 4101,
+  /** The client sent messages far above the allowed rate; its seat is not held. */
+  FLOODING: 4102,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
 export const CloseReason: Record<CloseCode, string> = {
   [CloseCode.SERVER_DRAINING]: "The server is restarting. Find another room.",
   [CloseCode.ROOM_FAULT]: "This match stopped after a server error. Find another room.",
+  [CloseCode.FLOODING]: "You were disconnected for sending too many messages.",
 };
 
 /**

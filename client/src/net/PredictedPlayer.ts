@@ -1,0 +1,106 @@
+import { moveBody, type InputFrame } from "@arena/shared";
+
+/** A correction larger than this is a teleport (respawn, round start): jump, do not glide. */
+export const SNAP_DISTANCE_PX = 64;
+/** Time constant of the glide that hides a small correction. */
+export const CORRECTION_SMOOTH_MS = 100;
+/** Below this a correction is rounding, not a misprediction. */
+const EPSILON_PX = 1e-6;
+
+interface Point { x: number; y: number }
+
+/** One misprediction the server corrected. */
+export interface Correction {
+  /** Distance between what was predicted and the corrected prediction, px. */
+  sizePx: number;
+  atMs: number;
+}
+
+/**
+ * The local player, predicted: each input frame moves it at once with the
+ * shared step (the same `moveBody` the server runs), and each server state
+ * replaces the prediction with the server's position plus the frames the
+ * server has not consumed yet. The difference, if any, is not shown as a jump
+ * but glides away over CORRECTION_SMOOTH_MS, unless it is large.
+ */
+export class PredictedPlayer {
+  /** The exact predicted position after the last frame. */
+  readonly position: Point = { x: 0, y: 0 };
+  #previous: Point = { x: 0, y: 0 };
+  #offset: Point = { x: 0, y: 0 };
+  #alive = false;
+  #pending: { seq: number; frame: InputFrame }[] = [];
+  #lastRenderMs: number | undefined;
+  readonly corrections: Correction[] = [];
+
+  /** Starts over from a server state (join, reconnection). */
+  reset(x: number, y: number, alive: boolean): void {
+    this.position.x = this.#previous.x = x;
+    this.position.y = this.#previous.y = y;
+    this.#offset = { x: 0, y: 0 };
+    this.#alive = alive;
+    this.#pending = [];
+  }
+
+  get pendingCount(): number {
+    return this.#pending.length;
+  }
+
+  /** Applies a frame the moment it is sent (`seq` as the input handle numbered it). */
+  predict(seq: number, frame: InputFrame, dt: number): void {
+    this.#previous = { ...this.position };
+    this.#pending.push({ seq, frame: { ...frame } });
+    if (this.#alive) moveBody(this.position, frame.moveX, frame.moveY, dt);
+  }
+
+  /**
+   * A server state arrived, with the number of this player's frames the
+   * server has consumed (`ackSeq`). Returns the correction, or null when the
+   * prediction was right.
+   */
+  reconcile(server: { x: number; y: number; alive: boolean }, ackSeq: number, dt: number, nowMs: number): Correction | null {
+    while (this.#pending.length > 0 && this.#pending[0].seq <= ackSeq) this.#pending.shift();
+    const before = { ...this.position };
+    const corrected = { x: server.x, y: server.y };
+    this.#alive = server.alive;
+    if (this.#alive) for (const { frame } of this.#pending) moveBody(corrected, frame.moveX, frame.moveY, dt);
+    const dx = before.x - corrected.x;
+    const dy = before.y - corrected.y;
+    const size = Math.sqrt(dx * dx + dy * dy);
+    this.position.x = corrected.x;
+    this.position.y = corrected.y;
+    if (size <= EPSILON_PX) return null;
+    if (size > SNAP_DISTANCE_PX) {
+      this.#offset = { x: 0, y: 0 };
+      this.#previous = { ...corrected };
+    } else {
+      // Shift the whole drawn path by the error and carry it as an offset:
+      // the drawn position stays where it was, then the offset glides to zero.
+      this.#previous.x -= dx;
+      this.#previous.y -= dy;
+      this.#offset.x += dx;
+      this.#offset.y += dy;
+    }
+    const correction = { sizePx: size, atMs: nowMs };
+    this.corrections.push(correction);
+    if (this.corrections.length > 1000) this.corrections.shift();
+    return correction;
+  }
+
+  /**
+   * Where to draw the player: between the last two predicted steps by
+   * `alpha` (the frame's fraction of a step), plus what is left of a recent
+   * correction.
+   */
+  render(alpha: number, nowMs: number): Point {
+    const elapsed = this.#lastRenderMs === undefined ? 0 : Math.max(0, nowMs - this.#lastRenderMs);
+    this.#lastRenderMs = nowMs;
+    const decay = Math.exp(-elapsed / CORRECTION_SMOOTH_MS);
+    this.#offset.x *= decay;
+    this.#offset.y *= decay;
+    return {
+      x: this.#previous.x + (this.position.x - this.#previous.x) * alpha + this.#offset.x,
+      y: this.#previous.y + (this.position.y - this.#previous.y) * alpha + this.#offset.y,
+    };
+  }
+}

@@ -1,0 +1,70 @@
+/** A jump between two snapshots longer than this is a teleport (respawn): no gliding across it. */
+export const TELEPORT_DISTANCE_PX = 96;
+/** Snapshots kept per entity: a second of patches at 20 Hz, and some. */
+const CAPACITY = 32;
+
+interface Snapshot { t: number; x: number; y: number }
+
+/**
+ * A remote player's recent server positions, keyed by server time, drawn
+ * `delay` behind the newest so there is always a pair to interpolate
+ * between. Never extrapolates: past the newest snapshot it holds it.
+ */
+export class SnapshotBuffer {
+  #snapshots: Snapshot[] = [];
+
+  push(t: number, x: number, y: number): void {
+    const last = this.#snapshots.at(-1);
+    if (last !== undefined && t <= last.t) {
+      // Same patch time (several fields of one patch): keep the newest value.
+      if (t === last.t) { last.x = x; last.y = y; }
+      return;
+    }
+    this.#snapshots.push({ t, x, y });
+    if (this.#snapshots.length > CAPACITY) this.#snapshots.shift();
+  }
+
+  get newestTime(): number | undefined {
+    return this.#snapshots.at(-1)?.t;
+  }
+
+  /** The position at server time `t`. */
+  sample(t: number): { x: number; y: number } | undefined {
+    const s = this.#snapshots;
+    if (s.length === 0) return undefined;
+    if (t <= s[0].t) return { x: s[0].x, y: s[0].y };
+    for (let i = s.length - 1; i > 0; i--) {
+      const a = s[i - 1];
+      const b = s[i];
+      if (t < a.t) continue;
+      if (t >= b.t) return { x: b.x, y: b.y };
+      if (Math.hypot(b.x - a.x, b.y - a.y) > TELEPORT_DISTANCE_PX) return { x: a.x, y: a.y };
+      const k = (t - a.t) / (b.t - a.t);
+      return { x: a.x + (b.x - a.x) * k, y: a.y + (b.y - a.y) * k };
+    }
+    const newest = s[s.length - 1];
+    return { x: newest.x, y: newest.y };
+  }
+}
+
+/**
+ * The server time remote players are drawn at: `delay` behind the newest
+ * state the client can have (server now minus half the round trip), which is
+ * also the instant the SDK stamps on every input for lag compensation. It
+ * never goes backwards, even when the clock estimate is corrected.
+ */
+export class RenderClock {
+  #last = -Infinity;
+
+  constructor(readonly delayMs: number) {}
+
+  now(serverNowMs: number, roundTripMs: number): number {
+    const target = serverNowMs - roundTripMs / 2 - this.delayMs;
+    this.#last = Math.max(this.#last, target);
+    return this.#last;
+  }
+
+  reset(): void {
+    this.#last = -Infinity;
+  }
+}
