@@ -4,7 +4,9 @@ import { LobbyRoom, defineRoom, defineServer, matchMaker, type Server } from "@c
 import { RedisDriver } from "@colyseus/redis-driver";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { WebSocketTransport } from "@colyseus/ws-transport";
-import type { Application, Request, Response } from "express";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import express, { type Application, type NextFunction, type Request, type Response } from "express";
 import { ROOM_NAME } from "@arena/shared";
 import type { Settings } from "./config.ts";
 import type { Logger } from "./logger.ts";
@@ -16,6 +18,8 @@ import { arenaRoomFor } from "./rooms/ArenaRoom.ts";
 /** Server-side ping: a silent connection is dropped after about 3 s x 2. */
 const PING_INTERVAL_MS = 3000;
 const PING_MAX_RETRIES = 2;
+/** The browser client's build (`npm run build -w client`), served at `/` when present. */
+const CLIENT_DIST = fileURLToPath(new URL("../../client/dist/", import.meta.url));
 /** Extra time after the shutdown deadline before a stuck drain is cut short. */
 const DRAIN_OVERRUN_MS = 10_000;
 
@@ -68,8 +72,11 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
           redis: matchmaking.redis === undefined ? "unused" : matchmaking.redis.up ? "up" : "down",
         });
       });
+      app.use("/api", allowCrossOrigin);
       app.use("/api", matchmakingApi(matchmaking));
       app.use("/api", (_req: Request, res: Response) => sendError(res, "not_found"));
+      if (existsSync(CLIENT_DIST)) app.use(express.static(CLIENT_DIST, { index: "index.html", maxAge: "1h" }));
+      else log.warn({ path: CLIENT_DIST }, "the browser client is not built (npm run build -w client): serving the API only");
     },
   });
 
@@ -100,4 +107,16 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
       return draining;
     },
   };
+}
+
+/**
+ * The API answers pages from any origin, so the client's dev server
+ * (`npm run dev`) can use it. Colyseus's /matchmake routes do the same.
+ */
+function allowCrossOrigin(req: Request, res: Response, next: NextFunction): void {
+  res.setHeader("access-control-allow-origin", "*");
+  if (req.method !== "OPTIONS") return next();
+  res.setHeader("access-control-allow-methods", "GET, POST");
+  res.setHeader("access-control-allow-headers", "content-type");
+  res.status(204).end();
 }

@@ -47,6 +47,9 @@ export const ErrorCode = {
   matchmaking_unavailable: { status: 503, message: "Matchmaking is unavailable right now. Try again in a few seconds." },
   server_draining: { status: 503, message: "This server is restarting. Try again to be sent to another one." },
   not_found: { status: 404, message: "There is no such API route." },
+  bad_message: { status: 400, message: "That message was malformed; it was ignored." },
+  chat_too_long: { status: 400, message: "Chat messages are at most 200 characters." },
+  chat_rate_limited: { status: 429, message: "You are sending chat messages too fast. Wait a few seconds." },
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
 
@@ -98,14 +101,25 @@ export function normaliseJoinCode(input: unknown): string | null {
   return code;
 }
 
+/** Longest chat message, in characters. */
+export const CHAT_MAX_CHARS = 200;
+
 /** Messages from the server. */
 export interface ServerMessages {
+  /** Sent on join: what the client needs to pace itself. */
+  welcome: { protocol: number; reconnectGraceSeconds: number; patchIntervalMs: number; tickRate: number };
+  chat: { from: string; name: string; text: string };
   shot: { shooter: string; x1: number; y1: number; x2: number; y2: number; target: string | null };
   kill: { killer: string; victim: string };
   pickup: { player: string; index: number };
   round_end: { round: number; scoreboard: ScoreLine[] };
   round_start: { round: number };
   error: { code: ErrorCode; message: string };
+}
+
+/** Messages to the server (besides input frames). */
+export interface ClientMessages {
+  chat: { text: string };
 }
 
 /**

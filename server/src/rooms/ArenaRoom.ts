@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { Room, type Client, type Rewind, type StepContext, type AuthContext } from "@colyseus/core";
 import {
-  ArenaState, CloseCode, ErrorCode, InputFrameSchema, PATCH_INTERVAL_MS, Pickup, Player, TICK_RATE_HZ,
+  ArenaState, CloseCode, ErrorCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
   initWorld, joinPlayer, snapPosition, leavePlayer, livePositions, sanitizeInput, stepTick,
   type InputFrame, type SeenPosition, type SimEvent,
 } from "@arena/shared";
@@ -9,6 +9,7 @@ import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
+import { RoomChat } from "./RoomChat.ts";
 import { validateJoinOptions, type ValidJoinOptions } from "./joinOptions.ts";
 
 /** What a room needs from the process. */
@@ -41,6 +42,10 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   private rewind: Rewind | undefined;
   private readonly budget = new InputBudget();
+  private readonly chat = new RoomChat({
+    nameOf: (sessionId) => this.state.players.get(sessionId)?.name,
+    broadcast: (message) => this.broadcast("chat", message),
+  });
   private draining = false;
   private closing = false;
   private faultRequested = false;
@@ -66,6 +71,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       this.rewind = this.allowRewindState({ maxRewindMs: settings.rewindWindowMs });
       this.rewind.attachAll(this.state.players, { fields: ["x", "y"] });
     }
+    this.onMessage("chat", (client, message: unknown) => this.chat.receive(client, message));
     this.onMessage("*", (client, type) => {
       client.send("error", { code: "unknown_message", message: `${ErrorCode.unknown_message.message} (${String(type).slice(0, 32)})` });
     });
@@ -83,6 +89,12 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   override onJoin(client: Client, options: ValidJoinOptions): void {
     joinPlayer(this.state, client.sessionId, new Player(), options.name);
+    client.send("welcome", {
+      protocol: PROTOCOL_VERSION,
+      reconnectGraceSeconds: this.ctx.settings.reconnectGraceSeconds,
+      patchIntervalMs: PATCH_INTERVAL_MS,
+      tickRate: TICK_RATE_HZ,
+    });
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "player joined");
   }
 

@@ -1,0 +1,303 @@
+import { Client, type InputHandle, type Room } from "@colyseus/sdk";
+import {
+  ArenaState, InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME,
+  type ErrorCode, type InputFrame, type ServerMessages,
+} from "@arena/shared";
+import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isUnreachable } from "./errors.ts";
+import { reconnectDelays } from "./reconnectSchedule.ts";
+
+/** Remote players are drawn this far behind the newest state: two 50 ms patches. */
+export const INTERPOLATION_DELAY_MS = 100;
+/** No patch for this long on a socket that looks open means it is dead (patches come 20 times a second). */
+export const WATCHDOG_MS = 2500;
+/** Until the server says (welcome message), assume its default grace window. */
+const DEFAULT_GRACE_S = 20;
+const SEAT_KEY = "arena.seat";
+/** Errors after which retrying a reconnection is pointless. */
+const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set(["server_draining", "client_outdated", "unknown_room", "bad_options"]);
+
+export type ConnectionStatus = "idle" | "joining" | "playing" | "reconnecting" | "left";
+
+/** A seat remembered in sessionStorage, so a reload within the grace window rejoins. */
+interface SavedSeat {
+  token: string;
+  endpoint: string;
+  graceMs: number;
+  savedAt: number;
+}
+
+export interface ConnectionEvents {
+  status: (status: ConnectionStatus) => void;
+  /** Every state patch, after it is decoded. */
+  patch: (state: ArenaState) => void;
+  /** The match is over for this client; `reason` is a sentence for the player. */
+  left: (reason: string, code: number) => void;
+  message: <K extends keyof ServerMessages>(type: K, payload: ServerMessages[K]) => void;
+}
+
+type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
+
+/**
+ * The client's only door to the server (the one module that imports the
+ * SDK): finding and joining a match, input frames, messages, and keeping the
+ * connection alive. A dropped socket is rejoined with the reconnection token
+ * on a jittered schedule that ends when the server releases the seat; a
+ * watchdog treats a socket that stops delivering patches as dropped; the
+ * token lives in sessionStorage so a reload rejoins.
+ */
+export class ArenaConnection {
+  readonly client: Client;
+  #room: Room<any, ArenaState> | undefined;
+  #input: InputHandle<InputFrameSchema> | undefined;
+  #status: ConnectionStatus = "idle";
+  #listeners: Listeners = { status: new Set(), patch: new Set(), left: new Set(), message: new Set() };
+  #graceMs = DEFAULT_GRACE_S * 1000;
+  #lastPatchAt = 0;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #rejoining = false;
+  #attachCount = 0;
+  /** Counters for the HUD, the tests and the figures. */
+  readonly stats = { drops: 0, rejoins: 0, watchdogTrips: 0 };
+
+  constructor(readonly endpoint: string, private readonly storage: Storage | undefined = globalThis.sessionStorage) {
+    this.client = new Client(endpoint);
+  }
+
+  on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionEvents[K]): () => void {
+    (this.#listeners[event] as Set<ConnectionEvents[K]>).add(listener);
+    return () => (this.#listeners[event] as Set<ConnectionEvents[K]>).delete(listener);
+  }
+
+  get status(): ConnectionStatus { return this.#status; }
+  get room(): Room<any, ArenaState> | undefined { return this.#room; }
+  get state(): ArenaState | undefined { return this.#room?.state; }
+  get sessionId(): string | undefined { return this.#room?.sessionId; }
+  /** Frames of ours the server has consumed (acks come with every patch). */
+  get ackSeq(): number { return this.#input?.lastProcessed ?? 0; }
+  /**
+   * Counts joins and rejoins. Each one starts a new input numbering (acks
+   * restart at 0), so the predictor starts over when this changes.
+   */
+  get attachCount(): number { return this.#attachCount; }
+  get reconnectionToken(): string | undefined { return this.#room?.reconnectionToken; }
+
+  /** Server time now, ms since room start (estimated from patches). */
+  serverNow(): number { return this.#room?.clock.serverNow() ?? 0; }
+  /** Server time of the newest patch. */
+  lastServerTime(): number { return this.#room?.clock.lastServerTime() ?? 0; }
+  roundTripMs(): number { return this.#room?.clock.smoothedRtt() ?? 0; }
+
+  async quickPlay(name: string, mode?: string): Promise<void> {
+    await this.enter(() => this.client.joinOrCreate(ROOM_NAME, this.options(name, mode), ArenaState));
+  }
+
+  /** Creates a private room and joins it; resolves with its join code. */
+  async createPrivate(name: string, mode?: string): Promise<string> {
+    let code = "";
+    await this.enter(async () => {
+      const body = await this.post("/api/private-rooms", this.options(name, mode));
+      code = body.code;
+      return this.client.consumeSeatReservation(body.seat, ArenaState);
+    });
+    return code;
+  }
+
+  async joinByCode(code: string, name: string): Promise<void> {
+    await this.enter(async () => {
+      const body = await this.post(`/api/private-rooms/${encodeURIComponent(code)}/seats`, this.options(name));
+      return this.client.consumeSeatReservation(body.seat, ArenaState);
+    });
+  }
+
+  /** After a page reload: rejoins the seat saved in this tab, if it can still be held. Resolves true if it did. */
+  async resume(): Promise<boolean> {
+    const seat = this.savedSeat();
+    if (seat === undefined) return false;
+    const deadline = seat.savedAt + seat.graceMs;
+    if (Date.now() >= deadline) {
+      this.forgetSeat();
+      return false;
+    }
+    this.#graceMs = seat.graceMs;
+    return this.rejoin(seat.token, deadline);
+  }
+
+  /** One input frame (one step); returns its sequence number, or 0 when not connected. */
+  sendFrame(frame: InputFrame): number {
+    if (this.#input === undefined || this.#status !== "playing") return 0;
+    Object.assign(this.#input.data, frame);
+    return this.#input.send();
+  }
+
+  sendChat(text: string): void {
+    this.#room?.send("chat", { text });
+  }
+
+  /** Leaves on purpose: the seat is not held. */
+  async leave(): Promise<void> {
+    const room = this.#room;
+    this.forgetSeat();
+    this.setStatus("left");
+    this.detach();
+    await room?.leave(true).catch(() => {});
+  }
+
+  /** Test hook (servers with ENABLE_TEST_HOOKS): the server cuts this client's TCP connection. */
+  testDrop(): void {
+    this.#room?.send("__test:drop");
+  }
+
+  /** Test hook: the server moves this player (ENABLE_TEST_HOOKS). */
+  testPlace(x: number, y: number): void {
+    this.#room?.send("__test:place", { x, y });
+  }
+
+  private options(name: string, mode?: string): Record<string, unknown> {
+    return mode === undefined ? { name, protocol: PROTOCOL_VERSION } : { name, mode, protocol: PROTOCOL_VERSION };
+  }
+
+  private async post(path: string, body: unknown): Promise<any> {
+    const res = await fetch(new URL(path, this.endpoint), {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+    });
+    const json = await res.json().catch(() => ({}));
+    if (!res.ok) throw Object.assign(new Error(json.error ?? `HTTP ${res.status}`), { code: res.status });
+    return json;
+  }
+
+  private async enter(join: () => Promise<Room<any, ArenaState>>): Promise<void> {
+    if (this.#room !== undefined) await this.leave();
+    this.setStatus("joining");
+    try {
+      this.attach(await join());
+    } catch (error) {
+      this.setStatus("idle");
+      throw new Error(errorSentence(error), { cause: error });
+    }
+  }
+
+  private attach(room: Room<any, ArenaState>): void {
+    this.#room = room;
+    this.#attachCount++;
+    // Reconnection is ours (see rejoin): the SDK's would not end with the seat.
+    room.reconnection.enabled = false;
+    this.#input = room.input<InputFrameSchema>({ type: InputFrameSchema, renderDelay: INTERPOLATION_DELAY_MS });
+    this.#lastPatchAt = Date.now();
+    room.onStateChange((state) => {
+      this.#lastPatchAt = Date.now();
+      for (const listener of this.#listeners.patch) listener(state);
+    });
+    room.onMessage("*", (type, payload) => {
+      if (type === "welcome") {
+        this.#graceMs = (payload as ServerMessages["welcome"]).reconnectGraceSeconds * 1000;
+        this.saveSeat();
+      }
+      for (const listener of this.#listeners.message) listener(type as keyof ServerMessages, payload as never);
+    });
+    room.onLeave((code) => this.onClose(room, code));
+    this.saveSeat();
+    this.startWatchdog();
+    this.setStatus("playing");
+  }
+
+  /** Stops listening to the current room without closing anything on the server. */
+  private detach(): void {
+    clearInterval(this.#watchdog);
+    const room = this.#room;
+    this.#room = undefined;
+    this.#input = undefined;
+    room?.removeAllListeners();
+  }
+
+  private onClose(room: Room<any, ArenaState>, code: number): void {
+    if (room !== this.#room || this.#status === "left") return;
+    const token = room.reconnectionToken;
+    this.detach();
+    if (DROP_CLOSE_CODES.has(code) && token) {
+      this.stats.drops++;
+      void this.rejoin(token, Date.now() + this.#graceMs);
+      return;
+    }
+    this.end(closeSentence(code), code);
+  }
+
+  private startWatchdog(): void {
+    clearInterval(this.#watchdog);
+    this.#watchdog = setInterval(() => {
+      const room = this.#room;
+      if (room === undefined || this.#status !== "playing") return;
+      // The grace window starts when the connection drops (a reload, a crash):
+      // keep the saved seat's time fresh so a reload knows how long it has.
+      this.saveSeat();
+      if (Date.now() - this.#lastPatchAt < WATCHDOG_MS) return;
+      // The socket looks open but nothing arrives: give up on it and rejoin.
+      this.stats.watchdogTrips++;
+      this.stats.drops++;
+      const token = room.reconnectionToken;
+      this.detach();
+      room.connection.close();
+      void this.rejoin(token, Date.now() + this.#graceMs);
+    }, 250);
+  }
+
+  /** Retries the reconnection token until it works, the server refuses it, or the seat is released. */
+  private async rejoin(token: string, deadline: number): Promise<boolean> {
+    if (this.#rejoining) return false;
+    this.#rejoining = true;
+    this.setStatus("reconnecting");
+    try {
+      for (const delay of reconnectDelays({ graceMs: Math.max(0, deadline - Date.now()) })) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (this.#status !== "reconnecting") return false;
+        try {
+          const room = await this.client.reconnect(token, ArenaState);
+          this.stats.rejoins++;
+          this.attach(room as Room<any, ArenaState>);
+          return true;
+        } catch (error) {
+          const code = errorCodeOf(error);
+          if (isUnreachable(error) || code === "matchmaking_unavailable" || code === "rate_limited") continue;
+          if (code !== null && FINAL_ERRORS.has(code)) return this.end(errorSentence(error), 0);
+          // The server answered that the token is no good: the seat is gone.
+          return this.end("Your seat in the match was released. Back to the menu.", 0);
+        }
+      }
+      return this.end("The connection could not be restored before your seat was released. Back to the menu.", 0);
+    } finally {
+      this.#rejoining = false;
+    }
+  }
+
+  private end(reason: string, code: number): false {
+    this.forgetSeat();
+    this.setStatus("left");
+    for (const listener of this.#listeners.left) listener(reason, code);
+    return false;
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status === this.#status) return;
+    this.#status = status;
+    for (const listener of this.#listeners.status) listener(status);
+  }
+
+  private savedSeat(): SavedSeat | undefined {
+    try {
+      const seat = JSON.parse(this.storage?.getItem(SEAT_KEY) ?? "null") as SavedSeat | null;
+      return seat !== null && seat.endpoint === this.endpoint ? seat : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private saveSeat(): void {
+    const token = this.#room?.reconnectionToken;
+    if (token === undefined) return;
+    const seat: SavedSeat = { token, endpoint: this.endpoint, graceMs: this.#graceMs, savedAt: Date.now() };
+    this.storage?.setItem(SEAT_KEY, JSON.stringify(seat));
+  }
+
+  private forgetSeat(): void {
+    this.storage?.removeItem(SEAT_KEY);
+  }
+}

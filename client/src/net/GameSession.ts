@@ -1,0 +1,196 @@
+import {
+  FIRE_COOLDOWN_S, STEP_SECONDS, TICK_RATE_HZ, sanitizeInput,
+  type ArenaState, type InputFrame, type ScoreLine, type ServerMessages,
+} from "@arena/shared";
+import { INTERPOLATION_DELAY_MS, type ArenaConnection } from "./ArenaConnection.ts";
+import { FixedStepper } from "./FixedStepper.ts";
+import { PredictedPlayer } from "./PredictedPlayer.ts";
+import { RenderClock, SnapshotBuffer } from "./SnapshotBuffer.ts";
+
+/** What the player is doing this frame (keyboard, mouse, gamepad). */
+export interface Controls {
+  moveX: number;
+  moveY: number;
+  aim: number;
+  fire: boolean;
+}
+
+export interface PlayerView {
+  id: string;
+  name: string;
+  x: number;
+  y: number;
+  aim: number;
+  hp: number;
+  score: number;
+  alive: boolean;
+  connected: boolean;
+  shielded: boolean;
+  isMe: boolean;
+}
+
+export interface ShotView {
+  x1: number; y1: number; x2: number; y2: number;
+  hit: boolean;
+  mine: boolean;
+  /** 0 when fired, 1 when gone. */
+  age: number;
+}
+
+export interface View {
+  me: PlayerView | undefined;
+  players: PlayerView[];
+  pickups: { x: number; y: number; active: boolean }[];
+  shots: ShotView[];
+  /** The local player fired on this frame (muzzle flash, sound), before any server answer. */
+  firedLocally: boolean;
+  hud: { pingMs: number; tickRate: number; players: number; score: number; round: number; phase: string; secondsLeft: number };
+  /** The last round's ranking, shown between rounds. */
+  scoreboard: ScoreLine[] | undefined;
+  feed: string[];
+}
+
+/** How long a shot's trace stays on screen. */
+const SHOT_VISIBLE_MS = 250;
+const FEED_LINES = 5;
+
+/**
+ * One match as the client plays it, without any rendering: each frame it
+ * turns controls into input frames at the tick rate (predicting the local
+ * player at once), reconciles with each server state, interpolates everyone
+ * else, and returns a view model for the scene to draw.
+ */
+export class GameSession {
+  readonly predicted = new PredictedPlayer();
+  readonly #stepper = new FixedStepper(STEP_SECONDS * 1000);
+  readonly #renderClock = new RenderClock(INTERPOLATION_DELAY_MS);
+  readonly #remotes = new Map<string, SnapshotBuffer>();
+  #shots: { shot: ServerMessages["shot"]; atMs: number }[] = [];
+  #feed: string[] = [];
+  #scoreboard: ScoreLine[] | undefined;
+  /** The connection's attachCount the predictor is in step with; frames wait until it is. */
+  #synced = -1;
+  #mySessionId: string | undefined;
+  #cooldownS = 0;
+  #unsubscribe: (() => void)[] = [];
+  /** Frames sent in total (tests and figures). */
+  framesSent = 0;
+
+  constructor(private readonly connection: ArenaConnection, private readonly clockMs: () => number = () => performance.now()) {
+    this.#unsubscribe.push(
+      connection.on("patch", (state) => this.onPatch(state)),
+      connection.on("message", (type, payload) => this.onMessage(type, payload)),
+    );
+  }
+
+  dispose(): void {
+    for (const off of this.#unsubscribe) off();
+  }
+
+  /** One display frame: send the steps that are due, then build what to draw. */
+  update(frameMs: number, controls: Controls): View {
+    const now = this.clockMs();
+    let firedLocally = false;
+    const steps = this.#stepper.advance(frameMs);
+    for (let i = 0; i < steps; i++) firedLocally = this.step(controls) || firedLocally;
+    return this.view(now, firedLocally);
+  }
+
+  /** Sends one input frame and predicts it; returns true if the weapon fired. */
+  private step(controls: Controls): boolean {
+    // Until the first state of this connection, there is nothing to predict from.
+    if (this.#synced !== this.connection.attachCount) return false;
+    const frame: InputFrame = sanitizeInput({ ...controls });
+    const seq = this.connection.sendFrame(frame);
+    if (seq === 0) return false;
+    this.framesSent++;
+    this.predicted.predict(seq, frame, STEP_SECONDS);
+    // Mirror of the server's cooldown (counted in the shooter's own steps), for instant feedback.
+    if (this.#cooldownS > 0) this.#cooldownS = Math.max(0, this.#cooldownS - STEP_SECONDS);
+    const me = this.#mySessionId === undefined ? undefined : this.connection.state?.players.get(this.#mySessionId);
+    if (frame.fire && this.#cooldownS === 0 && me?.alive && this.connection.state?.phase === "playing") {
+      this.#cooldownS = FIRE_COOLDOWN_S;
+      return true;
+    }
+    return false;
+  }
+
+  private onPatch(state: ArenaState): void {
+    const myId = this.connection.sessionId;
+    const t = this.connection.lastServerTime();
+    state.players.forEach((player, id) => {
+      if (id === myId) return;
+      let buffer = this.#remotes.get(id);
+      if (buffer === undefined) this.#remotes.set(id, (buffer = new SnapshotBuffer()));
+      buffer.push(t, player.x, player.y);
+    });
+    for (const id of this.#remotes.keys()) if (!state.players.has(id)) this.#remotes.delete(id);
+
+    const me = myId === undefined ? undefined : state.players.get(myId);
+    if (me === undefined || myId === undefined) return;
+    const attached = this.connection.attachCount;
+    if (attached !== this.#synced) {
+      // A join or a rejoin: input numbering restarted, start over from the server.
+      this.#mySessionId = myId;
+      this.#synced = attached;
+      this.predicted.reset(me.x, me.y, me.alive);
+      this.#renderClock.reset();
+      return;
+    }
+    this.predicted.reconcile({ x: me.x, y: me.y, alive: me.alive }, this.connection.ackSeq, STEP_SECONDS, this.clockMs());
+  }
+
+  private onMessage(type: keyof ServerMessages, payload: unknown): void {
+    const names = (id: string) => this.connection.state?.players.get(id)?.name ?? "someone";
+    if (type === "shot") this.#shots.push({ shot: payload as ServerMessages["shot"], atMs: this.clockMs() });
+    else if (type === "kill") {
+      const { killer, victim } = payload as ServerMessages["kill"];
+      this.pushFeed(`${names(killer)} took out ${names(victim)}`);
+    } else if (type === "round_end") this.#scoreboard = (payload as ServerMessages["round_end"]).scoreboard;
+    else if (type === "round_start") this.#scoreboard = undefined;
+  }
+
+  private pushFeed(line: string): void {
+    this.#feed = [...this.#feed, line].slice(-FEED_LINES);
+  }
+
+  private view(now: number, firedLocally: boolean): View {
+    const state = this.connection.state;
+    const myId = this.connection.sessionId;
+    const renderTime = this.#renderClock.now(this.connection.serverNow(), this.connection.roundTripMs());
+    const players: PlayerView[] = [];
+    let me: PlayerView | undefined;
+    state?.players.forEach((p, id) => {
+      const isMe = id === myId;
+      const at = isMe ? this.predicted.render(this.#stepper.alpha, now) : this.#remotes.get(id)?.sample(renderTime) ?? p;
+      const view: PlayerView = {
+        id, name: p.name, x: at.x, y: at.y, aim: p.aim, hp: p.hp, score: p.score,
+        alive: p.alive, connected: p.connected, shielded: p.shielded, isMe,
+      };
+      players.push(view);
+      if (isMe) me = view;
+    });
+    this.#shots = this.#shots.filter((s) => now - s.atMs < SHOT_VISIBLE_MS);
+    return {
+      me,
+      players,
+      pickups: state ? [...state.pickups].map((k) => ({ x: k.x, y: k.y, active: k.active })) : [],
+      shots: this.#shots.map(({ shot, atMs }) => ({
+        x1: shot.x1, y1: shot.y1, x2: shot.x2, y2: shot.y2, hit: shot.target !== null,
+        mine: shot.shooter === myId, age: (now - atMs) / SHOT_VISIBLE_MS,
+      })),
+      firedLocally,
+      hud: {
+        pingMs: Math.round(this.connection.roundTripMs()),
+        tickRate: TICK_RATE_HZ,
+        players: state?.players.size ?? 0,
+        score: me?.score ?? 0,
+        round: state?.round ?? 0,
+        phase: state?.phase ?? "",
+        secondsLeft: state?.phaseSecondsLeft ?? 0,
+      },
+      scoreboard: state?.phase === "intermission" ? this.#scoreboard : undefined,
+      feed: this.#feed,
+    };
+  }
+}

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ArenaConnection } from "../src/net/ArenaConnection.ts";
+import { GameSession, type Controls } from "../src/net/GameSession.ts";
+import { spawnServer, type ServerProcess } from "../../server/test/helpers/servers.ts";
+import { waitFor } from "../../server/test/helpers/waitFor.ts";
+
+/** Round trip added by the server to every client (Colyseus COLYSEUS_LATENCY). */
+const ROUND_TRIP_MS = 100;
+const FRAME_MS = 1000 / 60;
+
+/**
+ * The browser client's netcode (ArenaConnection + GameSession, everything
+ * but Phaser) in Node, with the real SDK against the real server at 100 ms
+ * round trip.
+ */
+describe(`client netcode, headless, ${ROUND_TRIP_MS} ms round trip`, () => {
+  let server: ServerProcess;
+  before(async () => {
+    server = await spawnServer({ COLYSEUS_LATENCY: String(ROUND_TRIP_MS), ENABLE_TEST_HOOKS: "1" });
+  });
+  after(() => server.stop());
+
+  it("prediction lands exactly on the server's state once inputs stop; corrections while moving stay below 1 px", async () => {
+    const connection = new ArenaConnection(server.endpoint, undefined);
+    await connection.quickPlay("Runner");
+    const session = new GameSession(connection);
+    const controls: Controls = { moveX: 0, moveY: 0, aim: 0, fire: false };
+    let frame = 0;
+    const loop = setInterval(() => {
+      frame++;
+      // Run about: change direction every half second, sweep the aim.
+      const phase = Math.floor(frame / 30);
+      controls.moveX = [1, 0.6, -1, 0, -0.7, 1][phase % 6] ?? 0;
+      controls.moveY = [0, 0.8, 0.3, -1, 0.7, -0.5][phase % 6] ?? 0;
+      controls.aim = frame * 0.05;
+      session.update(FRAME_MS, controls);
+    }, FRAME_MS);
+    try {
+      await waitFor("the session to be running", () => session.framesSent > 0);
+      const movingFor = 6000;
+      const startedAt = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, movingFor));
+      const correctionsWhileMoving = session.predicted.corrections.filter((c) => c.atMs >= startedAt).map((c) => c.sizePx);
+      // Stop, and keep sending idle frames as a client does.
+      clearInterval(loop);
+      controls.moveX = controls.moveY = 0;
+      const idle = setInterval(() => session.update(FRAME_MS, controls), FRAME_MS);
+      try {
+        // Every moving frame acknowledged: what is still in flight are idle frames, which move nobody.
+        const lastMovingSeq = session.framesSent;
+        await waitFor("every moving frame acknowledged", () => connection.ackSeq >= lastMovingSeq, 3000);
+        const server = await waitFor("the server's position to settle", async () => {
+          const me = connection.state!.players.get(connection.sessionId!)!;
+          await new Promise((r) => setTimeout(r, 300));
+          const again = connection.state!.players.get(connection.sessionId!)!;
+          return me.x === again.x && me.y === again.y ? { x: again.x, y: again.y } : null;
+        }, 3000);
+        assert.deepEqual({ ...session.predicted.position }, server, "predicted position equals the server's, exactly");
+        const sorted = [...correctionsWhileMoving].sort((a, b) => a - b);
+        const median = sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)];
+        console.log(`# ${session.framesSent} frames, ${correctionsWhileMoving.length} corrections in ${movingFor / 1000} s of movement, median ${median.toFixed(3)} px`);
+        assert.ok(median < 1, `median correction ${median} px`);
+      } finally {
+        clearInterval(idle);
+      }
+    } finally {
+      clearInterval(loop);
+      session.dispose();
+      await connection.leave();
+    }
+  });
+});
