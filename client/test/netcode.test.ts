@@ -24,6 +24,14 @@ describe("predicted player", () => {
     assert.ok(me.position.x > 300);
   });
 
+  it("is drawn moving on the very frame a key goes down, between steps", () => {
+    const me = new PredictedPlayer();
+    me.reset(300, 300, true);
+    const drawn = me.render(0.5, 0, frame(1, 0), STEP_SECONDS);
+    assert.ok(drawn.x > 300 && drawn.x < 300 + 7.4, `drawn at ${drawn.x}`);
+    assert.deepEqual(me.position, { x: 300, y: 300 }, "drawing predicts nothing for real");
+  });
+
   it("replaying unacknowledged frames after a server state lands exactly on the server's result", () => {
     fc.assert(fc.property(
       fc.array(fc.tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true })), { minLength: 2, maxLength: 60 }),
@@ -52,18 +60,19 @@ describe("predicted player", () => {
     const me = new PredictedPlayer();
     me.reset(300, 300, true);
     me.predict(1, frame(1, 0), STEP_SECONDS);
-    const drawnBefore = me.render(1, 0);
+    const still = { moveX: 0, moveY: 0 };
+    const drawnBefore = me.render(0, 0, still, STEP_SECONDS);
     // The server put the player 10 px further down (something the client could not know).
     const server = serverAfter({ x: 300, y: 310 }, [frame(1, 0)]);
     const correction = me.reconcile({ ...server, alive: true }, 1, STEP_SECONDS, 0);
     assert.ok(correction !== null && Math.abs(correction.sizePx - 10) < 1e-9);
-    const drawnAfter = me.render(1, 0);
+    const drawnAfter = me.render(0, 0, still, STEP_SECONDS);
     assert.ok(Math.abs(drawnAfter.y - drawnBefore.y) < 1e-9, "no visible jump at the correction");
-    const later = me.render(1, CORRECTION_SMOOTH_MS * 5);
+    const later = me.render(0, CORRECTION_SMOOTH_MS * 5, still, STEP_SECONDS);
     assert.ok(Math.abs(later.y - server.y) < 0.1, "the glide ends on the corrected position");
 
     me.reconcile({ x: 1400, y: 1000, alive: true }, 1, STEP_SECONDS, 1000);
-    const afterTeleport = me.render(1, 1000 + 1);
+    const afterTeleport = me.render(0, 1000 + 1, still, STEP_SECONDS);
     assert.ok(Math.hypot(afterTeleport.x - 1400, afterTeleport.y - 1000) < 1e-9, `snaps beyond ${SNAP_DISTANCE_PX} px`);
   });
 

@@ -16,6 +16,15 @@ const SEAT_KEY = "arena.seat";
 /** Errors after which retrying a reconnection is pointless. */
 const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set(["server_draining", "client_outdated", "unknown_room", "bad_options"]);
 
+/** A public room as the lobby lists it. */
+export interface LobbyEntry {
+  roomId: string;
+  name: string;
+  clients: number;
+  maxClients: number;
+  metadata?: { mode?: string };
+}
+
 export type ConnectionStatus = "idle" | "joining" | "playing" | "reconnecting" | "left";
 
 /** A seat remembered in sessionStorage, so a reload within the grace window rejoins. */
@@ -107,6 +116,37 @@ export class ArenaConnection {
       const body = await this.post(`/api/private-rooms/${encodeURIComponent(code)}/seats`, this.options(name));
       return this.client.consumeSeatReservation(body.seat, ArenaState);
     });
+  }
+
+  /** Joins a public room picked from the list. */
+  async joinRoom(roomId: string, name: string): Promise<void> {
+    await this.enter(() => this.client.joinById(roomId, this.options(name), ArenaState));
+  }
+
+  /**
+   * Follows the public room list (Colyseus's LobbyRoom): `update` gets the
+   * whole list on every change. Returns a function that stops following.
+   */
+  watchLobby(update: (rooms: LobbyEntry[]) => void): () => void {
+    const rooms = new Map<string, LobbyEntry>();
+    const publish = () => update([...rooms.values()].filter((r) => r.name === ROOM_NAME));
+    let lobby: Room | undefined;
+    let stopped = false;
+    this.client.joinOrCreate("lobby").then((joined) => {
+      if (stopped) return void joined.leave();
+      lobby = joined;
+      joined.onMessage("rooms", (list: LobbyEntry[]) => {
+        rooms.clear();
+        for (const room of list) rooms.set(room.roomId, room);
+        publish();
+      });
+      joined.onMessage("+", ([roomId, room]: [string, LobbyEntry]) => { rooms.set(roomId, room); publish(); });
+      joined.onMessage("-", (roomId: string) => { rooms.delete(roomId); publish(); });
+    }).catch(() => { /* no list: the menu still works without it */ });
+    return () => {
+      stopped = true;
+      void lobby?.leave().catch(() => {});
+    };
   }
 
   /** After a page reload: rejoins the seat saved in this tab, if it can still be held. Resolves true if it did. */

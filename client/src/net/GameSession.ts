@@ -93,7 +93,7 @@ export class GameSession {
     let firedLocally = false;
     const steps = this.#stepper.advance(frameMs);
     for (let i = 0; i < steps; i++) firedLocally = this.step(controls) || firedLocally;
-    return this.view(now, firedLocally);
+    return this.view(now, firedLocally, sanitizeInput({ ...controls }));
   }
 
   /** Sends one input frame and predicts it; returns true if the weapon fired. */
@@ -154,7 +154,7 @@ export class GameSession {
     this.#feed = [...this.#feed, line].slice(-FEED_LINES);
   }
 
-  private view(now: number, firedLocally: boolean): View {
+  private view(now: number, firedLocally: boolean, controls: InputFrame): View {
     const state = this.connection.state;
     const myId = this.connection.sessionId;
     const renderTime = this.#renderClock.now(this.connection.serverNow(), this.connection.roundTripMs());
@@ -162,7 +162,9 @@ export class GameSession {
     let me: PlayerView | undefined;
     state?.players.forEach((p, id) => {
       const isMe = id === myId;
-      const at = isMe ? this.predicted.render(this.#stepper.alpha, now) : this.#remotes.get(id)?.sample(renderTime) ?? p;
+      const at = isMe
+        ? this.predicted.render(this.#stepper.alpha, now, controls, STEP_SECONDS)
+        : this.#remotes.get(id)?.sample(renderTime) ?? p;
       const view: PlayerView = {
         id, name: p.name, x: at.x, y: at.y, aim: p.aim, hp: p.hp, score: p.score,
         alive: p.alive, connected: p.connected, shielded: p.shielded, isMe,

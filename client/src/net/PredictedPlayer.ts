@@ -26,7 +26,6 @@ export interface Correction {
 export class PredictedPlayer {
   /** The exact predicted position after the last frame. */
   readonly position: Point = { x: 0, y: 0 };
-  #previous: Point = { x: 0, y: 0 };
   #offset: Point = { x: 0, y: 0 };
   #alive = false;
   #pending: { seq: number; frame: InputFrame }[] = [];
@@ -35,8 +34,8 @@ export class PredictedPlayer {
 
   /** Starts over from a server state (join, reconnection). */
   reset(x: number, y: number, alive: boolean): void {
-    this.position.x = this.#previous.x = x;
-    this.position.y = this.#previous.y = y;
+    this.position.x = x;
+    this.position.y = y;
     this.#offset = { x: 0, y: 0 };
     this.#alive = alive;
     this.#pending = [];
@@ -48,7 +47,6 @@ export class PredictedPlayer {
 
   /** Applies a frame the moment it is sent (`seq` as the input handle numbered it). */
   predict(seq: number, frame: InputFrame, dt: number): void {
-    this.#previous = { ...this.position };
     this.#pending.push({ seq, frame: { ...frame } });
     if (this.#alive) moveBody(this.position, frame.moveX, frame.moveY, dt);
   }
@@ -72,12 +70,9 @@ export class PredictedPlayer {
     if (size <= EPSILON_PX) return null;
     if (size > SNAP_DISTANCE_PX) {
       this.#offset = { x: 0, y: 0 };
-      this.#previous = { ...corrected };
     } else {
-      // Shift the whole drawn path by the error and carry it as an offset:
-      // the drawn position stays where it was, then the offset glides to zero.
-      this.#previous.x -= dx;
-      this.#previous.y -= dy;
+      // Carry the error as an offset: the player is drawn where it was, then
+      // the offset glides to zero.
       this.#offset.x += dx;
       this.#offset.y += dy;
     }
@@ -88,19 +83,20 @@ export class PredictedPlayer {
   }
 
   /**
-   * Where to draw the player: between the last two predicted steps by
-   * `alpha` (the frame's fraction of a step), plus what is left of a recent
-   * correction.
+   * Where to draw the player this frame: the last predicted step advanced by
+   * the part of a step (`alpha`) the frame is into, with the controls held
+   * now, through the same `moveBody` (so walls stop it there too), plus what
+   * is left of a recent correction. A key pressed on this frame moves the
+   * player on this frame, before its input frame is even sent.
    */
-  render(alpha: number, nowMs: number): Point {
+  render(alpha: number, nowMs: number, controls: { moveX: number; moveY: number }, dt: number): Point {
     const elapsed = this.#lastRenderMs === undefined ? 0 : Math.max(0, nowMs - this.#lastRenderMs);
     this.#lastRenderMs = nowMs;
     const decay = Math.exp(-elapsed / CORRECTION_SMOOTH_MS);
     this.#offset.x *= decay;
     this.#offset.y *= decay;
-    return {
-      x: this.#previous.x + (this.position.x - this.#previous.x) * alpha + this.#offset.x,
-      y: this.#previous.y + (this.position.y - this.#previous.y) * alpha + this.#offset.y,
-    };
+    const drawn = { ...this.position };
+    if (this.#alive && alpha > 0) moveBody(drawn, controls.moveX, controls.moveY, dt * alpha);
+    return { x: drawn.x + this.#offset.x, y: drawn.y + this.#offset.y };
   }
 }

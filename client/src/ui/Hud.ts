@@ -1,0 +1,102 @@
+import type { ConnectionStatus } from "../net/ArenaConnection.ts";
+import type { View } from "../net/GameSession.ts";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const CHAT_LINES = 8;
+
+/**
+ * Everything drawn in HTML during a match: the HUD (ping, tick rate,
+ * players, score, round timer), the kill feed, the scoreboard between rounds,
+ * the reconnecting overlay, the invite box and the chat. Text from players
+ * is only ever set as text, never as HTML.
+ */
+export class Hud {
+  #lastFeed: string[] = [];
+  #scoreboardShown = false;
+
+  constructor(actions: { sendChat(text: string): void; leave(): void }) {
+    $("leave").addEventListener("click", () => actions.leave());
+    const input = $<HTMLInputElement>("chat-input");
+    $("chat-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (text) actions.sendChat(text);
+      input.value = "";
+      input.blur();
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !$("chat").hidden && document.activeElement !== input) {
+        event.preventDefault();
+        input.focus();
+      }
+    });
+    $("invite-close").addEventListener("click", () => { $("invite").hidden = true; });
+    $("invite-copy").addEventListener("click", () => {
+      void navigator.clipboard?.writeText($<HTMLAnchorElement>("invite-link").href).catch(() => {});
+    });
+  }
+
+  /** In a match or not: shows or hides the match's HTML. */
+  setInMatch(inMatch: boolean): void {
+    for (const id of ["hud", "chat", "feed"]) $(id).hidden = !inMatch;
+    if (!inMatch) {
+      $("invite").hidden = true;
+      $("scoreboard").hidden = true;
+      $("reconnecting").hidden = true;
+      $("chat-log").replaceChildren();
+    }
+  }
+
+  setStatus(status: ConnectionStatus): void {
+    $("reconnecting").hidden = status !== "reconnecting";
+  }
+
+  showInvite(code: string, link: string): void {
+    $("invite-code").textContent = code;
+    const anchor = $<HTMLAnchorElement>("invite-link");
+    anchor.href = link;
+    anchor.textContent = link;
+    $("invite").hidden = false;
+  }
+
+  chat(name: string, text: string): void {
+    const log = $<HTMLOListElement>("chat-log");
+    const line = document.createElement("li");
+    const who = document.createElement("b");
+    who.textContent = `${name}: `;
+    line.append(who, document.createTextNode(text));
+    log.append(line);
+    while (log.children.length > CHAT_LINES) log.firstElementChild?.remove();
+  }
+
+  notice(text: string): void {
+    const log = $<HTMLOListElement>("chat-log");
+    const line = document.createElement("li");
+    line.textContent = text;
+    line.className = "notice";
+    log.append(line);
+    while (log.children.length > CHAT_LINES) log.firstElementChild?.remove();
+  }
+
+  render(view: View): void {
+    const { hud } = view;
+    $("hud-ping").textContent = String(hud.pingMs);
+    $("hud-tick").textContent = String(hud.tickRate);
+    $("hud-players").textContent = String(hud.players);
+    $("hud-score").textContent = String(hud.score);
+    $("hud-round").textContent = String(hud.round);
+    const m = Math.floor(hud.secondsLeft / 60);
+    $("hud-time").textContent = `${m}:${String(hud.secondsLeft % 60).padStart(2, "0")}`;
+    if (view.feed !== this.#lastFeed) {
+      this.#lastFeed = view.feed;
+      $("feed").replaceChildren(...view.feed.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
+    }
+    const board = view.scoreboard;
+    if ((board !== undefined) !== this.#scoreboardShown) {
+      this.#scoreboardShown = board !== undefined;
+      $("scoreboard").hidden = board === undefined;
+      $("scoreboard-list").replaceChildren(...(board ?? []).map((line) =>
+        Object.assign(document.createElement("li"), { textContent: `${line.name}: ${line.score}` })));
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { GAME_MODES, normaliseName } from "@arena/shared";
+
+export interface MenuActions {
+  quickPlay(name: string, mode: string): Promise<void>;
+  createPrivate(name: string, mode: string): Promise<void>;
+  joinByCode(code: string, name: string): Promise<void>;
+  joinRoom(roomId: string, name: string): Promise<void>;
+}
+
+export interface RoomEntry {
+  roomId: string;
+  clients: number;
+  maxClients: number;
+  metadata?: { mode?: string };
+}
+
+const NAME_KEY = "arena.name";
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/**
+ * The HTML menu over the canvas: a name remembered between visits, quick
+ * play, private rooms, join by code and the live list of public rooms. Real
+ * buttons and labels, reachable by keyboard.
+ */
+export class Menu {
+  readonly #root = $<HTMLElement>("menu");
+  readonly #error = $<HTMLParagraphElement>("menu-error");
+  readonly #name = $<HTMLInputElement>("name");
+  readonly #mode = $<HTMLSelectElement>("mode");
+  readonly #code = $<HTMLInputElement>("code");
+  readonly #rooms = $<HTMLUListElement>("room-list");
+  readonly #roomsEmpty = $<HTMLParagraphElement>("rooms-empty");
+
+  constructor(private readonly actions: MenuActions) {
+    this.#name.value = localStorage.getItem(NAME_KEY) ?? "";
+    this.#name.addEventListener("change", () => localStorage.setItem(NAME_KEY, this.#name.value.trim()));
+    $("quick-play").addEventListener("click", () => this.run((name) => actions.quickPlay(name, this.#mode.value)));
+    $("create-private").addEventListener("click", () => this.run((name) => actions.createPrivate(name, this.#mode.value)));
+    $("code-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const code = this.#code.value.trim();
+      if (code === "") return this.fail("Type the code your friend gave you.", this.#code);
+      void this.run((name) => actions.joinByCode(code, name));
+    });
+  }
+
+  get visible(): boolean {
+    return !this.#root.hidden;
+  }
+
+  show(error = ""): void {
+    this.#root.hidden = false;
+    this.#error.textContent = error;
+    this.setBusy(false);
+    (error && this.#name.value ? $("quick-play") : this.#name).focus();
+  }
+
+  hide(): void {
+    this.#root.hidden = true;
+  }
+
+  /** The name field, or null (with a message) if it is not a valid name. */
+  name(): string | null {
+    const name = normaliseName(this.#name.value);
+    if (name === null) {
+      this.fail("Choose a name of 1 to 16 characters first.", this.#name);
+      return null;
+    }
+    localStorage.setItem(NAME_KEY, name);
+    return name;
+  }
+
+  /** Puts an invite's code in the field, so one click joins once a name is chosen. */
+  prefillCode(code: string): void {
+    this.#code.value = code;
+  }
+
+  setRooms(rooms: RoomEntry[]): void {
+    this.#roomsEmpty.hidden = rooms.length > 0;
+    this.#rooms.replaceChildren(...rooms.map((room) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      const mode = room.metadata?.mode ?? "ffa";
+      const label = GAME_MODES[mode as keyof typeof GAME_MODES]?.label ?? mode;
+      button.textContent = `${label}: ${room.clients} / ${room.maxClients} players`;
+      button.disabled = room.clients >= room.maxClients;
+      button.addEventListener("click", () => this.run((name) => this.actions.joinRoom(room.roomId, name)));
+      item.append(button);
+      return item;
+    }));
+  }
+
+  /** Runs a menu action with the current name; shows its error as a sentence. */
+  async run(action: (name: string) => Promise<void>): Promise<void> {
+    const name = this.name();
+    if (name === null) return;
+    this.#error.textContent = "";
+    this.setBusy(true);
+    try {
+      await action(name);
+    } catch (error) {
+      this.show((error as Error).message);
+    } finally {
+      this.setBusy(false);
+    }
+  }
+
+  private fail(message: string, focus: HTMLElement): void {
+    this.#error.textContent = message;
+    focus.focus();
+  }
+
+  private setBusy(busy: boolean): void {
+    for (const button of this.#root.querySelectorAll("button")) button.toggleAttribute("aria-busy", busy);
+    for (const id of ["quick-play", "create-private", "join-code"]) $<HTMLButtonElement>(id).disabled = busy;
+  }
+}
