@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -43,6 +43,7 @@ const redisUrl = process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379";
 const services = [
   [await redisAnswers(redisUrl), `Redis at ${redisUrl}`, "the multi-process scaling tests (server/test/scaling.test.ts)"],
   [spawnSync("redis-server", ["--version"]).status === 0, "the redis-server binary", "the Redis outage test (server/test/redisOutage.test.ts)"],
+  [existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"), `Chromium at ${process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"}`, "the browser tests (client/test/browser.test.ts)"],
 ];
 console.log("== services");
 for (const [ok, what, tests] of services) {
@@ -52,6 +53,9 @@ for (const [ok, what, tests] of services) {
 
 console.log("== type-check (tsc)");
 if (run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "."]) !== 0) process.exit(1);
+
+console.log("== build the browser client (vite)");
+if (run(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn", join(root, "client")]) !== 0) process.exit(1);
 
 const files = testDirs.flatMap(testFiles);
 console.log(`== ${files.length} test files`);

@@ -9,11 +9,31 @@ import { arena, browserSkipReason, launch, openPlayer, quickPlay } from "./helpe
 const skip = browserSkipReason();
 if (skip) console.log(`# skipping the browser tests: ${skip}`);
 
+/** Moves the mouse over arena point (x, y) on this page. */
+async function aimAt(page: Page, x: number, y: number): Promise<void> {
+  const box = await page.evaluate(() => {
+    const r = document.querySelector("#game canvas")!.getBoundingClientRect();
+    return { left: r.left, top: r.top, scale: r.width / 1600 };
+  });
+  await page.mouse.move(box.left + x * box.scale, box.top + y * box.scale);
+}
+
 describe("the game in Chromium", { skip }, () => {
   let server: ServerProcess;
   let proxy: TcpProxy;
   let browser: Browser;
   const pages: Page[] = [];
+
+  /** Closes every page; players in a match press Leave first (closing a tab would hold their seat). */
+  async function closeAll(): Promise<void> {
+    await Promise.all(pages.splice(0).map(async (page) => {
+      if (await page.isVisible("#leave")) {
+        await page.click("#leave");
+        await page.waitForFunction(() => (window as any).__arena.status !== "playing");
+      }
+      await page.context().close();
+    }));
+  }
 
   async function player(viaProxy = false): Promise<Page> {
     const base = viaProxy ? `${proxy.endpoint}/?server=${encodeURIComponent(proxy.endpoint)}` : `${server.endpoint}/`;
@@ -80,5 +100,90 @@ describe("the game in Chromium", { skip }, () => {
     assert.ok(blue >= 5, `the local player is drawn light blue: ${JSON.stringify(colours)}`);
     assert.equal(await arena(a, (w) => w.renderer), "WEBGL");
     await a.screenshot({ path: "/tmp/arena-browser-test.png", timeout: 10_000 });
+  });
+
+  it("a connection cut for a few seconds comes back as the same player, with its score", async () => {
+    await closeAll();
+    const a = await player(true); // through the proxy the test can cut
+    const b = await player();
+    await quickPlay(a, "Ann");
+    await quickPlay(b, "Bob");
+    const annId = await arena(a, (w) => w.sessionId);
+    // Ann scores: both in the open, Ann holds the mouse on Bob.
+    await a.evaluate(() => (window as any).__arena.place(300, 150));
+    await b.evaluate(() => (window as any).__arena.place(600, 150));
+    const bobId = await arena(b, (w) => w.sessionId);
+    await a.waitForFunction((ids) => {
+      const ps = (window as any).__arena.players.filter((p: any) => ids.includes(p.id));
+      return ps.length === 2 && ps.every((p: any) => !p.shielded && Math.abs(p.y - 150) < 0.5);
+    }, [annId, bobId], { timeout: 10_000 });
+    await aimAt(a, 600, 150);
+    await a.mouse.down();
+    await a.waitForFunction(() => (window as any).__arena.server?.score >= 1, null, { timeout: 10_000 });
+    await a.mouse.up();
+    const before = await arena(a, (w) => ({ token: w.token, server: w.server }));
+
+    proxy.cut();
+    await a.waitForFunction(() => (window as any).__arena.status === "reconnecting");
+    assert.equal(await a.isVisible("#reconnecting"), true, "the player is told it is reconnecting");
+    await b.waitForFunction((id) => (window as any).__arena.players.find((p: any) => p.id === id)?.connected === false, annId);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    assert.equal(await arena(a, (w) => w.status), "reconnecting", "still cut after 3 s");
+    proxy.restore();
+
+    await a.waitForFunction(() => (window as any).__arena.status === "playing", null, { timeout: 15_000 });
+    const after = await arena(a, (w) => ({ id: w.sessionId, token: w.token, stats: w.stats, server: w.server }));
+    assert.equal(after.id, annId, "same session");
+    assert.notEqual(after.token, before.token, "a new reconnection token: a real rejoin");
+    assert.ok(after.stats.drops >= 1 && after.stats.rejoins >= 1, JSON.stringify(after.stats));
+    assert.equal(after.server.score, before.server.score);
+    assert.equal(await a.isVisible("#reconnecting"), false);
+    await b.waitForFunction((id) => (window as any).__arena.players.find((p: any) => p.id === id)?.connected === true, annId);
+  });
+
+  it("a reload rejoins the same player", async () => {
+    const a = pages[0];
+    const annId = await arena(a, (w) => w.sessionId);
+    await a.reload();
+    await a.waitForFunction(() => (window as any).__arena?.status === "playing" && (window as any).__arena.me !== undefined, null, { timeout: 15_000 });
+    assert.equal(await arena(a, (w) => w.sessionId), annId);
+    assert.equal(await a.isVisible("#menu"), false);
+  });
+
+  it("a private room created on one page is joined by code on another, and by its invite link", async () => {
+    await closeAll();
+    const host = await player();
+    await host.fill("#name", "Host");
+    await host.click("#create-private");
+    await host.waitForFunction(() => (window as any).__arena.status === "playing");
+    const code = (await host.textContent("#invite-code"))!.trim();
+    const link = await host.getAttribute("#invite-link", "href");
+    assert.match(code, /^[2-9A-HJKMNP-Z]{6}$/);
+    assert.ok(link?.includes(`code=${code}`) && !/token/i.test(link), link ?? "");
+
+    const friend = await player();
+    await friend.fill("#name", "Friend");
+    await friend.fill("#code", code.toLowerCase());
+    await friend.click("#join-code");
+    await friend.waitForFunction(() => (window as any).__arena.status === "playing");
+    assert.equal(await arena(friend, (w) => w.roomId), await arena(host, (w) => w.roomId));
+
+    const context = await browser.newContext();
+    await context.addInitScript(() => localStorage.setItem("arena.name", "Linked"));
+    const linked = await context.newPage();
+    pages.push(linked);
+    await linked.goto(link!);
+    await linked.waitForFunction(() => (window as any).__arena?.status === "playing", null, { timeout: 15_000 });
+    assert.equal(await arena(linked, (w) => w.roomId), await arena(host, (w) => w.roomId));
+  });
+
+  it("a wrong code gets a clear message", async () => {
+    const page = await player();
+    await page.fill("#name", "Guesser");
+    await page.fill("#code", "ZZZZZZ");
+    await page.click("#join-code");
+    await page.waitForFunction(() => (window as any).__arena.menuError !== "");
+    assert.match(await page.textContent("#menu-error") ?? "", /No room has that code/);
+    assert.equal(await arena(page, (w) => w.status), "idle");
   });
 });
