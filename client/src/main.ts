@@ -116,6 +116,8 @@ Object.defineProperty(window, "__arena", {
       return p && { x: p.x, y: p.y, score: p.score, hp: p.hp, connected: p.connected };
     },
     get corrections() { return session?.predicted.corrections.map((c) => c.sizePx) ?? []; },
+    get remoteDelayMs() { return session?.remoteDelayMs ?? 0; },
+    get pingMs() { return connection.roundTripMs(); },
     get inputEpoch() { return connection.attachCount; },
     /** Frames between the last movement key press and the player drawn moving (0: the next frame drawn). */
     get inputToScreenFrames() { return inputProbe.frames; },

@@ -75,6 +75,8 @@ export class GameSession {
   #unsubscribe: (() => void)[] = [];
   /** Frames sent in total (tests and figures). */
   framesSent = 0;
+  /** How far behind the server's present remote players are drawn, ms (figures). */
+  remoteDelayMs = 0;
 
   constructor(private readonly connection: ArenaConnection, private readonly clockMs: () => number = () => performance.now()) {
     this.#unsubscribe.push(
@@ -157,7 +159,9 @@ export class GameSession {
   private view(now: number, firedLocally: boolean, controls: InputFrame): View {
     const state = this.connection.state;
     const myId = this.connection.sessionId;
-    const renderTime = this.#renderClock.now(this.connection.serverNow(), this.connection.roundTripMs());
+    const serverNow = this.connection.serverNow();
+    const renderTime = this.#renderClock.now(serverNow, this.connection.roundTripMs());
+    this.remoteDelayMs = serverNow - renderTime;
     const players: PlayerView[] = [];
     let me: PlayerView | undefined;
     state?.players.forEach((p, id) => {

@@ -1,0 +1,68 @@
+/**
+ * Figures for the browser client's netcode (not a test): two Chromium pages
+ * against a server that adds 100 ms of round trip (COLYSEUS_LATENCY), one
+ * running about with the keyboard for 30 s while the other watches.
+ * Prints the input-to-screen delay, the corrections per minute and their
+ * median size while moving, and the interpolation delay of remote players.
+ *
+ *   npm run figures -w client   (builds nothing: run `npm run build -w client` first)
+ */
+import { spawnServer } from "../../server/test/helpers/servers.ts";
+import { arena, launch, openPlayer, quickPlay } from "../test/helpers/browser.ts";
+
+const ROUND_TRIP_MS = 100;
+const MOVING_S = 30;
+
+const server = await spawnServer({ COLYSEUS_LATENCY: String(ROUND_TRIP_MS), ENABLE_TEST_HOOKS: "1" });
+const browser = await launch();
+try {
+  const runner = await openPlayer(browser, `${server.endpoint}/`);
+  const watcher = await openPlayer(browser, `${server.endpoint}/`);
+  await quickPlay(runner, "Runner");
+  await quickPlay(watcher, "Watcher");
+  await runner.evaluate(() => (window as any).__arena.place(800, 130));
+  await new Promise((r) => setTimeout(r, 1000));
+
+  // Input to screen: separate presses, each measured in the page.
+  const presses: number[] = [];
+  for (const key of ["ArrowRight", "ArrowLeft", "ArrowDown", "ArrowUp", "ArrowRight", "ArrowLeft", "ArrowRight", "ArrowLeft"]) {
+    await runner.keyboard.down(key);
+    await new Promise((r) => setTimeout(r, 250));
+    presses.push(await arena(runner, (w) => w.inputToScreenFrames));
+    await runner.keyboard.up(key);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const framesBefore = await arena(runner, (w) => w.frames);
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 1000));
+  const fps = ((await arena(runner, (w) => w.frames)) - framesBefore) / ((Date.now() - t0) / 1000);
+
+  // Running about: a new direction every half second.
+  const correctionsBefore = (await arena(runner, (w) => w.corrections)).length;
+  const keys = [["ArrowRight"], ["ArrowDown"], ["ArrowLeft"], ["ArrowUp"], ["ArrowRight", "ArrowDown"], ["ArrowLeft", "ArrowUp"]];
+  const delays: number[] = [];
+  const started = Date.now();
+  for (let i = 0; Date.now() - started < MOVING_S * 1000; i++) {
+    const held = keys[i % keys.length];
+    for (const k of held) await runner.keyboard.down(k);
+    await new Promise((r) => setTimeout(r, 500));
+    for (const k of held) await runner.keyboard.up(k);
+    delays.push(await arena(watcher, (w) => w.remoteDelayMs));
+  }
+  const movedS = (Date.now() - started) / 1000;
+  const corrections = (await arena(runner, (w) => w.corrections)).slice(correctionsBefore).sort((a: number, b: number) => a - b);
+  const ping = await arena(runner, (w) => w.pingMs);
+  const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0);
+
+  console.log(`# Client netcode figures, ${ROUND_TRIP_MS} ms simulated round trip (measured ping ${ping.toFixed(0)} ms, incl. tick and patch waits)\n`);
+  console.log("| figure | value |");
+  console.log("|---|---|");
+  console.log(`| display rate (headless Chromium, software WebGL, two pages) | ${fps.toFixed(0)} fps |`);
+  console.log(`| input-to-screen delay, local player (${presses.length} presses) | median ${median(presses)} frame(s), max ${Math.max(...presses)} |`);
+  console.log(`| corrections while moving | ${corrections.length} in ${movedS.toFixed(0)} s (${(corrections.length / (movedS / 60)).toFixed(1)} per minute) |`);
+  console.log(`| correction size | median ${median(corrections).toFixed(2)} px, max ${corrections.length ? corrections.at(-1).toFixed(2) : 0} px |`);
+  console.log(`| remote players drawn behind the server's present | median ${median(delays).toFixed(0)} ms (100 ms interpolation buffer + half the round trip) |`);
+} finally {
+  await browser.close();
+  await server.stop();
+}
