@@ -177,6 +177,36 @@ describe("the game in Chromium", { skip }, () => {
     assert.equal(await arena(linked, (w) => w.roomId), await arena(host, (w) => w.roomId));
   });
 
+  it("a socket that stalls without closing is caught by the watchdog and rejoined", async () => {
+    await closeAll();
+    const a = await player(true);
+    await quickPlay(a, "Stalled");
+    const id = await arena(a, (w) => w.sessionId);
+    // Nothing goes through, nothing closes: only the watchdog can tell.
+    proxy.stall();
+    await a.waitForFunction(() => (window as any).__arena.stats.watchdogTrips >= 1, null, { timeout: 10_000 });
+    assert.equal(await arena(a, (w) => w.status), "reconnecting");
+    assert.equal(await arena(a, (w) => w.stats.drops), 1, "no close event: the socket looked open");
+    proxy.restore();
+    await a.waitForFunction(() => (window as any).__arena.status === "playing", null, { timeout: 20_000 });
+    assert.equal(await arena(a, (w) => w.sessionId), id);
+  });
+
+  it("chat shows what players type as text, never as HTML", async () => {
+    await closeAll();
+    const a = await player();
+    const b = await player();
+    await quickPlay(a, "Reader");
+    await quickPlay(b, "Chatter");
+    await b.press("#chat-input", "Enter").catch(() => {});
+    await b.fill("#chat-input", "<img src=x onerror=alert(1)> hi");
+    await b.press("#chat-input", "Enter");
+    await a.waitForFunction(() => document.querySelector("#chat-log")?.textContent?.includes("hi"));
+    const log = await a.$eval("#chat-log", (el) => ({ text: el.textContent, images: el.querySelectorAll("img").length }));
+    assert.match(log.text ?? "", /<img src=x onerror=alert\(1\)> hi/);
+    assert.equal(log.images, 0);
+  });
+
   it("a wrong code gets a clear message", async () => {
     const page = await player();
     await page.fill("#name", "Guesser");

@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { ArenaConnection } from "../src/net/ArenaConnection.ts";
 import { GameSession, type Controls } from "../src/net/GameSession.ts";
 import { spawnServer, type ServerProcess } from "../../server/test/helpers/servers.ts";
+import { TcpProxy } from "../../server/test/helpers/tcpProxy.ts";
 import { waitFor } from "../../server/test/helpers/waitFor.ts";
 
 /** Round trip added by the server to every client (Colyseus COLYSEUS_LATENCY). */
@@ -69,5 +70,46 @@ describe(`client netcode, headless, ${ROUND_TRIP_MS} ms round trip`, () => {
       session.dispose();
       await connection.leave();
     }
+  });
+});
+
+describe("client reconnection, headless", () => {
+  const GRACE_S = 2;
+  let server: ServerProcess;
+  let proxy: TcpProxy;
+  before(async () => {
+    server = await spawnServer({ RECONNECT_GRACE_SECONDS: String(GRACE_S) });
+    proxy = await TcpProxy.start(server.port);
+  });
+  after(async () => {
+    await proxy.stop();
+    await server.stop();
+  });
+
+  it("a short cut rejoins the same session; a cut longer than the grace window ends with a plain sentence", async () => {
+    const connection = new ArenaConnection(proxy.endpoint, undefined);
+    const statuses: string[] = [];
+    connection.on("status", (s) => statuses.push(s));
+    let left: string | undefined;
+    connection.on("left", (reason) => { left = reason; });
+    await connection.quickPlay("Ann");
+    const id = connection.sessionId;
+    await waitFor("the welcome message (grace window)", () => connection.state !== undefined);
+    await new Promise((r) => setTimeout(r, 300));
+
+    proxy.cut();
+    await waitFor("reconnecting", () => connection.status === "reconnecting");
+    await new Promise((r) => setTimeout(r, 500));
+    proxy.restore();
+    await waitFor("back in the match", () => connection.status === "playing", GRACE_S * 1000 + 2000);
+    assert.equal(connection.sessionId, id);
+    assert.deepEqual(statuses, ["joining", "playing", "reconnecting", "playing"]);
+
+    proxy.cut();
+    await waitFor("told the seat is gone", () => left !== undefined, GRACE_S * 1000 + 5000);
+    proxy.restore();
+    assert.equal(connection.status, "left");
+    assert.match(left!, /seat|could not be restored/i);
+    assert.doesNotMatch(left!, /Error:|\n\s+at |\{/, "a sentence, not a stack trace");
   });
 });

@@ -160,3 +160,19 @@ describe("reconnection schedule", () => {
     assert.ok(firsts.size > 300, `${firsts.size} distinct second delays`);
   });
 });
+
+describe("error sentences", () => {
+  it("every error a player can meet reads as a sentence", async () => {
+    const { closeSentence, errorSentence } = await import("../src/net/errors.ts");
+    const { CloseCode } = await import("@arena/shared");
+    assert.match(errorSentence(new TypeError("Failed to fetch")), /cannot be reached/);
+    assert.match(errorSentence(new Error("room_full: That room is full.")), /full/);
+    assert.match(errorSentence(new Error("unknown_code: No room has that code.")), /No room has that code/);
+    assert.match(errorSentence(new Error("client_outdated: x")), /Reload the page/);
+    assert.match(errorSentence(new Error("server_draining: x")), /restarting/);
+    assert.match(closeSentence(CloseCode.SERVER_DRAINING), /restarting/);
+    assert.match(closeSentence(CloseCode.FLOODING), /too many messages/);
+    assert.match(closeSentence(CloseCode.ROOM_FAULT), /server error/);
+    assert.match(errorSentence({ weird: true }), /Try again/);
+  });
+});

@@ -241,6 +241,25 @@ describe("reconnection", () => {
   });
 });
 
+describe("chat", () => {
+  it("broadcasts a message as plain text, with length and rate limits that answer only the sender", async () => {
+    const ann = await join("Ann");
+    const bob = await join("Bob");
+    ann.room.send("chat", { text: "  hello\u0007 there  " });
+    await waitFor("Bob to get the message", () => bob.received("chat").length === 1);
+    assert.deepEqual(bob.received("chat")[0], { from: ann.id, name: "Ann", text: "hello  there" });
+    ann.room.send("chat", { text: "x".repeat(201) });
+    ann.room.send("chat", { text: 42 });
+    await waitFor("two refusals", () => ann.received("error").length >= 2);
+    assert.deepEqual(ann.received("error").map((e) => e.code), ["chat_too_long", "bad_message"]);
+    for (let i = 0; i < 6; i++) ann.room.send("chat", { text: `spam ${i}` });
+    await waitFor("the rate limit", () => ann.received("error").some((e) => e.code === "chat_rate_limited"));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(bob.received("chat").length, 5, "one before, four of the six: five per ten seconds");
+    assert.equal(bob.received("error").length, 0, "refusals go to the sender only");
+  });
+});
+
 describe("room isolation", () => {
   it("an exception in one room's tick closes that room only", async () => {
     const doomed = await join("Doomed");

@@ -13,6 +13,8 @@ export const WATCHDOG_MS = 2500;
 /** Until the server says (welcome message), assume its default grace window. */
 const DEFAULT_GRACE_S = 20;
 const SEAT_KEY = "arena.seat";
+/** One reconnection attempt may take this long (a half-open link answers nothing). */
+const ATTEMPT_TIMEOUT_MS = 5000;
 /** Errors after which retrying a reconnection is pointless. */
 const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set(["server_draining", "client_outdated", "unknown_room", "bad_options"]);
 
@@ -290,7 +292,7 @@ export class ArenaConnection {
         await new Promise((resolve) => setTimeout(resolve, delay));
         if (this.#status !== "reconnecting") return false;
         try {
-          const room = await this.client.reconnect(token, ArenaState);
+          const room = await withTimeout(this.client.reconnect(token, ArenaState), ATTEMPT_TIMEOUT_MS);
           this.stats.rejoins++;
           this.attach(room as Room<any, ArenaState>);
           return true;
@@ -340,4 +342,16 @@ export class ArenaConnection {
   private forgetSeat(): void {
     this.storage?.removeItem(SEAT_KEY);
   }
+}
+
+class AttemptTimeout extends Error {
+  override name = "TypeError"; // counted as unreachable: try again
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AttemptTimeout("no answer in time")), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
