@@ -25,6 +25,8 @@ export interface Settings {
   /** Addresses (or `loopback`, CIDRs) of reverse proxies whose X-Forwarded-For is believed. */
   readonly trustedProxies: readonly string[];
   readonly rateLimits: RateLimitSettings;
+  /** Colyseus's monitor panel at /monitor (MONITOR), behind MONITOR_PASSWORD. */
+  readonly monitor: { readonly enabled: boolean; readonly password: string | undefined };
   readonly logLevel: string;
   readonly production: boolean;
   /** Test-only socket messages (fault injection). Refused in production. */
@@ -68,6 +70,8 @@ const schema = z.object({
   RATE_JOINS_PER_MINUTE: integer(1, 1_000_000).default(60),
   RATE_CODE_LOOKUPS_PER_MINUTE: integer(1, 1_000_000).default(20),
   RATE_FAILED_JOINS_PER_HOUR: integer(1, 1_000_000).default(30),
+  MONITOR: flag.default(false),
+  MONITOR_PASSWORD: z.string().min(12, "at least 12 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.string().default("development"),
   ENABLE_TEST_HOOKS: flag.default(false),
@@ -95,6 +99,9 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
       v[`ROOM_CAPACITY_${mode.toUpperCase()}`] ?? v.ROOM_CAPACITY ?? GAME_MODES[mode].defaultCapacity,
     ]),
   ) as Record<GameMode, number>;
+  if (production && v.MONITOR && v.MONITOR_PASSWORD === undefined) {
+    throw new ConfigError("Invalid configuration:\n  MONITOR_PASSWORD: required when MONITOR=1 and NODE_ENV=production (the panel can close rooms)");
+  }
   const trustedProxies = (v.TRUSTED_PROXIES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
   try {
     compileTrust(trustedProxies);
@@ -124,6 +131,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
       codeLookupsPerMinute: v.RATE_CODE_LOOKUPS_PER_MINUTE,
       failedJoinsPerHour: v.RATE_FAILED_JOINS_PER_HOUR,
     }),
+    monitor: Object.freeze({ enabled: v.MONITOR, password: v.MONITOR_PASSWORD }),
     logLevel: v.LOG_LEVEL,
     production,
     testHooks: v.ENABLE_TEST_HOOKS,

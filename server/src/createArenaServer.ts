@@ -14,6 +14,9 @@ import { matchmakingApi } from "./matchmaking/api.ts";
 import { sendError } from "./matchmaking/httpErrors.ts";
 import { Matchmaking } from "./matchmaking/Matchmaking.ts";
 import { arenaRoomFor } from "./rooms/ArenaRoom.ts";
+import { Metrics } from "./Metrics.ts";
+import { monitor } from "@colyseus/monitor";
+import basicAuth from "express-basic-auth";
 
 /** Server-side ping: a silent connection is dropped after about 3 s x 2. */
 const PING_INTERVAL_MS = 3000;
@@ -44,7 +47,8 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     maxPayload: settings.maxPayloadBytes,
   });
   const scaled = settings.redisUrl !== undefined;
-  const matchmaking = new Matchmaking(settings, log, () => status === "draining");
+  const metrics = new Metrics();
+  const matchmaking = new Matchmaking(settings, log, () => status === "draining", metrics);
   const colyseus = defineServer({
     transport,
     greet: false,
@@ -55,7 +59,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     driver: scaled ? new RedisDriver(settings.redisUrl) : undefined,
     selectProcessIdToCreateRoom: scaled ? (roomName: string) => matchmaking.placeRoom(roomName) : undefined,
     rooms: {
-      [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking }))
+      [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking, metrics }))
         .filterBy(["mode"])
         .sortBy({ clients: -1 })
         .enableRealtimeListing(),
@@ -72,6 +76,17 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
           redis: matchmaking.redis === undefined ? "unused" : matchmaking.redis.up ? "up" : "down",
         });
       });
+      app.get("/metrics", async (_req: Request, res: Response) => {
+        res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      });
+      if (settings.monitor.enabled) {
+        const { password } = settings.monitor;
+        if (password === undefined) log.warn("the monitor panel is open without a password (MONITOR_PASSWORD): development only");
+        const guard = password === undefined
+          ? (_req: Request, _res: Response, next: NextFunction) => next()
+          : basicAuth({ users: { admin: password }, challenge: true, realm: "arena-monitor" });
+        app.use("/monitor", guard, monitor() as unknown as express.RequestHandler);
+      }
       app.use("/api", allowCrossOrigin);
       app.use("/api", matchmakingApi(matchmaking));
       app.use("/api", (_req: Request, res: Response) => sendError(res, "not_found"));

@@ -34,6 +34,12 @@ describe("settings", () => {
     assert.throws(() => loadSettings({ PUBLIC_ADDRESS: "ws://game.example.com" }), /PUBLIC_ADDRESS/);
   });
 
+  it("refuse the monitor panel without a password in production", () => {
+    assert.throws(() => loadSettings({ NODE_ENV: "production", MONITOR: "1" }), /MONITOR_PASSWORD/);
+    assert.equal(loadSettings({ NODE_ENV: "production", MONITOR: "1", MONITOR_PASSWORD: "a long enough secret" }).monitor.enabled, true);
+    assert.equal(loadSettings({ MONITOR: "1" }).monitor.password, undefined, "development may leave it open");
+  });
+
   it("refuse test hooks in production", () => {
     assert.throws(() => loadSettings({ NODE_ENV: "production", ENABLE_TEST_HOOKS: "1" }), /ENABLE_TEST_HOOKS/);
   });

@@ -9,6 +9,7 @@ import { sendError } from "./httpErrors.ts";
 import { JoinCodes } from "./JoinCodes.ts";
 import { RateLimits, type LimitKind } from "./RateLimits.ts";
 import { RedisLink } from "./RedisLink.ts";
+import type { Metrics } from "../Metrics.ts";
 import { ProcessSweep } from "./ProcessSweep.ts";
 import { QuickPlayQueue } from "./QuickPlayQueue.ts";
 
@@ -38,7 +39,7 @@ export class Matchmaking {
   readonly #sweep: ProcessSweep | undefined;
   readonly #quickPlay: QuickPlayQueue;
 
-  constructor(settings: Settings, readonly log: Logger, private readonly draining: () => boolean) {
+  constructor(settings: Settings, readonly log: Logger, private readonly draining: () => boolean, private readonly metrics?: Metrics) {
     this.#trust = compileTrust(settings.trustedProxies);
     if (settings.redisUrl !== undefined) {
       this.redis = new RedisLink(settings.redisUrl, log, () => this.restore());
@@ -91,6 +92,7 @@ export class Matchmaking {
     const listeners = http.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => void)[];
     http.removeAllListeners("request");
     http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      this.time(req, res);
       this.gate(req, res).then(
         (handled) => { if (!handled) for (const listener of listeners) listener.call(http, req, res); },
         (err: unknown) => {
@@ -98,6 +100,18 @@ export class Matchmaking {
           if (!res.headersSent) sendError(res, "matchmaking_unavailable");
         },
       );
+    });
+  }
+
+  /** Matchmaking latency, from request to response, for /matchmake/* and the /api room routes. */
+  private time(req: IncomingMessage, res: ServerResponse): void {
+    if (this.metrics === undefined || req.method !== "POST" && !req.url?.startsWith("/api/rooms")) return;
+    const [, prefix, method] = (req.url ?? "").split("?")[0].split("/");
+    const label = prefix === "matchmake" ? method : prefix === "api" && /^(rooms|private-rooms)$/.test(method ?? "") ? `api:${method}` : undefined;
+    if (label === undefined) return;
+    const started = performance.now();
+    res.once("finish", () => {
+      this.metrics!.matchmaking.observe({ method: label, status: `${Math.floor(res.statusCode / 100)}xx` }, (performance.now() - started) / 1000);
     });
   }
 

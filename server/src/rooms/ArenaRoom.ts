@@ -8,6 +8,7 @@ import {
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
+import type { Metrics } from "../Metrics.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
 import { RoomChat } from "./RoomChat.ts";
 import { validateJoinOptions, type ValidJoinOptions } from "./joinOptions.ts";
@@ -17,6 +18,7 @@ export interface RoomContext {
   settings: Settings;
   log: Logger;
   matchmaking: Matchmaking;
+  metrics: Metrics;
 }
 
 /** onCreate's options: a client's validated join options, plus what only the server sets. */
@@ -37,7 +39,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   override inputs = this.defineInput(InputFrameSchema, {
     bufferMaxSize: INPUT_BUFFER_FRAMES,
-    sanitize: (frame) => { sanitizeInput(frame); },
+    sanitize: (frame) => this.sanitize(frame),
   });
 
   private rewind: Rewind | undefined;
@@ -47,6 +49,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     broadcast: (message) => this.broadcast("chat", message),
   });
   private draining = false;
+  private lastTickAt: number | undefined;
+  private firstTickAt: number | undefined;
   private closing = false;
   private faultRequested = false;
   private readonly ctx = (this.constructor as typeof ArenaRoom).context;
@@ -89,6 +93,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   override onJoin(client: Client, options: ValidJoinOptions): void {
     joinPlayer(this.state, client.sessionId, new Player(), options.name);
+    this.watch(client);
+    this.ctx.metrics.connections.inc({ event: "joined" });
     client.send("welcome", {
       protocol: PROTOCOL_VERSION,
       reconnectGraceSeconds: this.ctx.settings.reconnectGraceSeconds,
@@ -103,6 +109,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     const player = this.state.players.get(client.sessionId);
     if (player === undefined || this.draining) return;
     player.connected = false;
+    this.ctx.metrics.connections.inc({ event: "dropped" });
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "player dropped, seat held");
     this.allowReconnection(client, this.ctx.settings.reconnectGraceSeconds).catch(() => {
       // Expired or room closing: Colyseus calls onLeave next.
@@ -112,12 +119,15 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   override onReconnect(client: Client): void {
     const player = this.state.players.get(client.sessionId);
     if (player !== undefined) player.connected = true;
+    this.watch(client);
+    this.ctx.metrics.connections.inc({ event: "reconnected" });
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "player reconnected");
   }
 
   override onLeave(client: Client, code?: number): void {
     leavePlayer(this.state, client.sessionId);
     this.budget.forget(client.sessionId);
+    this.ctx.metrics.connections.inc({ event: "left" });
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "player left");
   }
 
@@ -145,9 +155,30 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       this.faultRequested = false;
       throw new Error("fault injected by test hook");
     }
+    const { metrics } = this.ctx;
+    const started = performance.now();
+    if (this.lastTickAt !== undefined) {
+      metrics.tickInterval.observe((started - this.lastTickAt) / 1000);
+      this.firstTickAt ??= started - step.tick * step.dtMs;
+      if (started - (this.firstTickAt + step.tick * step.dtMs) > step.dtMs / 2) metrics.ticksLate.inc();
+    }
+    this.lastTickAt = started;
     const events: SimEvent[] = [];
     stepTick(this.state, (id) => this.framesFor(id), step.dt, (id) => this.seenBy(id), events);
     for (const event of events) this.publish(event);
+    metrics.tickDuration.observe((performance.now() - started) / 1000);
+  }
+
+  /** Cleans a decoded input frame (shared rule); counts it, and counts it as rejected if anything had to change. */
+  private sanitize(frame: InputFrameSchema): void {
+    const before = [frame.moveX, frame.moveY, frame.aim, frame.fire];
+    sanitizeInput(frame);
+    const { inputs } = this.ctx.metrics;
+    inputs.inc({ outcome: "received" });
+    // The wire gives float32 values; a sound client sends sticks in [-1, 1] and any finite aim.
+    if (!(Object.is(before[0], frame.moveX) && Object.is(before[1], frame.moveY) && Number.isFinite(before[2] as number))) {
+      inputs.inc({ outcome: "rejected" });
+    }
   }
 
   /** The frames of one player this tick simulates (see InputBudget). */
@@ -159,7 +190,10 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       if (frame === undefined) return;
       yield frame;
     }
-    if (discard > 0) accessor.take(discard);
+    if (discard > 0) {
+      accessor.take(discard);
+      this.ctx.metrics.inputs.inc({ outcome: "dropped" }, discard);
+    }
   }
 
   /** Where the shooter saw everyone when it sent the frame being simulated. */
@@ -185,6 +219,12 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.closing = true;
     this.ctx.log.info({ roomId: this.roomId, why }, "closing room for shutdown");
     this.disconnect(CloseCode.SERVER_DRAINING).catch(() => {});
+  }
+
+  /** Counts the bytes this player's socket sends. */
+  private watch(client: Client): void {
+    const socket = (client as unknown as { ref?: { send: (data: unknown, ...rest: unknown[]) => unknown } }).ref;
+    if (socket !== undefined) this.ctx.metrics.watchSocket(socket);
   }
 
   /** Test-only messages (ENABLE_TEST_HOOKS, refused in production). */

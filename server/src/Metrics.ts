@@ -1,0 +1,92 @@
+import { matchMaker } from "@colyseus/core";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * Server metrics in Prometheus format (`GET /metrics`, prom-client). One per
+ * process; rooms, the matchmaking gate and the transport report into it.
+ * Default Node metrics come along, including event-loop delay.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly tickDuration = new Histogram({
+    name: "arena_tick_duration_seconds",
+    help: "Time one fixed simulation step took.",
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.033, 0.066],
+    registers: [this.registry],
+  });
+
+  readonly tickInterval = new Histogram({
+    name: "arena_tick_interval_seconds",
+    help: "Time between the starts of two steps of a room (33.3 ms when on time).",
+    buckets: [0.01, 0.02, 0.03, 0.0333, 0.035, 0.04, 0.05, 0.066, 0.1, 0.2],
+    registers: [this.registry],
+  });
+
+  readonly ticksLate = new Counter({
+    name: "arena_ticks_late_total",
+    help: "Steps that started more than half a step after they were due.",
+    registers: [this.registry],
+  });
+
+  readonly bytesSent = new Counter({
+    name: "arena_bytes_sent_total",
+    help: "WebSocket payload bytes sent to players (patches and messages).",
+    registers: [this.registry],
+  });
+
+  readonly framesSent = new Counter({
+    name: "arena_frames_sent_total",
+    help: "WebSocket frames sent to players: patches (one per client per patch) and messages.",
+    registers: [this.registry],
+  });
+
+  readonly inputs = new Counter({
+    name: "arena_inputs_total",
+    help: "Input frames by outcome: received, dropped (beyond the input budget) or rejected (values the server had to correct).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly connections = new Counter({
+    name: "arena_connection_events_total",
+    help: "Players joined, dropped (seat held), reconnected and left.",
+    labelNames: ["event"] as const,
+    registers: [this.registry],
+  });
+
+  readonly matchmaking = new Histogram({
+    name: "arena_matchmaking_duration_seconds",
+    help: "Matchmaking requests (/matchmake/* and the /api room routes), by route kind and status class.",
+    labelNames: ["method", "status"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: "arena_clients",
+      help: "Players connected to this process.",
+      registers: [this.registry],
+      collect() { this.set(matchMaker.stats?.local.ccu ?? 0); },
+    });
+    new Gauge({
+      name: "arena_rooms",
+      help: "Rooms on this process.",
+      registers: [this.registry],
+      collect() { this.set(matchMaker.stats?.local.roomCount ?? 0); },
+    });
+  }
+
+  /** Counts what goes out on one player's socket. */
+  watchSocket(socket: { send: (data: unknown, ...rest: unknown[]) => unknown }): void {
+    const send = socket.send.bind(socket);
+    socket.send = (data: unknown, ...rest: unknown[]) => {
+      const bytes = (data as { byteLength?: number; length?: number }).byteLength ?? (data as { length?: number }).length ?? 0;
+      this.bytesSent.inc(bytes);
+      this.framesSent.inc();
+      return send(data, ...rest);
+    };
+  }
+}
