@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const testDirs = ["shared/test", "server/test", "client/test"];
+const testDirs = ["shared/test", "server/test", "client/test", "loadtest/test"];
 
 function testFiles(dir) {
   return readdirSync(join(root, dir), { withFileTypes: true })

@@ -87,6 +87,14 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
           : basicAuth({ users: { admin: password }, challenge: true, realm: "arena-monitor" });
         app.use("/monitor", guard, monitor() as unknown as express.RequestHandler);
       }
+      if (settings.testHooks) {
+        // Test-only (ENABLE_TEST_HOOKS, refused in production): a room's full state, to check clients against.
+        app.get("/api/__test/state/:roomId", (req: Request, res: Response) => {
+          const room = matchMaker.getLocalRoomById(String(req.params.roomId));
+          if (room === undefined) return void sendError(res, "unknown_room");
+          res.json((room.state as { toJSON(): unknown }).toJSON());
+        });
+      }
       app.use("/api", allowCrossOrigin);
       app.use("/api", matchmakingApi(matchmaking));
       app.use("/api", (_req: Request, res: Response) => sendError(res, "not_found"));

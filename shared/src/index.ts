@@ -9,7 +9,7 @@ export * from "./sim/world.ts";
 export * from "./sim/quantize.ts";
 export * from "./sim/trig.ts";
 export * from "./sim/rng.ts";
-export { isDamageable } from "./sim/combat.ts";
+export { hasLineOfSight, isDamageable } from "./sim/combat.ts";
 export * from "./schema/ArenaState.ts";
 export * from "./schema/InputFrameSchema.ts";
 export * from "./sim/plainWorld.ts";

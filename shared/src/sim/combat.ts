@@ -6,6 +6,16 @@ import { rayCircleDistance, rayWallDistance } from "./geometry.ts";
 import { cosSin } from "./trig.ts";
 import type { PlayerState, SeenPosition, SimEvent, WorldState } from "./types.ts";
 
+/** True when no wall stands between two points (bots use it to pick targets). */
+export function hasLineOfSight(ax: number, ay: number, bx: number, by: number): boolean {
+  const dx = bx - ax;
+  const dy = by - ay;
+  const length = Math.sqrt(dx * dx + dy * dy);
+  if (length === 0) return true;
+  for (const wall of WALLS) if (rayWallDistance(ax, ay, dx / length, dy / length, wall) < length) return false;
+  return true;
+}
+
 /** A player that can take damage right now. */
 export function isDamageable(player: PlayerState): boolean {
   return player.alive && player.connected && !player.shielded;

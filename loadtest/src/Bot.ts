@@ -1,0 +1,168 @@
+import { Client, type InputHandle, type Room } from "@colyseus/sdk";
+import {
+  ArenaState, InputFrameSchema, MAX_HP, PROTOCOL_VERSION, ROOM_NAME, STEP_SECONDS, WEAPON_RANGE_PX, hasLineOfSight,
+} from "@arena/shared";
+
+export interface BotOptions {
+  endpoint: string;
+  name: string;
+  mode?: string;
+  /** Chance per second of leaving and joining again. */
+  leaveRate?: number;
+  /** Chance per second of dropping the connection and reconnecting with the token. */
+  dropRate?: number;
+  /** Random source (seeded in benchmarks). */
+  random?: () => number;
+}
+
+export interface BotCounters {
+  joins: number;
+  leaves: number;
+  drops: number;
+  reconnects: number;
+  errors: string[];
+  framesSent: number;
+  shots: number;
+}
+
+/**
+ * A bot that plays like a person, on the real SDK: quick play, runs about,
+ * turns toward the nearest enemy it can see and shoots when in range, goes
+ * for a health pickup when hurt, now and then leaves and comes back, and now
+ * and then drops its connection and rejoins with its reconnection token.
+ */
+export class Bot {
+  room: Room<any, ArenaState> | undefined;
+  readonly counters: BotCounters = { joins: 0, leaves: 0, drops: 0, reconnects: 0, errors: [], framesSent: 0, shots: 0 };
+  #client: Client;
+  #input: InputHandle<InputFrameSchema> | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #heading = 0;
+  #busy = false;
+  #stopped = false;
+  readonly #random: () => number;
+
+  constructor(readonly options: BotOptions) {
+    this.#client = new Client(options.endpoint);
+    this.#random = options.random ?? Math.random;
+    this.#heading = this.#random() * Math.PI * 2;
+  }
+
+  /** Joins (quick play); resolves once in the room. */
+  async join(): Promise<void> {
+    const options = { name: this.options.name, protocol: PROTOCOL_VERSION, ...(this.options.mode ? { mode: this.options.mode } : {}) };
+    this.attach(await this.#client.joinOrCreate(ROOM_NAME, options, ArenaState) as Room<any, ArenaState>);
+    this.counters.joins++;
+  }
+
+  /** Starts playing: one input frame per tick. */
+  start(): this {
+    this.#timer ??= setInterval(() => this.tick(), STEP_SECONDS * 1000);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.room?.leave(true).catch(() => {});
+  }
+
+  /** Pauses input without leaving (benchmarks freeze the world to compare states). */
+  pause(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  private attach(room: Room<any, ArenaState>): void {
+    this.room = room;
+    room.reconnection.enabled = false;
+    this.#input = room.input<InputFrameSchema>({ type: InputFrameSchema });
+    room.onMessage("*", (type, payload) => {
+      if (type === "shot" && (payload as { shooter: string }).shooter === room.sessionId) this.counters.shots++;
+    });
+    room.onLeave((code) => {
+      if (this.#stopped || this.#busy || room !== this.room) return;
+      if (code !== 4000) this.counters.errors.push(`left with code ${code}`);
+    });
+  }
+
+  private tick(): void {
+    const room = this.room;
+    const input = this.#input;
+    if (room === undefined || input === undefined || this.#busy || !room.connection.isOpen) return;
+    const perTick = STEP_SECONDS;
+    if (this.#random() < (this.options.dropRate ?? 0) * perTick) return void this.dropAndReconnect();
+    if (this.#random() < (this.options.leaveRate ?? 0) * perTick) return void this.leaveAndReturn();
+    const state = room.state;
+    const me = state.players?.get(room.sessionId);
+    if (me === undefined) return;
+    // Wander, and turn now and then.
+    if (this.#random() < 0.03) this.#heading += (this.#random() - 0.5) * Math.PI;
+    let moveX = Math.cos(this.#heading);
+    let moveY = Math.sin(this.#heading);
+    if (me.x < 60 || me.x > 1540 || me.y < 60 || me.y > 1140) this.#heading += Math.PI / 2;
+    // Hurt: head for the nearest active pickup.
+    if (me.hp < MAX_HP / 2) {
+      let best: { x: number; y: number } | undefined;
+      for (const k of state.pickups) if (k.active && (!best || dist(me, k) < dist(me, best))) best = k;
+      if (best) { const d = dist(me, best) || 1; moveX = (best.x - me.x) / d; moveY = (best.y - me.y) / d; }
+    }
+    // Aim at the nearest enemy in sight, fire when in range.
+    let target: { x: number; y: number } | undefined;
+    state.players.forEach((p, id) => {
+      if (id === room.sessionId || !p.alive || !p.connected) return;
+      if ((!target || dist(me, p) < dist(me, target)) && hasLineOfSight(me.x, me.y, p.x, p.y)) target = p;
+    });
+    const data = input.data;
+    data.moveX = Math.fround(moveX);
+    data.moveY = Math.fround(moveY);
+    data.aim = target ? Math.fround(Math.atan2(target.y - me.y, target.x - me.x)) : Math.fround(this.#heading);
+    data.fire = target !== undefined && dist(me, target) < WEAPON_RANGE_PX * 0.8;
+    if (input.send() > 0) this.counters.framesSent++;
+  }
+
+  private async leaveAndReturn(): Promise<void> {
+    this.#busy = true;
+    try {
+      await this.room?.leave(true);
+      this.counters.leaves++;
+      await this.join();
+    } catch (error) {
+      this.counters.errors.push(`rejoin after leaving: ${(error as Error).message}`);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Drops the connection from the server side (test hook) or locally, then rejoins with the token. */
+  async dropAndReconnect(): Promise<void> {
+    const room = this.room;
+    if (room === undefined) return;
+    this.#busy = true;
+    const token = room.reconnectionToken;
+    this.counters.drops++;
+    try {
+      room.removeAllListeners();
+      room.connection.close();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          this.attach(await this.#client.reconnect(token, ArenaState) as Room<any, ArenaState>);
+          this.counters.reconnects++;
+          return;
+        } catch (error) {
+          if (attempt >= 20) throw error;
+          await new Promise((r) => setTimeout(r, 50 + this.#random() * 200));
+        }
+      }
+    } catch (error) {
+      this.counters.errors.push(`reconnect: ${(error as Error).message}`);
+    } finally {
+      this.#busy = false;
+    }
+  }
+}
+
+function dist(a: { x: number; y: number }, b: { x: number; y: number }): number {
+  return Math.hypot(a.x - b.x, a.y - b.y);
+}

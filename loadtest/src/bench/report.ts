@@ -1,0 +1,69 @@
+import type { SystemFigures } from "./smoke.ts";
+
+/** The JSON report: `{ scenario, systems: { arena, baseline? }, ratios }`, units in the key names. */
+export interface BenchReport {
+  scenario: string;
+  date: string;
+  machine: { cpus: number; node: string };
+  systems: Record<string, SystemFigures>;
+  /** arena / baseline for each figure, when a baseline ran. */
+  ratios: Record<string, number>;
+  checks: Record<string, unknown>;
+}
+
+const FIGURES: [keyof SystemFigures, string][] = [
+  ["clients", "clients"],
+  ["cpuMsPerClientSecond", "server CPU, ms per client-second"],
+  ["bytesPerClientSecond", "bytes per client-second"],
+  ["tickP99Ms", "tick duration p99, ms"],
+  ["tickIntervalP50Ms", "tick interval p50, ms"],
+  ["tickIntervalP99Ms", "tick interval p99, ms"],
+  ["rssMegabytes", "server memory (RSS), MB"],
+];
+
+export function markdown(report: BenchReport): string {
+  const systems = Object.keys(report.systems);
+  const lines = [
+    `## ${report.scenario} (${report.date}, ${report.machine.cpus} CPUs, Node ${report.machine.node})`,
+    "",
+    `| figure | ${systems.join(" | ")}${systems.length > 1 ? " | ratio |" : " |"}`,
+    `|---|${systems.map(() => "---:").join("|")}|${systems.length > 1 ? "---:|" : ""}`,
+  ];
+  for (const [key, label] of FIGURES) {
+    const cells = systems.map((s) => format(report.systems[s][key]));
+    const ratio = report.ratios[key];
+    lines.push(`| ${label} | ${cells.join(" | ")}${systems.length > 1 ? ` | ${ratio === undefined ? "" : ratio.toFixed(2)} |` : " |"}`);
+  }
+  lines.push("", "Checks:", "", ...Object.entries(report.checks).map(([k, v]) => `- ${k}: ${JSON.stringify(v)}`));
+  return lines.join("\n");
+}
+
+/** A self-contained HTML page: the tables and a bar chart per figure (inline SVG, no scripts). */
+export function html(report: BenchReport): string {
+  const systems = Object.keys(report.systems);
+  const colours = ["#2f8f5f", "#c0613a", "#3a6fc0"];
+  const charts = FIGURES.filter(([k]) => k !== "clients").map(([key, label]) => {
+    const values = systems.map((s) => report.systems[s][key]);
+    const max = Math.max(...values.filter(Number.isFinite), 1e-9);
+    const bars = values.map((v, i) => {
+      const w = Number.isFinite(v) ? (v / max) * 300 : 0;
+      return `<rect x="120" y="${10 + i * 28}" width="${w.toFixed(1)}" height="20" fill="${colours[i % 3]}"/>` +
+        `<text x="0" y="${25 + i * 28}">${escape(systems[i])}</text><text x="${(125 + w).toFixed(1)}" y="${25 + i * 28}">${format(v)}</text>`;
+    }).join("");
+    return `<figure><figcaption>${escape(label)}</figcaption><svg width="520" height="${20 + systems.length * 28}" font-size="13" font-family="sans-serif">${bars}</svg></figure>`;
+  }).join("\n");
+  return `<!doctype html><meta charset="utf-8"><title>Benchmark: ${escape(report.scenario)}</title>
+<style>body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}figure{margin:1em 0}</style>
+<h1>Benchmark: ${escape(report.scenario)}</h1><p>${escape(report.date)}, ${report.machine.cpus} CPUs, Node ${escape(report.machine.node)}</p>
+<pre>${escape(markdown(report))}</pre>
+${charts}`;
+}
+
+function format(v: number): string {
+  if (!Number.isFinite(v)) return "n/a";
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3);
+}
+
+function escape(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+}
