@@ -1,7 +1,6 @@
 import { Client, type InputHandle, type Room } from "@colyseus/sdk";
-import {
-  ArenaState, InputFrameSchema, MAX_HP, PROTOCOL_VERSION, ROOM_NAME, STEP_SECONDS, WEAPON_RANGE_PX, hasLineOfSight,
-} from "@arena/shared";
+import { ArenaState, InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME, STEP_SECONDS } from "@arena/shared";
+import { BotBrain } from "./brain.ts";
 
 export interface BotOptions {
   endpoint: string;
@@ -37,7 +36,7 @@ export class Bot {
   #client: Client;
   #input: InputHandle<InputFrameSchema> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #heading = 0;
+  readonly #brain: BotBrain;
   #busy = false;
   #stopped = false;
   readonly #random: () => number;
@@ -45,7 +44,7 @@ export class Bot {
   constructor(readonly options: BotOptions) {
     this.#client = new Client(options.endpoint);
     this.#random = options.random ?? Math.random;
-    this.#heading = this.#random() * Math.PI * 2;
+    this.#brain = new BotBrain(this.#random);
   }
 
   /** Joins (quick play); resolves once in the room. */
@@ -97,28 +96,9 @@ export class Bot {
     const state = room.state;
     const me = state.players?.get(room.sessionId);
     if (me === undefined) return;
-    // Wander, and turn now and then.
-    if (this.#random() < 0.03) this.#heading += (this.#random() - 0.5) * Math.PI;
-    let moveX = Math.cos(this.#heading);
-    let moveY = Math.sin(this.#heading);
-    if (me.x < 60 || me.x > 1540 || me.y < 60 || me.y > 1140) this.#heading += Math.PI / 2;
-    // Hurt: head for the nearest active pickup.
-    if (me.hp < MAX_HP / 2) {
-      let best: { x: number; y: number } | undefined;
-      for (const k of state.pickups) if (k.active && (!best || dist(me, k) < dist(me, best))) best = k;
-      if (best) { const d = dist(me, best) || 1; moveX = (best.x - me.x) / d; moveY = (best.y - me.y) / d; }
-    }
-    // Aim at the nearest enemy in sight, fire when in range.
-    let target: { x: number; y: number } | undefined;
-    state.players.forEach((p, id) => {
-      if (id === room.sessionId || !p.alive || !p.connected) return;
-      if ((!target || dist(me, p) < dist(me, target)) && hasLineOfSight(me.x, me.y, p.x, p.y)) target = p;
-    });
-    const data = input.data;
-    data.moveX = Math.fround(moveX);
-    data.moveY = Math.fround(moveY);
-    data.aim = target ? Math.fround(Math.atan2(target.y - me.y, target.x - me.x)) : Math.fround(this.#heading);
-    data.fire = target !== undefined && dist(me, target) < WEAPON_RANGE_PX * 0.8;
+    const players: { id: string; x: number; y: number; alive: boolean; connected: boolean }[] = [];
+    state.players.forEach((p, id) => players.push({ id, x: p.x, y: p.y, alive: p.alive, connected: p.connected }));
+    Object.assign(input.data, this.#brain.decide(me, room.sessionId, players, state.pickups));
     if (input.send() > 0) this.counters.framesSent++;
   }
 
@@ -161,8 +141,4 @@ export class Bot {
       this.#busy = false;
     }
   }
-}
-
-function dist(a: { x: number; y: number }, b: { x: number; y: number }): number {
-  return Math.hypot(a.x - b.x, a.y - b.y);
 }

@@ -1,0 +1,115 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { spawnServer } from "../../../server/test/helpers/servers.ts";
+import { waitFor } from "../../../server/test/helpers/waitFor.ts";
+import { freePort } from "../../../server/test/helpers/redis.ts";
+import { BaselineBot } from "../baseline/BaselineBot.ts";
+import { Bot } from "../Bot.ts";
+import { cpuMs, histogramQuantile, parseMetrics, rssBytes } from "./processStats.ts";
+import { pin, type SystemFigures } from "./smoke.ts";
+
+export type SystemName = "arena" | "baseline";
+
+export interface StepResult {
+  players: number;
+  system: SystemName;
+  figures: SystemFigures;
+  /** Share of one core the bots' process used: near 1 means the bots, not the server, are the limit. */
+  botCpuShare: number;
+  joinErrors: number;
+}
+
+const BASELINE = fileURLToPath(new URL("../baseline/server.ts", import.meta.url));
+const WARMUP_MS = 3000;
+
+interface Running {
+  pid: number;
+  endpoint: string;
+  stop(): Promise<void>;
+  measure(seconds: number): Promise<Omit<SystemFigures, "clients" | "seconds" | "cpuMsPerClientSecond" | "rssMegabytes">>;
+}
+
+async function startArena(): Promise<Running> {
+  const server = await spawnServer({ ROOM_CAPACITY: "8", RATE_JOINS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", LOG_LEVEL: "info" });
+  const read = async () => parseMetrics(await (await fetch(`${server.endpoint}/metrics`)).text());
+  return {
+    pid: server.child.pid!, endpoint: server.endpoint, stop: () => server.stop(),
+    async measure(seconds) {
+      const before = await read();
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      const after = await read();
+      const clients = after.get("arena_clients") ?? 1;
+      return {
+        bytesPerClientSecond: ((after.get("arena_bytes_sent_total") ?? 0) - (before.get("arena_bytes_sent_total") ?? 0)) / (clients * seconds),
+        tickP99Ms: histogramQuantile(before, after, "arena_tick_duration_seconds", 0.99) * 1000,
+        tickIntervalP50Ms: histogramQuantile(before, after, "arena_tick_interval_seconds", 0.5) * 1000,
+        tickIntervalP99Ms: histogramQuantile(before, after, "arena_tick_interval_seconds", 0.99) * 1000,
+      };
+    },
+  };
+}
+
+async function startBaseline(): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", BASELINE], { env: { ...process.env, PORT: String(port), ROOM_CAPACITY: "8" }, stdio: "ignore" });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stats = async (reset = false) => (await fetch(`${endpoint}/stats${reset ? "?reset=1" : ""}`)).json() as Promise<{ bytesSent: number; clients: number; tickDurationsMs: number[]; tickIntervalsMs: number[] }>;
+  await waitFor("the baseline to listen", () => stats().then(() => true), 20_000);
+  const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN; };
+  return {
+    pid: child.pid!, endpoint,
+    stop: async () => { child.kill("SIGKILL"); },
+    async measure(seconds) {
+      await stats(true);
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      const s = await stats();
+      return {
+        bytesPerClientSecond: s.bytesSent / (Math.max(1, s.clients) * seconds),
+        tickP99Ms: quantile(s.tickDurationsMs, 0.99),
+        tickIntervalP50Ms: quantile(s.tickIntervalsMs, 0.5),
+        tickIntervalP99Ms: quantile(s.tickIntervalsMs, 0.99),
+      };
+    },
+  };
+}
+
+/** One system at one load: its own server process (CPU 0), `players` bots here (CPU 1). */
+export async function measureStep(system: SystemName, players: number, seconds: number, progress: (line: string) => void): Promise<StepResult> {
+  const server = system === "arena" ? await startArena() : await startBaseline();
+  pin(server.pid, 0);
+  pin(process.pid, 1);
+  const bots = Array.from({ length: players }, (_, i) => system === "arena"
+    ? new Bot({ endpoint: server.endpoint, name: `bot ${i}` })
+    : new BaselineBot(server.endpoint, `bot ${i}`));
+  let joinErrors = 0;
+  try {
+    progress(`${system}: ${players} players joining`);
+    await Promise.all(bots.map(async (bot, i) => {
+      await new Promise((r) => setTimeout(r, i * 10));
+      try {
+        await bot.join();
+        bot.start();
+      } catch {
+        joinErrors++;
+      }
+    }));
+    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    progress(`${system}: ${players} players, measuring ${seconds} s`);
+    const cpuBefore = cpuMs(server.pid);
+    const botCpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const measured = await server.measure(seconds);
+    const wall = (performance.now() - started) / 1000;
+    const cpu = cpuMs(server.pid) - cpuBefore;
+    const botCpu = process.cpuUsage(botCpuBefore);
+    const clients = players - joinErrors;
+    return {
+      players, system, joinErrors,
+      botCpuShare: (botCpu.user + botCpu.system) / 1e6 / wall,
+      figures: { clients, seconds: wall, cpuMsPerClientSecond: cpu / (clients * wall), rssMegabytes: rssBytes(server.pid) / 2 ** 20, ...measured },
+    };
+  } finally {
+    await Promise.all(bots.map((b) => b.stop()));
+    await server.stop();
+  }
+}
