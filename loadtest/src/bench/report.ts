@@ -6,7 +6,7 @@ export interface BenchReport {
   scenario: string;
   date: string;
   machine: { cpus: number; node: string };
-  systems: Record<string, SystemFigures>;
+  systems: Record<string, Record<string, number>>;
   /** arena / baseline for each figure, when a baseline ran. */
   ratios: Record<string, number>;
   checks: Record<string, unknown>;
@@ -32,8 +32,12 @@ export function markdown(report: BenchReport): string {
     `| figure | ${systems.join(" | ")}${systems.length > 1 ? " | ratio |" : " |"}`,
     `|---|${systems.map(() => "---:").join("|")}|${systems.length > 1 ? "---:|" : ""}`,
   ];
-  for (const [key, label] of FIGURES) {
-    const cells = systems.map((s) => format(report.systems[s][key]));
+  const keys = Object.keys(report.systems[systems[0]] ?? {});
+  const rows: [string, string][] = keys.every((k) => FIGURES.some(([f]) => f === k))
+    ? FIGURES.filter(([k]) => keys.includes(k))
+    : keys.map((k) => [k, k]);
+  for (const [key, label] of rows) {
+    const cells = systems.map((s) => format(report.systems[s][key] ?? NaN));
     const ratio = report.ratios[key];
     lines.push(`| ${label} | ${cells.join(" | ")}${systems.length > 1 ? ` | ${ratio === undefined ? "" : ratio.toFixed(2)} |` : " |"}`);
   }
@@ -52,8 +56,10 @@ export function markdown(report: BenchReport): string {
 export function html(report: BenchReport): string {
   const systems = Object.keys(report.systems);
   const colours = ["#2f8f5f", "#c0613a", "#3a6fc0"];
-  const charts = FIGURES.filter(([k]) => k !== "clients").map(([key, label]) => {
-    const values = systems.map((s) => report.systems[s][key]);
+  const keys = Object.keys(report.systems[systems[0]] ?? {});
+  const charts = keys.filter((k) => k !== "clients").map((key) => {
+    const label = FIGURES.find(([k]) => k === key)?.[1] ?? key;
+    const values = systems.map((s) => report.systems[s][key] ?? NaN);
     const max = Math.max(...values.filter(Number.isFinite), 1e-9);
     const bars = values.map((v, i) => {
       const w = Number.isFinite(v) ? (v / max) * 300 : 0;

@@ -1,7 +1,8 @@
 /**
  * The benchmark harness: `npm run bench -- --scenario smoke [--out report.json] [--html report.html]`.
  * Prints progress on stderr, a Markdown table on stdout, and writes the JSON
- * and HTML reports when asked. Scenarios implemented: smoke, capacity.
+ * and HTML reports when asked. Scenarios: smoke, capacity, join-storm,
+ * reconnect-storm, soak (the Redis ones use database 14 by default, flushed).
  */
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -9,6 +10,7 @@ import { parseArgs } from "node:util";
 import { html, markdown, type BenchReport } from "./report.ts";
 import { runSmoke } from "./smoke.ts";
 import { measureStep, type StepResult } from "./capacity.ts";
+import { joinStorm, reconnectStorm, soak } from "./storms.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -18,17 +20,48 @@ const { values: args } = parseArgs({
     bots: { type: "string", default: "24" },
     seconds: { type: "string", default: "20" },
     steps: { type: "string", default: "32,64,96,128,160" },
+    joins: { type: "string", default: "200" },
+    clients: { type: "string", default: "500" },
+    minutes: { type: "string", default: "30" },
+    redis: { type: "string", default: process.env.REDIS_BENCH_URL ?? "redis://127.0.0.1:6379/14" },
   },
 });
 
 const progress = (line: string) => process.stderr.write(`[${args.scenario}] ${line}\n`);
 
+const machine = () => ({ cpus: cpus().length, node: process.version });
+function emit(report: BenchReport): void {
+  console.log(markdown(report));
+  if (args.out) writeFileSync(args.out, JSON.stringify(report, null, 2));
+  if (args.html) writeFileSync(args.html, html(report));
+}
+
 if (args.scenario === "capacity") {
   await capacity();
   process.exit(0);
 }
+if (args.scenario === "join-storm") {
+  const { arena, baseline } = await joinStorm(Number(args.joins), args.redis, progress);
+  emit({
+    scenario: "join-storm", date: new Date().toISOString(), machine: machine(),
+    systems: { arena: { ...arena }, baseline: { ...baseline } },
+    ratios: { joinP99Ms: arena.joinP99Ms / baseline.joinP99Ms, joinP50Ms: arena.joinP50Ms / baseline.joinP50Ms },
+    checks: { arena: "two processes sharing Redis, joins alternating between them", baseline: "one Socket.IO process" },
+  });
+  process.exit(arena.errors === 0 ? 0 : 1);
+}
+if (args.scenario === "reconnect-storm") {
+  const result = await reconnectStorm(Number(args.clients), progress);
+  emit({ scenario: "reconnect-storm", date: new Date().toISOString(), machine: machine(), systems: { arena: { ...result } }, ratios: {}, checks: { allBack: result.back === result.dropped } });
+  process.exit(result.back === result.dropped ? 0 : 1);
+}
+if (args.scenario === "soak") {
+  const result = await soak(Number(args.minutes), Number(args.bots), args.redis, progress);
+  emit({ scenario: "soak", date: new Date().toISOString(), machine: machine(), systems: { arena: { ...result } }, ratios: {}, checks: { redisKeysBack: result.redisKeysEnd <= result.redisKeysStart } });
+  process.exit(0);
+}
 if (args.scenario !== "smoke") {
-  console.error(`Unknown or not yet implemented scenario "${args.scenario}". Implemented: smoke, capacity.`);
+  console.error(`Unknown scenario "${args.scenario}". Scenarios: smoke, capacity, join-storm, reconnect-storm, soak.`);
   process.exit(2);
 }
 
@@ -49,25 +82,23 @@ async function capacity(): Promise<void> {
     if (Math.max(arena.botCpuShare, baseline.botCpuShare) > 0.9) { limit = `bots saturated their core at ${players} players (server figures are per player at that load)`; break; }
   }
   const last = (system: string) => steps.filter((s) => s.system === system).at(-1)!.figures;
-  const systems = { arena: last("arena"), baseline: last("baseline") };
+  const systems = { arena: { ...last("arena") }, baseline: { ...last("baseline") } };
   const ratios = Object.fromEntries((["cpuMsPerClientSecond", "bytesPerClientSecond", "tickP99Ms"] as const)
     .map((k) => [k, systems.arena[k] / systems.baseline[k]]));
   const report: BenchReport = {
-    scenario: "capacity", date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version },
+    scenario: "capacity", date: new Date().toISOString(), machine: machine(),
     systems, ratios, steps,
     checks: { limit, joinErrors: steps.reduce((n, s) => n + s.joinErrors, 0) },
   };
-  console.log(markdown(report));
-  if (args.out) writeFileSync(args.out, JSON.stringify(report, null, 2));
-  if (args.html) writeFileSync(args.html, html(report));
+  emit(report);
 }
 
 const result = await runSmoke({ bots: Number(args.bots), sampled: 4, drops: 4, seconds: Number(args.seconds), progress });
 const report: BenchReport = {
   scenario: "smoke",
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, node: process.version },
-  systems: { arena: result.figures },
+  machine: machine(),
+  systems: { arena: { ...result.figures } },
   ratios: {},
   checks: {
     joined: `${result.joined}/${result.bots}`,
@@ -76,8 +107,6 @@ const report: BenchReport = {
     stateMatches: result.stateMismatches.length === 0 ? `${result.sampledClients} sampled clients match the server` : result.stateMismatches,
   },
 };
-console.log(markdown(report));
-if (args.out) writeFileSync(args.out, JSON.stringify(report, null, 2));
-if (args.html) writeFileSync(args.html, html(report));
+emit(report);
 const ok = result.joined === result.bots && result.errors.length === 0 && result.reconnected === result.dropped && result.stateMismatches.length === 0;
 process.exit(ok ? 0 : 1);

@@ -1,0 +1,162 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Client } from "@colyseus/sdk";
+import { Redis } from "ioredis";
+import { io } from "socket.io-client";
+import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
+import { spawnServer, type ServerProcess } from "../../../server/test/helpers/servers.ts";
+import { freePort } from "../../../server/test/helpers/redis.ts";
+import { waitFor } from "../../../server/test/helpers/waitFor.ts";
+import { Bot } from "../Bot.ts";
+import { cpuMs, rssBytes } from "./processStats.ts";
+
+const BASELINE = fileURLToPath(new URL("../baseline/server.ts", import.meta.url));
+const RAISED = { RATE_JOINS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", ROOM_CAPACITY: "8" };
+
+export interface LatencyFigures { joins: number; errors: number; joinP50Ms: number; joinP99Ms: number; totalMs: number }
+
+function percentile(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
+}
+
+async function redisArena(redisUrl: string, processes: number): Promise<ServerProcess[]> {
+  const redis = new Redis(redisUrl);
+  await redis.flushdb();
+  redis.disconnect();
+  const procs: ServerProcess[] = [];
+  for (let i = 0; i < processes; i++) {
+    const port = await freePort();
+    procs.push(await spawnServer({ ...RAISED, PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL: redisUrl }));
+  }
+  return procs;
+}
+
+async function baselineServer(): Promise<{ endpoint: string; pid: number; stop(): void }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", BASELINE], { env: { ...process.env, PORT: String(port), ROOM_CAPACITY: "8" }, stdio: "ignore" });
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitFor("the baseline to listen", () => fetch(`${endpoint}/stats`).then((r) => r.ok), 20_000);
+  return { endpoint, pid: child.pid!, stop: () => child.kill("SIGKILL") };
+}
+
+/** `count` joins fired together; each timed from request to first state. */
+export async function joinStorm(count: number, redisUrl: string, progress: (l: string) => void): Promise<{ arena: LatencyFigures; baseline: LatencyFigures }> {
+  progress(`arena: ${count} joins at once across two processes on Redis`);
+  const procs = await redisArena(redisUrl, 2);
+  const arena = await storm(count, async (i) => {
+    const room = await new Client(procs[i % 2].endpoint).joinOrCreate("arena", { name: `s${i}`, protocol: PROTOCOL_VERSION }, ArenaState);
+    await new Promise<void>((r) => (room.state.players?.size ? r() : room.onStateChange.once(() => r())));
+    return () => void room.leave().catch(() => {});
+  });
+  await Promise.all(procs.map((p) => p.stop()));
+  progress(`baseline: ${count} joins at once on one Socket.IO process`);
+  const base = await baselineServer();
+  const baseline = await storm(count, async (i) => {
+    const socket = io(base.endpoint, { transports: ["websocket"], reconnection: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect_error", reject);
+      socket.once("state", () => resolve());
+      socket.emit("join", { name: `s${i}` });
+    });
+    return () => void socket.disconnect();
+  });
+  base.stop();
+  return { arena, baseline };
+}
+
+async function storm(count: number, join: (i: number) => Promise<() => void>): Promise<LatencyFigures> {
+  const latencies: number[] = [];
+  const leaves: (() => void)[] = [];
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: count }, async (_, i) => {
+    const t0 = performance.now();
+    try {
+      leaves.push(await join(i));
+      latencies.push(performance.now() - t0);
+    } catch {
+      errors++;
+    }
+  }));
+  const totalMs = performance.now() - started;
+  for (const leave of leaves) leave();
+  return { joins: latencies.length, errors, joinP50Ms: percentile(latencies, 0.5), joinP99Ms: percentile(latencies, 0.99), totalMs };
+}
+
+export interface ReconnectFigures { clients: number; dropped: number; back: number; allBackMs: number; p50Ms: number; p99Ms: number }
+
+/** `count` playing bots on one process; all drop at once; how long until each is back in its seat. */
+export async function reconnectStorm(count: number, progress: (l: string) => void): Promise<ReconnectFigures> {
+  const server = await spawnServer({ ...RAISED });
+  const bots = Array.from({ length: count }, (_, i) => new Bot({ endpoint: server.endpoint, name: `r${i}` }));
+  try {
+    progress(`${count} bots joining`);
+    await Promise.all(bots.map(async (bot, i) => { await new Promise((r) => setTimeout(r, i * 5)); await bot.join(); bot.start(); }));
+    await new Promise((r) => setTimeout(r, 2000));
+    progress(`dropping all ${count} at once`);
+    const started = performance.now();
+    const times: number[] = [];
+    await Promise.all(bots.map(async (bot) => {
+      await bot.dropAndReconnect();
+      if (bot.counters.reconnects > 0) times.push(performance.now() - started);
+    }));
+    return { clients: count, dropped: bots.filter((b) => b.counters.drops > 0).length, back: times.length, allBackMs: Math.max(...times), p50Ms: percentile(times, 0.5), p99Ms: percentile(times, 0.99) };
+  } finally {
+    await Promise.all(bots.map((b) => b.stop()));
+    await server.stop();
+  }
+}
+
+export interface SoakFigures { minutes: number; botsJoined: number; rssStartMb: number; rssEndMb: number; redisKeysStart: number; redisKeysEnd: number; errors: number; cpuMsPerSecond: number }
+
+/**
+ * A long run with room churn on two processes sharing Redis: bots join,
+ * play and leave all the time. Memory and Redis keys at the end (everyone
+ * gone) against the start.
+ */
+export async function soak(minutes: number, bots: number, redisUrl: string, progress: (l: string) => void): Promise<SoakFigures> {
+  const procs = await redisArena(redisUrl, 2);
+  const redis = new Redis(redisUrl);
+  const keys = async () => (await redis.keys("*")).filter((k) => !k.startsWith("arena:rl:")).length;
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    const rssStart = procs.map((p) => rssBytes(p.child.pid!));
+    const keysStart = await keys();
+    const cpuStart = procs.map((p) => cpuMs(p.child.pid!));
+    const started = Date.now();
+    let errors = 0;
+    let joined = 0;
+    const active = new Set<Bot>();
+    // Churn: keep about `bots` players; each plays 20 to 60 s, then leaves and a new one comes.
+    while (Date.now() - started < minutes * 60_000) {
+      while (active.size < bots) {
+        const bot = new Bot({ endpoint: procs[joined % 2].endpoint, name: `soak ${joined++}`, dropRate: 1 / 120 });
+        active.add(bot);
+        bot.join().then(() => {
+          bot.start();
+          setTimeout(() => { active.delete(bot); errors += bot.counters.errors.length; void bot.stop(); }, 20_000 + Math.random() * 40_000);
+        }, () => { errors++; active.delete(bot); });
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      const elapsed = Math.round((Date.now() - started) / 1000);
+      if (elapsed % 60 === 0) progress(`${elapsed / 60} min, ${joined} bots so far, rss ${procs.map((p) => (rssBytes(p.child.pid!) / 2 ** 20).toFixed(0)).join("/")} MB`);
+    }
+    await Promise.all([...active].map((b) => b.stop()));
+    // Let seats, rooms and listings clear, then compare.
+    await waitFor("every room gone", async () => (await (await fetch(`${procs[0].endpoint}/api/rooms`)).json()).rooms.length === 0, 60_000).catch(() => {});
+    await new Promise((r) => setTimeout(r, 5000));
+    const seconds = (Date.now() - started) / 1000;
+    return {
+      minutes, botsJoined: joined,
+      rssStartMb: rssStart.reduce((a, b) => a + b, 0) / 2 ** 20,
+      rssEndMb: procs.reduce((n, p) => n + rssBytes(p.child.pid!), 0) / 2 ** 20,
+      redisKeysStart: keysStart, redisKeysEnd: await keys(), errors,
+      cpuMsPerSecond: procs.reduce((n, p, i) => n + cpuMs(p.child.pid!) - cpuStart[i], 0) / seconds,
+    };
+  } finally {
+    redis.disconnect();
+    await Promise.all(procs.map((p) => p.stop()));
+  }
+}
