@@ -4,7 +4,7 @@
  * shared/src/schema/ArenaState.ts against the same state with plain `number`
  * fields. Every figure is measured in this run against its baseline.
  *
- *   npm run bench            (from the root; add -- --rounds 9 for more rounds)
+ *   npm run bench:sim        (from the root; add -- --rounds 9 for more rounds)
  */
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";

@@ -10,7 +10,7 @@ export const TICK_RATE_HZ = 30;
 export const STEP_SECONDS = 1 / TICK_RATE_HZ;
 
 /**
- * Patch interval, chosen by measurement (`npm run bench`, "Patch rate"): with
+ * Patch interval, chosen by measurement (`npm run bench:sim`, "Patch rate"): with
  * 16 players moving, every patch carries nearly every player's position, so
  * bytes grow with the patch rate. 20 Hz costs 0.67 of 30 Hz (about 2.9 KB/s
  * per client against 4.3) and lets remote players be interpolated 100 ms

@@ -7,7 +7,7 @@ const position = () => t.quantized({ min: 0, max: POSITION_RANGE_PX, bits: 16 })
 /**
  * The state every client receives, delta-encoded by @colyseus/schema. Field
  * names are the wire contract (README, "Wire protocol"). Field types are
- * chosen for bytes (`npm run bench`): positions are 16-bit fixed point on a
+ * chosen for bytes (`npm run bench:sim`): positions are 16-bit fixed point on a
  * 1/32 px grid and the aim a 16-bit angle, both lossless because the
  * simulation snaps to the same grids (sim/quantize.ts); small counters are
  * small integers. `.noSync()` fields are the server's own
