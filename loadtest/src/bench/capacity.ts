@@ -29,8 +29,8 @@ interface Running {
   measure(seconds: number): Promise<Omit<SystemFigures, "clients" | "seconds" | "cpuMsPerClientSecond" | "rssMegabytes">>;
 }
 
-async function startArena(): Promise<Running> {
-  const server = await spawnServer({ ROOM_CAPACITY: "8", RATE_JOINS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", LOG_LEVEL: "info" });
+async function startArena(roomSize: number): Promise<Running> {
+  const server = await spawnServer({ ROOM_CAPACITY: String(roomSize), RATE_JOINS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", LOG_LEVEL: "info" });
   const read = async () => parseMetrics(await (await fetch(`${server.endpoint}/metrics`)).text());
   return {
     pid: server.child.pid!, endpoint: server.endpoint, stop: () => server.stop(),
@@ -49,9 +49,9 @@ async function startArena(): Promise<Running> {
   };
 }
 
-async function startBaseline(): Promise<Running> {
+async function startBaseline(roomSize: number): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", BASELINE], { env: { ...process.env, PORT: String(port), ROOM_CAPACITY: "8" }, stdio: "ignore" });
+  const child = spawn(process.execPath, ["--import", "tsx", BASELINE], { env: { ...process.env, PORT: String(port), ROOM_CAPACITY: String(roomSize) }, stdio: "ignore" });
   const endpoint = `http://127.0.0.1:${port}`;
   const stats = async (reset = false) => (await fetch(`${endpoint}/stats${reset ? "?reset=1" : ""}`)).json() as Promise<{ bytesSent: number; clients: number; tickDurationsMs: number[]; tickIntervalsMs: number[] }>;
   await waitFor("the baseline to listen", () => stats().then(() => true), 20_000);
@@ -73,9 +73,9 @@ async function startBaseline(): Promise<Running> {
   };
 }
 
-/** One system at one load: its own server process (CPU 0), `players` bots here (CPU 1). */
-export async function measureStep(system: SystemName, players: number, seconds: number, progress: (line: string) => void): Promise<StepResult> {
-  const server = system === "arena" ? await startArena() : await startBaseline();
+/** One system at one load, rooms of `roomSize`: its own server process (CPU 0), `players` bots here (CPU 1). */
+export async function measureStep(system: SystemName, players: number, seconds: number, roomSize: number, progress: (line: string) => void): Promise<StepResult> {
+  const server = system === "arena" ? await startArena(roomSize) : await startBaseline(roomSize);
   pin(server.pid, 0);
   pin(process.pid, 1);
   const bots = Array.from({ length: players }, (_, i) => system === "arena"

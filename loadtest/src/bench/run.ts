@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "20" },
     steps: { type: "string", default: "32,64,96,128,160" },
     joins: { type: "string", default: "200" },
+    "room-size": { type: "string", default: "8" },
     clients: { type: "string", default: "500" },
     minutes: { type: "string", default: "30" },
     redis: { type: "string", default: process.env.REDIS_BENCH_URL ?? "redis://127.0.0.1:6379/14" },
@@ -75,8 +76,9 @@ async function capacity(): Promise<void> {
   const steps: StepResult[] = [];
   let limit = "every step ran";
   for (const players of args.steps.split(",").map(Number)) {
-    const arena = await measureStep("arena", players, Number(args.seconds), progress);
-    const baseline = await measureStep("baseline", players, Number(args.seconds), progress);
+    const roomSize = Number(args["room-size"]);
+    const arena = await measureStep("arena", players, Number(args.seconds), roomSize, progress);
+    const baseline = await measureStep("baseline", players, Number(args.seconds), roomSize, progress);
     steps.push(arena, baseline);
     if (arena.figures.tickP99Ms > 10) { limit = `arena tick p99 over 10 ms at ${players} players`; break; }
     if (Math.max(arena.botCpuShare, baseline.botCpuShare) > 0.9) { limit = `bots saturated their core at ${players} players (server figures are per player at that load)`; break; }
@@ -88,7 +90,7 @@ async function capacity(): Promise<void> {
   const report: BenchReport = {
     scenario: "capacity", date: new Date().toISOString(), machine: machine(),
     systems, ratios, steps,
-    checks: { limit, joinErrors: steps.reduce((n, s) => n + s.joinErrors, 0) },
+    checks: { limit, roomSize: Number(args["room-size"]), joinErrors: steps.reduce((n, s) => n + s.joinErrors, 0) },
   };
   emit(report);
 }
