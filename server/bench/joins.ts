@@ -7,14 +7,14 @@
  *
  *   npm run bench:joins -w server [-- --rates 50,100,200 --seconds 3 --redis redis://127.0.0.1:6379/14]
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import type { ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
+import { freePort } from "../test/helpers/redis.ts";
+import { spawnServer } from "../test/helpers/servers.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -25,35 +25,14 @@ const { values: args } = parseArgs({
 });
 const RATES = args.rates.split(",").map(Number);
 const SECONDS = Number(args.seconds);
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; endpoint: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: {
-      ...process.env, HOST: "127.0.0.1", PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, LOG_LEVEL: "warn",
-      ROOM_CAPACITY: "8", RATE_JOINS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", ...env,
-    },
-    stdio: "ignore",
+  const server = await spawnServer({
+    PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`,
+    ROOM_CAPACITY: "8", RATE_JOINS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", ...env,
   });
-  const endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${endpoint}/api/health`)).ok) break;
-    } catch { /* not up yet */ }
-    if (i > 200) throw new Error("server did not start");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, endpoint };
+  return { child: server.child, endpoint: server.endpoint };
 }
 
 interface Step { rate: number; joined: number; errors: number; throughput: number; p50: number; p99: number }

@@ -5,6 +5,10 @@ import {
 } from "@arena/shared";
 import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isUnreachable } from "./errors.ts";
 import { reconnectDelays } from "./reconnectSchedule.ts";
+import { watchLobby, type LobbyEntry } from "./lobby.ts";
+import { SeatStore, type SavedSeat } from "./SeatStore.ts";
+
+export type { LobbyEntry };
 
 /** Remote players are drawn this far behind the newest state: two 50 ms patches. */
 export const INTERPOLATION_DELAY_MS = 100;
@@ -12,30 +16,12 @@ export const INTERPOLATION_DELAY_MS = 100;
 export const WATCHDOG_MS = 2500;
 /** Until the server says (welcome message), assume its default grace window. */
 const DEFAULT_GRACE_S = 20;
-const SEAT_KEY = "arena.seat";
 /** One reconnection attempt may take this long (a half-open link answers nothing). */
 const ATTEMPT_TIMEOUT_MS = 5000;
 /** Errors after which retrying a reconnection is pointless. */
 const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set(["server_draining", "client_outdated", "unknown_room", "bad_options"]);
 
-/** A public room as the lobby lists it. */
-export interface LobbyEntry {
-  roomId: string;
-  name: string;
-  clients: number;
-  maxClients: number;
-  metadata?: { mode?: string };
-}
-
 export type ConnectionStatus = "idle" | "joining" | "playing" | "reconnecting" | "left";
-
-/** A seat remembered in sessionStorage, so a reload within the grace window rejoins. */
-interface SavedSeat {
-  token: string;
-  endpoint: string;
-  graceMs: number;
-  savedAt: number;
-}
 
 export interface ConnectionEvents {
   status: (status: ConnectionStatus) => void;
@@ -70,8 +56,11 @@ export class ArenaConnection {
   /** Counters for the HUD, the tests and the figures. */
   readonly stats = { drops: 0, rejoins: 0, watchdogTrips: 0 };
 
-  constructor(readonly endpoint: string, private readonly storage: Storage | undefined = globalThis.sessionStorage) {
+  readonly #seats: SeatStore;
+
+  constructor(readonly endpoint: string, storage: Storage | undefined = globalThis.sessionStorage) {
     this.client = new Client(endpoint);
+    this.#seats = new SeatStore(storage);
   }
 
   on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionEvents[K]): () => void {
@@ -125,30 +114,9 @@ export class ArenaConnection {
     await this.enter(() => this.client.joinById(roomId, this.options(name), ArenaState));
   }
 
-  /**
-   * Follows the public room list (Colyseus's LobbyRoom): `update` gets the
-   * whole list on every change. Returns a function that stops following.
-   */
+  /** Follows the public room list; returns a function that stops following. */
   watchLobby(update: (rooms: LobbyEntry[]) => void): () => void {
-    const rooms = new Map<string, LobbyEntry>();
-    const publish = () => update([...rooms.values()].filter((r) => r.name === ROOM_NAME));
-    let lobby: Room | undefined;
-    let stopped = false;
-    this.client.joinOrCreate("lobby").then((joined) => {
-      if (stopped) return void joined.leave();
-      lobby = joined;
-      joined.onMessage("rooms", (list: LobbyEntry[]) => {
-        rooms.clear();
-        for (const room of list) rooms.set(room.roomId, room);
-        publish();
-      });
-      joined.onMessage("+", ([roomId, room]: [string, LobbyEntry]) => { rooms.set(roomId, room); publish(); });
-      joined.onMessage("-", (roomId: string) => { rooms.delete(roomId); publish(); });
-    }).catch(() => { /* no list: the menu still works without it */ });
-    return () => {
-      stopped = true;
-      void lobby?.leave().catch(() => {});
-    };
+    return watchLobby(this.client, update);
   }
 
   /** After a page reload: rejoins the seat saved in this tab, if it can still be held. Resolves true if it did. */
@@ -324,23 +292,16 @@ export class ArenaConnection {
   }
 
   private savedSeat(): SavedSeat | undefined {
-    try {
-      const seat = JSON.parse(this.storage?.getItem(SEAT_KEY) ?? "null") as SavedSeat | null;
-      return seat !== null && seat.endpoint === this.endpoint ? seat : undefined;
-    } catch {
-      return undefined;
-    }
+    return this.#seats.load(this.endpoint);
   }
 
   private saveSeat(): void {
     const token = this.#room?.reconnectionToken;
-    if (token === undefined) return;
-    const seat: SavedSeat = { token, endpoint: this.endpoint, graceMs: this.#graceMs, savedAt: Date.now() };
-    this.storage?.setItem(SEAT_KEY, JSON.stringify(seat));
+    if (token !== undefined) this.#seats.save({ token, endpoint: this.endpoint, graceMs: this.#graceMs, savedAt: Date.now() });
   }
 
   private forgetSeat(): void {
-    this.storage?.removeItem(SEAT_KEY);
+    this.#seats.forget();
   }
 }
 

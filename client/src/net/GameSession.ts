@@ -1,6 +1,6 @@
 import {
   FIRE_COOLDOWN_S, STEP_SECONDS, TICK_RATE_HZ, sanitizeInput,
-  type ArenaState, type InputFrame, type ScoreLine, type ServerMessages,
+  type ArenaState, type InputFrame, type PlayerState, type ScoreLine, type ServerMessages,
 } from "@arena/shared";
 import { INTERPOLATION_DELAY_MS, type ArenaConnection } from "./ArenaConnection.ts";
 import { FixedStepper } from "./FixedStepper.ts";
@@ -15,19 +15,11 @@ export interface Controls {
   fire: boolean;
 }
 
-export interface PlayerView {
+/** A player as drawn: the synced fields, at the drawn position. */
+export type PlayerView = Pick<PlayerState, "name" | "x" | "y" | "aim" | "hp" | "score" | "alive" | "connected" | "shielded"> & {
   id: string;
-  name: string;
-  x: number;
-  y: number;
-  aim: number;
-  hp: number;
-  score: number;
-  alive: boolean;
-  connected: boolean;
-  shielded: boolean;
   isMe: boolean;
-}
+};
 
 export interface ShotView {
   x1: number; y1: number; x2: number; y2: number;
