@@ -5,6 +5,7 @@ import { waitFor } from "../../../server/test/helpers/waitFor.ts";
 import { freePort } from "../../../server/test/helpers/redis.ts";
 import { BaselineBot } from "../baseline/BaselineBot.ts";
 import { Bot } from "../Bot.ts";
+import { LightBot } from "../LightBot.ts";
 import { cpuMs, histogramQuantile, parseMetrics, rssBytes } from "./processStats.ts";
 import { pin, type SystemFigures } from "./smoke.ts";
 
@@ -74,13 +75,16 @@ async function startBaseline(roomSize: number): Promise<Running> {
 }
 
 /** One system at one load, rooms of `roomSize`: its own server process (CPU 0), `players` bots here (CPU 1). */
-export async function measureStep(system: SystemName, players: number, seconds: number, roomSize: number, progress: (line: string) => void): Promise<StepResult> {
+/** Full SDK bots (decoding every patch) among the light ones in the arena runs; the rest play blind. */
+const FULL_BOTS = 32;
+
+export async function measureStep(system: SystemName, players: number, seconds: number, roomSize: number, progress: (line: string) => void, light = false): Promise<StepResult> {
   const server = system === "arena" ? await startArena(roomSize) : await startBaseline(roomSize);
   pin(server.pid, 0);
   pin(process.pid, 1);
-  const bots = Array.from({ length: players }, (_, i) => system === "arena"
-    ? new Bot({ endpoint: server.endpoint, name: `bot ${i}` })
-    : new BaselineBot(server.endpoint, `bot ${i}`));
+  const bots = Array.from({ length: players }, (_, i) => system === "baseline"
+    ? new BaselineBot(server.endpoint, `bot ${i}`)
+    : light && i >= FULL_BOTS ? new LightBot(server.endpoint, `light ${i}`) : new Bot({ endpoint: server.endpoint, name: `bot ${i}` }));
   let joinErrors = 0;
   try {
     progress(`${system}: ${players} players joining`);

@@ -22,6 +22,8 @@ const { values: args } = parseArgs({
     steps: { type: "string", default: "32,64,96,128,160" },
     joins: { type: "string", default: "200" },
     "room-size": { type: "string", default: "8" },
+    light: { type: "boolean", default: false },
+    "no-baseline": { type: "boolean", default: false },
     clients: { type: "string", default: "500" },
     minutes: { type: "string", default: "30" },
     redis: { type: "string", default: process.env.REDIS_BENCH_URL ?? "redis://127.0.0.1:6379/14" },
@@ -77,20 +79,23 @@ async function capacity(): Promise<void> {
   let limit = "every step ran";
   for (const players of args.steps.split(",").map(Number)) {
     const roomSize = Number(args["room-size"]);
-    const arena = await measureStep("arena", players, Number(args.seconds), roomSize, progress);
-    const baseline = await measureStep("baseline", players, Number(args.seconds), roomSize, progress);
-    steps.push(arena, baseline);
+    const arena = await measureStep("arena", players, Number(args.seconds), roomSize, progress, args.light);
+    steps.push(arena);
+    const baseline = args["no-baseline"] ? undefined : await measureStep("baseline", players, Number(args.seconds), roomSize, progress);
+    if (baseline) steps.push(baseline);
     if (arena.figures.tickP99Ms > 10) { limit = `arena tick p99 over 10 ms at ${players} players`; break; }
-    if (Math.max(arena.botCpuShare, baseline.botCpuShare) > 0.9) { limit = `bots saturated their core at ${players} players (server figures are per player at that load)`; break; }
+    if (Math.max(arena.botCpuShare, baseline?.botCpuShare ?? 0) > 0.9) { limit = `bots saturated their core at ${players} players (server figures are per player at that load)`; break; }
   }
   const last = (system: string) => steps.filter((s) => s.system === system).at(-1)!.figures;
-  const systems = { arena: { ...last("arena") }, baseline: { ...last("baseline") } };
-  const ratios = Object.fromEntries((["cpuMsPerClientSecond", "bytesPerClientSecond", "tickP99Ms"] as const)
-    .map((k) => [k, systems.arena[k] / systems.baseline[k]]));
+  const hasBaseline = steps.some((s) => s.system === "baseline");
+  const systems: Record<string, Record<string, number>> = { arena: { ...last("arena") } };
+  if (hasBaseline) systems.baseline = { ...last("baseline") };
+  const ratios = hasBaseline ? Object.fromEntries((["cpuMsPerClientSecond", "bytesPerClientSecond", "tickP99Ms"] as const)
+    .map((k) => [k, systems.arena[k] / systems.baseline[k]])) : {};
   const report: BenchReport = {
     scenario: "capacity", date: new Date().toISOString(), machine: machine(),
     systems, ratios, steps,
-    checks: { limit, roomSize: Number(args["room-size"]), joinErrors: steps.reduce((n, s) => n + s.joinErrors, 0) },
+    checks: { limit, roomSize: Number(args["room-size"]), lightBots: args.light, joinErrors: steps.reduce((n, s) => n + s.joinErrors, 0) },
   };
   emit(report);
 }
