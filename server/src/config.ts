@@ -24,6 +24,8 @@ export interface Settings {
   readonly maxPayloadBytes: number;
   /** Addresses (or `loopback`, CIDRs) of reverse proxies whose X-Forwarded-For is believed. */
   readonly trustedProxies: readonly string[];
+  /** Origins of web pages allowed to connect besides the server's own ("*": any). */
+  readonly allowedOrigins: readonly string[];
   readonly rateLimits: RateLimitSettings;
   /** Colyseus's monitor panel at /monitor (MONITOR), behind MONITOR_PASSWORD. */
   readonly monitor: { readonly enabled: boolean; readonly password: string | undefined };
@@ -59,6 +61,7 @@ const schema = z.object({
   PUBLIC_ADDRESS: z.string().regex(/^[^\s/:]+(:(\d+|\{port\}))?(\/\S*)?$/, "host[:port][/path], without a scheme").optional(),
   NODE_APP_INSTANCE: integer(0, 1000).optional(),
   TRUSTED_PROXIES: z.string().optional(),
+  ALLOWED_ORIGINS: z.string().regex(/^(\*|https?:\/\/[^\s,/]+)(,\s*(\*|https?:\/\/[^\s,/]+))*$/, "comma-separated origins like https://game.example.com, or *").optional(),
   RECONNECT_GRACE_SECONDS: integer(0, 3600).default(20),
   ROOM_CAPACITY: integer(1, 256).optional(),
   ...capacityVars,
@@ -125,6 +128,11 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     maxMessagesPerSecond: v.MAX_MESSAGES_PER_SECOND,
     maxPayloadBytes: v.MAX_PAYLOAD_BYTES,
     trustedProxies: Object.freeze(trustedProxies),
+    // In development the client's dev server (npm run dev, port 5173) is allowed too.
+    allowedOrigins: Object.freeze([
+      ...(v.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
+      ...(production ? [] : ["http://localhost:5173", "http://127.0.0.1:5173"]),
+    ]),
     rateLimits: Object.freeze({
       createsPerMinute: v.RATE_CREATES_PER_MINUTE,
       joinsPerMinute: v.RATE_JOINS_PER_MINUTE,

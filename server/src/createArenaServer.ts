@@ -7,7 +7,7 @@ import { WebSocketTransport } from "@colyseus/ws-transport";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import express, { type Application, type NextFunction, type Request, type Response } from "express";
-import { ROOM_NAME } from "@arena/shared";
+import { ROOM_NAME, errorText } from "@arena/shared";
 import type { Settings } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { matchmakingApi } from "./matchmaking/api.ts";
@@ -41,14 +41,21 @@ export interface ArenaServer {
 export function createArenaServer(settings: Settings, log: Logger): ArenaServer {
   const startedAt = Date.now();
   let status: "starting" | "ok" | "draining" = "starting";
+  const scaled = settings.redisUrl !== undefined;
+  const metrics = new Metrics();
+  const matchmaking = new Matchmaking(settings, log, () => status === "draining", metrics);
   const transport = new WebSocketTransport({
     pingInterval: PING_INTERVAL_MS,
     pingMaxRetries: PING_MAX_RETRIES,
     maxPayload: settings.maxPayloadBytes,
+    // Web pages of other sites may not open sockets here (OriginPolicy).
+    beforeUpgrade: (request) => {
+      if (matchmaking.origins.allows(request.headers.get("origin"), request.headers.get("host"))) return;
+      return new Response(JSON.stringify({ code: 403, error: errorText("origin_not_allowed"), errorCode: "origin_not_allowed" }), {
+        status: 403, headers: { "content-type": "application/json" },
+      });
+    },
   });
-  const scaled = settings.redisUrl !== undefined;
-  const metrics = new Metrics();
-  const matchmaking = new Matchmaking(settings, log, () => status === "draining", metrics);
   const colyseus = defineServer({
     transport,
     greet: false,

@@ -241,6 +241,30 @@ describe("reconnection", () => {
   });
 });
 
+describe("floods", () => {
+  it("a client far above the message rate is closed within a second with FLOODING, and its seat is not held", async () => {
+    const flooder = await join("Flooder");
+    const bob = await join("Bob");
+    bob.play();
+    await waitFor("both present", () => bob.state.players.size === 2);
+    let code = 0;
+    let closedAt = 0;
+    flooder.room.onLeave((c) => { code = c; closedAt = Date.now(); });
+    const started = Date.now();
+    for (let i = 0; i < 2000 && code === 0; i++) {
+      flooder.input.data.moveX = i % 2;
+      flooder.input.send();
+      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+    }
+    await waitFor("the flooder closed", () => code !== 0, 3000);
+    assert.equal(code, CloseCode.FLOODING);
+    assert.ok(closedAt - started < 1000, `closed after ${closedAt - started} ms`);
+    await waitFor("the seat freed, not held", () => !bob.state.players.has(flooder.id), 2000);
+    const patches = bob.patches;
+    await waitFor("Bob unaffected", () => bob.patches > patches + 5);
+  });
+});
+
 describe("chat", () => {
   it("broadcasts a message as plain text, with length and rate limits that answer only the sender", async () => {
     const ann = await join("Ann");

@@ -47,6 +47,7 @@ export const ErrorCode = {
   matchmaking_unavailable: { status: 503, message: "Matchmaking is unavailable right now. Try again in a few seconds." },
   server_draining: { status: 503, message: "This server is restarting. Try again to be sent to another one." },
   not_found: { status: 404, message: "There is no such API route." },
+  origin_not_allowed: { status: 403, message: "This server does not accept connections from that web page." },
   bad_message: { status: 400, message: "That message was malformed; it was ignored." },
   chat_too_long: { status: 400, message: "Chat messages are at most 200 characters." },
   chat_rate_limited: { status: 429, message: "You are sending chat messages too fast. Wait a few seconds." },

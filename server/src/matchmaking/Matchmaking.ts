@@ -12,6 +12,7 @@ import { RedisLink } from "./RedisLink.ts";
 import type { Metrics } from "../Metrics.ts";
 import { ProcessSweep } from "./ProcessSweep.ts";
 import { QuickPlayQueue } from "./QuickPlayQueue.ts";
+import { OriginPolicy } from "./OriginPolicy.ts";
 
 const LOBBY_CHANNEL = "$lobby"; // Colyseus's LobbyRoom channel (core/src/matchmaker/Lobby.ts)
 
@@ -38,9 +39,11 @@ export class Matchmaking {
   readonly #trust: TrustFn;
   readonly #sweep: ProcessSweep | undefined;
   readonly #quickPlay: QuickPlayQueue;
+  readonly origins: OriginPolicy;
 
   constructor(settings: Settings, readonly log: Logger, private readonly draining: () => boolean, private readonly metrics?: Metrics) {
     this.#trust = compileTrust(settings.trustedProxies);
+    this.origins = new OriginPolicy(settings.allowedOrigins);
     if (settings.redisUrl !== undefined) {
       this.redis = new RedisLink(settings.redisUrl, log, () => this.restore());
       this.#sweep = new ProcessSweep(log, (roomId) => this.forgetRemoteRoom(roomId));
@@ -117,6 +120,10 @@ export class Matchmaking {
 
   private async gate(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const [, prefix, method, target] = (req.url ?? "").split("?")[0].split("/");
+    if ((prefix === "matchmake" || prefix === "api") && !this.origins.allows(req.headers.origin, req.headers.host)) {
+      sendError(res, "origin_not_allowed");
+      return true;
+    }
     if (req.method !== "POST" || prefix !== "matchmake") return false;
     const unavailable = this.unavailable();
     if (unavailable !== null) {
@@ -166,8 +173,13 @@ export class Matchmaking {
    */
   async placeRoom(roomName: string): Promise<string> {
     if (roomName !== ROOM_NAME) return matchMaker.processId;
-    const [channels, rooms] = await Promise.all([matchMaker.presence.channels("p:*"), matchMaker.driver.query({ name: ROOM_NAME })]);
-    const matches = new Map(channels.map((c) => [c.slice(2), 0]));
+    const [stats, channels, rooms] = await Promise.all([
+      matchMaker.stats.fetchAll(), matchMaker.presence.channels("p:*"), matchMaker.driver.query({ name: ROOM_NAME }),
+    ]);
+    // Registered in this deployment's database (Redis pub/sub channels are
+    // shared by every database of a server) and still subscribed.
+    const live = new Set(channels.map((c) => c.slice(2)));
+    const matches = new Map(stats.filter((s) => live.has(s.processId)).map((s) => [s.processId, 0]));
     for (const room of rooms) {
       const count = matches.get(room.processId);
       if (count !== undefined) matches.set(room.processId, count + 1);

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { Room, type Client, type Rewind, type StepContext, type AuthContext } from "@colyseus/core";
 import {
-  ArenaState, CloseCode, ErrorCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
+  ArenaState, CloseCode, CloseReason, ErrorCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
   initWorld, joinPlayer, snapPosition, leavePlayer, livePositions, sanitizeInput, stepTick,
   type InputFrame, type SeenPosition, type SimEvent,
 } from "@arena/shared";
@@ -11,6 +11,7 @@ import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
 import type { Metrics } from "../Metrics.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
 import { RoomChat } from "./RoomChat.ts";
+import { FloodGuard } from "./FloodGuard.ts";
 import { validateJoinOptions, type ValidJoinOptions } from "./joinOptions.ts";
 
 /** What a room needs from the process. */
@@ -49,6 +50,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     broadcast: (message) => this.broadcast("chat", message),
   });
   private draining = false;
+  /** Players closed for flooding: their seat is not held. */
+  private readonly flooders = new Set<string>();
   private lastTickAt: number | undefined;
   private firstTickAt: number | undefined;
   private closing = false;
@@ -68,7 +71,6 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     const { settings } = this.ctx;
     this.maxClients = settings.capacity[options.mode];
     this.patchRate = PATCH_INTERVAL_MS;
-    this.maxMessagesPerSecond = settings.maxMessagesPerSecond;
     this.state = new ArenaState();
     initWorld(this.state, options.mode, randomInt(2 ** 31), () => new Pickup());
     if (settings.rewindWindowMs > 0) {
@@ -106,6 +108,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   /** A connection dropped without the player leaving: hold the seat for the grace period. */
   override onDrop(client: Client, code?: number): void {
+    if (this.flooders.has(client.sessionId)) return this.removePlayer(client, code);
     const player = this.state.players.get(client.sessionId);
     if (player === undefined || this.draining) return;
     player.connected = false;
@@ -125,6 +128,11 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   }
 
   override onLeave(client: Client, code?: number): void {
+    this.removePlayer(client, code);
+  }
+
+  private removePlayer(client: Client, code?: number): void {
+    this.flooders.delete(client.sessionId);
     leavePlayer(this.state, client.sessionId);
     this.budget.forget(client.sessionId);
     this.ctx.metrics.connections.inc({ event: "left" });
@@ -221,10 +229,16 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.disconnect(CloseCode.SERVER_DRAINING).catch(() => {});
   }
 
-  /** Counts the bytes this player's socket sends. */
+  /** Counts what this player's socket sends, and closes it if it floods us. */
   private watch(client: Client): void {
-    const socket = (client as unknown as { ref?: { send: (data: unknown, ...rest: unknown[]) => unknown } }).ref;
-    if (socket !== undefined) this.ctx.metrics.watchSocket(socket);
+    const socket = (client as unknown as { ref?: { send: (data: unknown, ...rest: unknown[]) => unknown; on(event: "message", listener: () => void): unknown } }).ref;
+    if (socket === undefined) return;
+    this.ctx.metrics.watchSocket(socket);
+    new FloodGuard(this.ctx.settings.maxMessagesPerSecond, () => {
+      this.flooders.add(client.sessionId);
+      this.ctx.log.warn({ roomId: this.roomId, sessionId: client.sessionId }, "closed a client for flooding");
+      client.leave(CloseCode.FLOODING, CloseReason[CloseCode.FLOODING]);
+    }).watch(socket);
   }
 
   /** Test-only messages (ENABLE_TEST_HOOKS, refused in production). */
