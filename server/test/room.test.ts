@@ -284,6 +284,39 @@ describe("chat", () => {
   });
 });
 
+describe("ownership", () => {
+  it("old, foreign and guessed tokens fail, and the real player can still reconnect afterwards", async () => {
+    const ann = await join("Ann");
+    const other = await join("Other", { mode: "duel" });
+    const firstToken = ann.room.reconnectionToken;
+    Object.assign(ann.room.reconnection, { minUptime: 0, delay: 300, minDelay: 300 });
+    let rejoined = 0;
+    ann.room.onReconnect(() => { rejoined++; });
+    dropConnection(ann);
+    await waitFor("Ann rejoined", () => rejoined === 1, 8000);
+    assert.notEqual(ann.room.reconnectionToken, firstToken, "the token rotated");
+
+    // Now Ann's seat is live again; try to take it over while she drops once more.
+    ann.room.reconnection.enabled = false;
+    const current = ann.room.reconnectionToken;
+    dropConnection(ann);
+    await waitFor("Ann's socket closed", () => !ann.room.connection.isOpen);
+    const [roomId, secret] = current.split(":");
+    const attempts = [
+      firstToken, // rotated away
+      `${other.room.roomId}:${secret}`, // Ann's secret, another room
+      `${roomId}:${"x".repeat(secret.length)}`, // guessed
+      `${roomId}:${secret.slice(0, -1)}${secret.at(-1) === "a" ? "b" : "a"}`, // one character off
+    ];
+    for (const token of attempts) {
+      await assert.rejects(new Client(server.endpoint).reconnect(token, ArenaState), `refused: ${token.slice(0, 12)}…`);
+    }
+    const back = await new Client(server.endpoint).reconnect(current, ArenaState);
+    assert.equal(back.sessionId, ann.id, "the real player still gets the seat back");
+    await back.leave();
+  });
+});
+
 describe("room isolation", () => {
   it("an exception in one room's tick closes that room only", async () => {
     const doomed = await join("Doomed");
