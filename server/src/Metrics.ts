@@ -42,7 +42,7 @@ export class Metrics {
 
   readonly connections = new Counter({
     name: "arena_connection_events_total",
-    help: "Players joined, dropped (seat held), reconnected and left.",
+    help: "Players joined, dropped (seat held), reconnected, left, and cut for not reading (slow).",
     labelNames: ["event"] as const,
     registers: [this.registry],
   });
@@ -99,14 +99,27 @@ export class Metrics {
     });
   }
 
-  /** Counts what goes out on one player's socket. */
-  watchSocket(socket: { send: (data: unknown, ...rest: unknown[]) => unknown }): void {
+  /**
+   * Counts what goes out on one player's socket and, after each send, hands
+   * its queued backlog to `afterSend` (slow-consumer check).
+   */
+  watchSocket(socket: WatchedSocket, afterSend?: (backlogBytes: number) => void): void {
     const send = socket.send.bind(socket);
     socket.send = (data: unknown, ...rest: unknown[]) => {
       const bytes = (data as { byteLength?: number; length?: number }).byteLength ?? (data as { length?: number }).length ?? 0;
       this.#bytes += bytes;
       this.#frames++;
-      return send(data, ...rest);
+      const result = send(data, ...rest);
+      afterSend?.(socket.bufferedAmount ?? 0);
+      return result;
     };
   }
+}
+
+/** The part of a ws socket the server watches. */
+export interface WatchedSocket {
+  send: (data: unknown, ...rest: unknown[]) => unknown;
+  on(event: "message", listener: () => void): unknown;
+  terminate(): void;
+  bufferedAmount?: number;
 }

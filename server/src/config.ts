@@ -22,6 +22,8 @@ export interface Settings {
   readonly maxMessagesPerSecond: number;
   /** Largest WebSocket frame a client may send. */
   readonly maxPayloadBytes: number;
+  /** Bytes queued for a client that does not read, past which its socket is cut. */
+  readonly maxSendBacklogBytes: number;
   /** Addresses (or `loopback`, CIDRs) of reverse proxies whose X-Forwarded-For is believed. */
   readonly trustedProxies: readonly string[];
   /** Origins of web pages allowed to connect besides the server's own ("*": any). */
@@ -69,6 +71,7 @@ const schema = z.object({
   REWIND_WINDOW_MS: integer(0, 1000).default(300),
   MAX_MESSAGES_PER_SECOND: integer(1, 10000).default(120),
   MAX_PAYLOAD_BYTES: integer(256, 1048576).default(4096),
+  MAX_SEND_BACKLOG_BYTES: integer(16384, 1073741824).default(1048576),
   RATE_CREATES_PER_MINUTE: integer(1, 1_000_000).default(10),
   RATE_JOINS_PER_MINUTE: integer(1, 1_000_000).default(60),
   RATE_CODE_LOOKUPS_PER_MINUTE: integer(1, 1_000_000).default(20),
@@ -127,6 +130,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     rewindWindowMs: v.REWIND_WINDOW_MS,
     maxMessagesPerSecond: v.MAX_MESSAGES_PER_SECOND,
     maxPayloadBytes: v.MAX_PAYLOAD_BYTES,
+    maxSendBacklogBytes: v.MAX_SEND_BACKLOG_BYTES,
     trustedProxies: Object.freeze(trustedProxies),
     // In development the client's dev server (npm run dev, port 5173) is allowed too.
     allowedOrigins: Object.freeze([

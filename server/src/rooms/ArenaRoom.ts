@@ -8,7 +8,7 @@ import {
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
-import type { Metrics } from "../Metrics.ts";
+import type { Metrics, WatchedSocket } from "../Metrics.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
 import { RoomChat } from "./RoomChat.ts";
 import { FloodGuard } from "./FloodGuard.ts";
@@ -229,11 +229,22 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.disconnect(CloseCode.SERVER_DRAINING).catch(() => {});
   }
 
-  /** Counts what this player's socket sends, and closes it if it floods us. */
+  /**
+   * Watches this player's socket: counts what it sends, cuts it when the
+   * player stops reading and its backlog passes the bound (memory stays
+   * bounded; the seat is held as for any drop), and closes it if it floods us.
+   */
   private watch(client: Client): void {
-    const socket = (client as unknown as { ref?: { send: (data: unknown, ...rest: unknown[]) => unknown; on(event: "message", listener: () => void): unknown } }).ref;
+    const socket = (client as unknown as { ref?: WatchedSocket }).ref;
     if (socket === undefined) return;
-    this.ctx.metrics.watchSocket(socket);
+    let cut = false;
+    this.ctx.metrics.watchSocket(socket, (backlog) => {
+      if (cut || backlog <= this.ctx.settings.maxSendBacklogBytes) return;
+      cut = true;
+      this.ctx.metrics.connections.inc({ event: "slow" });
+      this.ctx.log.warn({ roomId: this.roomId, sessionId: client.sessionId, backlog }, "cut a client that stopped reading");
+      socket.terminate();
+    });
     new FloodGuard(this.ctx.settings.maxMessagesPerSecond, () => {
       this.flooders.add(client.sessionId);
       this.ctx.log.warn({ roomId: this.roomId, sessionId: client.sessionId }, "closed a client for flooding");
@@ -244,6 +255,15 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   /** Test-only messages (ENABLE_TEST_HOOKS, refused in production). */
   private registerTestHooks(): void {
     this.onMessage("__test:fault", () => { this.faultRequested = true; });
+    // Paced large messages, to fill a non-reading client's buffers quickly.
+    this.onMessage("__test:blast", (client, { bytes = 65536, count = 100, everyMs = 10 }: { bytes?: number; count?: number; everyMs?: number }) => {
+      const payload = "x".repeat(Math.min(bytes, 1 << 20));
+      let sent = 0;
+      const timer = this.clock.setInterval(() => {
+        if (++sent > Math.min(count, 10_000)) return timer.clear();
+        client.send("blast", payload);
+      }, everyMs);
+    });
     this.onMessage("__test:place", (client, at: { x?: unknown; y?: unknown }) => {
       const player = this.state.players.get(client.sessionId);
       if (player && typeof at?.x === "number" && typeof at?.y === "number") {

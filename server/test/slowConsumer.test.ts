@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { readFileSync } from "node:fs";
+import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
+import { TcpProxy } from "./helpers/tcpProxy.ts";
+import { TestPlayer } from "./helpers/players.ts";
+import { waitFor } from "./helpers/waitFor.ts";
+
+const BACKLOG_BOUND = 256 * 1024;
+
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+}
+
+describe("slow consumers", () => {
+  let server: ServerProcess;
+  let proxy: TcpProxy;
+  before(async () => {
+    server = await spawnServer({ ENABLE_TEST_HOOKS: "1", MAX_SEND_BACKLOG_BYTES: String(BACKLOG_BOUND) });
+    proxy = await TcpProxy.start(server.port);
+  });
+  after(async () => {
+    await proxy.stop();
+    await server.stop();
+  });
+
+  it("a client that stops reading is cut once its backlog passes the bound; memory stays bounded; a reading client is untouched", async () => {
+    const stalled = await TestPlayer.join(proxy.endpoint, "Stalled");
+    const reader = await TestPlayer.join(server.endpoint, "Reader");
+    reader.room.onMessage("blast", () => {});
+    stalled.room.onMessage("blast", () => {});
+    stalled.room.reconnection.enabled = false;
+    await waitFor("both in one room", () => reader.state.players.size === 2);
+    const rssBefore = rssMb(server.child.pid!);
+    // 64 KB every 10 ms to each: 6.4 MB/s, far more than loopback and kernel buffers hold.
+    reader.room.send("__test:blast", { bytes: 65536, count: 300, everyMs: 10 });
+    stalled.room.send("__test:blast", { bytes: 65536, count: 300, everyMs: 10 });
+    await new Promise((r) => setTimeout(r, 100));
+    proxy.stall();
+    await waitFor("the server to cut the stalled client", () => server.logs.some((l) => l.msg === "cut a client that stopped reading"), 10_000);
+    const cut = server.logs.find((l) => l.msg === "cut a client that stopped reading")!;
+    assert.ok((cut.backlog as number) > BACKLOG_BOUND && (cut.backlog as number) < BACKLOG_BOUND + 2 * 65536 + 4096, `cut at ${cut.backlog} bytes`);
+    const patches = reader.patches;
+    await waitFor("the reader unaffected", () => reader.patches > patches + 10 && reader.room.connection.isOpen);
+    assert.equal(server.logs.filter((l) => l.msg === "cut a client that stopped reading").length, 1, "only the stalled client was cut");
+    const rssAfter = rssMb(server.child.pid!);
+    assert.ok(rssAfter - rssBefore < 64, `server memory grew ${(rssAfter - rssBefore).toFixed(1)} MB`);
+    console.log(`# cut at a backlog of ${cut.backlog} bytes; server RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB`);
+    proxy.restore();
+    await reader.leave();
+  });
+});
