@@ -50,3 +50,31 @@ describe("slow consumers", () => {
     await reader.leave();
   });
 });
+
+describe("half-open connections", () => {
+  let server: ServerProcess;
+  let proxy: TcpProxy;
+  before(async () => {
+    server = await spawnServer({});
+    proxy = await TcpProxy.start(server.port);
+  });
+  after(async () => {
+    await proxy.stop();
+    await server.stop();
+  });
+
+  it("a client that vanishes without closing is noticed within the ping window (3 s x 2) and its seat held", async () => {
+    const ghost = await TestPlayer.join(proxy.endpoint, "Ghost");
+    const watcher = await TestPlayer.join(server.endpoint, "Watcher");
+    ghost.room.reconnection.enabled = false;
+    await waitFor("both in one room", () => watcher.state.players.size === 2);
+    const stalledAt = Date.now();
+    proxy.stall();
+    await waitFor("the server to notice", () => watcher.state.players.get(ghost.id)?.connected === false, 12_000);
+    const noticedMs = Date.now() - stalledAt;
+    console.log(`# half-open connection noticed after ${noticedMs} ms`);
+    assert.ok(noticedMs <= 10_000, `${noticedMs} ms`);
+    proxy.restore();
+    await watcher.leave();
+  });
+});
