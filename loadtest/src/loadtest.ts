@@ -3,7 +3,8 @@
  * The package's own binary is deprecated, so this script is run (with tsx)
  * and hands each bot to `cli`, which awaits `main()` before starting the
  * next: `main()` returns once its bot has joined. Raise the server's rate
- * limits for many bots from one address (RATE_JOINS_PER_MINUTE, ...).
+ * limits for many bots from one address (RATE_JOINS_PER_MINUTE,
+ * RATE_CONNECTIONS_PER_MINUTE, RATE_CREATES_PER_MINUTE).
  */
 import { cli, type Options } from "@colyseus/loadtest";
 import { Bot } from "./Bot.ts";

@@ -47,6 +47,8 @@ export interface RateLimitSettings {
   readonly codeLookupsPerMinute: number;
   /** Failed join code lookups and failed joins by room id. */
   readonly failedJoinsPerHour: number;
+  /** WebSocket connections opened (joins and reconnections each open one). */
+  readonly connectionsPerMinute: number;
 }
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -76,6 +78,7 @@ const schema = z.object({
   RATE_JOINS_PER_MINUTE: integer(1, 1_000_000).default(60),
   RATE_CODE_LOOKUPS_PER_MINUTE: integer(1, 1_000_000).default(20),
   RATE_FAILED_JOINS_PER_HOUR: integer(1, 1_000_000).default(30),
+  RATE_CONNECTIONS_PER_MINUTE: integer(1, 1_000_000).default(120),
   MONITOR: flag.default(false),
   MONITOR_PASSWORD: z.string().min(12, "at least 12 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -142,6 +145,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
       joinsPerMinute: v.RATE_JOINS_PER_MINUTE,
       codeLookupsPerMinute: v.RATE_CODE_LOOKUPS_PER_MINUTE,
       failedJoinsPerHour: v.RATE_FAILED_JOINS_PER_HOUR,
+      connectionsPerMinute: v.RATE_CONNECTIONS_PER_MINUTE,
     }),
     monitor: Object.freeze({ enabled: v.MONITOR, password: v.MONITOR_PASSWORD }),
     logLevel: v.LOG_LEVEL,

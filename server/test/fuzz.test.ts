@@ -19,7 +19,7 @@ let maxPatchGapMs = 0;
 const cases = { messages: 0, frames: 0, inputs: 0, http: 0 };
 
 before(async () => {
-  server = await startServer({ RATE_JOINS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", RATE_CODE_LOOKUPS_PER_MINUTE: "100000", RATE_FAILED_JOINS_PER_HOUR: "100000", MAX_MESSAGES_PER_SECOND: "10000" });
+  server = await startServer({ RATE_JOINS_PER_MINUTE: "100000", RATE_CONNECTIONS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", RATE_CODE_LOOKUPS_PER_MINUTE: "100000", RATE_FAILED_JOINS_PER_HOUR: "100000", MAX_MESSAGES_PER_SECOND: "10000" });
   observer = await TestPlayer.join(server.endpoint, "Observer");
   observer.play();
   let last = performance.now();

@@ -27,7 +27,7 @@ async function quickPlay(name: string, mode?: string): Promise<TestPlayer> {
 const roomCount = async () => (await request(server.endpoint, "GET", "/api/health")).body.rooms as number;
 
 before(async () => {
-  server = await startServer({ RATE_JOINS_PER_MINUTE: "1000", RATE_CREATES_PER_MINUTE: "1000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000" });
+  server = await startServer({ RATE_JOINS_PER_MINUTE: "1000", RATE_CONNECTIONS_PER_MINUTE: "1000", RATE_CREATES_PER_MINUTE: "1000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000" });
 });
 afterEach(async () => {
   await Promise.all(players.map((p) => p.leave()));

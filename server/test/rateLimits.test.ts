@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { WebSocket } from "ws";
 import { PROTOCOL_VERSION } from "@arena/shared";
 import { request } from "./helpers/http.ts";
 import { spawnServer, startServer, type RunningServer, type ServerProcess } from "./helpers/servers.ts";
@@ -45,7 +46,7 @@ describe("rate limits per client address", () => {
 describe("join code guessing", () => {
   let server: RunningServer;
   before(async () => {
-    server = await spawnServer({ RATE_JOINS_PER_MINUTE: "1000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000", RATE_FAILED_JOINS_PER_HOUR: String(FAILED) });
+    server = await spawnServer({ RATE_JOINS_PER_MINUTE: "1000", RATE_CONNECTIONS_PER_MINUTE: "1000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000", RATE_FAILED_JOINS_PER_HOUR: String(FAILED) });
   });
   after(() => server.stop());
 
@@ -84,6 +85,30 @@ describe("joins by room id", () => {
     const priv = await request(server.endpoint, "POST", "/api/private-rooms", me);
     const byId = await request(server.endpoint, "POST", `/matchmake/joinById/${priv.body.seat.roomId}`, me);
     assert.deepEqual([byId.status, byId.body.errorCode], [404, "unknown_room"], "a private room is joined by its code only");
+  });
+});
+
+describe("connection bursts", () => {
+  let server: ServerProcess;
+  before(async () => {
+    server = await spawnServer({ RATE_CONNECTIONS_PER_MINUTE: "5" });
+  });
+  after(() => server.stop());
+
+  it("WebSocket upgrades from one address are limited before the transport sees them", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push(await new Promise<number>((resolve) => {
+        // No seat: a connection the transport refuses anyway; the limit answers first once spent.
+        const socket = new WebSocket(`${server.endpoint.replace("http", "ws")}/nope/nope?sessionId=x`);
+        socket.on("unexpected-response", (_req, res) => { resolve(res.statusCode ?? 0); socket.terminate(); });
+        socket.on("open", () => { resolve(101); socket.terminate(); });
+        socket.on("error", () => resolve(-1));
+        socket.on("close", () => resolve(-2));
+      }));
+    }
+    assert.deepEqual(statuses.slice(5), [429, 429]);
+    assert.ok(statuses.slice(0, 5).every((s) => s !== 429), JSON.stringify(statuses));
   });
 });
 

@@ -29,7 +29,7 @@ describe("several processes sharing Redis", { skip }, () => {
     const port = await freePort();
     const proc = await spawnServer({
       PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL: db.url, ROOM_CAPACITY: String(CAPACITY),
-      RATE_JOINS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000",
+      RATE_JOINS_PER_MINUTE: "100000", RATE_CONNECTIONS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000",
       RATE_FAILED_JOINS_PER_HOUR: String(FAILED_JOINS), SHUTDOWN_DEADLINE_SECONDS: "1",
     });
     procs.push(proc);

@@ -11,7 +11,7 @@ import { Bot } from "../Bot.ts";
 import { cpuMs, rssBytes } from "./processStats.ts";
 
 const BASELINE = fileURLToPath(new URL("../baseline/server.ts", import.meta.url));
-const RAISED = { RATE_JOINS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", ROOM_CAPACITY: "8" };
+const RAISED = { RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", ROOM_CAPACITY: "8" };
 
 export interface LatencyFigures { joins: number; errors: number; joinP50Ms: number; joinP99Ms: number; totalMs: number }
 

@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { matchMaker } from "@colyseus/core";
 import { ROOM_NAME, type ErrorCode } from "@arena/shared";
 import type { Settings } from "../config.ts";
@@ -92,6 +93,7 @@ export class Matchmaking {
    * per-address limits, and failed joins by room id counted as failures.
    */
   installGate(http: HttpServer): void {
+    this.gateUpgrades(http);
     const listeners = http.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => void)[];
     http.removeAllListeners("request");
     http.on("request", (req: IncomingMessage, res: ServerResponse) => {
@@ -103,6 +105,28 @@ export class Matchmaking {
           if (!res.headersSent) sendError(res, "matchmaking_unavailable");
         },
       );
+    });
+  }
+
+  /**
+   * WebSocket upgrades are limited per client address (from the socket, or
+   * trusted proxies) before the transport sees them: a burst of connections
+   * from one address gets 429 and costs nothing else.
+   */
+  private gateUpgrades(http: HttpServer): void {
+    type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+    const listeners = http.listeners("upgrade") as UpgradeListener[];
+    http.removeAllListeners("upgrade");
+    http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on("error", () => {});
+      this.limits.take("connections", this.addressOf(req)).then((wait) => {
+        if (wait === null) {
+          for (const listener of listeners) listener.call(http, req, socket, head);
+          return;
+        }
+        const body = JSON.stringify({ code: 429, error: "rate_limited: Too many connections from your address.", errorCode: "rate_limited" });
+        socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${wait}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      }, () => socket.destroy());
     });
   }
 

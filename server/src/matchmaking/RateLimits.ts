@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { RateLimitSettings } from "../config.ts";
 
-export type LimitKind = "creates" | "joins" | "codeLookups" | "failedJoins";
+export type LimitKind = "creates" | "joins" | "codeLookups" | "failedJoins" | "connections";
 
 /**
  * Per-address limits (rate-limiter-flexible): in memory on one process,
@@ -24,6 +24,7 @@ export class RateLimits {
       joins: make("joins", settings.joinsPerMinute, 60),
       codeLookups: make("codes", settings.codeLookupsPerMinute, 60),
       failedJoins: make("failed", settings.failedJoinsPerHour, 3600),
+      connections: make("conns", settings.connectionsPerMinute, 60),
     };
   }
 
