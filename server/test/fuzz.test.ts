@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { ARENA_HEIGHT_PX, ARENA_WIDTH_PX, MAX_HP, PROTOCOL_VERSION } from "@arena/shared";
+import { ARENA_HEIGHT_PX, ARENA_WIDTH_PX, MAX_HP, PLAYER_SPEED_PX_PER_S, STEP_SECONDS } from "@arena/shared";
 import { request } from "./helpers/http.ts";
 import { TestPlayer } from "./helpers/players.ts";
 import { startServer, type RunningServer } from "./helpers/servers.ts";
@@ -82,12 +82,28 @@ describe("fuzzing over sockets", () => {
     await fc.assert(fc.asyncProperty(fc.array(fc.tuple(weird, weird, weird, fc.boolean()), { minLength: 1, maxLength: 60 }), async (frames) => {
       const rogue = await TestPlayer.join(server.endpoint, "Speedy");
       try {
+        // Track the rogue as the observer sees it: no patch may show it faster than the input budget allows.
+        let fastest = 0;
+        let last: { x: number; y: number; t: number } | undefined;
+        let tracking = true;
+        observer.room.onStateChange(() => {
+          const p = tracking ? observer.state.players.get(rogue.id) : undefined;
+          if (p === undefined) return;
+          const t = performance.now();
+          if (last !== undefined) {
+            const allowed = PLAYER_SPEED_PX_PER_S * ((t - last.t) / 1000 + 9 * STEP_SECONDS);
+            fastest = Math.max(fastest, Math.hypot(p.x - last.x, p.y - last.y) / allowed);
+          }
+          last = { x: p.x, y: p.y, t };
+        });
         for (const [moveX, moveY, aim, fire] of frames) {
           Object.assign(rogue.input.data, { moveX, moveY, aim, fire });
           rogue.input.send();
           cases.inputs++;
         }
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 150));
+        tracking = false;
+        assert.ok(fastest <= 1, `moved ${(fastest * 100).toFixed(0)}% of the most the rules allow`);
         assertWorldSane();
       } finally {
         await rogue.leave();
@@ -134,4 +150,8 @@ describe("fuzzing over HTTP", () => {
   });
 });
 
-void PROTOCOL_VERSION;
+describe("while fuzzed", () => {
+  it("the observer's patches never stopped for long", () => {
+    assert.ok(maxPatchGapMs < 500, `longest gap ${maxPatchGapMs.toFixed(0)} ms`);
+  });
+});

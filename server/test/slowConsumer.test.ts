@@ -73,6 +73,8 @@ describe("half-open connections", () => {
     await waitFor("the server to notice", () => watcher.state.players.get(ghost.id)?.connected === false, 12_000);
     const noticedMs = Date.now() - stalledAt;
     console.log(`# half-open connection noticed after ${noticedMs} ms`);
+    const secret = ghost.room.reconnectionToken.split(":")[1];
+    assert.ok(secret.length > 5 && !server.output().includes(secret), "the reconnection token is never logged");
     assert.ok(noticedMs <= 10_000, `${noticedMs} ms`);
     proxy.restore();
     await watcher.leave();
