@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { html, markdown, type BenchReport } from "./report.ts";
 import { runSmoke } from "./smoke.ts";
 import { measureStep, type StepResult } from "./capacity.ts";
-import { joinStorm, reconnectStorm, soak } from "./storms.ts";
+import { joinStorm, reconnectStorm, soak, soakErrors } from "./storms.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -60,7 +60,7 @@ if (args.scenario === "reconnect-storm") {
 }
 if (args.scenario === "soak") {
   const result = await soak(Number(args.minutes), Number(args.bots), args.redis, progress);
-  emit({ scenario: "soak", date: new Date().toISOString(), machine: machine(), systems: { arena: { ...result } }, ratios: {}, checks: { redisKeysBack: result.redisKeysEnd <= result.redisKeysStart } });
+  emit({ scenario: "soak", date: new Date().toISOString(), machine: machine(), systems: { arena: { ...result } }, ratios: {}, checks: { redisKeysBack: result.redisKeysEnd <= result.redisKeysStart, errorSamples: soakErrors } });
   process.exit(0);
 }
 if (args.scenario !== "smoke") {

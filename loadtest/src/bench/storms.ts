@@ -110,6 +110,9 @@ export async function reconnectStorm(count: number, progress: (l: string) => voi
 
 export interface SoakFigures { minutes: number; botsJoined: number; rssStartMb: number; rssEndMb: number; redisKeysStart: number; redisKeysEnd: number; errors: number; cpuMsPerSecond: number }
 
+/** The bots' error texts from the last soak (a few kept, for the report's checks). */
+export const soakErrors: string[] = [];
+
 /**
  * A long run with room churn on two processes sharing Redis: bots join,
  * play and leave all the time. Memory and Redis keys at the end (everyone
@@ -135,8 +138,13 @@ export async function soak(minutes: number, bots: number, redisUrl: string, prog
         active.add(bot);
         bot.join().then(() => {
           bot.start();
-          setTimeout(() => { active.delete(bot); errors += bot.counters.errors.length; void bot.stop(); }, 20_000 + Math.random() * 40_000);
-        }, () => { errors++; active.delete(bot); });
+          setTimeout(() => {
+            active.delete(bot);
+            errors += bot.counters.errors.length;
+            soakErrors.push(...bot.counters.errors.slice(0, 10 - soakErrors.length));
+            void bot.stop();
+          }, 20_000 + Math.random() * 40_000);
+        }, (error: unknown) => { errors++; if (soakErrors.length < 10) soakErrors.push(`join: ${String(error)}`); active.delete(bot); });
         await new Promise((r) => setTimeout(r, 30));
       }
       await new Promise((r) => setTimeout(r, 1000));
