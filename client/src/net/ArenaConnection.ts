@@ -7,6 +7,7 @@ import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isUnreacha
 import { reconnectDelays } from "./reconnectSchedule.ts";
 import { watchLobby, type LobbyEntry } from "./lobby.ts";
 import { SeatStore, type SavedSeat } from "./SeatStore.ts";
+import { withTimeout } from "./withTimeout.ts";
 
 export type { LobbyEntry };
 
@@ -303,16 +304,4 @@ export class ArenaConnection {
   private forgetSeat(): void {
     this.#seats.forget();
   }
-}
-
-class AttemptTimeout extends Error {
-  override name = "TypeError"; // counted as unreachable: try again
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AttemptTimeout("no answer in time")), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
