@@ -1,12 +1,9 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { spawnServer } from "../../../server/test/helpers/servers.ts";
-import { waitFor } from "../../../server/test/helpers/waitFor.ts";
-import { freePort } from "../../../server/test/helpers/redis.ts";
 import { BaselineBot } from "../baseline/BaselineBot.ts";
 import { Bot } from "../Bot.ts";
 import { LightBot } from "../LightBot.ts";
-import { cpuMs, histogramQuantile, parseMetrics, rssBytes } from "./processStats.ts";
+import { cpuMs, histogramQuantile, parseMetrics, quantile, rssBytes } from "./processStats.ts";
+import { spawnBaseline } from "../baseline/spawnBaseline.ts";
 import { pin, type SystemFigures } from "./smoke.ts";
 
 export type SystemName = "arena" | "baseline";
@@ -20,7 +17,6 @@ export interface StepResult {
   joinErrors: number;
 }
 
-const BASELINE = fileURLToPath(new URL("../baseline/server.ts", import.meta.url));
 const WARMUP_MS = 3000;
 
 interface Running {
@@ -51,15 +47,12 @@ async function startArena(roomSize: number): Promise<Running> {
 }
 
 async function startBaseline(roomSize: number): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", BASELINE], { env: { ...process.env, PORT: String(port), ROOM_CAPACITY: String(roomSize) }, stdio: "ignore" });
-  const endpoint = `http://127.0.0.1:${port}`;
+  const baseline = await spawnBaseline(roomSize);
+  const { endpoint } = baseline;
   const stats = async (reset = false) => (await fetch(`${endpoint}/stats${reset ? "?reset=1" : ""}`)).json() as Promise<{ bytesSent: number; clients: number; tickDurationsMs: number[]; tickIntervalsMs: number[] }>;
-  await waitFor("the baseline to listen", () => stats().then(() => true), 20_000);
-  const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN; };
   return {
-    pid: child.pid!, endpoint,
-    stop: async () => { child.kill("SIGKILL"); },
+    pid: baseline.pid, endpoint,
+    stop: async () => baseline.stop(),
     async measure(seconds) {
       await stats(true);
       await new Promise((r) => setTimeout(r, seconds * 1000));

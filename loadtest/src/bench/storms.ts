@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { io } from "socket.io-client";
@@ -8,17 +6,13 @@ import { spawnServer, type ServerProcess } from "../../../server/test/helpers/se
 import { freePort } from "../../../server/test/helpers/redis.ts";
 import { waitFor } from "../../../server/test/helpers/waitFor.ts";
 import { Bot } from "../Bot.ts";
-import { cpuMs, rssBytes } from "./processStats.ts";
+import { cpuMs, quantile, rssBytes } from "./processStats.ts";
+import { spawnBaseline } from "../baseline/spawnBaseline.ts";
 
-const BASELINE = fileURLToPath(new URL("../baseline/server.ts", import.meta.url));
 const RAISED = { RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", ROOM_CAPACITY: "8" };
 
 export interface LatencyFigures { joins: number; errors: number; joinP50Ms: number; joinP99Ms: number; totalMs: number }
 
-function percentile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
-}
 
 async function redisArena(redisUrl: string, processes: number): Promise<ServerProcess[]> {
   const redis = new Redis(redisUrl);
@@ -32,14 +26,6 @@ async function redisArena(redisUrl: string, processes: number): Promise<ServerPr
   return procs;
 }
 
-async function baselineServer(): Promise<{ endpoint: string; pid: number; stop(): void }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", BASELINE], { env: { ...process.env, PORT: String(port), ROOM_CAPACITY: "8" }, stdio: "ignore" });
-  const endpoint = `http://127.0.0.1:${port}`;
-  await waitFor("the baseline to listen", () => fetch(`${endpoint}/stats`).then((r) => r.ok), 20_000);
-  return { endpoint, pid: child.pid!, stop: () => child.kill("SIGKILL") };
-}
-
 /** `count` joins fired together; each timed from request to first state. */
 export async function joinStorm(count: number, redisUrl: string, progress: (l: string) => void): Promise<{ arena: LatencyFigures; baseline: LatencyFigures }> {
   progress(`arena: ${count} joins at once across two processes on Redis`);
@@ -51,7 +37,7 @@ export async function joinStorm(count: number, redisUrl: string, progress: (l: s
   });
   await Promise.all(procs.map((p) => p.stop()));
   progress(`baseline: ${count} joins at once on one Socket.IO process`);
-  const base = await baselineServer();
+  const base = await spawnBaseline(8);
   const baseline = await storm(count, async (i) => {
     const socket = io(base.endpoint, { transports: ["websocket"], reconnection: false });
     await new Promise<void>((resolve, reject) => {
@@ -81,7 +67,7 @@ async function storm(count: number, join: (i: number) => Promise<() => void>): P
   }));
   const totalMs = performance.now() - started;
   for (const leave of leaves) leave();
-  return { joins: latencies.length, errors, joinP50Ms: percentile(latencies, 0.5), joinP99Ms: percentile(latencies, 0.99), totalMs };
+  return { joins: latencies.length, errors, joinP50Ms: quantile(latencies, 0.5), joinP99Ms: quantile(latencies, 0.99), totalMs };
 }
 
 export interface ReconnectFigures { clients: number; dropped: number; back: number; allBackMs: number; p50Ms: number; p99Ms: number }
@@ -101,7 +87,7 @@ export async function reconnectStorm(count: number, progress: (l: string) => voi
       await bot.dropAndReconnect();
       if (bot.counters.reconnects > 0) times.push(performance.now() - started);
     }));
-    return { clients: count, dropped: bots.filter((b) => b.counters.drops > 0).length, back: times.length, allBackMs: Math.max(...times), p50Ms: percentile(times, 0.5), p99Ms: percentile(times, 0.99) };
+    return { clients: count, dropped: bots.filter((b) => b.counters.drops > 0).length, back: times.length, allBackMs: Math.max(...times), p50Ms: quantile(times, 0.5), p99Ms: quantile(times, 0.99) };
   } finally {
     await Promise.all(bots.map((b) => b.stop()));
     await server.stop();
