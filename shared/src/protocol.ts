@@ -44,6 +44,8 @@ export const ErrorCode = {
   room_full: { status: 409, message: "That room is full." },
   unknown_room: { status: 404, message: "That room does not exist (any more)." },
   rate_limited: { status: 429, message: "Too many requests. Wait a little and try again." },
+  too_many_connections: { status: 429, message: "Too many open connections from your address. Close another game tab and try again." },
+  request_timeout: { status: 408, message: "The request took too long to arrive. Try again." },
   matchmaking_unavailable: { status: 503, message: "Matchmaking is unavailable right now. Try again in a few seconds." },
   server_draining: { status: 503, message: "This server is restarting. Try again to be sent to another one." },
   not_found: { status: 404, message: "There is no such API route." },
@@ -76,6 +78,12 @@ export const CloseCode = {
   ROOM_FAULT: 4101,
   /** The client sent messages far above the allowed rate; its seat is not held. */
   FLOODING: 4102,
+  /**
+   * The client sent a frame this room does not accept (an opcode outside the
+   * room type's allow-list, or a body its decoder would not survive); its
+   * seat is not held.
+   */
+  PROTOCOL_VIOLATION: 4103,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -83,6 +91,7 @@ export const CloseReason: Record<CloseCode, string> = {
   [CloseCode.SERVER_DRAINING]: "The server is restarting. Find another room.",
   [CloseCode.ROOM_FAULT]: "This match stopped after a server error. Find another room.",
   [CloseCode.FLOODING]: "You were disconnected for sending too many messages.",
+  [CloseCode.PROTOCOL_VIOLATION]: "You were disconnected for sending data this server does not accept. Reload the page to update the game.",
 };
 
 /**
@@ -123,15 +132,27 @@ export interface ClientMessages {
   chat: { text: string };
 }
 
+/** Characters that render as nothing in common fonts (Hangul fillers, the blank Braille pattern). */
+const BLANK_CHARS = /[\u115F\u1160\u3164\uFFA0\u2800]/u;
+/** Three or more combining marks in a row pile up over the text around them ("Zalgo"). */
+const MARK_STACK = /\p{M}{3,}/u;
+/** Separators other than the plain space: line and paragraph separators, wide and odd-width spaces. */
+const ODD_SPACE = /(?! )\p{Z}/u;
+/** Something a player can see: a letter, digit, punctuation or symbol. */
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
+
 /**
- * Returns the name as the server will store it (trimmed), or null when it is
- * not 1 to 16 printable characters (control and format characters are not
- * printable).
+ * Returns the name as the server will store it (trimmed, NFC), or null when
+ * it is not 1 to 16 printable characters, or would render blank or break the
+ * layout of the scoreboard: control and format characters, characters that
+ * draw nothing, stacks of combining marks, separators other than the plain
+ * space, or no visible character at all.
  */
 export function normaliseName(name: unknown): string | null {
-  if (typeof name !== "string") return null;
-  const trimmed = name.trim();
+  if (typeof name !== "string" || name.length > NAME_MAX_CHARS * 8) return null;
+  const trimmed = name.normalize("NFC").trim();
   const length = [...trimmed].length;
   if (length < 1 || length > NAME_MAX_CHARS) return null;
-  return /^[^\p{C}]+$/u.test(trimmed) ? trimmed : null;
+  if (/\p{C}/u.test(trimmed) || BLANK_CHARS.test(trimmed) || MARK_STACK.test(trimmed) || ODD_SPACE.test(trimmed)) return null;
+  return VISIBLE.test(trimmed) ? trimmed : null;
 }

@@ -1,17 +1,19 @@
 import { randomInt } from "node:crypto";
 import { Room, type Client, type Rewind, type StepContext, type AuthContext } from "@colyseus/core";
 import {
-  ArenaState, CloseCode, CloseReason, ErrorCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
+  ArenaState, CloseCode, ErrorCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
   initWorld, joinPlayer, snapPosition, leavePlayer, livePositions, sanitizeInput, stepTick,
   type InputFrame, type SeenPosition, type SimEvent,
 } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
-import type { Metrics, WatchedSocket } from "../Metrics.ts";
+import type { Metrics } from "../Metrics.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
 import { RoomChat } from "./RoomChat.ts";
-import { FloodGuard } from "./FloodGuard.ts";
+import { ClientGuard } from "./ClientGuard.ts";
+import { arenaFrames } from "./framePolicy.ts";
+import { compileInputGrammar } from "./inputGrammar.ts";
 import { validateJoinOptions, type ValidJoinOptions } from "./joinOptions.ts";
 
 /** What a room needs from the process. */
@@ -21,6 +23,9 @@ export interface RoomContext {
   matchmaking: Matchmaking;
   metrics: Metrics;
 }
+
+/** The grammar of an input frame's body, from the shared input schema. */
+const INPUT_BODY = compileInputGrammar(InputFrameSchema);
 
 /** onCreate's options: a client's validated join options, plus what only the server sets. */
 export type CreateOptions = ValidJoinOptions & {
@@ -50,13 +55,18 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     broadcast: (message) => this.broadcast("chat", message),
   });
   private draining = false;
-  /** Players closed for flooding: their seat is not held. */
-  private readonly flooders = new Set<string>();
   private lastTickAt: number | undefined;
   private firstTickAt: number | undefined;
   private closing = false;
   private faultRequested = false;
   private readonly ctx = (this.constructor as typeof ArenaRoom).context;
+  private readonly guard = new ClientGuard(this, {
+    frames: arenaFrames(INPUT_BODY, () => this.stampsBoth()),
+    maxFramesPerSecond: this.ctx.settings.maxMessagesPerSecond,
+    maxSendBacklogBytes: this.ctx.settings.maxSendBacklogBytes,
+    metrics: this.ctx.metrics,
+    log: this.ctx.log,
+  });
 
   /** Runs during matchmaking, before any room is chosen or created. */
   static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<boolean> {
@@ -95,7 +105,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   override onJoin(client: Client, options: ValidJoinOptions): void {
     joinPlayer(this.state, client.sessionId, new Player(), options.name);
-    this.watch(client);
+    this.guard.watch(client);
     this.ctx.metrics.connections.inc({ event: "joined" });
     client.send("welcome", {
       protocol: PROTOCOL_VERSION,
@@ -108,7 +118,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   /** A connection dropped without the player leaving: hold the seat for the grace period. */
   override onDrop(client: Client, code?: number): void {
-    if (this.flooders.has(client.sessionId)) return this.removePlayer(client, code);
+    // Refused for flooding or a bad frame: no seat is held; Colyseus calls onLeave next.
+    if (this.guard.refused(client.sessionId)) return;
     const player = this.state.players.get(client.sessionId);
     if (player === undefined || this.draining) return;
     player.connected = false;
@@ -122,7 +133,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   override onReconnect(client: Client): void {
     const player = this.state.players.get(client.sessionId);
     if (player !== undefined) player.connected = true;
-    this.watch(client);
+    this.guard.watch(client);
     this.ctx.metrics.connections.inc({ event: "reconnected" });
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "player reconnected");
   }
@@ -132,7 +143,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   }
 
   private removePlayer(client: Client, code?: number): void {
-    this.flooders.delete(client.sessionId);
+    this.guard.forget(client.sessionId);
     leavePlayer(this.state, client.sessionId);
     this.budget.forget(client.sessionId);
     this.ctx.metrics.connections.inc({ event: "left" });
@@ -230,26 +241,12 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   }
 
   /**
-   * Watches this player's socket: counts what it sends, cuts it when the
-   * player stops reading and its backlog passes the bound (memory stays
-   * bounded; the seat is held as for any drop), and closes it if it floods us.
+   * Whether an input's stamp carries both reckon and render time: decided by
+   * the rewind timeline, as core's RoomInput decides it (`_timelineMode`).
    */
-  private watch(client: Client): void {
-    const socket = (client as unknown as { ref?: WatchedSocket }).ref;
-    if (socket === undefined) return;
-    let cut = false;
-    this.ctx.metrics.watchSocket(socket, (backlog) => {
-      if (cut || backlog <= this.ctx.settings.maxSendBacklogBytes) return;
-      cut = true;
-      this.ctx.metrics.connections.inc({ event: "slow" });
-      this.ctx.log.warn({ roomId: this.roomId, sessionId: client.sessionId, backlog }, "cut a client that stopped reading");
-      socket.terminate();
-    });
-    new FloodGuard(this.ctx.settings.maxMessagesPerSecond, () => {
-      this.flooders.add(client.sessionId);
-      this.ctx.log.warn({ roomId: this.roomId, sessionId: client.sessionId }, "closed a client for flooding");
-      client.leave(CloseCode.FLOODING, CloseReason[CloseCode.FLOODING]);
-    }).watch(socket);
+  private stampsBoth(): boolean {
+    const timeline = (this as unknown as { _timelineMode(): { snapshot?: boolean; reckon?: boolean } | undefined })._timelineMode();
+    return timeline?.snapshot === true && timeline.reckon === true;
   }
 
   /** Test-only messages (ENABLE_TEST_HOOKS, refused in production). */

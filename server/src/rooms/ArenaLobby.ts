@@ -1,0 +1,89 @@
+import { LobbyRoom, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import { ErrorCode, errorText } from "@arena/shared";
+import { z } from "zod";
+import { ClientGuard } from "./ClientGuard.ts";
+import { lobbyFrames } from "./framePolicy.ts";
+import type { RoomContext } from "./ArenaRoom.ts";
+
+/** Longest room name or metadata key or value a filter may name. */
+const FILTER_TEXT_MAX = 64;
+const text = z.string().max(FILTER_TEXT_MAX);
+
+/** A lobby filter (Colyseus's FilterInput): a room name and metadata fields, plain values only. */
+const filterShape = z.object({
+  name: text.optional(),
+  metadata: z.record(text, z.union([text, z.number(), z.boolean(), z.null()])).optional(),
+}).strict();
+
+/** What a client may pass when it joins the lobby (Colyseus's LobbyOptions). */
+const optionsShape = z.object({ filter: filterShape.optional() }).strict();
+
+/**
+ * Colyseus's LobbyRoom (the realtime room list) with the guards every room
+ * type of this server has: validated join options (LobbyRoom stores whatever
+ * it is given, and a later `filter` message on a string threw out of the
+ * room and ended the process), validated `filter` messages, the frame policy
+ * and flood guard, the send-backlog cut, and errors kept inside the room.
+ */
+export class ArenaLobby extends LobbyRoom {
+  /** Set by `arenaLobbyFor` on the subclass registered with the server. */
+  static context: RoomContext;
+
+  private readonly ctx = (this.constructor as typeof ArenaLobby).context;
+  private readonly guard = new ClientGuard(this, {
+    frames: lobbyFrames,
+    maxFramesPerSecond: this.ctx.settings.maxMessagesPerSecond,
+    maxSendBacklogBytes: this.ctx.settings.maxSendBacklogBytes,
+    metrics: this.ctx.metrics,
+    log: this.ctx.log,
+  });
+
+  static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<boolean> {
+    if (!optionsShape.safeParse(options ?? {}).success) {
+      throw new ServerError(ErrorCode.bad_options.status, errorText("bad_options", "Lobby options are { filter?: { name?, metadata? } }."));
+    }
+    return true;
+  }
+
+  override async onCreate(options: unknown): Promise<void> {
+    await super.onCreate(options);
+    this.onMessage("*", (client: Client, type: unknown) => {
+      client.send("error", { code: "unknown_message", message: `${ErrorCode.unknown_message.message} (${String(type).slice(0, 32)})` });
+    });
+  }
+
+  /** LobbyRoom registers its `filter` handler through here: it only ever sees a valid filter. */
+  override onMessage(type: string | number, ...rest: unknown[]): () => void {
+    const [handler] = rest;
+    if (type !== "filter" || rest.length !== 1 || typeof handler !== "function") {
+      return (super.onMessage as (type: string | number, ...rest: unknown[]) => () => void)(type, ...rest);
+    }
+    return super.onMessage("filter", (client: Client, payload: unknown) => {
+      const filter = filterShape.safeParse(payload);
+      if (!filter.success) return client.send("error", { code: "bad_message", message: ErrorCode.bad_message.message });
+      (handler as (client: Client, filter: unknown) => void)(client, filter.data);
+    });
+  }
+
+  override onJoin(client: Client, options: unknown): void {
+    this.guard.watch(client);
+    super.onJoin(client, (options ?? {}) as Parameters<LobbyRoom["onJoin"]>[1]);
+  }
+
+  override onLeave(client: Client): void {
+    this.guard.forget(client.sessionId);
+    super.onLeave(client);
+  }
+
+  /** A handler's error stays in the lobby: logged, and the lobby goes on. */
+  override onUncaughtException(error: Error, methodName: string): void {
+    this.ctx.log.error({ roomId: this.roomId, method: methodName, err: error }, "lobby error");
+  }
+}
+
+/** The lobby class to register on a server, bound to its settings. */
+export function arenaLobbyFor(context: RoomContext): typeof ArenaLobby {
+  return class extends ArenaLobby {
+    static override context = context;
+  };
+}

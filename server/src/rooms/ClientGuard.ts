@@ -1,0 +1,118 @@
+import type { Client, Room } from "@colyseus/core";
+import { CloseCode, CloseReason } from "@arena/shared";
+import type { Logger } from "../logger.ts";
+import type { Metrics, WatchedSocket } from "../Metrics.ts";
+import { FloodGuard } from "./FloodGuard.ts";
+import type { FramePolicy } from "./framePolicy.ts";
+
+/** How long a refused client may take to read its close frame before its TCP connection is destroyed. */
+const CUT_DEADLINE_MS = 1000;
+
+export type Refusal = typeof CloseCode.FLOODING | typeof CloseCode.PROTOCOL_VIOLATION;
+
+export interface ClientGuardOptions {
+  /** The frames this room type accepts (framePolicy.ts). */
+  frames: FramePolicy;
+  maxFramesPerSecond: number;
+  /** Bytes queued for a client that does not read, past which its socket is cut (its seat held as for any drop). */
+  maxSendBacklogBytes: number;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** The ws socket under a Colyseus client, and the TCP socket under that (ws internals, pinned by tests). */
+type GuardedSocket = WatchedSocket & { close(code: number, reason: string): void; _socket?: { end(): void } };
+
+/** Colyseus's frame entry point (core Room.ts `_onMessage`, bound per client in `_onJoin`). */
+type FrameHandler = (client: Client, frame: Buffer) => void;
+
+/**
+ * What a room does to protect itself and its other players from one client's
+ * socket. Every incoming frame passes here before Colyseus parses it: frames
+ * are counted (flooding), and checked against the room type's frame policy
+ * (an opcode allow-list and the grammar of each body). A refused client is
+ * sent its close code, its TCP connection is cut once the close frame is out
+ * (at most CUT_DEADLINE_MS later, whether it answers or not), nothing more it
+ * sends is read, and its seat is not held. Outgoing, a client whose send
+ * backlog passes the bound is cut.
+ *
+ * Installed by wrapping the room's `_onMessage`: Colyseus delivers frames
+ * through a plain `ws` listener, so another listener could not stop them.
+ */
+export class ClientGuard {
+  readonly #floods = new WeakMap<Client, FloodGuard>();
+  readonly #cut = new WeakSet<Client>();
+  readonly #refused = new Set<string>();
+
+  constructor(private readonly room: Room, private readonly options: ClientGuardOptions) {
+    const target = room as unknown as { _onMessage: FrameHandler };
+    const deliver = target._onMessage;
+    target._onMessage = (client, frame) => {
+      if (this.admit(client, frame)) deliver.call(room, client, frame);
+    };
+  }
+
+  /** True when this session was refused: its seat must not be held. */
+  refused(sessionId: string): boolean {
+    return this.#refused.has(sessionId);
+  }
+
+  /** The session left the room for good. */
+  forget(sessionId: string): void {
+    this.#refused.delete(sessionId);
+  }
+
+  /** Starts watching what goes out to a newly joined (or reconnected) client. */
+  watch(client: Client): void {
+    const socket = this.socketOf(client);
+    if (socket === undefined) return;
+    let cut = false;
+    this.options.metrics.watchSocket(socket, (backlog) => {
+      if (cut || backlog <= this.options.maxSendBacklogBytes) return;
+      cut = true;
+      this.options.metrics.connections.inc({ event: "slow" });
+      this.options.log.warn({ roomId: this.room.roomId, sessionId: client.sessionId, backlog }, "cut a client that stopped reading");
+      socket.terminate();
+    });
+  }
+
+  private admit(client: Client, frame: Buffer): boolean {
+    if (this.#cut.has(client)) return false;
+    let flood = this.#floods.get(client);
+    if (flood === undefined) {
+      flood = new FloodGuard(this.options.maxFramesPerSecond);
+      this.#floods.set(client, flood);
+    }
+    if (!flood.admit(performance.now())) {
+      this.refuse(client, CloseCode.FLOODING);
+      return false;
+    }
+    if (!this.options.frames(frame)) {
+      this.refuse(client, CloseCode.PROTOCOL_VIOLATION, frame[0]);
+      return false;
+    }
+    return true;
+  }
+
+  private refuse(client: Client, code: Refusal, leadingByte?: number): void {
+    this.#cut.add(client);
+    this.#refused.add(client.sessionId);
+    const flooding = code === CloseCode.FLOODING;
+    this.options.metrics.connections.inc({ event: flooding ? "flooding" : "protocol_violation" });
+    this.options.log.warn(
+      { roomId: this.room.roomId, sessionId: client.sessionId, code, leadingByte },
+      flooding ? "closed a client for flooding" : "closed a client for a frame this room does not accept",
+    );
+    const socket = this.socketOf(client);
+    if (socket === undefined) return client.leave(code, CloseReason[code]);
+    socket.close(code, CloseReason[code]);
+    // The close frame is queued (permessage-deflate is off, so ws writes it at
+    // once); end() sends it, then FIN. A client that ignores it is destroyed.
+    socket._socket?.end();
+    setTimeout(() => socket.terminate(), CUT_DEADLINE_MS).unref();
+  }
+
+  private socketOf(client: Client): GuardedSocket | undefined {
+    return (client as unknown as { ref?: GuardedSocket }).ref;
+  }
+}
