@@ -1,7 +1,9 @@
 // PM2: several game server processes on one machine sharing matchmaking
 // through Redis. `npx pm2 start ecosystem.config.cjs`, then `npx pm2 logs`.
-// Each instance gets PORT + NODE_APP_INSTANCE (2567, 2568, ...), and its own
-// PUBLIC_ADDRESS through the {port} placeholder. Behind a reverse proxy that
+// Each instance gets PORT + NODE_APP_INSTANCE (2567, 2568, ...), its own
+// PUBLIC_ADDRESS through the {port} placeholder, and its own monitoring
+// listener for /metrics and /monitor (METRICS_PORT + NODE_APP_INSTANCE:
+// 9567, 9568, ... on 127.0.0.1). Behind a reverse proxy that
 // routes by port path (README, "TLS and a reverse proxy"), use for example
 // PUBLIC_ADDRESS: "game.example.com/{port}" and TRUSTED_PROXIES: "loopback".
 module.exports = {

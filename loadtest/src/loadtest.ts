@@ -4,7 +4,7 @@
  * and hands each bot to `cli`, which awaits `main()` before starting the
  * next: `main()` returns once its bot has joined. Raise the server's rate
  * limits for many bots from one address (RATE_JOINS_PER_MINUTE,
- * RATE_CONNECTIONS_PER_MINUTE, RATE_CREATES_PER_MINUTE).
+ * RATE_CONNECTIONS_PER_MINUTE, RATE_CREATES_PER_MINUTE, MAX_SOCKETS_PER_ADDRESS).
  */
 import { cli, type Options } from "@colyseus/loadtest";
 import { Bot } from "./Bot.ts";

@@ -30,7 +30,7 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
   const port = await freePort();
   const server = await spawnServer({
     PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`,
-    ROOM_CAPACITY: "8", RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", ...env,
+    ROOM_CAPACITY: "8", RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", MAX_SOCKETS_PER_ADDRESS: "1000000", ...env,
   });
   return { child: server.child, endpoint: server.endpoint };
 }

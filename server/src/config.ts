@@ -11,6 +11,10 @@ import { compileTrust } from "./matchmaking/clientAddress.ts";
 export interface Settings {
   readonly port: number;
   readonly host: string;
+  /** Port of the listener serving /metrics and /monitor (0: a free one). */
+  readonly metricsPort: number;
+  /** Interface of that listener: loopback unless the monitoring network needs more. */
+  readonly metricsHost: string;
   readonly redisUrl: string | undefined;
   readonly publicAddress: string | undefined;
   readonly reconnectGraceSeconds: number;
@@ -29,6 +33,8 @@ export interface Settings {
   /** Origins of web pages allowed to connect besides the server's own ("*": any). */
   readonly allowedOrigins: readonly string[];
   readonly rateLimits: RateLimitSettings;
+  /** HTTP and upgrade guards of the game port. */
+  readonly http: HttpSettings;
   /** Colyseus's monitor panel at /monitor (MONITOR), behind MONITOR_PASSWORD. */
   readonly monitor: { readonly enabled: boolean; readonly password: string | undefined };
   readonly logLevel: string;
@@ -51,6 +57,18 @@ export interface RateLimitSettings {
   readonly connectionsPerMinute: number;
 }
 
+/** Guards of the game port's HTTP side. */
+export interface HttpSettings {
+  /** WebSocket sockets one client address may hold open at once, on this process. */
+  readonly maxSocketsPerAddress: number;
+  /** A /matchmake or /api request body must have arrived whole within this, or gets 408. */
+  readonly requestBodyTimeoutMs: number;
+  /** Longest a quick-play request waits for its turn, and holds it. */
+  readonly quickPlayTurnTimeoutMs: number;
+  /** Node's headersTimeout and requestTimeout: any request's headers and body must arrive within this. */
+  readonly requestTimeoutMs: number;
+}
+
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
@@ -61,6 +79,8 @@ const capacityVars = Object.fromEntries(
 const schema = z.object({
   PORT: integer(0, 65535).default(2567),
   HOST: z.string().min(1).default("0.0.0.0"),
+  METRICS_PORT: integer(0, 65535).default(9567),
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   PUBLIC_ADDRESS: z.string().regex(/^[^\s/:]+(:(\d+|\{port\}))?(\/\S*)?$/, "host[:port][/path], without a scheme").optional(),
   NODE_APP_INSTANCE: integer(0, 1000).optional(),
@@ -79,6 +99,10 @@ const schema = z.object({
   RATE_CODE_LOOKUPS_PER_MINUTE: integer(1, 1_000_000).default(20),
   RATE_FAILED_JOINS_PER_HOUR: integer(1, 1_000_000).default(30),
   RATE_CONNECTIONS_PER_MINUTE: integer(1, 1_000_000).default(120),
+  MAX_SOCKETS_PER_ADDRESS: integer(1, 1_000_000).default(500),
+  REQUEST_BODY_TIMEOUT_MS: integer(100, 600_000).default(5000),
+  QUICK_PLAY_TURN_TIMEOUT_MS: integer(100, 600_000).default(5000),
+  REQUEST_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
   MONITOR: flag.default(false),
   MONITOR_PASSWORD: z.string().min(12, "at least 12 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -120,9 +144,12 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   // Under PM2 each instance gets its own port, as @colyseus/tools does it.
   const instance = v.NODE_APP_INSTANCE ?? 0;
   const port = v.PORT === 0 ? 0 : v.PORT + instance;
+  const metricsPort = v.METRICS_PORT === 0 ? 0 : v.METRICS_PORT + instance;
   return Object.freeze({
     port,
     host: v.HOST,
+    metricsPort,
+    metricsHost: v.METRICS_HOST,
     redisUrl: v.REDIS_URL,
     publicAddress: v.PUBLIC_ADDRESS
       ?.replaceAll("{port}", String(port))
@@ -146,6 +173,12 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
       codeLookupsPerMinute: v.RATE_CODE_LOOKUPS_PER_MINUTE,
       failedJoinsPerHour: v.RATE_FAILED_JOINS_PER_HOUR,
       connectionsPerMinute: v.RATE_CONNECTIONS_PER_MINUTE,
+    }),
+    http: Object.freeze({
+      maxSocketsPerAddress: v.MAX_SOCKETS_PER_ADDRESS,
+      requestBodyTimeoutMs: v.REQUEST_BODY_TIMEOUT_MS,
+      quickPlayTurnTimeoutMs: v.QUICK_PLAY_TURN_TIMEOUT_MS,
+      requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
     }),
     monitor: Object.freeze({ enabled: v.MONITOR, password: v.MONITOR_PASSWORD }),
     logLevel: v.LOG_LEVEL,

@@ -1,22 +1,24 @@
 import "./webSocketGlobal.ts";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { LobbyRoom, defineRoom, defineServer, matchMaker, type Server } from "@colyseus/core";
+import { defineRoom, defineServer, matchMaker, type Server } from "@colyseus/core";
 import { RedisDriver } from "@colyseus/redis-driver";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import express, { type Application, type NextFunction, type Request, type Response } from "express";
-import { ROOM_NAME, errorText } from "@arena/shared";
+import express, { type Application, type Request, type Response } from "express";
+import { ROOM_NAME } from "@arena/shared";
 import type { Settings } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { matchmakingApi } from "./matchmaking/api.ts";
-import { sendError } from "./matchmaking/httpErrors.ts";
+import { errorBody, sendError } from "./matchmaking/httpErrors.ts";
+import { HttpGate } from "./matchmaking/HttpGate.ts";
 import { Matchmaking } from "./matchmaking/Matchmaking.ts";
 import { arenaRoomFor } from "./rooms/ArenaRoom.ts";
+import { arenaLobbyFor } from "./rooms/ArenaLobby.ts";
 import { Metrics } from "./Metrics.ts";
-import { monitor } from "@colyseus/monitor";
-import basicAuth from "express-basic-auth";
+import { listenForMonitoring, type MonitoringServer } from "./monitoringServer.ts";
 
 /** Server-side ping: a silent connection is dropped after about 3 s x 2. */
 const PING_INTERVAL_MS = 3000;
@@ -25,11 +27,19 @@ const PING_MAX_RETRIES = 2;
 const CLIENT_DIST = fileURLToPath(new URL("../../client/dist/", import.meta.url));
 /** Extra time after the shutdown deadline before a stuck drain is cut short. */
 const DRAIN_OVERRUN_MS = 10_000;
+/** How often Node checks requests against REQUEST_TIMEOUT_MS (its default, 30 s, would let a slow one last that long). */
+const REQUEST_TIMEOUT_CHECK_MS = 1000;
 
 export interface ArenaServer {
   readonly colyseus: Server;
-  /** Binds the configured host and port; resolves with the port actually bound. */
+  /**
+   * Binds the configured host and port, and the monitoring listener
+   * (/metrics, /monitor) at METRICS_HOST:METRICS_PORT; resolves with the
+   * game port actually bound.
+   */
   listen(): Promise<number>;
+  /** The monitoring listener's port, once listening. */
+  readonly metricsPort: number | undefined;
   /**
    * Graceful shutdown (what SIGTERM does): stop matchmaking to this process,
    * let each room finish its round up to the deadline, close the rest with
@@ -43,15 +53,21 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
   let status: "starting" | "ok" | "draining" = "starting";
   const scaled = settings.redisUrl !== undefined;
   const metrics = new Metrics();
-  const matchmaking = new Matchmaking(settings, log, () => status === "draining", metrics);
+  const matchmaking = new Matchmaking(settings, log, () => status === "draining");
   const transport = new WebSocketTransport({
+    // Slow headers and bodies are cut (Node answers 408) after REQUEST_TIMEOUT_MS.
+    server: createServer({
+      headersTimeout: settings.http.requestTimeoutMs,
+      requestTimeout: settings.http.requestTimeoutMs,
+      connectionsCheckingInterval: REQUEST_TIMEOUT_CHECK_MS,
+    }),
     pingInterval: PING_INTERVAL_MS,
     pingMaxRetries: PING_MAX_RETRIES,
     maxPayload: settings.maxPayloadBytes,
     // Web pages of other sites may not open sockets here (OriginPolicy).
     beforeUpgrade: (request) => {
       if (matchmaking.origins.allows(request.headers.get("origin"), request.headers.get("host"))) return;
-      return new Response(JSON.stringify({ code: 403, error: errorText("origin_not_allowed"), errorCode: "origin_not_allowed" }), {
+      return new Response(errorBody("origin_not_allowed"), {
         status: 403, headers: { "content-type": "application/json" },
       });
     },
@@ -70,7 +86,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
         .filterBy(["mode"])
         .sortBy({ clients: -1 })
         .enableRealtimeListing(),
-      lobby: defineRoom(LobbyRoom),
+      lobby: defineRoom(arenaLobbyFor({ settings, log, matchmaking, metrics })),
     },
     express: (app: Application) => {
       app.get("/api/health", (_req: Request, res: Response) => {
@@ -83,17 +99,6 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
           redis: matchmaking.redis === undefined ? "unused" : matchmaking.redis.up ? "up" : "down",
         });
       });
-      app.get("/metrics", async (_req: Request, res: Response) => {
-        res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-      });
-      if (settings.monitor.enabled) {
-        const { password } = settings.monitor;
-        if (password === undefined) log.warn("the monitor panel is open without a password (MONITOR_PASSWORD): development only");
-        const guard = password === undefined
-          ? (_req: Request, _res: Response, next: NextFunction) => next()
-          : basicAuth({ users: { admin: password }, challenge: true, realm: "arena-monitor" });
-        app.use("/monitor", guard, monitor() as unknown as express.RequestHandler);
-      }
       if (settings.testHooks) {
         // Test-only (ENABLE_TEST_HOOKS, refused in production): a room's full state, to check clients against.
         app.get("/api/__test/state/:roomId", (req: Request, res: Response) => {
@@ -102,7 +107,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
           res.json((room.state as { toJSON(): unknown }).toJSON());
         });
       }
-      app.use("/api", allowCrossOrigin);
+      // CORS for /api and /matchmake is HttpGate's; /metrics and /monitor are on the monitoring listener.
       app.use("/api", matchmakingApi(matchmaking));
       app.use("/api", (_req: Request, res: Response) => sendError(res, "not_found"));
       if (existsSync(CLIENT_DIST)) app.use(express.static(CLIENT_DIST, { index: "index.html", maxAge: "1h" }));
@@ -111,11 +116,14 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
   });
 
   let draining: Promise<void> | undefined;
+  let monitoring: MonitoringServer | undefined;
   return {
     colyseus,
+    get metricsPort() { return monitoring?.port; },
     async listen() {
       await colyseus.listen(settings.port, settings.host);
-      matchmaking.installGate(transport.server!);
+      new HttpGate(matchmaking, settings.http, metrics).install(transport.server!);
+      monitoring = await listenForMonitoring(settings, metrics, log);
       matchmaking.start();
       status = "ok";
       return (transport.server!.address() as AddressInfo).port;
@@ -130,6 +138,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
         }, settings.shutdownDeadlineSeconds * 1000 + DRAIN_OVERRUN_MS);
         overrun.unref();
         await colyseus.gracefullyShutdown(false);
+        await monitoring?.close();
         matchmaking.stop();
         clearTimeout(overrun);
         log.info("drained");
@@ -137,16 +146,4 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
       return draining;
     },
   };
-}
-
-/**
- * The API answers pages from any origin, so the client's dev server
- * (`npm run dev`) can use it. Colyseus's /matchmake routes do the same.
- */
-function allowCrossOrigin(req: Request, res: Response, next: NextFunction): void {
-  res.setHeader("access-control-allow-origin", "*");
-  if (req.method !== "OPTIONS") return next();
-  res.setHeader("access-control-allow-methods", "GET, POST");
-  res.setHeader("access-control-allow-headers", "content-type");
-  res.status(204).end();
 }

@@ -25,7 +25,7 @@ process.on("uncaughtException", (err) => {
 
 try {
   const port = await server.listen();
-  log.info({ port, host: settings.host, redis: settings.redisUrl !== undefined }, "listening");
+  log.info({ port, host: settings.host, metricsPort: server.metricsPort, metricsHost: settings.metricsHost, redis: settings.redisUrl !== undefined }, "listening");
 } catch (err) {
   // A failed bind leaves Colyseus running without a port (EADDRINUSE): stop.
   log.fatal({ err }, "could not start");

@@ -16,6 +16,15 @@ describe("settings", () => {
     assert.ok(Object.isFrozen(s));
   });
 
+  it("put the monitoring listener on loopback, offset per PM2 instance like the game port", () => {
+    const s = loadSettings({});
+    assert.deepEqual([s.metricsHost, s.metricsPort], ["127.0.0.1", 9567]);
+    const second = loadSettings({ NODE_APP_INSTANCE: "1" });
+    assert.deepEqual([second.port, second.metricsPort], [2568, 9568]);
+    assert.equal(loadSettings({ METRICS_PORT: "0", NODE_APP_INSTANCE: "1" }).metricsPort, 0, "0 still picks a free port");
+    assert.deepEqual(s.http, { maxSocketsPerAddress: 500, requestBodyTimeoutMs: 5000, quickPlayTurnTimeoutMs: 5000, requestTimeoutMs: 10_000 });
+  });
+
   it("read capacity for all modes and per mode", () => {
     assert.deepEqual(loadSettings({ ROOM_CAPACITY: "8" }).capacity, { ffa: 8, duel: 8 });
     assert.deepEqual(loadSettings({ ROOM_CAPACITY: "8", ROOM_CAPACITY_DUEL: "4" }).capacity, { ffa: 8, duel: 4 });

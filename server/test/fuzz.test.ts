@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { ARENA_HEIGHT_PX, ARENA_WIDTH_PX, MAX_HP, PLAYER_SPEED_PX_PER_S, STEP_SECONDS } from "@arena/shared";
+import { ARENA_HEIGHT_PX, ARENA_WIDTH_PX, MAX_HP, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, STEP_SECONDS } from "@arena/shared";
 import { request } from "./helpers/http.ts";
 import { TestPlayer } from "./helpers/players.ts";
 import { startServer, type RunningServer } from "./helpers/servers.ts";
@@ -148,7 +149,126 @@ describe("fuzzing over HTTP", () => {
     assert.ok(health.rooms >= roomsBefore);
     await assertHealthy();
   });
+
+  it("every route, any method, path spelling, headers and body: a status under 500 (503 only as documented), never a stack trace", async () => {
+    const roomsBefore = (await request(server.endpoint, "GET", "/api/health")).body.rooms;
+    const { roomId } = observer.room;
+    const code = (await request(server.endpoint, "POST", "/api/private-rooms", { name: "Host", protocol: PROTOCOL_VERSION })).body.code as string;
+    const routes = [
+      "/api/health", "/api/rooms", "/api/rooms?mode=ffa", "/api/rooms?mode=x", "/api/private-rooms", `/api/private-rooms/${code}/seats`,
+      "/api/private-rooms/ABCDEF/seats", "/api/nope", "/matchmake/joinOrCreate/arena", "/matchmake/create/arena", "/matchmake/join/arena",
+      `/matchmake/joinById/${roomId}`, "/matchmake/joinById/nope", `/matchmake/reconnect/${roomId}`, "/matchmake/joinOrCreate/lobby",
+      "/matchmake/join/nosuchroom", "/__healthcheck", "/", "/metrics", "/monitor/", "/index.html",
+    ];
+    const options = { name: "Fuzz", protocol: PROTOCOL_VERSION };
+    const body = fc.oneof(
+      { arbitrary: fc.constantFrom(JSON.stringify(options), JSON.stringify({ ...options, mode: "duel" }), JSON.stringify({ reconnectionToken: `${roomId}:nope` })), weight: 3 },
+      fc.constantFrom("", "{}", "null", "[]"),
+      anything.map((v) => { try { return JSON.stringify(v) ?? "null"; } catch { return "{"; } }),
+      fc.string({ maxLength: 200 }),
+      fc.constant("x".repeat(6000)),
+    );
+    // Mostly well-formed, so the routes behind the gate are reached too.
+    const usually = <T>(common: T, ...rare: T[]) => fc.oneof({ arbitrary: fc.constant(common), weight: 3 }, fc.constantFrom(...rare));
+    await fc.assert(fc.asyncProperty(
+      usually("POST", "GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"),
+      fc.constantFrom(...routes),
+      fc.oneof({ arbitrary: fc.constant([]), weight: 2 }, fc.array(spelling, { minLength: 1, maxLength: 3 })),
+      usually("application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""),
+      usually<RawHttpRequest["length"]>("exact", "chunked", "none", "smaller", "larger"),
+      usually<string | undefined>(undefined, server.endpoint, "https://evil.example", "null", "http://localhost:5173"),
+      usually<string | undefined>(undefined, "x/matchmake/create/arena?", "[", "a@b", "127.0.0.1:1", "EXAMPLE.com"),
+      body,
+      async (method, route, spellings, contentType, length, origin, host, text) => {
+        const path = spellings.reduce((p, spell) => spell(p), route);
+        const answer = await rawHttp(server.port, { method, path, contentType, length, origin, host, body: text });
+        cases.http++;
+        const what = `${method} ${JSON.stringify(path)} (${contentType || "no type"}, ${length} length, host ${host}) answered`;
+        if (answer.status === 0) {
+          assert.ok(length === "larger", `${what} nothing`);
+          return;
+        }
+        assert.ok(answer.status < 500 || (answer.status === 503 && /"errorCode":"(matchmaking_unavailable|server_draining)"/.test(answer.text)), `${what} ${answer.status}: ${answer.text.slice(0, 200)}`);
+        assert.doesNotMatch(answer.text, /\n\s+at |Error: /, `${what} a stack trace`);
+      },
+    ), { numRuns: 400 });
+    const health = (await request(server.endpoint, "GET", "/api/health")).body;
+    assert.equal(health.status, "ok");
+    assert.ok(health.rooms >= roomsBefore);
+    await assertHealthy();
+  });
 });
+
+/** Path spellings the routers could read differently: separators, dot segments, percent-encoding, case. */
+const spelling: fc.Arbitrary<(path: string) => string> = fc.oneof(
+  fc.constantFrom("\\", "%5C", "%5c", "//", "/./", "/x/../", "/x\\..\\", "/%2e/", "/x/%2e%2e/").chain((sep) =>
+    fc.nat().map((n) => (path: string) => {
+      const slashes = [...path.split("?")[0].matchAll(/\//g)].map((m) => m.index);
+      const at = slashes[n % slashes.length] ?? 0;
+      return path.slice(0, at) + sep + path.slice(at + 1);
+    })),
+  fc.nat().map((n) => (path: string) => {
+    const letters = [...path.split("?")[0].matchAll(/[a-z]/gi)].map((m) => m.index);
+    const at = letters[n % Math.max(1, letters.length)];
+    if (at === undefined) return path;
+    const c = path[at];
+    return path.slice(0, at) + (n % 3 === 0 ? `%${c.charCodeAt(0).toString(16)}` : c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()) + path.slice(at + 1);
+  }),
+  fc.constantFrom((p: string) => `${p}/`, (p: string) => `${p}#x`, (p: string) => `/.${p}`, (p: string) => p.toUpperCase()),
+);
+
+interface RawHttpRequest {
+  method: string;
+  path: string;
+  contentType: string;
+  /** How the body's length is told: truly, chunked, not at all, or a lie either way. */
+  length: "exact" | "chunked" | "none" | "smaller" | "larger";
+  origin?: string;
+  host?: string;
+  body: string;
+}
+
+/**
+ * One request over a raw socket, bytes exactly as given (no client-side URL
+ * normalisation); resolves with the first answer's status and text once it is
+ * complete, or status 0 if none came (a declared length longer than the body
+ * leaves the server waiting: the client gives up after a moment).
+ */
+function rawHttp(port: number, r: RawHttpRequest): Promise<{ status: number; text: string }> {
+  const bytes = Buffer.from(r.body);
+  const headers = [`${r.method} ${r.path} HTTP/1.1`, `host: ${r.host ?? `127.0.0.1:${port}`}`, "connection: close"];
+  if (r.contentType !== "") headers.push(`content-type: ${r.contentType}`);
+  if (r.origin !== undefined) headers.push(`origin: ${r.origin}`);
+  const declared = { exact: bytes.length, smaller: Math.max(0, bytes.length - 3), larger: bytes.length + 10, chunked: undefined, none: undefined }[r.length];
+  if (declared !== undefined) headers.push(`content-length: ${declared}`);
+  if (r.length === "chunked") headers.push("transfer-encoding: chunked");
+  const payload = r.length === "chunked" ? `${bytes.length > 0 ? `${bytes.length.toString(16)}\r\n${r.body}\r\n` : ""}0\r\n\r\n` : r.length === "none" ? "" : r.body;
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(`${headers.join("\r\n")}\r\n\r\n${payload}`));
+    let text = "";
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(giveUp);
+      socket.destroy();
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text });
+    };
+    const giveUp = setTimeout(finish, r.length === "larger" ? 150 : 5000);
+    socket.on("data", (chunk) => {
+      text += chunk;
+      const split = text.indexOf("\r\n\r\n");
+      if (split < 0) return;
+      const head = text.slice(0, split);
+      const length = /\r\ncontent-length: (\d+)/i.exec(head)?.[1];
+      const rest = Buffer.byteLength(text.slice(split + 4));
+      const noBody = r.method === "HEAD" || /^HTTP\/1\.1 (204|304)/.test(head);
+      if (noBody || (length !== undefined && rest >= Number(length)) || (/transfer-encoding: chunked/i.test(head) && text.endsWith("0\r\n\r\n"))) finish();
+    });
+    socket.on("error", finish);
+    socket.on("close", finish);
+  });
+}
 
 describe("while fuzzed", () => {
   it("the observer's patches never stopped for long", () => {

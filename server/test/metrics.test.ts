@@ -27,7 +27,7 @@ describe("metrics and the monitor panel", () => {
       // One hostile frame, which the server has to correct.
       player.input.data.moveX = 50;
       player.input.send();
-      const read = async () => (await fetch(`${server.endpoint}/metrics`)).text();
+      const read = async () => (await fetch(`${server.metricsEndpoint}/metrics`)).text();
       const text = await waitFor("ticks and inputs counted", async () => {
         const t = await read();
         return (sample(t, "arena_inputs_total", '{outcome="received"}') ?? 0) > 10 ? t : null;
@@ -48,10 +48,43 @@ describe("metrics and the monitor panel", () => {
   });
 
   it("the monitor panel asks for the password", async () => {
-    assert.equal((await fetch(`${server.endpoint}/monitor/`)).status, 401);
+    assert.equal((await fetch(`${server.metricsEndpoint}/monitor/`)).status, 401);
     const wrong = Buffer.from("admin:nope").toString("base64");
-    assert.equal((await fetch(`${server.endpoint}/monitor/`, { headers: { authorization: `Basic ${wrong}` } })).status, 401);
+    assert.equal((await fetch(`${server.metricsEndpoint}/monitor/`, { headers: { authorization: `Basic ${wrong}` } })).status, 401);
     const right = Buffer.from(`admin:${PASSWORD}`).toString("base64");
-    assert.equal((await fetch(`${server.endpoint}/monitor/`, { headers: { authorization: `Basic ${right}` } })).status, 200);
+    assert.equal((await fetch(`${server.metricsEndpoint}/monitor/`, { headers: { authorization: `Basic ${right}` } })).status, 200);
+  });
+
+  it("/metrics and /monitor are served on the monitoring port only, and never to other sites' pages", async () => {
+    const right = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`;
+    for (const path of ["/metrics", "/monitor/"]) {
+      const game = await fetch(`${server.endpoint}${path}`, { headers: { authorization: right } });
+      assert.equal(game.status, 404, `${path} on the game port`);
+      const monitoring = await fetch(`${server.metricsEndpoint}${path}`, { headers: { authorization: right } });
+      assert.equal(monitoring.status, 200, `${path} on the monitoring port`);
+    }
+    for (const method of ["GET", "OPTIONS"]) {
+      const res = await fetch(`${server.metricsEndpoint}/metrics`, { method, headers: { origin: "https://evil.example", "access-control-request-method": "GET" } });
+      assert.equal(res.headers.get("access-control-allow-origin"), null, `${method} /metrics`);
+      assert.equal(res.headers.get("access-control-allow-credentials"), null);
+    }
+  });
+
+  it("made-up matchmaking routes do not grow /metrics: the latency labels come from a fixed set", async () => {
+    const size = async () => (await (await fetch(`${server.metricsEndpoint}/metrics`)).text()).length;
+    const before = await size();
+    for (let i = 0; i < 300; i++) {
+      await fetch(`${server.endpoint}/matchmake/made-up-${i}-${"x".repeat(40)}/arena`, {
+        method: "POST", headers: { "content-type": "application/json" }, body: "{}",
+      });
+    }
+    const text = await (await fetch(`${server.metricsEndpoint}/metrics`)).text();
+    const grown = text.length - before;
+    console.log(`# /metrics grew by ${grown} bytes (${before} -> ${text.length}) after 300 made-up routes`);
+    assert.ok(grown < 20_000, `grew by ${grown} bytes`);
+    const methods = new Set([...text.matchAll(/^arena_matchmaking_duration_seconds_count\{method="([^"]*)"/gm)].map((m) => m[1]));
+    const allowed = new Set(["joinOrCreate", "create", "join", "joinById", "reconnect", "other", "api:rooms", "api:private-rooms"]);
+    assert.ok([...methods].every((m) => allowed.has(m)), [...methods].join(", "));
+    assert.ok(methods.has("other"));
   });
 });

@@ -52,4 +52,34 @@ describe("ALLOWED_ORIGINS", () => {
     const other = await request(server.endpoint, "POST", "/matchmake/joinOrCreate/arena", me, { origin: "https://other.example.com" });
     assert.equal(other.status, 403);
   });
+
+  it("CORS headers name exactly an allowed origin, on the routes the browser client calls, and nothing else", async () => {
+    const game = "https://game.example.com";
+    const quick = await request(server.endpoint, "POST", "/matchmake/joinOrCreate/arena", me, { origin: game });
+    assert.equal(quick.headers.get("access-control-allow-origin"), game);
+    assert.equal(quick.headers.get("access-control-allow-credentials"), "true", "the SDK sends credentials: include");
+    const refused = await request(server.endpoint, "POST", "/matchmake/create/arena", { ...me, maxClients: 64 }, { origin: game });
+    assert.deepEqual([refused.status, refused.headers.get("access-control-allow-origin")], [400, game], "errors are readable by the page too");
+    const listing = await request(server.endpoint, "GET", "/api/rooms", undefined, { origin: game });
+    assert.deepEqual([listing.status, listing.headers.get("access-control-allow-origin")], [200, game]);
+    const preflight = await fetch(`${server.endpoint}/matchmake/joinOrCreate/arena`, {
+      method: "OPTIONS", headers: { origin: game, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get("access-control-allow-origin"), game);
+    assert.match(preflight.headers.get("access-control-allow-methods") ?? "", /POST/);
+    assert.match(preflight.headers.get("access-control-allow-headers") ?? "", /content-type/);
+
+    for (const [method, path] of [["GET", "/api/health"], ["GET", "/api/rooms"], ["POST", "/matchmake/joinOrCreate/arena"], ["OPTIONS", "/matchmake/joinOrCreate/arena"], ["GET", "/__healthcheck"], ["GET", "/"]]) {
+      const res = await fetch(`${server.endpoint}${path}`, {
+        method, headers: { origin: "https://evil.example", "content-type": "application/json", "access-control-request-method": "POST" },
+        body: method === "POST" ? JSON.stringify(me) : undefined,
+      });
+      await res.arrayBuffer();
+      assert.equal(res.headers.get("access-control-allow-origin"), null, `${method} ${path} from another site`);
+      assert.equal(res.headers.get("access-control-allow-credentials"), null, `${method} ${path} from another site`);
+    }
+    const health = await fetch(`${server.endpoint}/api/health`, { headers: { origin: "https://evil.example" } });
+    assert.equal(health.status, 403);
+  });
 });

@@ -4,6 +4,7 @@ import { WebSocket } from "ws";
 import { PROTOCOL_VERSION } from "@arena/shared";
 import { request } from "./helpers/http.ts";
 import { spawnServer, startServer, type RunningServer, type ServerProcess } from "./helpers/servers.ts";
+import { waitFor } from "./helpers/waitFor.ts";
 
 const me = { name: "Ann", protocol: PROTOCOL_VERSION };
 const JOINS = 6;
@@ -123,6 +124,55 @@ describe("behind a trusted proxy", () => {
     const join = (ip: string) => request(server.endpoint, "POST", "/matchmake/joinOrCreate/arena", me, { "x-forwarded-for": ip });
     assert.deepEqual([(await join("203.0.113.1")).status, (await join("203.0.113.1")).status, (await join("203.0.113.1")).status], [200, 200, 429]);
     assert.equal((await join("203.0.113.2")).status, 200, "another client behind the proxy has its own budget");
+  });
+
+  it("counts an IPv6 client as its /64, and an IPv4-mapped address as the IPv4 one", async () => {
+    const join = async (ip: string) => (await request(server.endpoint, "POST", "/matchmake/joinOrCreate/arena", me, { "x-forwarded-for": ip })).status;
+    // One /64: a client rotating its interface identifier still spends one budget.
+    assert.deepEqual([await join("2001:db8:1:2::1"), await join("2001:db8:1:2:ffff:ffff:ffff:fffe"), await join("2001:db8:1:2:abcd::7")], [200, 200, 429]);
+    assert.equal(await join("2001:db8:1:3::1"), 200, "the next /64 has its own budget");
+    assert.deepEqual([await join("198.51.100.7"), await join("::ffff:198.51.100.7")], [200, 200]);
+    assert.equal(await join("198.51.100.7"), 429, "the mapped address spent the IPv4 address's budget");
+  });
+});
+
+describe("sockets held open per address", () => {
+  const CAP = 3;
+  let server: ServerProcess;
+  before(async () => {
+    server = await spawnServer({ MAX_SOCKETS_PER_ADDRESS: String(CAP), RATE_JOINS_PER_MINUTE: "1000", RATE_CONNECTIONS_PER_MINUTE: "1000", RATE_CREATES_PER_MINUTE: "1000" });
+  });
+  after(() => server.stop());
+
+  /** Takes a seat and opens its socket; resolves with the open socket, or the refusal's status and body. */
+  async function openSeat(): Promise<{ status: number; body?: { errorCode?: string }; socket?: WebSocket }> {
+    const seat = (await request(server.endpoint, "POST", "/matchmake/joinOrCreate/arena", me)).body;
+    const url = `${server.endpoint.replace("http", "ws")}/${seat.processId}/${seat.roomId}?sessionId=${seat.sessionId}`;
+    return new Promise((resolve) => {
+      const socket = new WebSocket(url);
+      socket.on("open", () => resolve({ status: 101, socket }));
+      socket.on("unexpected-response", (_req, res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => { text += chunk; });
+        res.on("end", () => { resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }); socket.terminate(); });
+      });
+      socket.on("error", () => {});
+    });
+  }
+
+  it(`admits ${CAP} sockets at once from one address, refuses the next with 429 too_many_connections, and admits again once one closes`, async () => {
+    const open = await Promise.all(Array.from({ length: CAP }, openSeat));
+    assert.deepEqual(open.map((o) => o.status), Array(CAP).fill(101));
+    const refused = await openSeat();
+    assert.deepEqual([refused.status, refused.body?.errorCode], [429, "too_many_connections"]);
+    const closed = new Promise((resolve) => open[0].socket!.once("close", resolve));
+    open[0].socket!.close();
+    await closed;
+    const again = await waitFor("a socket to be admitted once one closed", async () => {
+      const attempt = await openSeat();
+      return attempt.status === 101 ? attempt : null;
+    });
+    for (const o of [...open.slice(1), again]) o.socket!.terminate();
   });
 });
 

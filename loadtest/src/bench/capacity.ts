@@ -27,8 +27,8 @@ interface Running {
 }
 
 async function startArena(roomSize: number): Promise<Running> {
-  const server = await spawnServer({ ROOM_CAPACITY: String(roomSize), RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", LOG_LEVEL: "info" });
-  const read = async () => parseMetrics(await (await fetch(`${server.endpoint}/metrics`)).text());
+  const server = await spawnServer({ ROOM_CAPACITY: String(roomSize), RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", MAX_SOCKETS_PER_ADDRESS: "1000000", LOG_LEVEL: "info" });
+  const read = async () => parseMetrics(await (await fetch(`${server.metricsEndpoint}/metrics`)).text());
   return {
     pid: server.child.pid!, endpoint: server.endpoint, stop: () => server.stop(),
     async measure(seconds) {

@@ -49,7 +49,7 @@ export function pin(pid: number, cpu: number): boolean {
 export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   const server = await spawnServer({
     ENABLE_TEST_HOOKS: "1", ROOM_CAPACITY: "8", RECONNECT_GRACE_SECONDS: "20",
-    RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000",
+    RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", MAX_SOCKETS_PER_ADDRESS: "1000000",
   });
   pin(server.child.pid!, 0);
   pin(process.pid, 1);
@@ -65,7 +65,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
     const joined = joins.filter((j) => j.status === "fulfilled").length;
     const joinErrors = joins.flatMap((j) => (j.status === "rejected" ? [`join: ${String(j.reason)}`] : []));
 
-    const metrics = async () => parseMetrics(await (await fetch(`${server.endpoint}/metrics`)).text());
+    const metrics = async () => parseMetrics(await (await fetch(`${server.metricsEndpoint}/metrics`)).text());
     const before = await metrics();
     const cpuBefore = cpuMs(server.child.pid!);
     const started = performance.now();

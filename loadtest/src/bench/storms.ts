@@ -9,7 +9,7 @@ import { Bot } from "../Bot.ts";
 import { cpuMs, quantile, rssBytes } from "./processStats.ts";
 import { spawnBaseline } from "../baseline/spawnBaseline.ts";
 
-const RAISED = { RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", ROOM_CAPACITY: "8" };
+const RAISED = { RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", MAX_SOCKETS_PER_ADDRESS: "1000000", ROOM_CAPACITY: "8" };
 
 export interface LatencyFigures { joins: number; errors: number; joinP50Ms: number; joinP99Ms: number; totalMs: number }
 

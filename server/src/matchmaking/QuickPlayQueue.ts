@@ -20,15 +20,35 @@ const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call
 export class QuickPlayQueue {
   #tail: Promise<void> = Promise.resolve();
 
-  constructor(private readonly redis?: Redis) {}
+  /**
+   * @param timeoutMs how long a request waits for its turn (then `turn()`
+   *   resolves with null) and how long it may hold it (then the next request
+   *   goes, whether or not the holder has answered). A decision takes
+   *   milliseconds; this only bounds what a stuck one costs everyone behind it.
+   */
+  constructor(private readonly timeoutMs: number, private readonly redis?: Redis) {}
 
-  /** Waits for this request's turn; resolves with the function that ends it. */
-  async turn(): Promise<() => void> {
+  /** Waits for this request's turn; resolves with the function that ends it, or null if the wait ran out. */
+  async turn(): Promise<(() => void) | null> {
     let endLocal!: () => void;
     const previous = this.#tail;
     this.#tail = new Promise<void>((resolve) => { endLocal = resolve; });
-    await previous;
-    if (this.redis === undefined) return once(endLocal);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<true>((resolve) => { timer = setTimeout(() => resolve(true), this.timeoutMs); });
+    if (await Promise.race([previous.then(() => false), timedOut])) {
+      // Gave up: pass the turn on as soon as it comes, so the queue keeps moving.
+      void previous.then(endLocal);
+      return null;
+    }
+    clearTimeout(timer);
+    const end = once(await this.lock(endLocal));
+    const holdTimer = setTimeout(end, this.timeoutMs);
+    return () => { clearTimeout(holdTimer); end(); };
+  }
+
+  /** Takes the Redis lock when scaled; resolves with what ends the turn. */
+  private async lock(endLocal: () => void): Promise<() => void> {
+    if (this.redis === undefined) return endLocal;
     const token = randomUUID();
     const deadline = Date.now() + LOCK_TTL_MS;
     try {
@@ -39,10 +59,10 @@ export class QuickPlayQueue {
     } catch {
       // Redis failed mid-wait: go on; the gate answers 503 to the next requests.
     }
-    return once(() => {
+    return () => {
       this.redis!.eval(RELEASE, 1, LOCK_KEY, token).catch(() => {});
       endLocal();
-    });
+    };
   }
 }
 

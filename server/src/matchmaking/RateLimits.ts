@@ -1,13 +1,15 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { RateLimitSettings } from "../config.ts";
+import { limitKey } from "./clientAddress.ts";
 
 export type LimitKind = "creates" | "joins" | "codeLookups" | "failedJoins" | "connections";
 
 /**
  * Per-address limits (rate-limiter-flexible): in memory on one process,
  * shared through Redis when scaled, with an in-memory fallback while Redis
- * is unreachable.
+ * is unreachable. Addresses count under their `limitKey` (an IPv6 client
+ * as its /64).
  */
 export class RateLimits {
   readonly #limiters: Record<LimitKind, RateLimiterAbstract>;
@@ -31,7 +33,7 @@ export class RateLimits {
   /** Spends one point; returns null if allowed, else the seconds to wait. */
   async take(kind: LimitKind, address: string): Promise<number | null> {
     try {
-      await this.#limiters[kind].consume(address);
+      await this.#limiters[kind].consume(limitKey(address));
       return null;
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
@@ -42,7 +44,7 @@ export class RateLimits {
   /** Seconds to wait if `kind` is used up for this address, without spending; else null. */
   async exhausted(kind: LimitKind, address: string): Promise<number | null> {
     const limiter = this.#limiters[kind];
-    const res = await limiter.get(address);
+    const res = await limiter.get(limitKey(address));
     return res !== null && res.remainingPoints <= 0 ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : null;
   }
 }

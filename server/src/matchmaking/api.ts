@@ -6,9 +6,6 @@ import { sendError } from "./httpErrors.ts";
 import type { Logger } from "../logger.ts";
 import type { Matchmaking } from "./Matchmaking.ts";
 
-/** Request bodies are a few short fields. */
-const BODY_LIMIT_BYTES = 4096;
-
 /** A public room as the listing shows it. */
 export interface RoomListing {
   roomId: string;
@@ -25,7 +22,8 @@ export interface RoomListing {
  * own `POST /matchmake/...` routes.
  */
 export function matchmakingApi(matchmaking: Matchmaking): Router {
-  const router = express.Router();
+  // Case-sensitive, as HttpGate routes: /api/Private-Rooms is no route.
+  const router = express.Router({ caseSensitive: true });
 
   // Every route here needs the shared matchmaker.
   router.use((_req, res, next) => {
@@ -54,9 +52,10 @@ export function matchmakingApi(matchmaking: Matchmaking): Router {
     res.json({ rooms });
   });
 
-  const json = [requireJson, express.json({ limit: BODY_LIMIT_BYTES, strict: true })];
+  // HttpGate has read and parsed the body (JSON objects only, at most BODY_LIMIT_BYTES).
+  const withBody = [requireBody];
 
-  router.post("/private-rooms", ...json, async (req, res) => {
+  router.post("/private-rooms", ...withBody, async (req, res) => {
     const address = matchmaking.addressOf(req);
     if (!(await matchmaking.allow(["creates", "joins"], address, res))) return;
     const options = validateJoinOptions(req.body);
@@ -70,7 +69,7 @@ export function matchmakingApi(matchmaking: Matchmaking): Router {
     }
   });
 
-  router.post("/private-rooms/:code/seats", ...json, async (req, res) => {
+  router.post("/private-rooms/:code/seats", ...withBody, async (req, res) => {
     const address = matchmaking.addressOf(req);
     const wait = await matchmaking.limits.exhausted("failedJoins", address);
     if (wait !== null) {
@@ -99,17 +98,15 @@ export function matchmakingApi(matchmaking: Matchmaking): Router {
   return router;
 }
 
-function requireJson(req: Request, res: Response, next: NextFunction): void {
-  if (req.is("application/json")) next();
+function requireBody(req: Request, res: Response, next: NextFunction): void {
+  if (req.body !== undefined) next();
   else sendError(res, "unsupported_media_type");
 }
 
 /** Maps what the routes throw to the project's errors; never a stack trace. */
 const apiErrors = (log: Logger) => (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
-  const e = error as { type?: string; status?: number; code?: number; message?: string };
-  if (e.type === "entity.too.large") sendError(res, "payload_too_large");
-  else if (e.type === "entity.parse.failed") sendError(res, "bad_request");
-  else if (error instanceof ServerError && e.code !== undefined && e.code >= 400 && e.code < 500) {
+  const e = error as { code?: number; message?: string };
+  if (error instanceof ServerError && e.code !== undefined && e.code >= 400 && e.code < 500) {
     // validateJoinOptions: the message already is "code: sentence".
     const code = /^([a-z_]+): /.exec(e.message ?? "")?.[1];
     res.status(e.code).json({ code: e.code, error: e.message, errorCode: code });

@@ -1,21 +1,35 @@
-import type { ServerResponse } from "node:http";
+import { STATUS_CODES, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { ErrorCode, errorText, type ErrorCode as ErrorCodeName } from "@arena/shared";
 
 /**
- * Answers with one of the project's errors, in the body Colyseus's own
- * matchmaking errors use (the SDK reads `code` and `error`) plus the
- * project's code on its own:
+ * The body of every error the project answers over HTTP, in the format
+ * Colyseus's own matchmaking errors use (the SDK reads `code` and `error`)
+ * plus the project's code on its own:
  * `{ "code": 429, "error": "rate_limited: Too many…", "errorCode": "rate_limited" }`.
  */
+export function errorBody(code: ErrorCodeName, detail?: string): string {
+  return JSON.stringify({ code: ErrorCode[code].status, error: errorText(code, detail), errorCode: code });
+}
+
+/**
+ * Answers with one of the project's errors. CORS headers are the gate's
+ * (`HttpGate`): a page of an allowed origin already has them on `res`.
+ */
 export function sendError(res: ServerResponse, code: ErrorCodeName, detail?: string, retryAfterS?: number): void {
-  const status = ErrorCode[code].status;
-  const body = JSON.stringify({ code: status, error: errorText(code, detail), errorCode: code });
+  const body = errorBody(code, detail);
   const headers: Record<string, string | number> = {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),
-    // Browsers on other origins get the answer too, as Colyseus's routes allow.
-    "access-control-allow-origin": "*",
   };
   if (retryAfterS !== undefined) headers["retry-after"] = retryAfterS;
-  res.writeHead(status, headers).end(body);
+  res.writeHead(ErrorCode[code].status, headers).end(body);
+}
+
+/** Refuses a WebSocket upgrade with one of the project's errors, as a plain HTTP answer, and closes the socket. */
+export function refuseUpgrade(socket: Duplex, code: ErrorCodeName, detail?: string, retryAfterS?: number): void {
+  const status = ErrorCode[code].status;
+  const body = errorBody(code, detail);
+  const retry = retryAfterS === undefined ? "" : `Retry-After: ${retryAfterS}\r\n`;
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${retry}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

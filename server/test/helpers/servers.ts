@@ -5,12 +5,14 @@ import { createArenaServer, type ArenaServer } from "../../src/createArenaServer
 import { createLogger } from "../../src/logger.ts";
 import { waitFor } from "./waitFor.ts";
 
-/** Settings every test server shares: loopback, a free port, quiet logs. */
-const TEST_ENV = { HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "silent" };
+/** Settings every test server shares: loopback, free ports (game and monitoring), quiet logs. */
+const TEST_ENV = { HOST: "127.0.0.1", PORT: "0", METRICS_HOST: "127.0.0.1", METRICS_PORT: "0", LOG_LEVEL: "silent" };
 
 export interface RunningServer {
   port: number;
   endpoint: string;
+  /** The monitoring listener (/metrics, /monitor), apart from the game port. */
+  metricsEndpoint: string;
   stop(): Promise<void>;
 }
 
@@ -23,7 +25,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   const settings = loadSettings({ ...TEST_ENV, SHUTDOWN_DEADLINE_SECONDS: "0", ...env });
   const server = createArenaServer(settings, createLogger(settings.logLevel));
   const port = await server.listen();
-  return { server, port, endpoint: `http://127.0.0.1:${port}`, stop: () => server.drain() };
+  return {
+    server, port, endpoint: `http://127.0.0.1:${port}`, metricsEndpoint: `http://127.0.0.1:${server.metricsPort}`,
+    stop: () => server.drain(),
+  };
 }
 
 export interface ServerProcess extends RunningServer {
@@ -67,7 +72,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   }, 20_000);
   const port = listening.port as number;
   return {
-    child, logs, exited, port, endpoint: `http://127.0.0.1:${port}`,
+    child, logs, exited, port, endpoint: `http://127.0.0.1:${port}`, metricsEndpoint: `http://127.0.0.1:${listening.metricsPort as number}`,
     output: () => text,
     async stop() {
       if (!gone) {

@@ -1,0 +1,203 @@
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import { matchMaker } from "@colyseus/core";
+import type { ErrorCode as ErrorCodeName } from "@arena/shared";
+import type { HttpSettings } from "../config.ts";
+import type { Metrics } from "../Metrics.ts";
+import { sendError } from "./httpErrors.ts";
+import type { Matchmaking } from "./Matchmaking.ts";
+import type { LimitKind } from "./RateLimits.ts";
+import { hasBody, readJsonBody, stopReading } from "./requestBody.ts";
+import { latencyLabel, routeOf, type MatchmakeMethod, type RequestRoute } from "./requestRoute.ts";
+import { UpgradeGate } from "./UpgradeGate.ts";
+
+/** Which limits each Colyseus matchmaking method spends. */
+const LIMITS_BY_METHOD: Record<MatchmakeMethod, LimitKind[]> = {
+  create: ["creates", "joins"],
+  joinOrCreate: ["joins"],
+  join: ["joins"],
+  joinById: ["joins"],
+  reconnect: ["joins"],
+};
+
+/**
+ * Colyseus answers its own matchmaking errors with its error code as the
+ * HTTP status (core/src/router/default_routes.ts): 520 no such room type or
+ * method, 521 no room matches, 522 no such room or locked, 524 reconnection
+ * token invalid or expired, 525 refused by onAuth. Those are the client's
+ * doing, so they go out as the 4xx they mean; the body keeps Colyseus's code.
+ * 523 (an exception in a room's handler) stays a server error.
+ */
+const COLYSEUS_STATUS: Readonly<Record<number, number>> = { 520: 404, 521: 404, 522: 404, 524: 410, 525: 403 };
+
+/** How long a client whose request body was left unread has to read its answer before the connection is cut. */
+const UNREAD_LINGER_MS = 1000;
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The game port's HTTP side, in front of Colyseus's router and Express, which
+ * Colyseus's own `/matchmake/*` routes reach first: every request is routed
+ * once on the path its router will use (`routeOf`), bodies of `/matchmake`
+ * and `/api` are read here with one size limit and deadline, CORS headers
+ * go to allowed origins only, and matchmaking requests pass availability,
+ * per-address limits and the quick-play queue. WebSocket upgrades go through
+ * `UpgradeGate`.
+ */
+export class HttpGate {
+  readonly #upgrades: UpgradeGate;
+
+  constructor(private readonly matchmaking: Matchmaking, private readonly settings: HttpSettings, private readonly metrics?: Metrics) {
+    this.#upgrades = new UpgradeGate(matchmaking, settings.maxSocketsPerAddress);
+  }
+
+  /** Wraps the server's request and upgrade listeners (after Colyseus has installed its own). */
+  install(http: HttpServer): void {
+    // Colyseus adds CORS headers echoing any Origin, with credentials, to every
+    // answer of the port (core/src/router/index.ts, through its documented
+    // `controller.getCorsHeaders` hook); this gate sends its own instead.
+    Object.assign(matchMaker.controller, { DEFAULT_CORS_HEADERS: {}, getCorsHeaders: () => ({}) });
+    this.#upgrades.install(http);
+    const listeners = http.listeners("request") as RequestListener[];
+    http.removeAllListeners("request");
+    http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      const route = routeOf(req);
+      this.time(route, req, res);
+      this.gate(route, req, res).then(
+        (handled) => { if (!handled) for (const listener of listeners) listener.call(http, req, res); },
+        (err: unknown) => {
+          this.matchmaking.log.error({ err }, "matchmaking gate failed");
+          if (!res.headersSent) sendError(res, "matchmaking_unavailable");
+        },
+      );
+    });
+  }
+
+  /** Answers the request itself and returns true, or returns false to pass it on. */
+  private async gate(route: RequestRoute, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    if (route.kind === "refused") {
+      return this.refuse(req, res, route.code, route.code === "bad_request" ? "The request's path (with its Host) is not in normal form." : undefined);
+    }
+    if (route.kind !== "other" && !this.crossOrigin(req, res)) return true;
+    // Only POSTs to /matchmake and /api carry a body; anywhere else one is refused unread.
+    if (route.kind === "other" || req.method !== "POST") {
+      if (hasBody(req)) return this.refuse(req, res, "payload_too_large", "This route takes no request body.");
+      return route.kind === "matchmake" ? this.refuse(req, res, "not_found") : false;
+    }
+    if (route.kind === "matchmake") {
+      const unavailable = this.matchmaking.unavailable();
+      if (unavailable !== null) return this.refuse(req, res, unavailable);
+    }
+    const outcome = await readJsonBody(req, this.settings.requestBodyTimeoutMs);
+    if (!outcome.ok) return this.refuse(req, res, outcome.code, outcome.detail);
+    // @colyseus/better-call's getRequest (Colyseus's router) uses an existing `req.body` instead of reading the stream.
+    (req as IncomingMessage & { body?: unknown }).body = outcome.value;
+    return route.kind === "matchmake" ? this.matchmake(route, req, res) : false;
+  }
+
+  /**
+   * Answers with an error, reading no more of the request. A body left unread
+   * is held back by TCP, not read and discarded (which Node would otherwise
+   * do after the answer, all 40 MB of it); closing at once would reset the
+   * connection under a client still sending, which then never sees its
+   * answer, so it gets a moment to read it before the connection is cut.
+   */
+  private refuse(req: IncomingMessage, res: ServerResponse, code: ErrorCodeName, detail?: string): true {
+    stopReading(req, () => {
+      if (!req.complete) res.once("finish", () => setTimeout(() => req.socket.destroy(), UNREAD_LINGER_MS).unref());
+      sendError(res, code, detail);
+    });
+    return true;
+  }
+
+  /**
+   * CORS for the routes a browser client calls (/matchmake, /api): a page of
+   * an allowed origin (OriginPolicy) gets exactly its origin back, with
+   * credentials allowed since the SDK sends its requests with
+   * `credentials: "include"` (the server sets no cookies, so they carry
+   * nothing); other sites' pages get 403. Preflights are answered here.
+   * Returns false when the request is answered.
+   */
+  private crossOrigin(req: IncomingMessage, res: ServerResponse): boolean {
+    const origin = req.headers.origin;
+    if (!this.matchmaking.origins.allows(origin, req.headers.host)) {
+      this.refuse(req, res, "origin_not_allowed");
+      return false;
+    }
+    res.setHeader("vary", "Origin");
+    if (origin !== undefined && origin !== "") {
+      res.setHeader("access-control-allow-origin", origin);
+      res.setHeader("access-control-allow-credentials", "true");
+    }
+    if (req.method !== "OPTIONS") return true;
+    if (hasBody(req)) {
+      this.refuse(req, res, "payload_too_large", "This route takes no request body.");
+      return false;
+    }
+    res.writeHead(204, {
+      "access-control-allow-methods": "GET, POST",
+      "access-control-allow-headers": "content-type",
+      "access-control-max-age": "600",
+    }).end();
+    return false;
+  }
+
+  /** Limits, failed joins by id, and the quick-play turn, once the whole body is here. */
+  private async matchmake(route: Extract<RequestRoute, { kind: "matchmake" }>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const address = this.matchmaking.addressOf(req);
+    const { limits } = this.matchmaking;
+    if (route.method === "joinById") {
+      const wait = await limits.exhausted("failedJoins", address);
+      if (wait !== null) {
+        sendError(res, "rate_limited", "Too many failed joins from your address. Wait before trying again.", wait);
+        return true;
+      }
+      res.once("finish", () => {
+        if (res.statusCode >= 400) void limits.take("failedJoins", address).catch(() => {});
+      });
+    }
+    if (!(await this.matchmaking.allow(LIMITS_BY_METHOD[route.method], address, res))) return true;
+    if (route.method === "joinById") {
+      // Colyseus answers these with its own status 522; give a plain 404 or 409.
+      const [room] = await matchMaker.query({ roomId: route.target });
+      if (room === undefined || room.private) {
+        sendError(res, "unknown_room");
+        return true;
+      }
+      if (room.locked) {
+        sendError(res, "room_full");
+        return true;
+      }
+    }
+    if (route.method === "reconnect" && typeof (req as { body?: { reconnectionToken?: unknown } }).body?.reconnectionToken !== "string") {
+      sendError(res, "bad_options", "A reconnection needs its reconnectionToken.");
+      return true;
+    }
+    if (route.method === "joinOrCreate") {
+      const done = await this.matchmaking.quickPlay.turn();
+      if (done === null) {
+        sendError(res, "matchmaking_unavailable", "Quick play is busy. Try again in a few seconds.");
+        return true;
+      }
+      res.once("close", done);
+    }
+    mapColyseusStatus(res);
+    return false;
+  }
+
+  /** Matchmaking latency, from request to response, for /matchmake/* and the /api room routes. */
+  private time(route: RequestRoute, req: IncomingMessage, res: ServerResponse): void {
+    const label = this.metrics === undefined ? undefined : latencyLabel(route, req.method);
+    if (label === undefined) return;
+    const started = performance.now();
+    res.once("finish", () => {
+      this.metrics!.matchmaking.observe({ method: label, status: `${Math.floor(res.statusCode / 100)}xx` }, (performance.now() - started) / 1000);
+    });
+  }
+}
+
+function mapColyseusStatus(res: ServerResponse): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+    return (writeHead as (...args: unknown[]) => ServerResponse).call(this, COLYSEUS_STATUS[status] ?? status, ...rest);
+  } as typeof res.writeHead;
+}
