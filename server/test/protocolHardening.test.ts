@@ -6,6 +6,7 @@ import { InputEncoder } from "@colyseus/schema/input";
 import { CloseCode, InputFrameSchema, PROTOCOL_VERSION, parseErrorCode } from "@arena/shared";
 import { TestPlayer } from "./helpers/players.ts";
 import { RawClient } from "./helpers/rawClient.ts";
+import { regExpOverSharedReferences, sharedReferences } from "./helpers/sharedReferences.ts";
 import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
 import { waitFor } from "./helpers/waitFor.ts";
 
@@ -172,6 +173,27 @@ describe("opcodes outside the allow-list", () => {
     await waitFor("the rogue closed", () => rogue.closeCode, 1000);
     assert.equal(rogue.closeCode, CloseCode.PROTOCOL_VIOLATION);
     await scene.assertGone(rogue.sessionId);
+  });
+});
+
+describe("message payloads that are slow to decode", () => {
+  const scene = useScene();
+
+  it("shared references in a chat or filter payload close the sender before msgpackr walks them", BOUNDED, async () => {
+    // A RegExp over 21 levels decodes, after 2^21 steps, once in each decoder that sees it;
+    // 26 levels with a trailing byte make msgpackr's error message walk 2^26.
+    const arenaRogue = await scene.joinRaw();
+    arenaRogue.send([...message("chat", regExpOverSharedReferences(21))]);
+    const lobbyRogue = await RawClient.join(scene.endpoint, { room: "lobby", body: {} });
+    lobbyRogue.send([...message("filter", regExpOverSharedReferences(23))]);
+    const trailing = await scene.joinRaw();
+    trailing.send([...message("x", sharedReferences(26)), 0xc0]);
+    await settle(300);
+    await scene.assertSound();
+    for (const rogue of [arenaRogue, lobbyRogue, trailing]) {
+      await waitFor("the rogue closed", () => rogue.closeCode, 1000);
+      assert.equal(rogue.closeCode, CloseCode.PROTOCOL_VIOLATION);
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { decode, type Iterator } from "@colyseus/schema";
 import { Protocol, ProtocolModifier } from "@colyseus/shared-types";
-import { unpack } from "msgpackr";
 import type { BodyCheck } from "./inputGrammar.ts";
+import { isPlainMsgpack } from "./msgpackGrammar.ts";
 
 /**
  * Decides from a frame's bytes alone whether a room hands it to Colyseus.
@@ -19,9 +19,12 @@ const bare: FramePolicy = (frame) => frame.length === 1;
 
 /**
  * ROOM_DATA (`room.send(type, payload)`): `[13][type][payload?]`, the type a
- * msgpack string or number and the payload one whole msgpack value.
- * Colyseus answers an undecodable payload by closing with its generic 4002,
- * holding the seat and printing a stack trace; refused here instead.
+ * msgpack string or number and the payload one whole plain msgpack value
+ * (msgpackGrammar.ts: no extensions but msgpackr's records and `undefined`,
+ * whose decoding could cost exponential time). Checked by scanning, never by
+ * decoding. Colyseus answers an undecodable payload by closing with its
+ * generic 4002, holding the seat and printing a stack trace; refused here
+ * instead.
  */
 export const isMessage: FramePolicy = (frame) => {
   const it: Iterator = { offset: 1 };
@@ -37,13 +40,7 @@ export const isMessage: FramePolicy = (frame) => {
     if (!Number.isSafeInteger(type)) return false;
   }
   if (it.offset > frame.length) return false;
-  if (it.offset === frame.length) return true;
-  try {
-    unpack(frame.subarray(it.offset));
-    return true;
-  } catch {
-    return false;
-  }
+  return it.offset === frame.length || isPlainMsgpack(frame, it.offset);
 };
 
 /**
