@@ -57,6 +57,8 @@ describe("message payload grammar", () => {
     assert.equal(accepts(hex("db ffffffff 61")), false, "string longer than the frame");
     assert.equal(accepts(Uint8Array.from({ length: 20 }, () => 0x91)), false, "20 levels of arrays");
     assert.equal(accepts(hex("c0 c0")), false, "two values");
+    for (const key of ["91 01", "80", "c4 01 01", "d4 00 00"]) assert.equal(accepts(hex(`81 ${key} 01`)), false, `map key ${key}`);
+    for (const key of ["c0", "c3", "01", "cb 3ff8000000000000", "a1 61"]) assert.ok(accepts(hex(`81 ${key} 01`)), `map key ${key}`);
     assert.equal(accepts(hex("")), false, "no value");
   });
 

@@ -2,7 +2,8 @@
  * The benchmark harness: `npm run bench -- --scenario smoke [--out report.json] [--html report.html]`.
  * Prints progress on stderr, a Markdown table on stdout, and writes the JSON
  * and HTML reports when asked. Scenarios: smoke, capacity, join-storm,
- * reconnect-storm, soak (the Redis ones use database 14 by default, flushed).
+ * reconnect-storm, soak (the Redis ones use database 14 by default, flushed),
+ * hostile (legit bots beside hostile clients; not in npm test).
  */
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -11,6 +12,7 @@ import { html, markdown, type BenchReport } from "./report.ts";
 import { runSmoke } from "./smoke.ts";
 import { measureStep, type StepResult } from "./capacity.ts";
 import { joinStorm, reconnectStorm, soak, soakErrors } from "./storms.ts";
+import { runHostile } from "./hostile.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -18,7 +20,9 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     html: { type: "string" },
     bots: { type: "string", default: "24" },
-    seconds: { type: "string", default: "20" },
+    // Default 20, and 180 for hostile (a soak).
+    seconds: { type: "string" },
+    hostile: { type: "string", default: "8" },
     steps: { type: "string", default: "32,64,96,128,160" },
     joins: { type: "string", default: "200" },
     "room-size": { type: "string", default: "8" },
@@ -31,6 +35,7 @@ const { values: args } = parseArgs({
 });
 
 const progress = (line: string) => process.stderr.write(`[${args.scenario}] ${line}\n`);
+const seconds = Number(args.seconds ?? (args.scenario === "hostile" ? 180 : 20));
 
 const machine = () => ({ cpus: cpus().length, node: process.version });
 function emit(report: BenchReport): void {
@@ -63,8 +68,25 @@ if (args.scenario === "soak") {
   emit({ scenario: "soak", date: new Date().toISOString(), machine: machine(), systems: { arena: { ...result } }, ratios: {}, checks: { redisKeysBack: result.redisKeysEnd <= result.redisKeysStart, errorSamples: soakErrors } });
   process.exit(0);
 }
+if (args.scenario === "hostile") {
+  const result = await runHostile({ bots: Number(args.bots), hostile: Number(args.hostile), seconds, progress });
+  const { calm, hostile } = result;
+  emit({
+    scenario: "hostile", date: new Date().toISOString(), machine: machine(),
+    systems: { calm: { ...calm }, hostile: { ...hostile } },
+    ratios: Object.fromEntries((["patchGapP99Ms", "patchGapMaxMs", "arrivalGapP99Ms", "rssEndMegabytes"] as const).map((k) => [k, hostile[k] / calm[k]])),
+    checks: {
+      serverAlive: result.serverExit === null ? "yes" : result.serverExit,
+      rssMegabytes: { start: result.rssStartMegabytes, max: result.rssMaxMegabytes, end: result.rssEndMegabytes },
+      rssOverTime: result.rssOverTime,
+      hostileActions: result.actions, hostileCloseCodes: result.closeCodes, serverEvents: result.serverEvents,
+      errorSamples: result.errorSamples,
+    },
+  });
+  process.exit(result.serverExit === null && hostile.healthFailures === 0 ? 0 : 1);
+}
 if (args.scenario !== "smoke") {
-  console.error(`Unknown scenario "${args.scenario}". Scenarios: smoke, capacity, join-storm, reconnect-storm, soak.`);
+  console.error(`Unknown scenario "${args.scenario}". Scenarios: smoke, capacity, join-storm, reconnect-storm, soak, hostile.`);
   process.exit(2);
 }
 
@@ -79,9 +101,9 @@ async function capacity(): Promise<void> {
   let limit = "every step ran";
   for (const players of args.steps.split(",").map(Number)) {
     const roomSize = Number(args["room-size"]);
-    const arena = await measureStep("arena", players, Number(args.seconds), roomSize, progress, args.light);
+    const arena = await measureStep("arena", players, seconds, roomSize, progress, args.light);
     steps.push(arena);
-    const baseline = args["no-baseline"] ? undefined : await measureStep("baseline", players, Number(args.seconds), roomSize, progress);
+    const baseline = args["no-baseline"] ? undefined : await measureStep("baseline", players, seconds, roomSize, progress);
     if (baseline) steps.push(baseline);
     if (arena.figures.tickP99Ms > 10) { limit = `arena tick p99 over 10 ms at ${players} players`; break; }
     if (Math.max(arena.botCpuShare, baseline?.botCpuShare ?? 0) > 0.9) { limit = `bots saturated their core at ${players} players (server figures are per player at that load)`; break; }
@@ -100,7 +122,7 @@ async function capacity(): Promise<void> {
   emit(report);
 }
 
-const result = await runSmoke({ bots: Number(args.bots), sampled: 4, drops: 4, seconds: Number(args.seconds), progress });
+const result = await runSmoke({ bots: Number(args.bots), sampled: 4, drops: 4, seconds, progress });
 const report: BenchReport = {
   scenario: "smoke",
   date: new Date().toISOString(),

@@ -22,6 +22,8 @@ export function isPlainMsgpack(bytes: Uint8Array, start: number): boolean {
   const records = new Int8Array(64).fill(-1);
   // Values still to read at each open level; the outermost level holds the one value.
   const pending: number[] = [1];
+  // Whether each open level is a map (its items alternate key, value).
+  const maps: boolean[] = [false];
   let at = start;
   const length = (size: number): number => {
     if (at + size > end) return Infinity;
@@ -34,11 +36,16 @@ export function isPlainMsgpack(bytes: Uint8Array, start: number): boolean {
     const top = pending.length - 1;
     if (pending[top] === 0) {
       pending.pop();
+      maps.pop();
       continue;
     }
+    // A map's item count starts even, so an even count left means a key comes next.
+    const isKey = maps[top] && pending[top] % 2 === 0;
     pending[top]--;
     if (at >= end) return false;
     const b = bytes[at++];
+    // msgpackr makes object keys of strings, numbers, booleans and nil only; anything else throws there.
+    if (isKey && !isScalarKey(b, records)) return false;
     let skip = 0;
     let items = 0;
     if (b <= 0x3f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) {
@@ -71,6 +78,7 @@ export function isPlainMsgpack(bytes: Uint8Array, start: number): boolean {
     if (items > 0) {
       if (pending.length > MAX_DEPTH) return false;
       pending.push(items);
+      maps.push(b >= 0x80 && b <= 0x8f || b === 0xde || b === 0xdf);
     }
   }
   return at === end;
@@ -95,4 +103,11 @@ export function isPlainMsgpack(bytes: Uint8Array, start: number): boolean {
     records[id & 0x3f] = count;
     return count;
   }
+}
+
+/** A leading byte msgpackr accepts as a map key: a string, a number, a boolean or nil (not a record). */
+function isScalarKey(b: number, records: Int8Array): boolean {
+  if (b <= 0x3f || b >= 0xe0) return true;
+  if (b <= 0x7f) return records[b & 0x3f] < 0;
+  return b >= 0xa0 && b <= 0xc0 || b === 0xc2 || b === 0xc3 || b >= 0xca && b <= 0xd3 || b >= 0xd9 && b <= 0xdb;
 }
