@@ -42,7 +42,7 @@ export class Metrics {
 
   readonly connections = new Counter({
     name: "arena_connection_events_total",
-    help: "Players joined, dropped (seat held), reconnected, left, and cut for not reading (slow).",
+    help: "Players joined, dropped (seat held), reconnected, left, cut for not reading (slow), and clients refused by the frame guard (flooding, protocol_violation; lobby clients too).",
     labelNames: ["event"] as const,
     registers: [this.registry],
   });
@@ -119,7 +119,6 @@ export class Metrics {
 /** The part of a ws socket the server watches. */
 export interface WatchedSocket {
   send: (data: unknown, ...rest: unknown[]) => unknown;
-  on(event: "message", listener: () => void): unknown;
   terminate(): void;
   bufferedAmount?: number;
 }

@@ -67,12 +67,15 @@ function stringLength(frame: Uint8Array): number {
  * the rest of its session.
  */
 export function reliableInput(body: BodyCheck, stampsBoth: () => boolean): FramePolicy {
+  // Core resolves the stamp mode once, at the first handshake or input, and keeps it.
+  let both: boolean | undefined;
   return (frame) => {
     if ((frame[0] & ProtocolModifier.TIMED) === 0) return body(frame, 1);
     const it: Iterator = { offset: 1 };
     const delta = decode.number(frame, it) as number;
     if (!Number.isSafeInteger(delta) || it.offset > frame.length) return false;
-    if (stampsBoth()) it.offset += 2;
+    both ??= stampsBoth();
+    if (both) it.offset += 2;
     return it.offset <= frame.length && body(frame, it.offset);
   };
 }
