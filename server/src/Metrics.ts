@@ -37,6 +37,9 @@ export class Metrics {
   #bytes = 0;
   #frames = 0;
 
+  /** WebSocket frames received from clients (every room type, refused ones included), counted on the hot path. */
+  framesReceived = 0;
+
   /** Input frames by outcome, counted on the hot path and reported at scrape time. */
   readonly inputs = { received: 0, dropped: 0, rejected: 0 };
 
@@ -84,6 +87,13 @@ export class Metrics {
       help: "WebSocket frames sent to players: patches (one per client per patch) and messages.",
       registers: [this.registry],
       collect() { this.inc(metrics.#frames - reportedFrames); reportedFrames = metrics.#frames; },
+    });
+    let reportedFramesIn = 0;
+    new Counter({
+      name: "arena_frames_received_total",
+      help: "WebSocket frames received from clients, in every room type, refused ones included.",
+      registers: [this.registry],
+      collect() { this.inc(metrics.framesReceived - reportedFramesIn); reportedFramesIn = metrics.framesReceived; },
     });
     new Gauge({
       name: "arena_clients",

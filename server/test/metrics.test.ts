@@ -37,6 +37,8 @@ describe("metrics and the monitor panel", () => {
       assert.ok((sample(text, "arena_tick_duration_seconds_count") ?? 0) > 0);
       assert.ok((sample(text, "arena_tick_interval_seconds_count") ?? 0) > 0);
       assert.ok((sample(text, "arena_bytes_sent_total") ?? 0) > 100);
+      // Every input frame is a WebSocket frame in; the join acknowledgement is one more.
+      assert.ok((sample(text, "arena_frames_received_total") ?? 0) > (sample(text, "arena_inputs_total", '{outcome="received"}') ?? 0));
       assert.ok((sample(text, "arena_inputs_total", '{outcome="rejected"}') ?? 0) >= 1);
       assert.equal(sample(text, "arena_connection_events_total", '{event="joined"}'), 1);
       assert.equal(sample(text, "arena_matchmaking_duration_seconds_count", '{method="joinOrCreate",status="2xx"}'), 1);

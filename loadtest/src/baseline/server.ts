@@ -27,14 +27,17 @@ interface BaselineRoom {
 const rooms: BaselineRoom[] = [];
 let nextRoom = 0;
 let bytesSent = 0;
+/** WebSocket frames out and in (with the websocket transport, one Engine.IO packet is one frame). */
+let framesSent = 0;
+let framesReceived = 0;
 let tickDurationsMs: number[] = [];
 let tickIntervalsMs: number[] = [];
 let lastTickStart: number | undefined;
 
 const http = createServer((req, res) => {
   if (req.url?.startsWith("/stats")) {
-    const body = JSON.stringify({ bytesSent, clients: io.engine.clientsCount, tickDurationsMs, tickIntervalsMs, rooms: rooms.length });
-    if (req.url.includes("reset=1")) { bytesSent = 0; tickDurationsMs = []; tickIntervalsMs = []; }
+    const body = JSON.stringify({ bytesSent, framesSent, framesReceived, clients: io.engine.clientsCount, tickDurationsMs, tickIntervalsMs, rooms: rooms.length });
+    if (req.url.includes("reset=1")) { bytesSent = 0; framesSent = 0; framesReceived = 0; tickDurationsMs = []; tickIntervalsMs = []; }
     res.writeHead(200, { "content-type": "application/json" }).end(body);
     return;
   }
@@ -46,7 +49,9 @@ io.on("connection", (socket: Socket) => {
   // Count every packet this socket sends (the encoded Socket.IO frame).
   socket.conn.on("packetCreate", (packet: { data?: unknown }) => {
     if (typeof packet.data === "string") bytesSent += Buffer.byteLength(packet.data) + 1;
+    framesSent++;
   });
+  socket.conn.on("packet", () => { framesReceived++; });
   socket.on("join", ({ name }: { name?: string }) => {
     let room = rooms.find((r) => r.world.players.size < CAPACITY);
     if (room === undefined) {

@@ -36,8 +36,11 @@ async function startArena(roomSize: number): Promise<Running> {
       await new Promise((r) => setTimeout(r, seconds * 1000));
       const after = await read();
       const clients = after.get("arena_clients") ?? 1;
+      const perClientSecond = (counter: string) => ((after.get(counter) ?? 0) - (before.get(counter) ?? 0)) / (clients * seconds);
       return {
-        bytesPerClientSecond: ((after.get("arena_bytes_sent_total") ?? 0) - (before.get("arena_bytes_sent_total") ?? 0)) / (clients * seconds),
+        bytesPerClientSecond: perClientSecond("arena_bytes_sent_total"),
+        framesInPerClientSecond: perClientSecond("arena_frames_received_total"),
+        framesOutPerClientSecond: perClientSecond("arena_frames_sent_total"),
         tickP99Ms: histogramQuantile(before, after, "arena_tick_duration_seconds", 0.99) * 1000,
         tickIntervalP50Ms: histogramQuantile(before, after, "arena_tick_interval_seconds", 0.5) * 1000,
         tickIntervalP99Ms: histogramQuantile(before, after, "arena_tick_interval_seconds", 0.99) * 1000,
@@ -49,7 +52,7 @@ async function startArena(roomSize: number): Promise<Running> {
 async function startBaseline(roomSize: number): Promise<Running> {
   const baseline = await spawnBaseline(roomSize);
   const { endpoint } = baseline;
-  const stats = async (reset = false) => (await fetch(`${endpoint}/stats${reset ? "?reset=1" : ""}`)).json() as Promise<{ bytesSent: number; clients: number; tickDurationsMs: number[]; tickIntervalsMs: number[] }>;
+  const stats = async (reset = false) => (await fetch(`${endpoint}/stats${reset ? "?reset=1" : ""}`)).json() as Promise<{ bytesSent: number; framesSent: number; framesReceived: number; clients: number; tickDurationsMs: number[]; tickIntervalsMs: number[] }>;
   return {
     pid: baseline.pid, endpoint,
     stop: async () => baseline.stop(),
@@ -59,6 +62,8 @@ async function startBaseline(roomSize: number): Promise<Running> {
       const s = await stats();
       return {
         bytesPerClientSecond: s.bytesSent / (Math.max(1, s.clients) * seconds),
+        framesInPerClientSecond: s.framesReceived / (Math.max(1, s.clients) * seconds),
+        framesOutPerClientSecond: s.framesSent / (Math.max(1, s.clients) * seconds),
         tickP99Ms: quantile(s.tickDurationsMs, 0.99),
         tickIntervalP50Ms: quantile(s.tickIntervalsMs, 0.5),
         tickIntervalP99Ms: quantile(s.tickIntervalsMs, 0.99),

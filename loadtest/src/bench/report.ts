@@ -18,6 +18,8 @@ const FIGURES: [keyof SystemFigures, string][] = [
   ["clients", "clients"],
   ["cpuMsPerClientSecond", "server CPU, ms per client-second"],
   ["bytesPerClientSecond", "bytes per client-second"],
+  ["framesInPerClientSecond", "WebSocket frames in, per client-second"],
+  ["framesOutPerClientSecond", "WebSocket frames out, per client-second"],
   ["tickP99Ms", "tick duration p99, ms"],
   ["tickIntervalP50Ms", "tick interval p50, ms"],
   ["tickIntervalP99Ms", "tick interval p99, ms"],

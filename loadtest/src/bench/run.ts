@@ -112,7 +112,7 @@ async function capacity(): Promise<void> {
   const hasBaseline = steps.some((s) => s.system === "baseline");
   const systems: Record<string, Record<string, number>> = { arena: { ...last("arena") } };
   if (hasBaseline) systems.baseline = { ...last("baseline") };
-  const ratios = hasBaseline ? Object.fromEntries((["cpuMsPerClientSecond", "bytesPerClientSecond", "tickP99Ms"] as const)
+  const ratios = hasBaseline ? Object.fromEntries((["cpuMsPerClientSecond", "bytesPerClientSecond", "framesInPerClientSecond", "framesOutPerClientSecond", "tickP99Ms"] as const)
     .map((k) => [k, systems.arena[k] / systems.baseline[k]])) : {};
   const report: BenchReport = {
     scenario: "capacity", date: new Date().toISOString(), machine: machine(),

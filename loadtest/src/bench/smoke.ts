@@ -12,6 +12,9 @@ export interface SystemFigures {
   tickIntervalP50Ms: number;
   tickIntervalP99Ms: number;
   rssMegabytes: number;
+  /** WebSocket frames per client-second, from and to the clients (capacity). */
+  framesInPerClientSecond?: number;
+  framesOutPerClientSecond?: number;
 }
 
 export interface SmokeResult {

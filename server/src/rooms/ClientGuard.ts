@@ -77,6 +77,7 @@ export class ClientGuard {
   }
 
   private admit(client: Client, frame: Buffer): boolean {
+    this.options.metrics.framesReceived++;
     if (this.#cut.has(client)) return false;
     let flood = this.#floods.get(client);
     if (flood === undefined) {
