@@ -1,7 +1,7 @@
 import { spawnServer } from "../../../server/test/helpers/servers.ts";
 import { BaselineBot } from "../baseline/BaselineBot.ts";
 import { Bot } from "../Bot.ts";
-import { LightBot } from "../LightBot.ts";
+import { RawBot } from "../RawBot.ts";
 import { cpuMs, histogramQuantile, parseMetrics, quantile, rssBytes } from "./processStats.ts";
 import { spawnBaseline } from "../baseline/spawnBaseline.ts";
 import { pin, type SystemFigures } from "./smoke.ts";
@@ -73,7 +73,7 @@ async function startBaseline(roomSize: number): Promise<Running> {
 }
 
 /** One system at one load, rooms of `roomSize`: its own server process (CPU 0), `players` bots here (CPU 1). */
-/** Full SDK bots (decoding every patch) among the light ones in the arena runs; the rest play blind. */
+/** Full SDK bots (decoding every patch) among the raw ones in the arena runs (`--light`); the rest play blind. */
 const FULL_BOTS = 32;
 
 export async function measureStep(system: SystemName, players: number, seconds: number, roomSize: number, progress: (line: string) => void, light = false): Promise<StepResult> {
@@ -82,7 +82,7 @@ export async function measureStep(system: SystemName, players: number, seconds: 
   pin(process.pid, 1);
   const bots = Array.from({ length: players }, (_, i) => system === "baseline"
     ? new BaselineBot(server.endpoint, `bot ${i}`)
-    : light && i >= FULL_BOTS ? new LightBot(server.endpoint, `light ${i}`) : new Bot({ endpoint: server.endpoint, name: `bot ${i}` }));
+    : light && i >= FULL_BOTS ? new RawBot(server.endpoint, `raw ${i}`) : new Bot({ endpoint: server.endpoint, name: `bot ${i}` }));
   let joinErrors = 0;
   try {
     progress(`${system}: ${players} players joining`);

@@ -106,6 +106,8 @@ async function capacity(): Promise<void> {
     const baseline = args["no-baseline"] ? undefined : await measureStep("baseline", players, seconds, roomSize, progress);
     if (baseline) steps.push(baseline);
     if (arena.figures.tickP99Ms > 10) { limit = `arena tick p99 over 10 ms at ${players} players`; break; }
+    // Ticks that start late mean the server's core is full, however short each tick is.
+    if (arena.figures.tickIntervalP99Ms > 40) { limit = `arena tick interval p99 over 40 ms at ${players} players`; break; }
     if (Math.max(arena.botCpuShare, baseline?.botCpuShare ?? 0) > 0.9) { limit = `bots saturated their core at ${players} players (server figures are per player at that load)`; break; }
   }
   const last = (system: string) => steps.filter((s) => s.system === system).at(-1)!.figures;

@@ -1,0 +1,99 @@
+import { WebSocket } from "ws";
+import { InputEncoder } from "@colyseus/schema/input";
+import { InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME, STEP_SECONDS } from "@arena/shared";
+
+/** Colyseus opcodes (`@colyseus/shared-types` Protocol) this bot speaks. */
+const JOIN_ROOM = 10;
+const ROOM_INPUT_RELIABLE = 19;
+const ROOM_STATE_PATCH = 15;
+const OPCODE_MASK = 0x1f;
+
+/** Headings a bot walks in, each with its aim along it. */
+const HEADINGS = 16;
+
+/**
+ * Input frames encoded once, at start: one per heading, firing or not, each a
+ * whole input (`[19][schema InputEncoder bytes]`), so a bot's tick is one
+ * `send` of a buffer it already has.
+ */
+const FRAMES: Buffer[][] = Array.from({ length: HEADINGS }, (_, h) => [false, true].map((fire) => {
+  const angle = (h / HEADINGS) * Math.PI * 2;
+  const encoder = new InputEncoder(new InputFrameSchema());
+  Object.assign(encoder.instance, { moveX: Math.fround(Math.cos(angle)), moveY: Math.fround(Math.sin(angle)), aim: Math.fround(angle), fire });
+  return Buffer.from([ROOM_INPUT_RELIABLE, ...encoder.encode()]);
+}));
+
+/** Every started bot; one timer sends all their frames each tick (a timer per bot costs more than the sends). */
+const playing = new Set<RawBot>();
+let ticker: ReturnType<typeof setInterval> | undefined;
+
+/**
+ * The cheapest bot that still costs the server what a player costs: it takes
+ * a seat over HTTP and speaks the Colyseus protocol on a plain `ws` socket,
+ * sends one input frame per tick (walking blind: changing heading now and
+ * then, firing in bursts) and counts the patches it receives without
+ * decoding them. A sample of full SDK `Bot`s beside these checks that the
+ * state is right.
+ */
+export class RawBot {
+  readonly errors: string[] = [];
+  patches = 0;
+  #ws: WebSocket | undefined;
+  #heading: number;
+  #leaving = false;
+
+  constructor(private readonly endpoint: string, private readonly name: string, private readonly random: () => number = Math.random) {
+    this.#heading = Math.floor(random() * HEADINGS);
+  }
+
+  /** Takes a seat and joins (resolves on the server's JOIN_ROOM, once acknowledged). */
+  async join(): Promise<void> {
+    const res = await fetch(`${this.endpoint}/matchmake/joinOrCreate/${ROOM_NAME}`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: this.name, protocol: PROTOCOL_VERSION }),
+    });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`matchmaking answered ${res.status}: ${text}`);
+    const seat = JSON.parse(text) as { roomId: string; processId: string; sessionId: string; publicAddress?: string };
+    const base = seat.publicAddress !== undefined ? `ws://${seat.publicAddress}` : this.endpoint.replace(/^http/, "ws");
+    const ws = this.#ws = new WebSocket(`${base}/${seat.processId}/${seat.roomId}?sessionId=${encodeURIComponent(seat.sessionId)}`);
+    await new Promise<void>((resolve, reject) => {
+      ws.once("error", reject);
+      ws.on("message", (data: Buffer) => {
+        const opcode = data[0] & OPCODE_MASK;
+        if (opcode === ROOM_STATE_PATCH) this.patches++;
+        else if (opcode === JOIN_ROOM) {
+          ws.send(Uint8Array.of(JOIN_ROOM));
+          resolve();
+        }
+      });
+      ws.on("close", (code) => {
+        if (!this.#leaving) this.errors.push(`left with code ${code}`);
+        reject(new Error(`closed with ${code} before joining`));
+      });
+    });
+    ws.on("error", () => {});
+  }
+
+  start(): this {
+    playing.add(this);
+    ticker ??= setInterval(() => { for (const bot of playing) bot.#step(); }, STEP_SECONDS * 1000);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    playing.delete(this);
+    if (playing.size === 0 && ticker !== undefined) {
+      clearInterval(ticker);
+      ticker = undefined;
+    }
+    this.#leaving = true;
+    this.#ws?.close(4000);
+  }
+
+  #step(): void {
+    const ws = this.#ws;
+    if (ws === undefined || ws.readyState !== WebSocket.OPEN) return;
+    if (this.random() < 0.03) this.#heading = (this.#heading + 1 + Math.floor(this.random() * (HEADINGS - 1))) % HEADINGS;
+    ws.send(FRAMES[this.#heading][this.random() < 0.3 ? 1 : 0]);
+  }
+}
