@@ -3,6 +3,7 @@ import { ErrorCode, errorText } from "@arena/shared";
 import { z } from "zod";
 import { ClientGuard } from "./ClientGuard.ts";
 import { lobbyFrames } from "./framePolicy.ts";
+import { sendRoomError, sendUnknownMessage } from "./sendRoomError.ts";
 import type { RoomContext } from "./ArenaRoom.ts";
 
 /** Longest room name or metadata key or value a filter may name. */
@@ -30,13 +31,7 @@ export class ArenaLobby extends LobbyRoom {
   static context: RoomContext;
 
   private readonly ctx = (this.constructor as typeof ArenaLobby).context;
-  private readonly guard = new ClientGuard(this, {
-    frames: lobbyFrames,
-    maxFramesPerSecond: this.ctx.settings.maxMessagesPerSecond,
-    maxSendBacklogBytes: this.ctx.settings.maxSendBacklogBytes,
-    metrics: this.ctx.metrics,
-    log: this.ctx.log,
-  });
+  private readonly guard = new ClientGuard(this, lobbyFrames, this.ctx);
 
   static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<boolean> {
     if (!optionsShape.safeParse(options ?? {}).success) {
@@ -47,9 +42,7 @@ export class ArenaLobby extends LobbyRoom {
 
   override async onCreate(options: unknown): Promise<void> {
     await super.onCreate(options);
-    this.onMessage("*", (client: Client, type: unknown) => {
-      client.send("error", { code: "unknown_message", message: `${ErrorCode.unknown_message.message} (${String(type).slice(0, 32)})` });
-    });
+    this.onMessage("*", (client: Client, type: unknown) => sendUnknownMessage(client, type));
   }
 
   /** LobbyRoom registers its `filter` handler through here: it only ever sees a valid filter. */
@@ -60,7 +53,7 @@ export class ArenaLobby extends LobbyRoom {
     }
     return super.onMessage("filter", (client: Client, payload: unknown) => {
       const filter = filterShape.safeParse(payload);
-      if (!filter.success) return client.send("error", { code: "bad_message", message: ErrorCode.bad_message.message });
+      if (!filter.success) return sendRoomError(client, "bad_message");
       (handler as (client: Client, filter: unknown) => void)(client, filter.data);
     });
   }

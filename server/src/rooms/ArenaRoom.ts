@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { Room, type Client, type Rewind, type StepContext, type AuthContext } from "@colyseus/core";
 import {
-  ArenaState, CloseCode, ErrorCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
+  ArenaState, CloseCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
   initWorld, joinPlayer, snapPosition, leavePlayer, livePositions, sanitizeInput, stepTick,
   type InputFrame, type SeenPosition, type SimEvent,
 } from "@arena/shared";
@@ -14,6 +14,7 @@ import { RoomChat } from "./RoomChat.ts";
 import { ClientGuard } from "./ClientGuard.ts";
 import { arenaFrames } from "./framePolicy.ts";
 import { compileInputGrammar } from "./inputGrammar.ts";
+import { sendUnknownMessage } from "./sendRoomError.ts";
 import { validateJoinOptions, type ValidJoinOptions } from "./joinOptions.ts";
 
 /** What a room needs from the process. */
@@ -60,13 +61,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private closing = false;
   private faultRequested = false;
   private readonly ctx = (this.constructor as typeof ArenaRoom).context;
-  private readonly guard = new ClientGuard(this, {
-    frames: arenaFrames(INPUT_BODY, () => this.stampsBoth()),
-    maxFramesPerSecond: this.ctx.settings.maxMessagesPerSecond,
-    maxSendBacklogBytes: this.ctx.settings.maxSendBacklogBytes,
-    metrics: this.ctx.metrics,
-    log: this.ctx.log,
-  });
+  private readonly guard = new ClientGuard(this, arenaFrames(INPUT_BODY, () => this.stampsBoth()), this.ctx);
 
   /** Runs during matchmaking, before any room is chosen or created. */
   static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<boolean> {
@@ -88,9 +83,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       this.rewind.attachAll(this.state.players, { fields: ["x", "y"] });
     }
     this.onMessage("chat", (client, message: unknown) => this.chat.receive(client, message));
-    this.onMessage("*", (client, type) => {
-      client.send("error", { code: "unknown_message", message: `${ErrorCode.unknown_message.message} (${String(type).slice(0, 32)})` });
-    });
+    this.onMessage("*", (client, type) => sendUnknownMessage(client, type));
     if (settings.testHooks) this.registerTestHooks();
     this.setFixedTimestep((step) => this.tick(step), TICK_RATE_HZ);
     const isPrivate = options.privateCode !== undefined;

@@ -1,5 +1,6 @@
 import type { Client, Room } from "@colyseus/core";
 import { CloseCode, CloseReason } from "@arena/shared";
+import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics, WatchedSocket } from "../Metrics.ts";
 import { FloodGuard } from "./FloodGuard.ts";
@@ -10,12 +11,9 @@ const CUT_DEADLINE_MS = 1000;
 
 export type Refusal = typeof CloseCode.FLOODING | typeof CloseCode.PROTOCOL_VIOLATION;
 
-export interface ClientGuardOptions {
-  /** The frames this room type accepts (framePolicy.ts). */
-  frames: FramePolicy;
-  maxFramesPerSecond: number;
-  /** Bytes queued for a client that does not read, past which its socket is cut (its seat held as for any drop). */
-  maxSendBacklogBytes: number;
+/** What the guard needs from the process: the limits (MAX_MESSAGES_PER_SECOND, MAX_SEND_BACKLOG_BYTES), metrics and the log. */
+export interface GuardContext {
+  settings: Pick<Settings, "maxMessagesPerSecond" | "maxSendBacklogBytes">;
   metrics: Metrics;
   log: Logger;
 }
@@ -44,7 +42,8 @@ export class ClientGuard {
   readonly #cut = new WeakSet<Client>();
   readonly #refused = new Set<string>();
 
-  constructor(private readonly room: Room, private readonly options: ClientGuardOptions) {
+  /** `frames`: what this room type accepts (framePolicy.ts). */
+  constructor(private readonly room: Room, private readonly frames: FramePolicy, private readonly options: GuardContext) {
     const target = room as unknown as { _onMessage: FrameHandler };
     const deliver = target._onMessage;
     target._onMessage = (client, frame) => {
@@ -68,7 +67,7 @@ export class ClientGuard {
     if (socket === undefined) return;
     let cut = false;
     this.options.metrics.watchSocket(socket, (backlog) => {
-      if (cut || backlog <= this.options.maxSendBacklogBytes) return;
+      if (cut || backlog <= this.options.settings.maxSendBacklogBytes) return;
       cut = true;
       this.options.metrics.connections.inc({ event: "slow" });
       this.options.log.warn({ roomId: this.room.roomId, sessionId: client.sessionId, backlog }, "cut a client that stopped reading");
@@ -81,14 +80,14 @@ export class ClientGuard {
     if (this.#cut.has(client)) return false;
     let flood = this.#floods.get(client);
     if (flood === undefined) {
-      flood = new FloodGuard(this.options.maxFramesPerSecond);
+      flood = new FloodGuard(this.options.settings.maxMessagesPerSecond);
       this.#floods.set(client, flood);
     }
     if (!flood.admit(performance.now())) {
       this.refuse(client, CloseCode.FLOODING);
       return false;
     }
-    if (!this.options.frames(frame)) {
+    if (!this.frames(frame)) {
       this.refuse(client, CloseCode.PROTOCOL_VIOLATION, frame[0]);
       return false;
     }

@@ -1,6 +1,7 @@
 import type { Client } from "@colyseus/core";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { CHAT_MAX_CHARS, ErrorCode, type ErrorCode as ErrorCodeName, type ServerMessages } from "@arena/shared";
+import { CHAT_MAX_CHARS, type ErrorCode as ErrorCodeName, type ServerMessages } from "@arena/shared";
+import { sendRoomError } from "./sendRoomError.ts";
 
 /** What chat needs from its room. */
 export interface ChatRoom {
@@ -39,6 +40,6 @@ export class RoomChat {
   }
 
   private refuse(client: Client, code: ErrorCodeName): void {
-    client.send("error", { code, message: ErrorCode[code].message });
+    sendRoomError(client, code);
   }
 }
