@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { ArenaState, CloseCode, PROTOCOL_VERSION } from "@arena/shared";
+import { request } from "./helpers/http.ts";
 import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
 import { TestPlayer } from "./helpers/players.ts";
 import { waitFor } from "./helpers/waitFor.ts";
@@ -48,5 +49,22 @@ describe("SIGTERM", () => {
     const exit = await server.exited;
     assert.deepEqual(exit, { code: 0, signal: null });
     await Promise.all([ann.leave(), bob.leave()]);
+  });
+
+  it("a seat reserved but never claimed does not hold the drain past its deadline", async () => {
+    // Core waits for unclaimed seats to expire (15 s) before disposing a room its last player has left.
+    server = await spawnServer({ SHUTDOWN_DEADLINE_SECONDS: "1" });
+    const ann = await TestPlayer.join(server.endpoint, "Ann");
+    const unclaimed = await request(server.endpoint, "POST", "/matchmake/joinOrCreate/arena", { name: "Ghost", protocol: PROTOCOL_VERSION });
+    assert.equal(unclaimed.body.roomId, ann.room.roomId, "the seat is in Ann's room");
+    let code: number | undefined;
+    ann.room.onLeave((c) => { code = c; });
+
+    server.child.kill("SIGTERM");
+    const exit = await server.exited;
+    assert.deepEqual(exit, { code: 0, signal: null }, `the drain finished (a stuck one exits 1 after the overrun):\n${server.output().slice(-2000)}`);
+    assert.equal(code, CloseCode.SERVER_DRAINING);
+    assert.ok(server.logs.some((l) => l.msg === "drained"));
+    await ann.leave();
   });
 });

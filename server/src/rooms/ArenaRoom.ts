@@ -230,7 +230,31 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     if (this.closing) return;
     this.closing = true;
     this.ctx.log.info({ roomId: this.roomId, why }, "closing room for shutdown");
+    this.dropUnclaimedSeats();
     this.disconnect(CloseCode.SERVER_DRAINING).catch(() => {});
+  }
+
+  /**
+   * Seats reserved but never claimed: once the last player has left a
+   * closing room, core still waits for them, and for the dispose timer each
+   * reservation restarts, to expire (the seat reservation time, 15 s) before
+   * disposing, which outlasts the drain's overrun. The room will take nobody
+   * now, so they go. docs/upstream/disconnect-waits-for-unclaimed-seats.md
+   */
+  private dropUnclaimedSeats(): void {
+    const core = this as unknown as {
+      _reservedSeats: Record<string, unknown>;
+      _reservedSeatTimeouts: Record<string, NodeJS.Timeout>;
+      _autoDisposeTimeout: NodeJS.Timeout | undefined;
+    };
+    // A claimed seat stays in the table, made non-enumerable, until its player leaves.
+    for (const sessionId of Object.keys(core._reservedSeats)) {
+      clearTimeout(core._reservedSeatTimeouts[sessionId]);
+      delete core._reservedSeatTimeouts[sessionId];
+      delete core._reservedSeats[sessionId];
+    }
+    clearTimeout(core._autoDisposeTimeout);
+    core._autoDisposeTimeout = undefined;
   }
 
   /**
