@@ -77,8 +77,12 @@ export class Bot {
     this.room = room;
     room.reconnection.enabled = false;
     this.#input = room.input<InputFrameSchema>({ type: InputFrameSchema });
-    room.onMessage("*", (type, payload) => {
-      if (type === "shot" && (payload as { shooter: string }).shooter === room.sessionId) this.counters.shots++;
+    room.onMessage("*", () => {});
+    let first = true;
+    room.onStateChange((state) => {
+      // The first, full state's events come again in the next patch.
+      if (first) return void (first = false);
+      state.shots.forEach((shot) => { if (shot.shooter === room.sessionId) this.counters.shots++; });
     });
     room.onLeave((code) => {
       if (this.#stopped || this.#busy || room !== this.room) return;

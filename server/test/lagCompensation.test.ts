@@ -63,7 +63,7 @@ async function shootAtRunner(server: ServerProcess): Promise<{ target: string | 
     shooter.sendFrame();
     shooter.controls.fire = false;
     const live = shooter.state.players.get(runner.id)!.x;
-    const shot = await waitFor("the shot", () => shooter.received("shot").find((s) => s.shooter === shooter.id), 3000);
+    const shot = await waitFor("the shot", () => shooter.eventsOf("shot").find((s) => s.shooter === shooter.id), 3000);
     return { target: shot.target, runner: runner.id, lead: live - seen.x };
   } finally {
     await Promise.all([runner.leave(), shooter.leave()]);

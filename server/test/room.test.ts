@@ -220,7 +220,7 @@ describe("reconnection", () => {
     bob.controls.aim = Math.PI;
     bob.controls.fire = true;
     bob.sendFrame();
-    const shot = await waitFor("Bob's shot", () => bob.received("shot").find((s) => s.shooter === bob.id));
+    const shot = await waitFor("Bob's shot", () => bob.eventsOf("shot").find((s) => s.shooter === bob.id));
     assert.equal(shot.target, null);
     assert.equal(bob.state.players.get(ann.id)!.hp, 100);
   });

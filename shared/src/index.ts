@@ -11,5 +11,6 @@ export * from "./sim/trig.ts";
 export * from "./sim/rng.ts";
 export { hasLineOfSight, isDamageable } from "./sim/combat.ts";
 export * from "./schema/ArenaState.ts";
+export * from "./schema/patchEvents.ts";
 export * from "./schema/InputFrameSchema.ts";
 export * from "./sim/plainWorld.ts";

@@ -11,7 +11,7 @@ import type { ScoreLine } from "./sim/types.ts";
  * way an older client would misread. Sent in the join options; a mismatch is
  * refused with `client_outdated`.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const ROOM_NAME = "arena";
 
@@ -114,14 +114,14 @@ export function normaliseJoinCode(input: unknown): string | null {
 /** Longest chat message, in characters. */
 export const CHAT_MAX_CHARS = 200;
 
-/** Messages from the server. */
+/**
+ * Messages from the server. Shots, kills and pickups are not messages: they
+ * ride in the state patch (ArenaState's event lists, schema/patchEvents.ts).
+ */
 export interface ServerMessages {
   /** Sent on join: what the client needs to pace itself. */
   welcome: { protocol: number; reconnectGraceSeconds: number; patchIntervalMs: number; tickRate: number };
   chat: { from: string; name: string; text: string };
-  shot: { shooter: string; x1: number; y1: number; x2: number; y2: number; target: string | null };
-  kill: { killer: string; victim: string };
-  pickup: { player: string; index: number };
   round_end: { round: number; scoreboard: ScoreLine[] };
   round_start: { round: number };
   error: { code: ErrorCode; message: string };

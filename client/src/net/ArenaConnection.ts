@@ -1,7 +1,7 @@
 import { Client, type InputHandle, type Room } from "@colyseus/sdk";
 import {
-  ArenaState, InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME,
-  type ErrorCode, type InputFrame, type ServerMessages,
+  ArenaState, InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent,
+  type ErrorCode, type InputFrame, type PatchEvent, type ServerMessages,
 } from "@arena/shared";
 import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isUnreachable } from "./errors.ts";
 import { reconnectDelays } from "./reconnectSchedule.ts";
@@ -28,6 +28,8 @@ export interface ConnectionEvents {
   status: (status: ConnectionStatus) => void;
   /** Every state patch, after it is decoded. */
   patch: (state: ArenaState) => void;
+  /** The shots, kills and pickups a patch carried, after the patch's `patch` listeners. */
+  event: (event: PatchEvent) => void;
   /** The match is over for this client; `reason` is a sentence for the player. */
   left: (reason: string, code: number) => void;
   message: <K extends keyof ServerMessages>(type: K, payload: ServerMessages[K]) => void;
@@ -48,7 +50,7 @@ export class ArenaConnection {
   #room: Room<any, ArenaState> | undefined;
   #input: InputHandle<InputFrameSchema> | undefined;
   #status: ConnectionStatus = "idle";
-  #listeners: Listeners = { status: new Set(), patch: new Set(), left: new Set(), message: new Set() };
+  #listeners: Listeners = { status: new Set(), patch: new Set(), event: new Set(), left: new Set(), message: new Set() };
   #graceMs = DEFAULT_GRACE_S * 1000;
   #lastPatchAt = 0;
   #watchdog: ReturnType<typeof setInterval> | undefined;
@@ -194,9 +196,13 @@ export class ArenaConnection {
     room.reconnection.enabled = false;
     this.#input = room.input<InputFrameSchema>({ type: InputFrameSchema, renderDelay: INTERPOLATION_DELAY_MS });
     this.#lastPatchAt = Date.now();
+    // The first state is the full one: its events come again in the next patch.
+    let first = true;
     room.onStateChange((state) => {
       this.#lastPatchAt = Date.now();
       for (const listener of this.#listeners.patch) listener(state);
+      if (first) first = false;
+      else forEachPatchEvent(state, (event) => { for (const listener of this.#listeners.event) listener(event); });
     });
     room.onMessage("*", (type, payload) => {
       if (type === "welcome") {

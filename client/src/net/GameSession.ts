@@ -1,6 +1,6 @@
 import {
   FIRE_COOLDOWN_S, STEP_SECONDS, TICK_RATE_HZ, sanitizeInput,
-  type ArenaState, type InputFrame, type PlayerState, type ScoreLine, type ServerMessages,
+  type ArenaState, type InputFrame, type PatchEvent, type PlayerState, type ScoreLine, type ServerMessages, type ShotEvent,
 } from "@arena/shared";
 import { INTERPOLATION_DELAY_MS, type ArenaConnection } from "./ArenaConnection.ts";
 import { FixedStepper } from "./FixedStepper.ts";
@@ -57,7 +57,7 @@ export class GameSession {
   readonly #stepper = new FixedStepper(STEP_SECONDS * 1000);
   readonly #renderClock = new RenderClock(INTERPOLATION_DELAY_MS);
   readonly #remotes = new Map<string, SnapshotBuffer>();
-  #shots: { shot: ServerMessages["shot"]; atMs: number }[] = [];
+  #shots: { shot: ShotEvent; atMs: number }[] = [];
   #feed: string[] = [];
   #scoreboard: ScoreLine[] | undefined;
   /** The connection's attachCount the predictor is in step with; frames wait until it is. */
@@ -73,6 +73,7 @@ export class GameSession {
   constructor(private readonly connection: ArenaConnection, private readonly clockMs: () => number = () => performance.now()) {
     this.#unsubscribe.push(
       connection.on("patch", (state) => this.onPatch(state)),
+      connection.on("event", (event) => this.onEvent(event)),
       connection.on("message", (type, payload) => this.onMessage(type, payload)),
     );
   }
@@ -134,13 +135,14 @@ export class GameSession {
     this.predicted.reconcile({ x: me.x, y: me.y, alive: me.alive }, this.connection.ackSeq, STEP_SECONDS, this.clockMs());
   }
 
-  private onMessage(type: keyof ServerMessages, payload: unknown): void {
+  private onEvent(event: PatchEvent): void {
     const names = (id: string) => this.connection.state?.players.get(id)?.name ?? "someone";
-    if (type === "shot") this.#shots.push({ shot: payload as ServerMessages["shot"], atMs: this.clockMs() });
-    else if (type === "kill") {
-      const { killer, victim } = payload as ServerMessages["kill"];
-      this.pushFeed(`${names(killer)} took out ${names(victim)}`);
-    } else if (type === "round_end") this.#scoreboard = (payload as ServerMessages["round_end"]).scoreboard;
+    if (event.type === "shot") this.#shots.push({ shot: event, atMs: this.clockMs() });
+    else if (event.type === "kill") this.pushFeed(`${names(event.killer)} took out ${names(event.victim)}`);
+  }
+
+  private onMessage(type: keyof ServerMessages, payload: unknown): void {
+    if (type === "round_end") this.#scoreboard = (payload as ServerMessages["round_end"]).scoreboard;
     else if (type === "round_start") this.#scoreboard = undefined;
   }
 

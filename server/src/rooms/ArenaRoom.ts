@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import { Room, type Client, type Rewind, type StepContext, type AuthContext } from "@colyseus/core";
 import {
   ArenaState, CloseCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
-  initWorld, joinPlayer, snapPosition, leavePlayer, livePositions, sanitizeInput, stepTick,
+  clearEvents, initWorld, isPatchEvent, joinPlayer, snapPosition, leavePlayer, livePositions, recordEvent, sanitizeInput, stepTick,
   type InputFrame, type SeenPosition, type SimEvent,
 } from "@arena/shared";
 import type { Settings } from "../config.ts";
@@ -220,10 +220,23 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     };
   }
 
+  /**
+   * Shots, kills and pickups go into the state, so they reach each client
+   * inside the next patch frame (one frame per client per patch); round
+   * starts and ends, a few a minute, are messages.
+   */
   private publish(event: SimEvent): void {
+    if (isPatchEvent(event)) return recordEvent(this.state, event);
     const { type, ...payload } = event;
     this.broadcast(type, payload);
     if (type === "round_end" && this.draining) this.closeForDrain("round ended");
+  }
+
+  /** The patch carried this interval's events: the lists start over (see patchEvents.ts). */
+  override broadcastPatch(): boolean {
+    const sent = super.broadcastPatch();
+    clearEvents(this.state);
+    return sent;
   }
 
   private closeForDrain(why: string): void {

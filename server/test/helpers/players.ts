@@ -1,5 +1,5 @@
 import { Client, type Room } from "@colyseus/sdk";
-import { ArenaState, InputFrameSchema, PROTOCOL_VERSION, STEP_SECONDS, type ServerMessages } from "@arena/shared";
+import { ArenaState, InputFrameSchema, PROTOCOL_VERSION, STEP_SECONDS, forEachPatchEvent, type PatchEvent, type ServerMessages } from "@arena/shared";
 
 export type ArenaRoomClient = Room<any, ArenaState>;
 
@@ -11,12 +11,17 @@ export class TestPlayer {
   readonly input;
   readonly controls = { moveX: 0, moveY: 0, aim: 0, fire: false };
   readonly messages: { type: string; payload: unknown }[] = [];
+  /** Shots, kills and pickups, as the patches carried them. */
+  readonly events: PatchEvent[] = [];
   patches = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(readonly room: ArenaRoomClient, renderDelayMs?: number) {
     this.input = room.input({ type: InputFrameSchema, renderDelay: renderDelayMs });
-    room.onStateChange(() => { this.patches++; });
+    room.onStateChange((state) => {
+      // The first, full state's events come again in the next patch.
+      if (this.patches++ > 0) forEachPatchEvent(state, (event) => this.events.push(event));
+    });
     room.onMessage("*", (type, payload) => { this.messages.push({ type: String(type), payload }); });
   }
 
@@ -46,6 +51,11 @@ export class TestPlayer {
 
   received<K extends keyof ServerMessages>(type: K): ServerMessages[K][] {
     return this.messages.filter((m) => m.type === type).map((m) => m.payload as ServerMessages[K]);
+  }
+
+  /** The events of one type received so far. */
+  eventsOf<K extends PatchEvent["type"]>(type: K): Extract<PatchEvent, { type: K }>[] {
+    return this.events.filter((e): e is Extract<PatchEvent, { type: K }> => e.type === type);
   }
 
   async leave(): Promise<void> {

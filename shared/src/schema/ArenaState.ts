@@ -37,6 +37,34 @@ export const Pickup = schema({
 }, "Pickup");
 export type Pickup = InstanceType<typeof Pickup>;
 
+/**
+ * Events of one patch interval. The simulation's shots, kills and pickups
+ * ride in the state (ArenaState's event lists, cleared after every patch), so
+ * a client gets a patch and the events up to it in one WebSocket frame.
+ * Players are named by session id; an empty `target` is a miss.
+ */
+export const Shot = schema({
+  shooter: t.string().default(""),
+  x1: position(),
+  y1: position(),
+  x2: position(),
+  y2: position(),
+  target: t.string().default(""),
+}, "Shot");
+export type Shot = InstanceType<typeof Shot>;
+
+export const Kill = schema({
+  killer: t.string().default(""),
+  victim: t.string().default(""),
+}, "Kill");
+export type Kill = InstanceType<typeof Kill>;
+
+export const PickupTaken = schema({
+  player: t.string().default(""),
+  index: t.uint8().default(0),
+}, "PickupTaken");
+export type PickupTaken = InstanceType<typeof PickupTaken>;
+
 export const ArenaState = schema({
   /** Keyed by session id. */
   players: t.map(Player),
@@ -49,5 +77,9 @@ export const ArenaState = schema({
   phaseTimeS: t.number().noSync().default(0),
   roundLengthS: t.number().noSync().default(0),
   rngState: t.number().noSync().default(0),
+  /** This patch interval's events, in the order they happened within each list (see patchEvents.ts). */
+  shots: t.array(Shot),
+  kills: t.array(Kill),
+  pickupsTaken: t.array(PickupTaken),
 }, "ArenaState");
 export type ArenaState = InstanceType<typeof ArenaState>;
