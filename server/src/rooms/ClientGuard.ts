@@ -5,6 +5,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics, WatchedSocket } from "../Metrics.ts";
 import { FloodGuard } from "./FloodGuard.ts";
 import type { FramePolicy } from "./framePolicy.ts";
+import { forEachGroupedFrame, isInputGroup } from "./inputGroups.ts";
 
 /** How long a refused client may take to read its close frame before its TCP connection is destroyed. */
 const CUT_DEADLINE_MS = 1000;
@@ -28,7 +29,9 @@ type FrameHandler = (client: Client, frame: Buffer) => void;
  * What a room does to protect itself and its other players from one client's
  * socket. Every incoming frame passes here before Colyseus parses it: frames
  * are counted (flooding), and checked against the room type's frame policy
- * (an opcode allow-list and the grammar of each body). A refused client is
+ * (an opcode allow-list and the grammar of each body); an admitted input
+ * group (inputGroups.ts) counts as one frame and is handed to Colyseus as
+ * the input frames it carries. A refused client is
  * sent its close code, its TCP connection is cut once the close frame is out
  * (at most CUT_DEADLINE_MS later, whether it answers or not), nothing more it
  * sends is read, and its seat is not held. Outgoing, a client whose send
@@ -47,7 +50,11 @@ export class ClientGuard {
     const target = room as unknown as { _onMessage: FrameHandler };
     const deliver = target._onMessage;
     target._onMessage = (client, frame) => {
-      if (this.admit(client, frame)) deliver.call(room, client, frame);
+      if (!this.admit(client, frame)) return;
+      // An input group is one frame to the guard and several to Colyseus: each
+      // of its input frames goes in as if it had come alone.
+      if (isInputGroup(frame)) forEachGroupedFrame(frame, (input) => deliver.call(room, client, input));
+      else deliver.call(room, client, frame);
     };
   }
 
