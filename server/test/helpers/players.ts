@@ -49,6 +49,12 @@ export class TestPlayer {
     return this;
   }
 
+  /** Stops sending frames (the seat stays). */
+  pause(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
   /** One frame from `controls` (held for its group when grouping); its sequence number. */
   sendFrame(): number {
     Object.assign(this.input.data, this.controls);
