@@ -5,7 +5,7 @@ import { Client, type Room } from "@colyseus/sdk";
 import { InputEncoder } from "@colyseus/schema/input";
 import { pack } from "msgpackr";
 import {
-  CloseCode, INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, InputFrameSchema, PROTOCOL_VERSION, ROOM_DATA_BYTES, STEP_SECONDS,
+  CloseCode, INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, InputFrameSchema, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, ROOM_DATA_BYTES, STEP_SECONDS,
   encodeInputGroup, moveBody, parseErrorCode,
 } from "@arena/shared";
 import { TestPlayer } from "./helpers/players.ts";
@@ -430,7 +430,7 @@ describe("input groups", () => {
   /** `__test:place` with `{ x, y }`, as `room.send` writes it. */
   const placeFrame = (x: number, y: number) => [...message("__test:place", []), ...pack({ x, y })];
 
-  it("a group is one frame to the flood guard and the frame count, and each of its inputs one step", BOUNDED, async () => {
+  it("a group is one frame to the flood guard and the frame count, and each of its inputs one step, played out one per tick", BOUNDED, async () => {
     scene.observer.pause();
     try {
       const raw = await scene.joinRaw("ws", "Grouped");
@@ -438,6 +438,9 @@ describe("input groups", () => {
       await waitFor("placed", () => scene.observer.state.players.get(raw.sessionId)?.x === 300);
       await settle(100);
       const framesBefore = await scene.metric("arena_frames_received_total");
+      const seen: number[] = [];
+      const onPatch = () => { seen.push(scene.observer.state.players.get(raw.sessionId)?.x ?? NaN); };
+      scene.observer.room.onStateChange(onPatch);
       // 5 groups of 4 frames, one group every 4 ticks: each input is simulated, none discarded.
       for (let i = 0; i < 5; i++) {
         raw.send(group(MOVE, MOVE, MOVE, MOVE));
@@ -447,6 +450,10 @@ describe("input groups", () => {
       for (let i = 0; i < 20; i++) moveBody(expected, 1, 0, STEP_SECONDS);
       await waitFor("20 steps to the right", () => scene.observer.state.players.get(raw.sessionId)?.x === expected.x, 1000)
         .catch(() => assert.equal(scene.observer.state.players.get(raw.sessionId)?.x, expected.x));
+      scene.observer.room.onStateChange.remove(onPatch);
+      // Played out one per tick (InputBudget), not 4 in one tick: a patch (1.5 ticks) sees 1 or 2 steps, 3 if ticks bunch.
+      const jumps = seen.slice(1).map((x, i) => (x - seen[i]) / (PLAYER_SPEED_PX_PER_S * STEP_SECONDS));
+      assert.ok(Math.max(...jumps) < 3.5, `steps between patches: ${jumps.map((j) => j.toFixed(1)).join(" ")}`);
       assert.equal(await scene.metric("arena_frames_received_total") - framesBefore, 5, "5 frames received");
       // 100 groups at once: 400 inputs, far past MAX_MESSAGES_PER_SECOND (120) as frames, not as groups.
       for (let i = 0; i < 100; i++) raw.send(group(MOVE, MOVE, MOVE, MOVE));

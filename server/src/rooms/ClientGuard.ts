@@ -1,4 +1,5 @@
 import type { Client, Room } from "@colyseus/core";
+import { Protocol } from "@colyseus/shared-types";
 import { CloseCode, CloseReason } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -7,6 +8,8 @@ import { FloodGuard } from "./FloodGuard.ts";
 import type { FramePolicy } from "./framePolicy.ts";
 import { forEachGroupedFrame, isInputGroup } from "./inputGroups.ts";
 
+/** The opcode bits of a leading byte (the rest are modifiers such as TIMED). */
+const INPUT_OPCODE_MASK = 0x1f;
 /** How long a refused client may take to read its close frame before its TCP connection is destroyed. */
 const CUT_DEADLINE_MS = 1000;
 
@@ -44,6 +47,8 @@ export class ClientGuard {
   readonly #floods = new WeakMap<Client, FloodGuard>();
   readonly #cut = new WeakSet<Client>();
   readonly #refused = new Set<string>();
+  /** Input frames in each session's latest input message (absent: 1, frames alone). */
+  readonly #framesPerMessage = new Map<string, number>();
 
   /** `frames`: what this room type accepts (framePolicy.ts). */
   constructor(private readonly room: Room, private readonly frames: FramePolicy, private readonly options: GuardContext) {
@@ -53,8 +58,13 @@ export class ClientGuard {
       if (!this.admit(client, frame)) return;
       // An input group is one frame to the guard and several to Colyseus: each
       // of its input frames goes in as if it had come alone.
-      if (isInputGroup(frame)) forEachGroupedFrame(frame, (input) => deliver.call(room, client, input));
-      else deliver.call(room, client, frame);
+      if (isInputGroup(frame)) {
+        this.#framesPerMessage.set(client.sessionId, frame[2]);
+        forEachGroupedFrame(frame, (input) => deliver.call(room, client, input));
+      } else {
+        if ((frame[0] & INPUT_OPCODE_MASK) === Protocol.ROOM_INPUT_RELIABLE) this.#framesPerMessage.delete(client.sessionId);
+        deliver.call(room, client, frame);
+      }
     };
   }
 
@@ -66,6 +76,12 @@ export class ClientGuard {
   /** The session left the room for good. */
   forget(sessionId: string): void {
     this.#refused.delete(sessionId);
+    this.#framesPerMessage.delete(sessionId);
+  }
+
+  /** How many input frames this session's client sends in one message: its latest input group's count, or 1 (InputBudget). */
+  framesPerMessage(sessionId: string): number {
+    return this.#framesPerMessage.get(sessionId) ?? 1;
   }
 
   /** Starts watching what goes out to a newly joined (or reconnected) client. */
