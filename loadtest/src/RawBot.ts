@@ -37,8 +37,8 @@ let ticker: ReturnType<typeof setInterval> | undefined;
  * makes one input frame per tick and sends them in groups, as the browser
  * client does (walking blind: changing heading now and then, firing in
  * bursts), and counts the patches it receives without decoding them. Bots
- * send their groups on alternate ticks, as players' clients would. A sample of full SDK `Bot`s beside these checks that the
- * state is right.
+ * send their groups on alternate ticks, as players' clients would. A sample
+ * of full SDK `Bot`s beside these checks that the state is right.
  */
 export class RawBot {
   readonly errors: string[] = [];

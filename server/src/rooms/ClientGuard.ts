@@ -8,8 +8,8 @@ import { FloodGuard } from "./FloodGuard.ts";
 import type { FramePolicy } from "./framePolicy.ts";
 import { forEachGroupedFrame, isInputGroup } from "./inputGroups.ts";
 
-/** The opcode bits of a leading byte (the rest are modifiers such as TIMED). */
-const INPUT_OPCODE_MASK = 0x1f;
+/** The opcode bits of a leading byte (the others are modifiers, such as TIMED). */
+const OPCODE_MASK = 0x1f;
 /** How long a refused client may take to read its close frame before its TCP connection is destroyed. */
 const CUT_DEADLINE_MS = 1000;
 
@@ -34,10 +34,10 @@ type FrameHandler = (client: Client, frame: Buffer) => void;
  * are counted (flooding), and checked against the room type's frame policy
  * (an opcode allow-list and the grammar of each body); an admitted input
  * group (inputGroups.ts) counts as one frame and is handed to Colyseus as
- * the input frames it carries. A refused client is
- * sent its close code, its TCP connection is cut once the close frame is out
- * (at most CUT_DEADLINE_MS later, whether it answers or not), nothing more it
- * sends is read, and its seat is not held. Outgoing, a client whose send
+ * the input frames it carries. A refused client is sent its close code, its
+ * TCP connection is cut once the close frame is out (at most CUT_DEADLINE_MS
+ * later, whether it answers or not), nothing more it sends is read, and its
+ * seat is not held. Outgoing, a client whose send
  * backlog passes the bound is cut.
  *
  * Installed by wrapping the room's `_onMessage`: Colyseus delivers frames
@@ -62,7 +62,7 @@ export class ClientGuard {
         this.#framesPerMessage.set(client.sessionId, frame[2]);
         forEachGroupedFrame(frame, (input) => deliver.call(room, client, input));
       } else {
-        if ((frame[0] & INPUT_OPCODE_MASK) === Protocol.ROOM_INPUT_RELIABLE) this.#framesPerMessage.delete(client.sessionId);
+        if ((frame[0] & OPCODE_MASK) === Protocol.ROOM_INPUT_RELIABLE) this.#framesPerMessage.delete(client.sessionId);
         deliver.call(room, client, frame);
       }
     };

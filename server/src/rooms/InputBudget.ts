@@ -19,9 +19,9 @@ import { INPUT_GROUP_MAX_FRAMES } from "@arena/shared";
  * backlog, and are played out one per tick as they were sampled rather than
  * caught up at once. Caught up, a player would move n steps in one tick and
  * none in the next n - 1, and the others would see it stop in one patch in
- * four at n = 2 (`npm run bench:inputs -w server`). That costs those frames
- * a tick of waiting each (the README's input-delay figures); a backlog
- * beyond them is caught up as before.
+ * four at n = 2 (`npm run bench:inputs -w server`). That costs each of
+ * those frames a tick of waiting (the README's input-delay figures); a
+ * backlog beyond them is caught up as before.
  */
 
 /** Steps a player may bank during a stall: 8 ticks, about 270 ms at 30 Hz. */
