@@ -106,6 +106,7 @@ for (let c = 0; c < CLIENTS; c++) {
   for (const size of SIZES) {
     const room = await new Client(server.endpoint).joinOrCreate("arena", { name: `G${size}-${c}`, protocol: PROTOCOL_VERSION }, ArenaState) as Room<any, ArenaState>;
     sdkRooms.push(room);
+    room.onMessage("*", () => {});
     observe(room.roomId);
     const player: Player = { size, sessionId: room.sessionId, sampledAt: [], simulatedAt: [], discarded: 0 };
     players.set(room.sessionId, player);
