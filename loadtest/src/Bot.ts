@@ -1,5 +1,6 @@
 import { Client, type InputHandle, type Room } from "@colyseus/sdk";
 import { ArenaState, InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME, STEP_SECONDS } from "@arena/shared";
+import { InputGroup } from "../../client/src/net/InputGroup.ts";
 import { BotBrain } from "./brain.ts";
 
 export interface BotOptions {
@@ -35,6 +36,8 @@ export class Bot {
   readonly counters: BotCounters = { joins: 0, leaves: 0, drops: 0, reconnects: 0, errors: [], framesSent: 0, shots: 0 };
   #client: Client;
   #input: InputHandle<InputFrameSchema> | undefined;
+  /** The room's input frames, sent in groups through the browser client's own path. */
+  #frames: InputGroup | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   readonly #brain: BotBrain;
   #busy = false;
@@ -54,7 +57,7 @@ export class Bot {
     this.counters.joins++;
   }
 
-  /** Starts playing: one input frame per tick. */
+  /** Starts playing: one input frame per tick, sent INPUT_GROUP_FRAMES to a message. */
   start(): this {
     this.#timer ??= setInterval(() => this.tick(), STEP_SECONDS * 1000);
     return this;
@@ -77,6 +80,7 @@ export class Bot {
     this.room = room;
     room.reconnection.enabled = false;
     this.#input = room.input<InputFrameSchema>({ type: InputFrameSchema });
+    this.#frames = new InputGroup(room, this.#input);
     room.onMessage("*", () => {});
     let first = true;
     room.onStateChange((state) => {
@@ -93,7 +97,8 @@ export class Bot {
   private tick(): void {
     const room = this.room;
     const input = this.#input;
-    if (room === undefined || input === undefined || this.#busy || !room.connection.isOpen) return;
+    const frames = this.#frames;
+    if (room === undefined || input === undefined || frames === undefined || this.#busy || !room.connection.isOpen) return;
     const perTick = STEP_SECONDS;
     if (this.#random() < (this.options.dropRate ?? 0) * perTick) return void this.dropAndReconnect();
     if (this.#random() < (this.options.leaveRate ?? 0) * perTick) return void this.leaveAndReturn();
@@ -103,7 +108,7 @@ export class Bot {
     const players: { id: string; x: number; y: number; alive: boolean; connected: boolean }[] = [];
     state.players.forEach((p, id) => players.push({ id, x: p.x, y: p.y, alive: p.alive, connected: p.connected }));
     Object.assign(input.data, this.#brain.decide(me, room.sessionId, players, state.pickups));
-    if (input.send() > 0) this.counters.framesSent++;
+    if (frames.send() > 0) this.counters.framesSent++;
   }
 
   private async leaveAndReturn(): Promise<void> {

@@ -1,6 +1,6 @@
 import { WebSocket } from "ws";
 import { InputEncoder } from "@colyseus/schema/input";
-import { InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME, STEP_SECONDS } from "@arena/shared";
+import { INPUT_GROUP_FRAMES, InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME, STEP_SECONDS, encodeInputGroup } from "@arena/shared";
 
 /** Colyseus opcodes (`@colyseus/shared-types` Protocol) this bot speaks. */
 const JOIN_ROOM = 10;
@@ -11,17 +11,21 @@ const OPCODE_MASK = 0x1f;
 /** Headings a bot walks in, each with its aim along it. */
 const HEADINGS = 16;
 
-/**
- * Input frames encoded once, at start: one per heading, firing or not, each a
- * whole input (`[19][schema InputEncoder bytes]`), so a bot's tick is one
- * `send` of a buffer it already has.
- */
-const FRAMES: Buffer[][] = Array.from({ length: HEADINGS }, (_, h) => [false, true].map((fire) => {
+/** One input frame per heading, firing or not, each a whole input (`[19][schema InputEncoder bytes]`). */
+const FRAMES: Uint8Array[][] = Array.from({ length: HEADINGS }, (_, h) => [false, true].map((fire) => {
   const angle = (h / HEADINGS) * Math.PI * 2;
   const encoder = new InputEncoder(new InputFrameSchema());
   Object.assign(encoder.instance, { moveX: Math.fround(Math.cos(angle)), moveY: Math.fround(Math.sin(angle)), aim: Math.fround(angle), fire });
-  return Buffer.from([ROOM_INPUT_RELIABLE, ...encoder.encode()]);
+  return Uint8Array.from([ROOM_INPUT_RELIABLE, ...encoder.encode()]);
 }));
+/**
+ * Input groups encoded once, at start, as the browser client sends its
+ * frames (INPUT_GROUP_FRAMES to a message): one per heading and per
+ * combination of frames that fire (bit i: frame i fires), so a bot's send is
+ * one `send` of a buffer it already has.
+ */
+const GROUPS: Buffer[][] = FRAMES.map((frames) => Array.from({ length: 1 << INPUT_GROUP_FRAMES }, (_, fires) =>
+  Buffer.from(encodeInputGroup(Array.from({ length: INPUT_GROUP_FRAMES }, (_, i) => frames[(fires >> i) & 1])))));
 
 /** Every started bot; one timer sends all their frames each tick (a timer per bot costs more than the sends). */
 const playing = new Set<RawBot>();
@@ -30,16 +34,20 @@ let ticker: ReturnType<typeof setInterval> | undefined;
 /**
  * The cheapest bot that still costs the server what a player costs: it takes
  * a seat over HTTP and speaks the Colyseus protocol on a plain `ws` socket,
- * sends one input frame per tick (walking blind: changing heading now and
- * then, firing in bursts) and counts the patches it receives without
- * decoding them. A sample of full SDK `Bot`s beside these checks that the
- * state is right.
+ * makes one input frame per tick and sends them in groups, as the browser
+ * client does (walking blind: changing heading now and then, firing in
+ * bursts), and counts the patches it receives without decoding them. Bots
+ * send their groups on alternate ticks, as players' clients would. A sample
+ * of full SDK `Bot`s beside these checks that the state is right.
  */
 export class RawBot {
   readonly errors: string[] = [];
   patches = 0;
   #ws: WebSocket | undefined;
   #heading: number;
+  /** Frames made for the group being filled; bit i of `#fires`: frame i fires. */
+  #made = 0;
+  #fires = 0;
   #leaving = false;
 
   constructor(private readonly endpoint: string, private readonly name: string, private readonly random: () => number = Math.random) {
@@ -75,6 +83,8 @@ export class RawBot {
   }
 
   start(): this {
+    // Spread the bots' groups over the ticks: this one's first group is short by its phase (frames not made).
+    this.#made = playing.size % INPUT_GROUP_FRAMES;
     playing.add(this);
     ticker ??= setInterval(() => { for (const bot of playing) bot.#step(); }, STEP_SECONDS * 1000);
     return this;
@@ -93,7 +103,11 @@ export class RawBot {
   #step(): void {
     const ws = this.#ws;
     if (ws === undefined || ws.readyState !== WebSocket.OPEN) return;
-    if (this.random() < 0.03) this.#heading = (this.#heading + 1 + Math.floor(this.random() * (HEADINGS - 1))) % HEADINGS;
-    ws.send(FRAMES[this.#heading][this.random() < 0.3 ? 1 : 0]);
+    if (this.random() < 0.3) this.#fires |= 1 << this.#made;
+    if (++this.#made < INPUT_GROUP_FRAMES) return;
+    ws.send(GROUPS[this.#heading][this.#fires]);
+    this.#made = this.#fires = 0;
+    // A new heading between groups, 3% of the time per tick as before.
+    if (this.random() < 1 - 0.97 ** INPUT_GROUP_FRAMES) this.#heading = (this.#heading + 1 + Math.floor(this.random() * (HEADINGS - 1))) % HEADINGS;
   }
 }

@@ -6,9 +6,10 @@ import { InputDecoder, InputEncoder } from "@colyseus/schema/input";
 import { Protocol as SdkProtocol } from "@colyseus/sdk";
 import { Protocol, ProtocolModifier } from "@colyseus/shared-types";
 import { pack } from "msgpackr";
-import { InputFrameSchema } from "@arena/shared";
+import { INPUT_FRAME_MAX_BYTES, INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, InputFrameSchema, encodeInputGroup } from "@arena/shared";
 import { arenaFrames, isMessage, lobbyFrames, type FramePolicy } from "../src/rooms/framePolicy.ts";
 import { compileInputGrammar } from "../src/rooms/inputGrammar.ts";
+import { forEachGroupedFrame } from "../src/rooms/inputGroups.ts";
 
 /**
  * The frame policies on their own (no sockets): what each room type lets
@@ -50,26 +51,74 @@ function allowedLeadingBytes(policy: FramePolicy): number[] {
     Uint8Array.from([byte, ...inputFrame({ moveX: 1, moveY: 0, aim: 0, fire: false }).subarray(1)]),
     Uint8Array.from([byte, ...inputFrame({ moveX: 1, moveY: 0, aim: 0, fire: false }, 5).subarray(1)]),
     Uint8Array.from([byte, ...messageFrame("chat", { text: "hi" }).subarray(1)]),
+    Uint8Array.from([byte, ...encodeInputGroup([inputFrame({ moveX: 1, moveY: 0, aim: 0, fire: false }, 5)]).subarray(1)]),
   ];
   return Array.from({ length: 256 }, (_, byte) => byte).filter((byte) => sample(byte).some(policy));
 }
 
 describe("frame policies", () => {
   it("the project's opcodes are the SDK's", () => {
-    for (const name of ["JOIN_ROOM", "LEAVE_ROOM", "ROOM_DATA", "PING", "ROOM_INPUT_RELIABLE", "ROOM_INPUT_UNRELIABLE"] as const) {
+    for (const name of ["JOIN_ROOM", "LEAVE_ROOM", "ROOM_DATA", "ROOM_DATA_BYTES", "PING", "ROOM_INPUT_RELIABLE", "ROOM_INPUT_UNRELIABLE"] as const) {
       assert.equal(SdkProtocol[name], Protocol[name], name);
     }
   });
 
-  it("a match accepts join ack, leave, messages, ping and reliable inputs with or without a stamp; nothing else", () => {
+  it("a match accepts join ack, leave, messages, ping, reliable inputs with or without a stamp, and input groups; nothing else", () => {
     assert.deepEqual(allowedLeadingBytes(arena), [
-      Protocol.JOIN_ROOM, Protocol.LEAVE_ROOM, Protocol.ROOM_DATA, Protocol.PING,
+      Protocol.JOIN_ROOM, Protocol.LEAVE_ROOM, Protocol.ROOM_DATA, Protocol.ROOM_DATA_BYTES, Protocol.PING,
       Protocol.ROOM_INPUT_RELIABLE, Protocol.ROOM_INPUT_RELIABLE | TIMED,
     ].sort((a, b) => a - b));
   });
 
-  it("the lobby accepts join ack, leave and messages only", () => {
+  it("the lobby accepts join ack, leave and messages only (no input groups)", () => {
     assert.deepEqual(allowedLeadingBytes(lobbyFrames), [Protocol.JOIN_ROOM, Protocol.LEAVE_ROOM, Protocol.ROOM_DATA]);
+  });
+
+  it("every group of 1 to INPUT_GROUP_MAX_FRAMES input frames is accepted, and splits back into those frames", () => {
+    const f32 = fc.float({ noNaN: false });
+    const frame = fc.tuple(f32, f32, f32, fc.boolean(), fc.option(fc.integer({ min: -1e6, max: 1e6 }), { nil: undefined }))
+      .map(([moveX, moveY, aim, fire, stamp]) => inputFrame({ moveX, moveY, aim, fire }, stamp));
+    fc.assert(fc.property(fc.array(frame, { minLength: 1, maxLength: INPUT_GROUP_MAX_FRAMES }), (frames) => {
+      const group = encodeInputGroup(frames);
+      assert.ok(arena(group), `refused ${Buffer.from(group).toString("hex")}`);
+      const split: number[][] = [];
+      forEachGroupedFrame(Buffer.from(group), (f) => split.push([...f]));
+      assert.deepEqual(split, frames.map((f) => [...f]));
+    }), { numRuns: 300 });
+  });
+
+  it("the longest input frame (29 bytes) fits a group's length byte", () => {
+    // Every field set, the widest stamp (a float64), and the render delta of a room that stamps both times.
+    const worst = inputFrame({ moveX: 0.1, moveY: 0.2, aim: 0.3, fire: true }, -(2 ** 40 + 1)).length + 2;
+    assert.equal(worst, 29);
+    assert.ok(worst <= INPUT_FRAME_MAX_BYTES);
+  });
+
+  it("refuses malformed input groups whole", () => {
+    const move = inputFrame({ moveX: 1, moveY: 0, aim: 0, fire: false }, 33);
+    const group = (...frames: Uint8Array[]) => [...encodeInputGroup(frames)];
+    const head = [Protocol.ROOM_DATA_BYTES, INPUT_GROUP_TYPE];
+    for (const [why, frame] of [
+      ["no frames (count 0)", [...head, 0]],
+      ["more frames than the maximum", [...head, INPUT_GROUP_MAX_FRAMES + 1, ...Array.from({ length: INPUT_GROUP_MAX_FRAMES + 1 }, () => [1, 19]).flat()]],
+      ["no count", head],
+      ["a count with no frames after it", [...head, 2]],
+      ["a frame of length 0", [...head, 1, 0]],
+      ["a length past the end", [...head, 1, move.length + 1, ...move]],
+      ["fewer frames than the count", [...group(move).slice(0, 2), 2, ...group(move).slice(3)]],
+      ["a byte after the last frame", [...group(move, move), 19]],
+      ["a frame that is a message", group(messageFrame("chat", { text: "hi" }))],
+      ["a frame that is an unreliable input", group(Uint8Array.of(Protocol.ROOM_INPUT_UNRELIABLE, 0, 1, 19))],
+      ["a group inside a group", group(encodeInputGroup([move]))],
+      ["a valid frame then a bad body", group(move, Uint8Array.of(Protocol.ROOM_INPUT_RELIABLE, 0x80 | 9, 0, 0, 0, 0))],
+      ["a valid frame then a stamp that is not a number", group(move, Uint8Array.of(Protocol.ROOM_INPUT_RELIABLE | TIMED, 0xcb, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f))],
+      ["another bytes message type", [Protocol.ROOM_DATA_BYTES, INPUT_GROUP_TYPE + 1, ...group(move).slice(2)]],
+      ["a string message type", [Protocol.ROOM_DATA_BYTES, 0xa1, 0x69, ...group(move).slice(2)]],
+      ["modifier bits on the opcode", [Protocol.ROOM_DATA_BYTES | TIMED, ...group(move).slice(1)]],
+    ] as const) {
+      assert.equal(arena(Uint8Array.from(frame)), false, why);
+    }
+    assert.ok(arena(Uint8Array.from(group(move, Uint8Array.of(Protocol.ROOM_INPUT_RELIABLE)))), "a body-less frame in a group");
   });
 
   it("every input frame the schema's encoder writes is accepted, and decodes to what was sent", () => {
@@ -119,7 +168,7 @@ describe("frame policies", () => {
   });
 
   it("is total: any bytes give a boolean, quickly, whatever they claim", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.constantFrom(...[10, 12, 13, 18, 19, 20, 21, 147, 148, 0xff]), (rest, lead) => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.constantFrom(...[10, 12, 13, 17, 18, 19, 20, 21, 147, 148, 0xff]), (rest, lead) => {
       const frame = Uint8Array.from([lead, ...rest]);
       for (const policy of [arena, lobbyFrames, arenaFrames(body, () => true)]) assert.equal(typeof policy(frame), "boolean");
     }), { numRuns: 2000 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import { INPUT_GROUP_FRAMES } from "@arena/shared";
 import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
 import { TestPlayer } from "./helpers/players.ts";
 import { waitFor } from "./helpers/waitFor.ts";
@@ -30,8 +31,9 @@ function positionAt(history: Sample[], t: number): { x: number; y: number } | un
  * round trip) and fires once. Returns who the server says was hit.
  */
 async function shootAtRunner(server: ServerProcess): Promise<{ target: string | null; runner: string; lead: number }> {
-  const runner = await TestPlayer.join(server.endpoint, "Runner");
-  const shooter = await TestPlayer.join(server.endpoint, "Shooter", {}, RENDER_DELAY_MS);
+  // Both send their frames in groups, as the browser client does.
+  const runner = await TestPlayer.join(server.endpoint, "Runner", {}, { groupFrames: INPUT_GROUP_FRAMES });
+  const shooter = await TestPlayer.join(server.endpoint, "Shooter", {}, { renderDelayMs: RENDER_DELAY_MS, groupFrames: INPUT_GROUP_FRAMES });
   try {
     runner.room.send("__test:place", { x: 560, y: 150 });
     shooter.room.send("__test:place", { x: 800, y: 420 });

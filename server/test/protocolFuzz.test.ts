@@ -4,8 +4,9 @@ import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { getMessageBytes } from "@colyseus/core";
 import { encode } from "@colyseus/schema";
+import { InputEncoder } from "@colyseus/schema/input";
 import { Client, type Room } from "@colyseus/sdk";
-import { PROTOCOL_VERSION } from "@arena/shared";
+import { INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, InputFrameSchema, PROTOCOL_VERSION } from "@arena/shared";
 import { WebSocket } from "ws";
 import { TestPlayer } from "./helpers/players.ts";
 import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
@@ -18,7 +19,8 @@ import { waitFor } from "./helpers/waitFor.ts";
  * every leading byte (base opcode in bits 0-4, modifier bits 5-7, TIMED =
  * 0x80), schema `decode.number` varints as lengths and counts, schema
  * operations for the input decoder, the unreliable ring and TIMED stamp
- * blocks, and msgpack for ROOM_DATA / ROOM_REQUEST / ROOM_DATA_BYTES, on
+ * blocks, the project's input groups (ROOM_DATA_BYTES carrying input
+ * frames), and msgpack for ROOM_DATA / ROOM_REQUEST / ROOM_DATA_BYTES, on
  * arena and lobby sockets joined with the real SDK.
  *
  * It asserts only the health of the server, never how a frame is refused
@@ -146,6 +148,7 @@ const schemaBody = (limit: number) => fc.oneof(
 
 const ROOM_INPUT_RELIABLE = 19;
 const ROOM_INPUT_UNRELIABLE = 20;
+const DATA = 13, BYTES = 17, REQUEST = 21;
 const TIMED = 0x80;
 const otherModifiers = fc.constantFrom(0, 0, 0, 0x20, 0x40, 0x60);
 
@@ -172,6 +175,49 @@ const unreliableBody = (timed: boolean) => fc.tuple(
 const reliableFrame = (timed: boolean) => fc.tuple(otherModifiers, reliableBody(timed)).map(([m, body]) => [ROOM_INPUT_RELIABLE | m | (timed ? TIMED : 0), ...body]);
 const unreliableFrame = (timed: boolean) => fc.tuple(otherModifiers, unreliableBody(timed)).map(([m, body]) => [ROOM_INPUT_UNRELIABLE | m | (timed ? TIMED : 0), ...body]);
 const inputFrame = fc.oneof(reliableFrame(false), reliableFrame(true), unreliableFrame(false), unreliableFrame(true));
+
+// ------------------------------------------------------ input groups (17) --
+
+/** A reliable input frame as a sound client's input handle writes it: [19 | TIMED][stamp Δ][InputEncoder bytes]. */
+const soundInput = fc.tuple(fc.option(fc.integer({ min: -1e6, max: 1e6 })), fc.float(), fc.float(), fc.float(), fc.boolean())
+  .map(([stamp, moveX, moveY, aim, fire]) => {
+    const encoder = new InputEncoder(new InputFrameSchema());
+    Object.assign(encoder.instance, { moveX, moveY, aim, fire });
+    const body = [...encoder.encode()];
+    return stamp === null ? [ROOM_INPUT_RELIABLE, ...body] : [ROOM_INPUT_RELIABLE | TIMED, ...exactNumber(stamp), ...body];
+  });
+/** What a group may carry: sound frames mostly, then frames of the input grammars, then anything. */
+const groupedFrame = fc.oneof(
+  { weight: 4, arbitrary: soundInput },
+  { weight: 2, arbitrary: fc.oneof(reliableFrame(false), reliableFrame(true)).map((f) => f.slice(0, 255)) },
+  { weight: 1, arbitrary: fc.oneof(unreliableFrame(false), unreliableFrame(true)).map((f) => f.slice(0, 255)) },
+  { weight: 1, arbitrary: junk(24) },
+);
+/**
+ * An input group body after its opcode: [type][count]([length][frame])*,
+ * whole, or with one lie: the type, the count, one frame's length, bytes
+ * after the last frame, or more frames than a group may carry.
+ */
+const groupBody: fc.Arbitrary<Bytes> = fc.tuple(
+  fc.array(groupedFrame, { minLength: 1, maxLength: INPUT_GROUP_MAX_FRAMES }),
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.record({ type: byte }) },
+    { weight: 1, arbitrary: fc.record({ count: byte }) },
+    { weight: 1, arbitrary: fc.record({ length: fc.tuple(fc.nat(), byte) }) },
+    { weight: 1, arbitrary: fc.record({ trailing: fc.array(byte, { minLength: 1, maxLength: 4 }) }) },
+    { weight: 1, arbitrary: fc.record({ extra: fc.array(soundInput, { minLength: 1, maxLength: 4 }) }) },
+  ),
+).map(([frames, lie]) => {
+  const all = lie !== null && "extra" in lie ? [...frames, ...lie.extra] : frames;
+  const lengths = all.map((f) => f.length);
+  if (lie !== null && "length" in lie) lengths[lie.length[0] % lengths.length] = lie.length[1];
+  const type = lie !== null && "type" in lie ? lie.type : INPUT_GROUP_TYPE;
+  const count = lie !== null && "count" in lie ? lie.count : all.length;
+  const body = [type, count, ...all.flatMap((f, i) => [lengths[i], ...f])];
+  return lie !== null && "trailing" in lie ? [...body, ...lie.trailing] : body;
+});
+const inputGroup = groupBody.map((b) => [BYTES, ...b]);
 
 // ----------------------------------------------------------- msgpack --
 
@@ -256,7 +302,7 @@ const messageType: fc.Arbitrary<Bytes> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(width, junk(20)).chain(([w, content]) => declared(content.length).map((n) => [...header("str", w, n), ...content])) },
   { weight: 1, arbitrary: varint },
 );
-const DATA = 13, BYTES = 17, REQUEST = 21;
+
 /** A message payload: none, one msgpack value, or one followed by bytes that belong to no value. */
 const payload = fc.oneof(
   { weight: 1, arbitrary: fc.constant([] as Bytes) },
@@ -281,7 +327,7 @@ function bodyFor(lead: number): fc.Arbitrary<Bytes> {
   const timed = (lead & TIMED) !== 0;
   switch (lead & 0x1f) {
     case DATA: return dataBody(payload);
-    case BYTES: return dataBody(junk(32));
+    case BYTES: return fc.oneof(dataBody(junk(32)), groupBody);
     case REQUEST: return requestBody;
     case ROOM_INPUT_RELIABLE: return reliableBody(timed);
     case ROOM_INPUT_UNRELIABLE: return unreliableBody(timed);
@@ -345,7 +391,7 @@ const lobbyCases = fc.tuple(
   fc.option(fc.oneof(fc.constantFrom(...JOIN_BODIES), fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v))), { freq: 2 }),
   fewFrames(fc.oneof({ weight: 3, arbitrary: filterFrame }, { weight: 1, arbitrary: mutated(anyFrame) })),
 ).map(([body, f]) => makeCase("lobby", "lobby", f, body ?? undefined));
-const floodCases = fc.tuple(roomType, fc.oneof(fc.constant<Bytes>([18]), fc.constant<Bytes>([DATA, ...schemaString("chat"), ...packed({ text: "hi" })]), filterFrame, inputFrame, anyFrame), fc.integer({ min: 150, max: 2000 }))
+const floodCases = fc.tuple(roomType, fc.oneof(fc.constant<Bytes>([18]), fc.constant<Bytes>([DATA, ...schemaString("chat"), ...packed({ text: "hi" })]), filterFrame, inputFrame, inputGroup, anyFrame), fc.integer({ min: 150, max: 2000 }))
   .map(([r, frame, n]) => makeCase("floods", r, Array<Bytes>(n).fill(frame)));
 
 // ----------------------------------------------------------- harness --
@@ -631,6 +677,7 @@ function frameClass(frame: Uint8Array): string {
   const timed = frame[0] & TIMED ? "|TIMED" : "";
   const names: Record<number, string> = { 10: "JOIN", 12: "LEAVE", 13: "DATA", 17: "DATA_BYTES", 18: "PING", 19: "INPUT", 20: "INPUT_UNRELIABLE", 21: "REQUEST" };
   if (names[code] === undefined) return "other opcodes";
+  if (frame[0] === BYTES && frame[1] === INPUT_GROUP_TYPE) return "INPUT_GROUP";
   return frame[0] >> 5 === 0 || (timed && (frame[0] & 0x60) === 0) ? `${names[code]}${timed}` : `${names[code]}+modifiers`;
 }
 
@@ -687,6 +734,7 @@ describe("fuzzing the whole client→server wire protocol", () => {
   it("unreliable input rings (20): [baseSeq]([len][body])*", { timeout }, () => fuzz(inputCases("ring", unreliableFrame(false), 4), { numRuns: 400, seconds: 7 }, 1));
   it("unreliable inputs with TIMED (0x94): stamp blocks [k][uint32][Δ]… then the ring", { timeout }, () => fuzz(inputCases("stamps", unreliableFrame(true), 4), { numRuns: 400, seconds: 7 }, 2));
   it("reliable inputs (19, 0x93): stamps and schema operations", { timeout }, () => fuzz(inputCases("reliable", fc.oneof(reliableFrame(false), reliableFrame(true)), 32), { numRuns: 400, seconds: 10 }, 3));
+  it("input groups (17): [type][count]([length][frame])*, whole and with one lie", { timeout }, () => fuzz(inputCases("groups", inputGroup, 8), { numRuns: 300, seconds: 6 }, 8));
   it("lobby sockets: any join body, filter messages, any frame", { timeout }, () => fuzz(lobbyCases, { numRuns: 300, seconds: 4 }, 4));
   it("every leading byte 0-255, each base opcode with each set of modifier bits", { timeout }, () => fuzz(opcodeCases, { numRuns: 800, seconds: 12 }, 5, everyLeadingByte));
   it("ROOM_DATA, ROOM_DATA_BYTES, ROOM_REQUEST: message types and msgpack", { timeout }, () => fuzz(messageCases, { numRuns: 600, seconds: 10 }, 6));

@@ -3,7 +3,11 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
 import { InputEncoder } from "@colyseus/schema/input";
-import { CloseCode, InputFrameSchema, PROTOCOL_VERSION, parseErrorCode } from "@arena/shared";
+import { pack } from "msgpackr";
+import {
+  CloseCode, INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, InputFrameSchema, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, ROOM_DATA_BYTES, STEP_SECONDS,
+  encodeInputGroup, moveBody, parseErrorCode,
+} from "@arena/shared";
 import { TestPlayer } from "./helpers/players.ts";
 import { RawClient } from "./helpers/rawClient.ts";
 import { regExpOverSharedReferences, sharedReferences } from "./helpers/sharedReferences.ts";
@@ -106,12 +110,18 @@ class Scene {
     return RawClient.join(this.endpoint, { body: { name, protocol: PROTOCOL_VERSION }, mode });
   }
 
-  /** `arena_connection_events_total{event}`, read where the metrics are served (own port if logged, else the game port). */
-  async connectionEvents(event: string): Promise<number> {
+  /** `arena_connection_events_total{event}`. */
+  connectionEvents(event: string): Promise<number> {
+    return this.metric(`arena_connection_events_total{event="${event}"}`);
+  }
+
+  /** One series of /metrics (`name` or `name{labels}`), read where the metrics are served (own port if logged, else the game port). */
+  async metric(series: string): Promise<number> {
     const listening = this.server.logs.find((l) => l.msg === "listening");
     const port = (listening?.metricsPort as number | undefined) ?? this.server.port;
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(1000) })).text();
-    const line = new RegExp(`^arena_connection_events_total\\{event="${event}"\\} (\\d+)`, "m").exec(text);
+    const escaped = series.replace(/[{}]/g, "\\$&");
+    const line = new RegExp(`^${escaped} (\\d+)`, "m").exec(text);
     return Number(line?.[1] ?? 0);
   }
 }
@@ -390,6 +400,107 @@ describe("counting a flooder's removal", () => {
     assert.equal(await scene.connectionEvents("left") - leftBefore, 1, "arena_connection_events_total{event=\"left\"} grew by one");
     const lines = scene.server.logs.filter((l) => l.msg === "player left" && l.sessionId === flooder.id);
     assert.equal(lines.length, 1, "one \"player left\" line for the flooder");
+    await scene.assertSound();
+  });
+});
+
+describe("input groups", () => {
+  const scene = useScene();
+  /** A reliable input frame moving right, with a TIMED stamp (Δ 33 ms), as the SDK writes one in a room that rewinds. */
+  const STAMPED_MOVE = Uint8Array.from([ROOM_INPUT_RELIABLE | 0x80, 33, ...INPUT_FRAME.slice(1)]);
+  const MOVE = Uint8Array.from(INPUT_FRAME);
+  const group = (...frames: Uint8Array[]) => [...encodeInputGroup(frames)];
+  const header = [ROOM_DATA_BYTES, INPUT_GROUP_TYPE];
+  /** Every way a group can be malformed, each alone enough to refuse it. */
+  const MALFORMED: [string, number[]][] = [
+    ["no frames (count 0)", [...header, 0]],
+    ["more frames than the maximum", [...header, INPUT_GROUP_MAX_FRAMES + 1, ...Array.from({ length: INPUT_GROUP_MAX_FRAMES + 1 }, () => [MOVE.length, ...MOVE]).flat()]],
+    ["no count", header],
+    ["a frame of length 0", [...header, 1, 0]],
+    ["a length past the end", [...header, 1, MOVE.length + 1, ...MOVE]],
+    ["fewer frames than the count", [...header, 2, MOVE.length, ...MOVE]],
+    ["a byte after the last frame", [...group(MOVE, MOVE), 0]],
+    ["an unreliable input ring inside (slot length -1)", group(MOVE, Uint8Array.of(0x14, 0x00, 0xff))],
+    ["a message inside", group(Uint8Array.from(chatFrame("in a group")))],
+    ["a group inside", group(encodeInputGroup([MOVE]))],
+    ["a valid frame, then one with an unknown field", group(MOVE, Uint8Array.of(ROOM_INPUT_RELIABLE, 0x80 | 9, 0, 0, 0, 0))],
+    ["a valid frame, then a stamp that is not a number", group(STAMPED_MOVE, Uint8Array.of(ROOM_INPUT_RELIABLE | 0x80, 0xcb, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f))],
+    ["another bytes message type", [ROOM_DATA_BYTES, INPUT_GROUP_TYPE + 1, ...group(MOVE).slice(2)]],
+  ];
+  /** `__test:place` with `{ x, y }`, as `room.send` writes it. */
+  const placeFrame = (x: number, y: number) => [...message("__test:place", []), ...pack({ x, y })];
+
+  it("a group is one frame to the flood guard and the frame count, and each of its inputs one step, played out one per tick", BOUNDED, async () => {
+    scene.observer.pause();
+    try {
+      const raw = await scene.joinRaw("ws", "Grouped");
+      raw.send(placeFrame(300, 150));
+      await waitFor("placed", () => scene.observer.state.players.get(raw.sessionId)?.x === 300);
+      await settle(100);
+      const framesBefore = await scene.metric("arena_frames_received_total");
+      const seen: number[] = [];
+      const onPatch = () => { seen.push(scene.observer.state.players.get(raw.sessionId)?.x ?? NaN); };
+      scene.observer.room.onStateChange(onPatch);
+      // 5 groups of 4 frames, one group every 4 ticks: each input is simulated, none discarded.
+      for (let i = 0; i < 5; i++) {
+        raw.send(group(MOVE, MOVE, MOVE, MOVE));
+        await settle(4 * STEP_SECONDS * 1000);
+      }
+      const expected = { x: 300, y: 150 };
+      for (let i = 0; i < 20; i++) moveBody(expected, 1, 0, STEP_SECONDS);
+      await waitFor("20 steps to the right", () => scene.observer.state.players.get(raw.sessionId)?.x === expected.x, 1000)
+        .catch(() => assert.equal(scene.observer.state.players.get(raw.sessionId)?.x, expected.x));
+      scene.observer.room.onStateChange.remove(onPatch);
+      // Played out one per tick (InputBudget), not 4 in one tick: a patch (1.5 ticks) sees 1 or 2 steps, 3 if ticks bunch.
+      const jumps = seen.slice(1).map((x, i) => (x - seen[i]) / (PLAYER_SPEED_PX_PER_S * STEP_SECONDS));
+      assert.ok(Math.max(...jumps) < 3.5, `steps between patches: ${jumps.map((j) => j.toFixed(1)).join(" ")}`);
+      assert.equal(await scene.metric("arena_frames_received_total") - framesBefore, 5, "5 frames received");
+      // 100 groups at once: 400 inputs, far past MAX_MESSAGES_PER_SECOND (120) as frames, not as groups.
+      for (let i = 0; i < 100; i++) raw.send(group(MOVE, MOVE, MOVE, MOVE));
+      await settle(300);
+      assert.equal(raw.closeCode, undefined, "not closed for flooding");
+      assert.equal(await scene.metric("arena_frames_received_total") - framesBefore, 105);
+      raw.destroy();
+    } finally {
+      scene.observer.play();
+    }
+    await scene.assertSound();
+  });
+
+  for (const [why, frame] of MALFORMED) {
+    it(`a group with ${why} closes the sender with PROTOCOL_VIOLATION; the seat is not held`, BOUNDED, async () => {
+      const rogue = await scene.joinRaw();
+      await waitFor("the rogue in the observer's state", () => scene.observer.state.players.has(rogue.sessionId));
+      rogue.send(MOVE);
+      rogue.send(frame);
+      await waitFor("the rogue closed", () => rogue.closeCode, 1000);
+      assert.equal(rogue.closeCode, CloseCode.PROTOCOL_VIOLATION);
+      await scene.assertGone(rogue.sessionId);
+      await scene.assertSound();
+    });
+  }
+
+  it("nothing of a refused group reaches Colyseus, not even its valid frames", BOUNDED, async () => {
+    scene.observer.pause();
+    try {
+      const rogue = await scene.joinRaw();
+      await settle(200);
+      const received = await scene.metric('arena_inputs_total{outcome="received"}');
+      rogue.send(group(STAMPED_MOVE, STAMPED_MOVE, Uint8Array.of(ROOM_INPUT_RELIABLE, 0x83, 2)));
+      await waitFor("the rogue closed", () => rogue.closeCode, 1000);
+      assert.equal(rogue.closeCode, CloseCode.PROTOCOL_VIOLATION);
+      assert.equal(await scene.metric('arena_inputs_total{outcome="received"}'), received, "no input decoded");
+    } finally {
+      scene.observer.play();
+    }
+    await scene.assertSound();
+  });
+
+  it("the lobby refuses an input group", BOUNDED, async () => {
+    const rogue = await RawClient.join(scene.endpoint, { room: "lobby", body: {} });
+    rogue.send(group(MOVE));
+    await waitFor("the rogue closed", () => rogue.closeCode, 1000);
+    assert.equal(rogue.closeCode, CloseCode.PROTOCOL_VIOLATION);
     await scene.assertSound();
   });
 });

@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
-import { ArenaState, CloseCode, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, STEP_SECONDS, parseErrorCode } from "@arena/shared";
+import {
+  ArenaState, CloseCode, INPUT_GROUP_FRAMES, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, STEP_SECONDS, moveBody, parseErrorCode, sanitizeInput,
+} from "@arena/shared";
 import { startServer, type RunningServer } from "./helpers/servers.ts";
-import { TestPlayer } from "./helpers/players.ts";
+import { TestPlayer, type TestPlayerOptions } from "./helpers/players.ts";
 import { waitFor } from "./helpers/waitFor.ts";
 
 let server: RunningServer;
 let players: TestPlayer[] = [];
 
-async function join(name: string, extra: Record<string, unknown> = {}): Promise<TestPlayer> {
-  const player = await TestPlayer.join(server.endpoint, name, extra);
+async function join(name: string, extra: Record<string, unknown> = {}, options: TestPlayerOptions = {}): Promise<TestPlayer> {
+  const player = await TestPlayer.join(server.endpoint, name, extra, options);
   players.push(player);
   return player;
 }
@@ -71,6 +73,26 @@ describe("arena room", () => {
     assert.equal(d.room.roomId, b.room.roomId, "the duel room takes its second player");
     const e = await join("E", { mode: "duel" });
     assert.notEqual(e.room.roomId, b.room.roomId, "a full duel room (capacity 2) takes no third");
+  });
+
+  it("a player sending its frames in groups has each one simulated as one step, in order, and acknowledged", async () => {
+    const ann = await join("Ann", {}, { groupFrames: INPUT_GROUP_FRAMES });
+    ann.room.send("__test:place", { x: 300, y: 150 });
+    await waitFor("placed", () => ann.state.players.get(ann.id)?.x === 300);
+    const predicted = { x: 300, y: 150 };
+    const frames = 30;
+    for (let i = 0; i < frames; i++) {
+      Object.assign(ann.controls, { moveX: [1, 0.5, 0.8][i % 3], moveY: [0.25, -0.25, 0][i % 3], aim: i * 0.2 });
+      const sent = sanitizeInput({ ...ann.controls });
+      assert.equal(ann.sendFrame(), i + 1);
+      moveBody(predicted, sent.moveX, sent.moveY, STEP_SECONDS);
+      await new Promise((resolve) => setTimeout(resolve, STEP_SECONDS * 1000));
+    }
+    await waitFor("every frame acknowledged", () => ann.input.lastProcessed === frames, 3000);
+    await waitFor("the server's position on the prediction", () => {
+      const me = ann.state.players.get(ann.id)!;
+      return me.x === predicted.x && me.y === predicted.y;
+    }, 1000).catch(() => assert.deepEqual({ x: ann.state.players.get(ann.id)!.x, y: ann.state.players.get(ann.id)!.y }, predicted));
   });
 
   it("a player moves no faster than the speed limit whatever its inputs say", async () => {

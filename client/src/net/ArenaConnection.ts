@@ -3,6 +3,7 @@ import {
   ArenaState, InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent,
   type ErrorCode, type InputFrame, type PatchEvent, type ServerMessages,
 } from "@arena/shared";
+import { InputGroup } from "./InputGroup.ts";
 import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isUnreachable } from "./errors.ts";
 import { reconnectDelays } from "./reconnectSchedule.ts";
 import { watchLobby, type LobbyEntry } from "./lobby.ts";
@@ -49,6 +50,8 @@ export class ArenaConnection {
   readonly client: Client;
   #room: Room<any, ArenaState> | undefined;
   #input: InputHandle<InputFrameSchema> | undefined;
+  /** The room's input frames, sent INPUT_GROUP_FRAMES to a message. */
+  #frames: InputGroup | undefined;
   #status: ConnectionStatus = "idle";
   #listeners: Listeners = { status: new Set(), patch: new Set(), event: new Set(), left: new Set(), message: new Set() };
   #graceMs = DEFAULT_GRACE_S * 1000;
@@ -135,11 +138,17 @@ export class ArenaConnection {
     return this.rejoin(seat.token, deadline);
   }
 
-  /** One input frame (one step); returns its sequence number, or 0 when not connected. */
+  /**
+   * One input frame (one step), sent with the next ones in an input group
+   * (INPUT_GROUP_FRAMES to a message); returns its sequence number, or 0 when
+   * not connected.
+   */
   sendFrame(frame: InputFrame): number {
-    if (this.#input === undefined || this.#status !== "playing") return 0;
-    Object.assign(this.#input.data, frame);
-    return this.#input.send();
+    const input = this.#input;
+    const frames = this.#frames;
+    if (input === undefined || frames === undefined || this.#status !== "playing") return 0;
+    Object.assign(input.data, frame);
+    return frames.send();
   }
 
   sendChat(text: string): void {
@@ -195,6 +204,7 @@ export class ArenaConnection {
     // Reconnection is ours (see rejoin): the SDK's would not end with the seat.
     room.reconnection.enabled = false;
     this.#input = room.input<InputFrameSchema>({ type: InputFrameSchema, renderDelay: INTERPOLATION_DELAY_MS });
+    this.#frames = new InputGroup(room, this.#input);
     this.#lastPatchAt = Date.now();
     // The first state is the full one: its events come again in the next patch.
     let first = true;
@@ -222,7 +232,9 @@ export class ArenaConnection {
     clearInterval(this.#watchdog);
     const room = this.#room;
     this.#room = undefined;
+    // Frames held for a group go with the room: a rejoin numbers inputs anew.
     this.#input = undefined;
+    this.#frames = undefined;
     room?.removeAllListeners();
   }
 

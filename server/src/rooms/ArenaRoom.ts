@@ -196,7 +196,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   /** The frames of one player this tick simulates (see InputBudget). */
   private *framesFor(playerId: string): Generator<InputFrame> {
     const accessor = this.inputs.get(playerId);
-    const { run, discard } = this.budget.allow(playerId, accessor.size);
+    const { run, discard } = this.budget.allow(playerId, accessor.size, this.guard.framesPerMessage(playerId));
     for (let i = 0; i < run; i++) {
       const frame = accessor.next();
       if (frame === undefined) return;

@@ -1,11 +1,15 @@
 import type { Client, Room } from "@colyseus/core";
+import { Protocol } from "@colyseus/shared-types";
 import { CloseCode, CloseReason } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics, WatchedSocket } from "../Metrics.ts";
 import { FloodGuard } from "./FloodGuard.ts";
 import type { FramePolicy } from "./framePolicy.ts";
+import { forEachGroupedFrame, isInputGroup } from "./inputGroups.ts";
 
+/** The opcode bits of a leading byte (the others are modifiers, such as TIMED). */
+const OPCODE_MASK = 0x1f;
 /** How long a refused client may take to read its close frame before its TCP connection is destroyed. */
 const CUT_DEADLINE_MS = 1000;
 
@@ -28,10 +32,12 @@ type FrameHandler = (client: Client, frame: Buffer) => void;
  * What a room does to protect itself and its other players from one client's
  * socket. Every incoming frame passes here before Colyseus parses it: frames
  * are counted (flooding), and checked against the room type's frame policy
- * (an opcode allow-list and the grammar of each body). A refused client is
- * sent its close code, its TCP connection is cut once the close frame is out
- * (at most CUT_DEADLINE_MS later, whether it answers or not), nothing more it
- * sends is read, and its seat is not held. Outgoing, a client whose send
+ * (an opcode allow-list and the grammar of each body); an admitted input
+ * group (inputGroups.ts) counts as one frame and is handed to Colyseus as
+ * the input frames it carries. A refused client is sent its close code, its
+ * TCP connection is cut once the close frame is out (at most CUT_DEADLINE_MS
+ * later, whether it answers or not), nothing more it sends is read, and its
+ * seat is not held. Outgoing, a client whose send
  * backlog passes the bound is cut.
  *
  * Installed by wrapping the room's `_onMessage`: Colyseus delivers frames
@@ -41,13 +47,24 @@ export class ClientGuard {
   readonly #floods = new WeakMap<Client, FloodGuard>();
   readonly #cut = new WeakSet<Client>();
   readonly #refused = new Set<string>();
+  /** Input frames in each session's latest input message (absent: 1, frames alone). */
+  readonly #framesPerMessage = new Map<string, number>();
 
   /** `frames`: what this room type accepts (framePolicy.ts). */
   constructor(private readonly room: Room, private readonly frames: FramePolicy, private readonly options: GuardContext) {
     const target = room as unknown as { _onMessage: FrameHandler };
     const deliver = target._onMessage;
     target._onMessage = (client, frame) => {
-      if (this.admit(client, frame)) deliver.call(room, client, frame);
+      if (!this.admit(client, frame)) return;
+      // An input group is one frame to the guard and several to Colyseus: each
+      // of its input frames goes in as if it had come alone.
+      if (isInputGroup(frame)) {
+        this.#framesPerMessage.set(client.sessionId, frame[2]);
+        forEachGroupedFrame(frame, (input) => deliver.call(room, client, input));
+      } else {
+        if ((frame[0] & OPCODE_MASK) === Protocol.ROOM_INPUT_RELIABLE) this.#framesPerMessage.delete(client.sessionId);
+        deliver.call(room, client, frame);
+      }
     };
   }
 
@@ -59,6 +76,12 @@ export class ClientGuard {
   /** The session left the room for good. */
   forget(sessionId: string): void {
     this.#refused.delete(sessionId);
+    this.#framesPerMessage.delete(sessionId);
+  }
+
+  /** How many input frames this session's client sends in one message: its latest input group's count, or 1 (InputBudget). */
+  framesPerMessage(sessionId: string): number {
+    return this.#framesPerMessage.get(sessionId) ?? 1;
   }
 
   /** Starts watching what goes out to a newly joined (or reconnected) client. */

@@ -1,3 +1,5 @@
+import { INPUT_GROUP_MAX_FRAMES } from "@arena/shared";
+
 /**
  * How many of a player's buffered input frames the room simulates each tick.
  *
@@ -11,17 +13,27 @@
  * the tick rate) are discarded oldest first once more than QUEUED_FRAMES_MAX
  * wait, so they never turn into lasting input lag; the ack still advances and
  * the client's predictor corrects.
+ *
+ * A client that sends its frames n to a message (an input group) delivers
+ * n frames every n ticks: the n - 1 frames beyond this tick's are not a
+ * backlog, and are played out one per tick as they were sampled rather than
+ * caught up at once. Caught up, a player would move n steps in one tick and
+ * none in the next n - 1, and the others would see it stop in one patch in
+ * four at n = 2 (`npm run bench:inputs -w server`). That costs each of
+ * those frames a tick of waiting (the README's input-delay figures); a
+ * backlog beyond them is caught up as before.
  */
 
 /** Steps a player may bank during a stall: 8 ticks, about 270 ms at 30 Hz. */
 export const BANKED_STEPS_MAX = 8;
 /** Steps one tick may run for one player, so a backlog drains in a few ticks, not in one jump. */
 export const STEPS_PER_TICK_MAX = 4;
-/** Frames allowed to wait beyond what the bank covers: 3 ticks, 100 ms of input lag at most. */
+/** Frames allowed to wait beyond what the bank covers: 3 ticks, 100 ms of input lag at most (a group's frames played out one per tick included). */
 export const QUEUED_FRAMES_MAX = 3;
 /**
  * Colyseus's per-client buffer (`bufferMaxSize`): room for a full bank plus
- * the queue and one tick's arrivals. It only overflows for a flood.
+ * the queue and one tick's arrivals (up to INPUT_GROUP_MAX_FRAMES, one
+ * group). It only overflows for a flood.
  */
 export const INPUT_BUFFER_FRAMES = 16;
 
@@ -36,10 +48,16 @@ export interface TickAllowance {
 export class InputBudget {
   #banked = new Map<string, number>();
 
-  /** Call once per tick per player, with how many frames it has waiting. */
-  allow(playerId: string, pending: number): TickAllowance {
+  /**
+   * Call once per tick per player, with how many frames it has waiting and
+   * how many frames its client sends in one message (1 when each comes alone).
+   */
+  allow(playerId: string, pending: number, framesPerMessage = 1): TickAllowance {
     const credit = Math.min(BANKED_STEPS_MAX, (this.#banked.get(playerId) ?? 0) + 1);
-    const run = Math.min(pending, credit, STEPS_PER_TICK_MAX);
+    // The frames of a group beyond this tick's wait for the ticks they were sampled for.
+    const playedOut = Math.min(Math.max(framesPerMessage, 1), INPUT_GROUP_MAX_FRAMES) - 1;
+    const due = pending > playedOut ? pending - playedOut : Math.min(pending, 1);
+    const run = Math.min(due, credit, STEPS_PER_TICK_MAX);
     const left = credit - run;
     this.#banked.set(playerId, left);
     const discard = Math.max(0, pending - run - left - QUEUED_FRAMES_MAX);

@@ -1,6 +1,7 @@
 import { decode, type Iterator } from "@colyseus/schema";
 import { Protocol, ProtocolModifier } from "@colyseus/shared-types";
 import type { BodyCheck } from "./inputGrammar.ts";
+import { inputGroupPolicy } from "./inputGroups.ts";
 import { isPlainMsgpack } from "./msgpackGrammar.ts";
 
 /**
@@ -83,8 +84,8 @@ export function reliableInput(body: BodyCheck, stampsBoth: () => boolean): Frame
 /**
  * The frames one room type accepts, by leading byte (opcode with its modifier
  * bits, `@colyseus/shared-types` Protocol). Whatever is not listed, Colyseus
- * never sees: the unreliable input ring (opcode 20), requests, raw bytes and
- * any future opcode included.
+ * never sees: the unreliable input ring (opcode 20), requests, raw bytes
+ * (but an arena's input groups) and any future opcode included.
  */
 export function framePolicy(byLeadingByte: ReadonlyMap<number, FramePolicy>): FramePolicy {
   const table: (FramePolicy | undefined)[] = Array.from({ length: 256 }, (_, byte) => byLeadingByte.get(byte));
@@ -98,14 +99,23 @@ export const CONTROL_AND_MESSAGES: ReadonlyMap<number, FramePolicy> = new Map([
   [Protocol.ROOM_DATA, isMessage],
 ]);
 
-/** A match: control and messages, pings (the HUD's latency), and reliable input frames with or without their stamp. */
+/**
+ * A match: control and messages, pings (the HUD's latency), reliable input
+ * frames with or without their stamp, alone or in an input group (a
+ * ROOM_DATA_BYTES frame of the project's own type, inputGroups.ts; no other
+ * bytes message).
+ */
 export function arenaFrames(input: BodyCheck, stampsBoth: () => boolean): FramePolicy {
   const inputFrame = reliableInput(input, stampsBoth);
+  const inputFrames = new Map([
+    [Protocol.ROOM_INPUT_RELIABLE, inputFrame],
+    [Protocol.ROOM_INPUT_RELIABLE | ProtocolModifier.TIMED, inputFrame],
+  ]);
   return framePolicy(new Map([
     ...CONTROL_AND_MESSAGES,
     [Protocol.PING, bare],
-    [Protocol.ROOM_INPUT_RELIABLE, inputFrame],
-    [Protocol.ROOM_INPUT_RELIABLE | ProtocolModifier.TIMED, inputFrame],
+    ...inputFrames,
+    [Protocol.ROOM_DATA_BYTES, inputGroupPolicy(framePolicy(inputFrames))],
   ]));
 }
 

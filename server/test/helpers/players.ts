@@ -1,7 +1,15 @@
 import { Client, type Room } from "@colyseus/sdk";
 import { ArenaState, InputFrameSchema, PROTOCOL_VERSION, STEP_SECONDS, forEachPatchEvent, type PatchEvent, type ServerMessages } from "@arena/shared";
+import { InputGroup } from "../../../client/src/net/InputGroup.ts";
 
 export type ArenaRoomClient = Room<any, ArenaState>;
+
+export interface TestPlayerOptions {
+  /** The interpolation delay the SDK stamps on inputs (`room.input({ renderDelay })`). */
+  renderDelayMs?: number;
+  /** Input frames per message through the browser client's InputGroup; 1 (default): each frame alone, as the SDK's handle sends it. */
+  groupFrames?: number;
+}
 
 /**
  * A scripted player on the real SDK: joins, sends input frames at the tick
@@ -9,6 +17,7 @@ export type ArenaRoomClient = Room<any, ArenaState>;
  */
 export class TestPlayer {
   readonly input;
+  readonly frames: InputGroup;
   readonly controls = { moveX: 0, moveY: 0, aim: 0, fire: false };
   readonly messages: { type: string; payload: unknown }[] = [];
   /** Shots, kills and pickups, as the patches carried them. */
@@ -16,8 +25,9 @@ export class TestPlayer {
   patches = 0;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly room: ArenaRoomClient, renderDelayMs?: number) {
-    this.input = room.input({ type: InputFrameSchema, renderDelay: renderDelayMs });
+  constructor(readonly room: ArenaRoomClient, options: TestPlayerOptions = {}) {
+    this.input = room.input({ type: InputFrameSchema, renderDelay: options.renderDelayMs });
+    this.frames = new InputGroup(room, this.input, options.groupFrames ?? 1);
     room.onStateChange((state) => {
       // The first, full state's events come again in the next patch.
       if (this.patches++ > 0) forEachPatchEvent(state, (event) => this.events.push(event));
@@ -25,9 +35,9 @@ export class TestPlayer {
     room.onMessage("*", (type, payload) => { this.messages.push({ type: String(type), payload }); });
   }
 
-  static async join(endpoint: string, name: string, extra: Record<string, unknown> = {}, renderDelayMs?: number): Promise<TestPlayer> {
+  static async join(endpoint: string, name: string, extra: Record<string, unknown> = {}, options: TestPlayerOptions = {}): Promise<TestPlayer> {
     const room = await new Client(endpoint).joinOrCreate("arena", { name, protocol: PROTOCOL_VERSION, ...extra }, ArenaState);
-    return new TestPlayer(room as ArenaRoomClient, renderDelayMs);
+    return new TestPlayer(room as ArenaRoomClient, options);
   }
 
   get id(): string {
@@ -44,9 +54,16 @@ export class TestPlayer {
     return this;
   }
 
+  /** Stops sending frames (the seat stays). */
+  pause(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** One frame from `controls` (held for its group when grouping); its sequence number. */
   sendFrame(): number {
     Object.assign(this.input.data, this.controls);
-    return this.input.send();
+    return this.frames.send();
   }
 
   received<K extends keyof ServerMessages>(type: K): ServerMessages[K][] {
