@@ -4,6 +4,7 @@
  * profile of the highest step.
  */
 import type { ProfiledRun, StepResult } from "./capacity.ts";
+import { CATEGORIES } from "./cpuProfile.ts";
 import type { RoomSizeResult } from "./capacitySweep.ts";
 import { barChart, escape, format, FIGURES, labelOf, percent } from "./reportFormat.ts";
 
@@ -12,8 +13,20 @@ export function capacityMarkdown(results: RoomSizeResult[]): string[] {
   const suffix = (r: RoomSizeResult) => (several ? `, rooms of ${r.roomSize}` : "");
   const lines = results.map((r) => `Rooms of ${r.roomSize}: ${r.limit} (highest step ${highest(r)} players).`);
   lines.push("", ...figuresTable(results, suffix), ...variantsTable(results, suffix), "", ...stepsTable(results));
+  const profiled = results.filter((r): r is RoomSizeResult & { profile: ProfiledRun } => r.profile !== undefined && "summary" in r.profile);
+  if (profiled.length) lines.push("", "### Where the time goes: self time by category, share of busy samples (CPU profile of the highest step)", "", ...categoriesTable(profiled));
   for (const r of results) if (r.profile) lines.push("", ...profileSection(r));
   return lines;
+}
+
+/** Categories as rows, one column per profiled room size. */
+function categoriesTable(results: (RoomSizeResult & { profile: ProfiledRun })[]): string[] {
+  const share = (r: RoomSizeResult & { profile: ProfiledRun }, category: string) => r.profile.summary.categories.find((c) => c.category === category)?.selfShareOfBusy ?? 0;
+  return [
+    `| category | ${results.map((r) => `rooms of ${r.roomSize}, ${r.profile.players} players`).join(" | ")} |`,
+    `|---|${results.map(() => "---:").join("|")}|`,
+    ...CATEGORIES.map((category) => `| ${category} | ${results.map((r) => percent(share(r, category))).join(" | ")} |`),
+  ];
 }
 
 const highest = (r: RoomSizeResult) => r.steps.filter((s) => s.system === "arena").at(-1)?.players ?? 0;
@@ -80,8 +93,6 @@ function profileSection(r: RoomSizeResult): string[] {
       `against ${format(unprofiled)} in the unprofiled step. ` +
       `The busy samples stand for ${format(sampledMs)} ms of the main thread's ${format(mainMs)} ms of CPU${sampledMs < 0.8 * mainMs ? " (the sampler missed busy time: a loaded machine; the shares still hold if the misses are even)" : ""}. Native functions count toward the code that called them; lines of the project's .ts files are mapped back from tsx's output.`,
     "", `Profile of the window: \`${profile.windowProfilePath}\` (whole process: \`${profile.rawProfilePath}\`); open either in Chrome DevTools.`,
-    "", "| category | self time, share of busy samples |", "|---|---:|",
-    ...summary.categories.map((c) => `| ${c.category} | ${percent(c.selfShareOfBusy)} |`),
     "", "| self time, share of busy samples | function | file:line | category |", "|---:|---|---|---|",
     ...summary.topFunctions.map((f) => `| ${percent(f.selfShareOfBusy)} | \`${f.functionName}\` | ${f.location} | ${f.category} |`),
   ];
