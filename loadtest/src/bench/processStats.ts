@@ -1,11 +1,31 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux). */
 const USER_HZ = 100;
 
 /** CPU time (user + system) a process has used so far, ms; from /proc, so Linux only. */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return statCpuMs(readFileSync(`/proc/${pid}/stat`, "utf8"));
+}
+
+/** CPU time of the process's main thread alone (JavaScript, the event loop), ms; the rest is V8's and libuv's helper threads. */
+export function mainThreadCpuMs(pid: number): number {
+  return statCpuMs(readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8"));
+}
+
+/** CPU time of each thread so far, ms, with the thread's name (Node 20 names only the profiler's, `v8:ProfEvntProc`). */
+export function threadsCpuMs(pid: number): { tid: number; name: string; ms: number }[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      return [{ tid: Number(tid), name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), ms: statCpuMs(stat) }];
+    } catch {
+      return []; // the thread ended between the listing and the read
+    }
+  });
+}
+
+function statCpuMs(stat: string): number {
   // The command name may contain spaces: fields start after the closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const utime = Number(fields[11]);

@@ -6,11 +6,13 @@
  * hostile (legit bots beside hostile clients; not in npm test).
  */
 import { writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { html, markdown, type BenchReport } from "./report.ts";
 import { runSmoke } from "./smoke.ts";
-import { measureStep, type StepResult } from "./capacity.ts";
+import { describeVariants, sweepRoomSize, type RoomSizeResult } from "./capacitySweep.ts";
+import { parseVariants } from "./runtimeVariants.ts";
 import { joinStorm, reconnectStorm, soak, soakErrors } from "./storms.ts";
 import { runHostile } from "./hostile.ts";
 
@@ -25,9 +27,17 @@ const { values: args } = parseArgs({
     hostile: { type: "string", default: "8" },
     steps: { type: "string", default: "32,64,96,128,160" },
     joins: { type: "string", default: "200" },
+    // capacity: one size or several (`8,16`), each swept in turn.
     "room-size": { type: "string", default: "8" },
     light: { type: "boolean", default: false },
     "no-baseline": { type: "boolean", default: false },
+    // capacity: the arena under other Node flags or binaries, e.g. "default,semi16=--max-semi-space-size=16,node22=/path/to/node".
+    "arena-variants": { type: "string" },
+    // capacity: profile the default arena at the highest step reached (a run of its own), files into --profile-dir.
+    profile: { type: "boolean", default: false },
+    "profile-dir": { type: "string", default: join(tmpdir(), "arena-bench-profiles") },
+    // V8's sampling interval, µs (Node's default, 1000): the sampler's own cost grows with the rate.
+    "profile-interval-us": { type: "string", default: "1000" },
     clients: { type: "string", default: "500" },
     minutes: { type: "string", default: "30" },
     redis: { type: "string", default: process.env.REDIS_BENCH_URL ?? "redis://127.0.0.1:6379/14" },
@@ -90,38 +100,27 @@ if (args.scenario !== "smoke") {
   process.exit(2);
 }
 
-/**
- * Raises concurrent players step by step, both systems at each step
- * (alternating), until the arena's tick p99 passes 10 ms or the bots use a
- * whole core (then the figures are the server's CPU per player at the
- * highest load reached, and the report says the bots were the limit).
- */
+/** Every room size in turn; the report keeps each size's results, the first size's also at the top as before. */
 async function capacity(): Promise<void> {
-  const steps: StepResult[] = [];
-  let limit = "every step ran";
-  for (const players of args.steps.split(",").map(Number)) {
-    const roomSize = Number(args["room-size"]);
-    const arena = await measureStep("arena", players, seconds, roomSize, progress, args.light);
-    steps.push(arena);
-    const baseline = args["no-baseline"] ? undefined : await measureStep("baseline", players, seconds, roomSize, progress);
-    if (baseline) steps.push(baseline);
-    if (arena.figures.tickP99Ms > 10) { limit = `arena tick p99 over 10 ms at ${players} players`; break; }
-    // Ticks that start late mean the server's core is full, however short each tick is.
-    if (arena.figures.tickIntervalP99Ms > 40) { limit = `arena tick interval p99 over 40 ms at ${players} players`; break; }
-    if (Math.max(arena.botCpuShare, baseline?.botCpuShare ?? 0) > 0.9) { limit = `bots saturated their core at ${players} players (server figures are per player at that load)`; break; }
-  }
-  const last = (system: string) => steps.filter((s) => s.system === system).at(-1)!.figures;
-  const hasBaseline = steps.some((s) => s.system === "baseline");
-  const systems: Record<string, Record<string, number>> = { arena: { ...last("arena") } };
-  if (hasBaseline) systems.baseline = { ...last("baseline") };
-  const ratios = hasBaseline ? Object.fromEntries((["cpuMsPerClientSecond", "bytesPerClientSecond", "framesInPerClientSecond", "framesOutPerClientSecond", "tickP99Ms"] as const)
-    .map((k) => [k, systems.arena[k] / systems.baseline[k]])) : {};
-  const report: BenchReport = {
-    scenario: "capacity", date: new Date().toISOString(), machine: machine(),
-    systems, ratios, steps,
-    checks: { limit, roomSize: Number(args["room-size"]), lightBots: args.light, joinErrors: steps.reduce((n, s) => n + s.joinErrors, 0) },
+  const roomSizes = args["room-size"].split(",").map(Number);
+  const variants = parseVariants(args["arena-variants"]);
+  const options = {
+    steps: args.steps.split(",").map(Number), seconds, light: args.light, baseline: !args["no-baseline"], variants,
+    profile: args.profile ? { dir: args["profile-dir"], intervalMicros: Number(args["profile-interval-us"]) } : undefined, progress,
   };
-  emit(report);
+  const results: RoomSizeResult[] = [];
+  for (const roomSize of roomSizes) results.push(await sweepRoomSize(roomSize, options));
+  const [first] = results;
+  emit({
+    scenario: "capacity", date: new Date().toISOString(), machine: machine(),
+    systems: Object.fromEntries(Object.entries(first.systems).map(([name, f]) => [name, { ...f }])), ratios: first.ratios, steps: first.steps,
+    roomSizes: Object.fromEntries(results.map((r) => [String(r.roomSize), r])),
+    checks: {
+      limit: first.limit, roomSize: first.roomSize, roomSizes, lightBots: args.light,
+      joinErrors: results.reduce((n, r) => n + r.steps.reduce((m, s) => m + s.joinErrors, 0), 0),
+      arenaVariants: describeVariants(variants),
+    },
+  });
 }
 
 const result = await runSmoke({ bots: Number(args.bots), sampled: 4, drops: 4, seconds, progress });

@@ -15,6 +15,12 @@ export interface SystemFigures {
   /** WebSocket frames per client-second, from and to the clients (capacity). */
   framesInPerClientSecond?: number;
   framesOutPerClientSecond?: number;
+  /** The main thread's share of the server's CPU (JavaScript and the event loop; the rest is helper threads), ms per client-second (capacity). */
+  mainThreadCpuMsPerClientSecond?: number;
+  /** Main-thread GC pauses (prom-client's GC histogram, every kind), ms per client-second; the arena only. */
+  gcPauseMsPerClientSecond?: number;
+  /** Scavenges of the young generation per second (what `--max-semi-space-size` changes); the arena only. */
+  minorGcPerSecond?: number;
 }
 
 export interface SmokeResult {

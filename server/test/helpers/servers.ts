@@ -42,9 +42,17 @@ export interface ServerProcess extends RunningServer {
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
+/** Which Node runs a spawned server, and with which flags (the benchmark's runtime variants and profiles). */
+export interface NodeRuntime {
+  /** Default: this process's Node. */
+  execPath?: string;
+  /** Flags before the entry point, e.g. `--max-semi-space-size=16` or `--cpu-prof`. */
+  execArgv?: string[];
+}
+
 /** Starts `npm start`'s entry point in a child process, as production runs it. */
-export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+export async function spawnServer(env: Record<string, string> = {}, node: NodeRuntime = {}): Promise<ServerProcess> {
+  const child = spawn(node.execPath ?? process.execPath, [...(node.execArgv ?? []), "--import", "tsx", MAIN], {
     env: { ...process.env, ...TEST_ENV, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
