@@ -12,6 +12,7 @@ import type { Metrics } from "../Metrics.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
 import { RoomChat } from "./RoomChat.ts";
 import { ClientGuard } from "./ClientGuard.ts";
+import { broadcastRecipients, patchRecipients } from "./sentFrames.ts";
 import { arenaFrames } from "./framePolicy.ts";
 import { compileInputGrammar } from "./inputGrammar.ts";
 import { sendUnknownMessage } from "./sendRoomError.ts";
@@ -24,6 +25,9 @@ export interface RoomContext {
   matchmaking: Matchmaking;
   metrics: Metrics;
 }
+
+/** Core's broadcast options (`except` and the send options; core does not export the type). */
+type BroadcastOptions = Parameters<Room["broadcastBytes"]>[2];
 
 /** The grammar of an input frame's body, from the shared input schema. */
 const INPUT_BODY = compileInputGrammar(InputFrameSchema);
@@ -218,6 +222,25 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       // A stamp the client forged cannot move anyone: fall back to live.
       return Number.isFinite(x) && Number.isFinite(y) ? { x, y } : target;
     };
+  }
+
+  /** After each patch: count its frames (one per joined player), then cut players who stopped reading. */
+  override broadcastPatch(): boolean {
+    const changed = super.broadcastPatch();
+    this.ctx.metrics.framesSent += patchRecipients(this.clients);
+    this.guard.checkBacklogs();
+    return changed;
+  }
+
+  /** A broadcast's frames (one per recipient) are counted where they are made. */
+  override broadcast(type: string | number, message?: unknown, options?: BroadcastOptions): void {
+    this.ctx.metrics.framesSent += broadcastRecipients(this.clients, options?.except);
+    super.broadcast(type, message as never, options);
+  }
+
+  override broadcastBytes(type: string | number, message: Uint8Array, options: BroadcastOptions): void {
+    this.ctx.metrics.framesSent += broadcastRecipients(this.clients, options?.except);
+    super.broadcastBytes(type, message, options);
   }
 
   private publish(event: SimEvent): void {

@@ -39,6 +39,12 @@ export class TestPlayer {
     return this;
   }
 
+  /** Stops sending frames (the player stays in the room). */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
   sendFrame(): number {
     Object.assign(this.input.data, this.controls);
     return this.input.send();
