@@ -1,9 +1,9 @@
 import { randomInt } from "node:crypto";
-import { Room, type Client, type Rewind, type StepContext, type AuthContext } from "@colyseus/core";
+import { Room, type Client, type StepContext, type AuthContext } from "@colyseus/core";
 import {
   ArenaState, CloseCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
   initWorld, joinPlayer, snapPosition, leavePlayer, livePositions, sanitizeInput, stepTick,
-  type InputFrame, type SeenPosition, type SimEvent,
+  type InputFrame, type SeenBy, type SimEvent,
 } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -12,6 +12,8 @@ import type { Metrics } from "../Metrics.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
 import { RoomChat } from "./RoomChat.ts";
 import { ClientGuard } from "./ClientGuard.ts";
+import { LagCompensation } from "./LagCompensation.ts";
+import { TickFrames } from "./TickFrames.ts";
 import { broadcastRecipients, patchRecipients } from "./sentFrames.ts";
 import { arenaFrames } from "./framePolicy.ts";
 import { compileInputGrammar } from "./inputGrammar.ts";
@@ -53,8 +55,10 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     sanitize: (frame) => this.sanitize(frame),
   });
 
-  private rewind: Rewind | undefined;
-  private readonly budget = new InputBudget();
+  private readonly frames = new TickFrames(new InputBudget(), (dropped) => { this.ctx.metrics.inputs.dropped += dropped; });
+  /** stepTick's callbacks, made once: the frames a tick simulates, and where a shooter saw the others (live without rewind). */
+  private readonly framesOf = (playerId: string): Iterable<InputFrame> => this.frames.of(playerId, this.inputs.get(playerId));
+  private seenBy: SeenBy = () => livePositions;
   private readonly chat = new RoomChat({
     nameOf: (sessionId) => this.state.players.get(sessionId)?.name,
     broadcast: (message) => this.broadcast("chat", message),
@@ -83,8 +87,9 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.state = new ArenaState();
     initWorld(this.state, options.mode, randomInt(2 ** 31), () => new Pickup());
     if (settings.rewindWindowMs > 0) {
-      this.rewind = this.allowRewindState({ maxRewindMs: settings.rewindWindowMs });
-      this.rewind.attachAll(this.state.players, { fields: ["x", "y"] });
+      const rewind = this.allowRewindState({ maxRewindMs: settings.rewindWindowMs });
+      rewind.attachAll(this.state.players, { fields: ["x", "y"] });
+      this.seenBy = new LagCompensation(rewind).seenBy;
     }
     this.onMessage("chat", (client, message: unknown) => this.chat.receive(client, message));
     this.onMessage("*", (client, type) => sendUnknownMessage(client, type));
@@ -142,7 +147,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private removePlayer(client: Client, code?: number): void {
     this.guard.forget(client.sessionId);
     leavePlayer(this.state, client.sessionId);
-    this.budget.forget(client.sessionId);
+    this.frames.forget(client.sessionId);
     this.ctx.metrics.connections.inc({ event: "left" });
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "player left");
   }
@@ -180,48 +185,19 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     }
     this.lastTickAt = started;
     const events: SimEvent[] = [];
-    stepTick(this.state, (id) => this.framesFor(id), step.dt, (id) => this.seenBy(id), events);
+    stepTick(this.state, this.framesOf, step.dt, this.seenBy, events);
     for (const event of events) this.publish(event);
     metrics.tickDuration.observe((performance.now() - started) / 1000);
   }
 
   /** Cleans a decoded input frame (shared rule); counts it, and counts it as rejected if anything had to change. */
   private sanitize(frame: InputFrameSchema): void {
-    const before = [frame.moveX, frame.moveY, frame.aim, frame.fire];
+    const { moveX, moveY, aim } = frame;
     sanitizeInput(frame);
     const { inputs } = this.ctx.metrics;
     inputs.received++;
     // The wire gives float32 values; a sound client sends sticks in [-1, 1] and any finite aim.
-    if (!(Object.is(before[0], frame.moveX) && Object.is(before[1], frame.moveY) && Number.isFinite(before[2] as number))) {
-      inputs.rejected++;
-    }
-  }
-
-  /** The frames of one player this tick simulates (see InputBudget). */
-  private *framesFor(playerId: string): Generator<InputFrame> {
-    const accessor = this.inputs.get(playerId);
-    const { run, discard } = this.budget.allow(playerId, accessor.size);
-    for (let i = 0; i < run; i++) {
-      const frame = accessor.next();
-      if (frame === undefined) return;
-      yield frame;
-    }
-    if (discard > 0) {
-      accessor.take(discard);
-      this.ctx.metrics.inputs.dropped += discard;
-    }
-  }
-
-  /** Where the shooter saw everyone when it sent the frame being simulated. */
-  private seenBy(shooterId: string): SeenPosition {
-    if (this.rewind === undefined) return livePositions;
-    const view = this.rewind.lastSeenBy(shooterId);
-    return (_id, target) => {
-      const x = view.value(target as Player, "x");
-      const y = view.value(target as Player, "y");
-      // A stamp the client forged cannot move anyone: fall back to live.
-      return Number.isFinite(x) && Number.isFinite(y) ? { x, y } : target;
-    };
+    if (!(Object.is(moveX, frame.moveX) && Object.is(moveY, frame.moveY) && Number.isFinite(aim))) inputs.rejected++;
   }
 
   /** After each patch: count its frames (one per joined player), then cut players who stopped reading. */

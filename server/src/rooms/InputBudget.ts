@@ -36,14 +36,18 @@ export interface TickAllowance {
 export class InputBudget {
   #banked = new Map<string, number>();
 
-  /** Call once per tick per player, with how many frames it has waiting. */
-  allow(playerId: string, pending: number): TickAllowance {
+  /**
+   * Call once per tick per player, with how many frames it has waiting.
+   * `into`: an allowance to fill and return instead of a new one (a room's tick reuses one).
+   */
+  allow(playerId: string, pending: number, into: TickAllowance = { run: 0, discard: 0 }): TickAllowance {
     const credit = Math.min(BANKED_STEPS_MAX, (this.#banked.get(playerId) ?? 0) + 1);
     const run = Math.min(pending, credit, STEPS_PER_TICK_MAX);
     const left = credit - run;
     this.#banked.set(playerId, left);
-    const discard = Math.max(0, pending - run - left - QUEUED_FRAMES_MAX);
-    return { run, discard };
+    into.run = run;
+    into.discard = Math.max(0, pending - run - left - QUEUED_FRAMES_MAX);
+    return into;
   }
 
   forget(playerId: string): void {
