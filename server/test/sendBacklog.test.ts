@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import type { Client, Room } from "@colyseus/core";
+import { after, before, describe, it } from "node:test";
+import { matchMaker, type Room } from "@colyseus/core";
+import { Client } from "@colyseus/sdk";
 import { Metrics } from "../src/Metrics.ts";
 import { createLogger } from "../src/logger.ts";
 import { ClientGuard } from "../src/rooms/ClientGuard.ts";
+import { startServer, type RunningServer } from "./helpers/servers.ts";
+import { waitFor } from "./helpers/waitFor.ts";
 
 const BOUND = 1000;
 
@@ -43,5 +46,23 @@ describe("send backlog check (once per patch)", () => {
     assert.equal(atBound.terminated, 0);
     assert.equal(closing.terminated, 0);
     assert.equal(await slow(), 1);
+  });
+});
+
+describe("send backlog check in the lobby", () => {
+  const LOBBY_BOUND = 16384;
+  let server: RunningServer;
+  before(async () => { server = await startServer({ MAX_SEND_BACKLOG_BYTES: String(LOBBY_BOUND) }); });
+  after(() => server.stop());
+
+  it("rides the lobby's patch ticks (it has no state to patch): a lobby client whose backlog passes the bound is cut", async () => {
+    const lobby = await new Client(server.endpoint).joinOrCreate("lobby");
+    const reader = await new Client(server.endpoint).joinOrCreate("lobby");
+    // A lobby sends too little to fill loopback's buffers for real: the server-side socket reports a backlog instead.
+    const joined = matchMaker.getLocalRoomById(lobby.roomId)!.clients.find((c) => c.sessionId === lobby.sessionId)!;
+    Object.defineProperty((joined as unknown as { ref: object }).ref, "bufferedAmount", { get: () => LOBBY_BOUND + 1 });
+    await waitFor("the stalled lobby client cut", () => !lobby.connection.isOpen, 2000);
+    assert.ok(reader.connection.isOpen, "the other lobby client stays");
+    await reader.leave();
   });
 });
