@@ -30,12 +30,19 @@ export class Metrics {
   });
 
   /**
-   * Bytes and frames sent are counted in plain numbers on the hot path (a
-   * prom-client increment per frame showed in profiles) and handed to the
-   * counters when they are scraped.
+   * Frames sent to players, counted where they are made: a patch or a
+   * broadcast adds its recipients at once (ArenaRoom), never once per send.
+   * Handed to the counter at scrape time.
    */
-  #bytes = 0;
-  #frames = 0;
+  framesSent = 0;
+
+  /**
+   * Bytes sent are the player sockets' own counts (`bytesWritten`), read at
+   * scrape time: nothing on the send path. Each socket maps to what it had
+   * written before it was counted; closed sockets leave their total here.
+   */
+  readonly #sockets = new Map<CountedSocket, number>();
+  #closedSocketsBytes = 0;
 
   /** WebSocket frames received from clients (every room type, refused ones included), counted on the hot path. */
   framesReceived = 0;
@@ -78,15 +85,20 @@ export class Metrics {
     });
     new Counter({
       name: "arena_bytes_sent_total",
-      help: "WebSocket payload bytes sent to players (patches and messages).",
+      help: "Bytes written to players' TCP sockets (matches and the lobby) since they joined: WebSocket frames with their headers (patches, messages, pings, closes). Read from the sockets' own counts when scraped.",
       registers: [this.registry],
-      collect() { this.inc(metrics.#bytes - reportedBytes); reportedBytes = metrics.#bytes; },
+      collect() {
+        // A socket destroyed with a backlog drops its unsent bytes from its count: never report a decrease.
+        const bytes = metrics.bytesSent();
+        if (bytes > reportedBytes) this.inc(bytes - reportedBytes);
+        reportedBytes = Math.max(reportedBytes, bytes);
+      },
     });
     new Counter({
       name: "arena_frames_sent_total",
-      help: "WebSocket frames sent to players: patches (one per client per patch) and messages.",
+      help: "WebSocket frames of the game's stream sent to players in matches: one per player per patch, and one per recipient of each broadcast message (events, chat). One-off frames to one client (join handshake, welcome, errors), pings and the lobby's are not counted.",
       registers: [this.registry],
-      collect() { this.inc(metrics.#frames - reportedFrames); reportedFrames = metrics.#frames; },
+      collect() { this.inc(metrics.framesSent - reportedFrames); reportedFrames = metrics.framesSent; },
     });
     let reportedFramesIn = 0;
     new Counter({
@@ -109,26 +121,26 @@ export class Metrics {
     });
   }
 
-  /**
-   * Counts what goes out on one player's socket and, after each send, hands
-   * its queued backlog to `afterSend` (slow-consumer check).
-   */
-  watchSocket(socket: WatchedSocket, afterSend?: (backlogBytes: number) => void): void {
-    const send = socket.send.bind(socket);
-    socket.send = (data: unknown, ...rest: unknown[]) => {
-      const bytes = (data as { byteLength?: number; length?: number }).byteLength ?? (data as { length?: number }).length ?? 0;
-      this.#bytes += bytes;
-      this.#frames++;
-      const result = send(data, ...rest);
-      afterSend?.(socket.bufferedAmount ?? 0);
-      return result;
-    };
+  /** Counts the bytes written to one player's socket from now on, until it closes. */
+  countBytesOf(socket: CountedSocket): void {
+    if (this.#sockets.has(socket)) return;
+    this.#sockets.set(socket, socket.bytesWritten);
+    socket.once("close", () => {
+      this.#closedSocketsBytes += socket.bytesWritten - (this.#sockets.get(socket) ?? 0);
+      this.#sockets.delete(socket);
+    });
+  }
+
+  /** Bytes written to counted sockets so far (the scrape's sum over the open ones). */
+  bytesSent(): number {
+    let bytes = this.#closedSocketsBytes;
+    for (const [socket, before] of this.#sockets) bytes += socket.bytesWritten - before;
+    return bytes;
   }
 }
 
-/** The part of a ws socket the server watches. */
-export interface WatchedSocket {
-  send: (data: unknown, ...rest: unknown[]) => unknown;
-  terminate(): void;
-  bufferedAmount?: number;
+/** The TCP socket under a player's WebSocket: what `countBytesOf` reads (a `net.Socket`). */
+export interface CountedSocket {
+  readonly bytesWritten: number;
+  once(event: "close", listener: () => void): unknown;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { WebSocket } from "ws";
 import { startServer, type RunningServer } from "./helpers/servers.ts";
 import { TestPlayer } from "./helpers/players.ts";
 import { waitFor } from "./helpers/waitFor.ts";
@@ -44,6 +45,43 @@ describe("metrics and the monitor panel", () => {
       assert.equal(sample(text, "arena_matchmaking_duration_seconds_count", '{method="joinOrCreate",status="2xx"}'), 1);
       assert.match(text, /^nodejs_eventloop_lag_seconds /m);
       assert.match(text, /^arena_ticks_late_total /m);
+    } finally {
+      await player.leave();
+    }
+  });
+
+  it("frames and bytes sent are what a player receives: a frame per patch and per broadcast, every byte on its socket", async () => {
+    const player = await TestPlayer.join(server.endpoint, "Counted");
+    try {
+      // What reaches the player's socket: each frame's payload and header (2 bytes under 126, 4 under 65,536; unmasked), and pings.
+      const ws = (player.room.connection.transport as unknown as { ws: WebSocket }).ws;
+      const got = { frames: 0, bytes: 0 };
+      ws.on("message", (data: ArrayBuffer | Buffer) => {
+        const length = data.byteLength;
+        got.frames++;
+        got.bytes += length + (length < 126 ? 2 : length < 65536 ? 4 : 10);
+      });
+      ws.on("ping", (data: Buffer) => { got.bytes += 2 + data.length; });
+      const read = async () => (await fetch(`${server.metricsEndpoint}/metrics`)).text();
+      // Right after a frame arrives the player is idle and the next patch is 50 ms away: time to scrape.
+      const quietMoment = async () => {
+        await new Promise((resolve) => ws.once("message", resolve));
+        const seen = { ...got };
+        const text = await read();
+        return { seen, frames: sample(text, "arena_frames_sent_total")!, bytes: sample(text, "arena_bytes_sent_total")! };
+      };
+      const start = await quietMoment();
+      player.controls.fire = true;
+      player.play();
+      // Chat is broadcast (a frame per recipient); shots ride in the patches.
+      for (const text of ["one", "two", "three"]) player.room.send("chat", { text });
+      await waitFor("chat broadcast and shots in patches", () => player.received("chat").length >= 3 && player.eventsOf("shot").length >= 4);
+      player.pause();
+      // Once every frame is acknowledged, its shot went out in the patch that carried the ack, or before.
+      await waitFor("every frame consumed", () => player.input.pendingCount === 0);
+      const end = await quietMoment();
+      assert.equal(end.frames - start.frames, end.seen.frames - start.seen.frames, "frames");
+      assert.equal(end.bytes - start.bytes, end.seen.bytes - start.seen.bytes, "bytes");
     } finally {
       await player.leave();
     }

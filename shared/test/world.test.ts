@@ -22,14 +22,14 @@ function duel(): { world: PlainWorld; a: string; b: string } {
 }
 
 function fireAt(world: PlainWorld, id: string, aim: number, events: SimEvent[] = []): SimEvent[] {
-  applyInput(world, id, { ...still, aim, fire: true }, STEP_SECONDS, livePositions, events);
+  applyInput(world, id, { ...still, aim, fire: true }, STEP_SECONDS, () => livePositions, events);
   return events;
 }
 
 /** Steps the shooter (standing still) until its weapon is ready again. */
 function coolDown(world: PlainWorld, id: string): void {
   for (let i = 0; i < Math.ceil(FIRE_COOLDOWN_S / STEP_SECONDS); i++) {
-    applyInput(world, id, still, STEP_SECONDS, livePositions, []);
+    applyInput(world, id, still, STEP_SECONDS, () => livePositions, []);
   }
 }
 
@@ -98,7 +98,7 @@ describe("combat", () => {
     assert.deepEqual(events.filter((e) => e.type === "kill"), [{ type: "kill", killer: a, victim: b }]);
 
     const before = { x: victim.x, y: victim.y };
-    applyInput(world, b, { ...still, moveX: 1 }, STEP_SECONDS, livePositions, []);
+    applyInput(world, b, { ...still, moveX: 1 }, STEP_SECONDS, () => livePositions, []);
     assert.deepEqual({ x: victim.x, y: victim.y }, before, "the dead do not move");
 
     const ticks = ticksUntil(world, () => victim.alive, 200);

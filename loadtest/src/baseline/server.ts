@@ -4,7 +4,11 @@
  * game rules (the shared step) at the same tick rate, inputs as Socket.IO
  * events, and one `emit` per room per tick of the full public state of every
  * player as JSON. PORT and ROOM_CAPACITY from the environment; GET /stats
- * answers bytes sent, clients and tick durations (and resets them with ?reset=1).
+ * answers bytes and frames sent, frames received, clients and tick durations
+ * (and resets them with ?reset=1). Bytes and frames sent mean what the
+ * arena's arena_bytes_sent_total and arena_frames_sent_total mean: bytes
+ * written to players' TCP sockets since they joined (the sockets' own
+ * counts), and frames of the game's stream, one per player per state emit.
  */
 import { createServer } from "node:http";
 import { Server, type Socket } from "socket.io";
@@ -26,18 +30,28 @@ interface BaselineRoom {
 
 const rooms: BaselineRoom[] = [];
 let nextRoom = 0;
-let bytesSent = 0;
-/** WebSocket frames out and in (with the websocket transport, one Engine.IO packet is one frame). */
+/** Players' TCP sockets, with what each had written when it joined; closed ones leave their total. */
+const playerSockets = new Map<{ readonly bytesWritten: number }, number>();
+let closedSocketsBytes = 0;
+let bytesSentAtReset = 0;
+/** WebSocket frames out (state emits, one per recipient) and in (with the websocket transport, one Engine.IO packet is one frame). */
 let framesSent = 0;
 let framesReceived = 0;
+
+function bytesSent(): number {
+  let bytes = closedSocketsBytes;
+  for (const [socket, before] of playerSockets) bytes += socket.bytesWritten - before;
+  return bytes;
+}
 let tickDurationsMs: number[] = [];
 let tickIntervalsMs: number[] = [];
 let lastTickStart: number | undefined;
 
 const http = createServer((req, res) => {
   if (req.url?.startsWith("/stats")) {
-    const body = JSON.stringify({ bytesSent, framesSent, framesReceived, clients: io.engine.clientsCount, tickDurationsMs, tickIntervalsMs, rooms: rooms.length });
-    if (req.url.includes("reset=1")) { bytesSent = 0; framesSent = 0; framesReceived = 0; tickDurationsMs = []; tickIntervalsMs = []; }
+    const bytes = bytesSent();
+    const body = JSON.stringify({ bytesSent: bytes - bytesSentAtReset, framesSent, framesReceived, clients: io.engine.clientsCount, tickDurationsMs, tickIntervalsMs, rooms: rooms.length });
+    if (req.url.includes("reset=1")) { bytesSentAtReset = bytes; framesSent = 0; framesReceived = 0; tickDurationsMs = []; tickIntervalsMs = []; }
     res.writeHead(200, { "content-type": "application/json" }).end(body);
     return;
   }
@@ -46,11 +60,6 @@ const http = createServer((req, res) => {
 const io = new Server(http, { transports: ["websocket"], perMessageDeflate: false, httpCompression: false, cors: { origin: "*" } });
 
 io.on("connection", (socket: Socket) => {
-  // Count every packet this socket sends (the encoded Socket.IO frame).
-  socket.conn.on("packetCreate", (packet: { data?: unknown }) => {
-    if (typeof packet.data === "string") bytesSent += Buffer.byteLength(packet.data) + 1;
-    framesSent++;
-  });
   socket.conn.on("packet", () => { framesReceived++; });
   socket.on("join", ({ name }: { name?: string }) => {
     let room = rooms.find((r) => r.world.players.size < CAPACITY);
@@ -59,6 +68,9 @@ io.on("connection", (socket: Socket) => {
       rooms.push(room);
     }
     joinPlayer(room.world, socket.id, newPlainPlayer(), String(name ?? "bot").slice(0, 16));
+    // The TCP socket the WebSocket was upgraded on (Engine.IO keeps the upgrade request).
+    const tcp = socket.request.socket;
+    playerSockets.set(tcp, tcp.bytesWritten);
     room.queues.set(socket.id, []);
     void socket.join(room.id);
     socket.emit("joined", { id: socket.id, room: room.id });
@@ -68,6 +80,8 @@ io.on("connection", (socket: Socket) => {
       if (queue !== undefined && queue.length < 16) queue.push(sanitizeInput({ ...frame }));
     });
     socket.on("disconnect", () => {
+      closedSocketsBytes += tcp.bytesWritten - (playerSockets.get(tcp) ?? 0);
+      playerSockets.delete(tcp);
       leavePlayer(joined.world, socket.id);
       joined.queues.delete(socket.id);
       joined.budget.forget(socket.id);
@@ -108,6 +122,7 @@ function tick(room: BaselineRoom): void {
   const players = [...room.world.players].map(([id, p]) => ({
     id, name: p.name, x: p.x, y: p.y, aim: p.aim, hp: p.hp, score: p.score, alive: p.alive, connected: p.connected, shielded: p.shielded,
   }));
+  framesSent += io.sockets.adapter.rooms.get(room.id)?.size ?? 0;
   io.to(room.id).emit("state", {
     players,
     pickups: room.world.pickups.map((k) => ({ x: k.x, y: k.y, active: k.active })),

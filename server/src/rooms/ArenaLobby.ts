@@ -63,6 +63,13 @@ export class ArenaLobby extends LobbyRoom {
     super.onJoin(client, (options ?? {}) as Parameters<LobbyRoom["onJoin"]>[1]);
   }
 
+  /** The lobby has no state to patch, but core still calls this on every patch tick: the backlog check rides it. */
+  override broadcastPatch(): boolean {
+    const changed = super.broadcastPatch();
+    this.guard.checkBacklogs();
+    return changed;
+  }
+
   override onLeave(client: Client): void {
     this.guard.forget(client.sessionId);
     super.onLeave(client);

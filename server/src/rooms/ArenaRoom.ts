@@ -1,9 +1,9 @@
 import { randomInt } from "node:crypto";
-import { Room, type Client, type Rewind, type StepContext, type AuthContext } from "@colyseus/core";
+import { Room, type Client, type StepContext, type AuthContext } from "@colyseus/core";
 import {
   ArenaState, CloseCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
   clearEvents, initWorld, isPatchEvent, joinPlayer, snapPosition, leavePlayer, livePositions, recordEvent, sanitizeInput, stepTick,
-  type InputFrame, type SeenPosition, type SimEvent,
+  type InputFrame, type SeenBy, type SimEvent,
 } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -12,6 +12,9 @@ import type { Metrics } from "../Metrics.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
 import { RoomChat } from "./RoomChat.ts";
 import { ClientGuard } from "./ClientGuard.ts";
+import { LagCompensation } from "./LagCompensation.ts";
+import { TickFrames } from "./TickFrames.ts";
+import { broadcastRecipients, patchRecipients } from "./sentFrames.ts";
 import { arenaFrames } from "./framePolicy.ts";
 import { compileInputGrammar } from "./inputGrammar.ts";
 import { sendUnknownMessage } from "./sendRoomError.ts";
@@ -24,6 +27,9 @@ export interface RoomContext {
   matchmaking: Matchmaking;
   metrics: Metrics;
 }
+
+/** Core's broadcast options (`except` and the send options; core does not export the type). */
+type BroadcastOptions = Parameters<Room["broadcastBytes"]>[2];
 
 /** The grammar of an input frame's body, from the shared input schema. */
 const INPUT_BODY = compileInputGrammar(InputFrameSchema);
@@ -49,8 +55,10 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     sanitize: (frame) => this.sanitize(frame),
   });
 
-  private rewind: Rewind | undefined;
-  private readonly budget = new InputBudget();
+  private readonly frames = new TickFrames(new InputBudget(), (dropped) => { this.ctx.metrics.inputs.dropped += dropped; });
+  /** stepTick's callbacks, made once: the frames a tick simulates, and where a shooter saw the others (live without rewind). */
+  private readonly framesOf = (playerId: string): Iterable<InputFrame> => this.frames.of(playerId, this.inputs.get(playerId), this.guard.framesPerMessage(playerId));
+  private seenBy: SeenBy = () => livePositions;
   private readonly chat = new RoomChat({
     nameOf: (sessionId) => this.state.players.get(sessionId)?.name,
     broadcast: (message) => this.broadcast("chat", message),
@@ -79,8 +87,9 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.state = new ArenaState();
     initWorld(this.state, options.mode, randomInt(2 ** 31), () => new Pickup());
     if (settings.rewindWindowMs > 0) {
-      this.rewind = this.allowRewindState({ maxRewindMs: settings.rewindWindowMs });
-      this.rewind.attachAll(this.state.players, { fields: ["x", "y"] });
+      const rewind = this.allowRewindState({ maxRewindMs: settings.rewindWindowMs });
+      rewind.attachAll(this.state.players, { fields: ["x", "y"] });
+      this.seenBy = new LagCompensation(rewind).seenBy;
     }
     this.onMessage("chat", (client, message: unknown) => this.chat.receive(client, message));
     this.onMessage("*", (client, type) => sendUnknownMessage(client, type));
@@ -138,7 +147,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private removePlayer(client: Client, code?: number): void {
     this.guard.forget(client.sessionId);
     leavePlayer(this.state, client.sessionId);
-    this.budget.forget(client.sessionId);
+    this.frames.forget(client.sessionId);
     this.ctx.metrics.connections.inc({ event: "left" });
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "player left");
   }
@@ -176,48 +185,43 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     }
     this.lastTickAt = started;
     const events: SimEvent[] = [];
-    stepTick(this.state, (id) => this.framesFor(id), step.dt, (id) => this.seenBy(id), events);
+    stepTick(this.state, this.framesOf, step.dt, this.seenBy, events);
     for (const event of events) this.publish(event);
     metrics.tickDuration.observe((performance.now() - started) / 1000);
   }
 
   /** Cleans a decoded input frame (shared rule); counts it, and counts it as rejected if anything had to change. */
   private sanitize(frame: InputFrameSchema): void {
-    const before = [frame.moveX, frame.moveY, frame.aim, frame.fire];
+    const { moveX, moveY, aim } = frame;
     sanitizeInput(frame);
     const { inputs } = this.ctx.metrics;
     inputs.received++;
     // The wire gives float32 values; a sound client sends sticks in [-1, 1] and any finite aim.
-    if (!(Object.is(before[0], frame.moveX) && Object.is(before[1], frame.moveY) && Number.isFinite(before[2] as number))) {
-      inputs.rejected++;
-    }
+    if (!(Object.is(moveX, frame.moveX) && Object.is(moveY, frame.moveY) && Number.isFinite(aim))) inputs.rejected++;
   }
 
-  /** The frames of one player this tick simulates (see InputBudget). */
-  private *framesFor(playerId: string): Generator<InputFrame> {
-    const accessor = this.inputs.get(playerId);
-    const { run, discard } = this.budget.allow(playerId, accessor.size, this.guard.framesPerMessage(playerId));
-    for (let i = 0; i < run; i++) {
-      const frame = accessor.next();
-      if (frame === undefined) return;
-      yield frame;
-    }
-    if (discard > 0) {
-      accessor.take(discard);
-      this.ctx.metrics.inputs.dropped += discard;
-    }
+  /**
+   * After each patch: count its frames (one per joined player), start the
+   * event lists over (the patch carried them, patchEvents.ts), then cut
+   * players who stopped reading.
+   */
+  override broadcastPatch(): boolean {
+    const changed = super.broadcastPatch();
+    this.ctx.metrics.framesSent += patchRecipients(this.clients);
+    clearEvents(this.state);
+    this.guard.checkBacklogs();
+    return changed;
   }
 
-  /** Where the shooter saw everyone when it sent the frame being simulated. */
-  private seenBy(shooterId: string): SeenPosition {
-    if (this.rewind === undefined) return livePositions;
-    const view = this.rewind.lastSeenBy(shooterId);
-    return (_id, target) => {
-      const x = view.value(target as Player, "x");
-      const y = view.value(target as Player, "y");
-      // A stamp the client forged cannot move anyone: fall back to live.
-      return Number.isFinite(x) && Number.isFinite(y) ? { x, y } : target;
-    };
+  /** A broadcast's frames (one per recipient) are counted where they are made. */
+  override broadcast(type: string | number, message?: unknown, options?: BroadcastOptions): void {
+    this.ctx.metrics.framesSent += broadcastRecipients(this.clients, options?.except);
+    super.broadcast(type, message as never, options);
+  }
+
+  override broadcastBytes(type: string | number, message: Uint8Array, options: BroadcastOptions): void {
+    this.ctx.metrics.framesSent += broadcastRecipients(this.clients, options?.except);
+    super.broadcastBytes(type, message, options);
   }
 
   /**
@@ -230,13 +234,6 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     const { type, ...payload } = event;
     this.broadcast(type, payload);
     if (type === "round_end" && this.draining) this.closeForDrain("round ended");
-  }
-
-  /** The patch carried this interval's events: the lists start over (see patchEvents.ts). */
-  override broadcastPatch(): boolean {
-    const sent = super.broadcastPatch();
-    clearEvents(this.state);
-    return sent;
   }
 
   private closeForDrain(why: string): void {

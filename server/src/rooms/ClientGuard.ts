@@ -3,7 +3,7 @@ import { Protocol } from "@colyseus/shared-types";
 import { CloseCode, CloseReason } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
-import type { Metrics, WatchedSocket } from "../Metrics.ts";
+import type { CountedSocket, Metrics } from "../Metrics.ts";
 import { FloodGuard } from "./FloodGuard.ts";
 import type { FramePolicy } from "./framePolicy.ts";
 import { forEachGroupedFrame, isInputGroup } from "./inputGroups.ts";
@@ -22,8 +22,18 @@ export interface GuardContext {
   log: Logger;
 }
 
-/** The ws socket under a Colyseus client, and the TCP socket under that (ws internals, pinned by tests). */
-type GuardedSocket = WatchedSocket & { close(code: number, reason: string): void; _socket?: { end(): void } };
+/** ws's OPEN readyState: a socket that is closing or closed has been dealt with. */
+const OPEN = 1;
+
+/** The ws socket under a Colyseus client, and the TCP socket under that (`_socket`: ws internals, pinned by tests). */
+interface GuardedSocket {
+  readonly readyState: number;
+  /** Bytes queued on the socket and not yet handed to the kernel. */
+  readonly bufferedAmount: number;
+  close(code: number, reason: string): void;
+  terminate(): void;
+  _socket?: CountedSocket & { end(): void };
+}
 
 /** Colyseus's frame entry point (core Room.ts `_onMessage`, bound per client in `_onJoin`). */
 type FrameHandler = (client: Client, frame: Buffer) => void;
@@ -37,8 +47,8 @@ type FrameHandler = (client: Client, frame: Buffer) => void;
  * the input frames it carries. A refused client is sent its close code, its
  * TCP connection is cut once the close frame is out (at most CUT_DEADLINE_MS
  * later, whether it answers or not), nothing more it sends is read, and its
- * seat is not held. Outgoing, a client whose send
- * backlog passes the bound is cut.
+ * seat is not held. Outgoing, after every patch, a client whose send backlog
+ * passes the bound is cut (`checkBacklogs`).
  *
  * Installed by wrapping the room's `_onMessage`: Colyseus delivers frames
  * through a plain `ws` listener, so another listener could not stop them.
@@ -84,18 +94,28 @@ export class ClientGuard {
     return this.#framesPerMessage.get(sessionId) ?? 1;
   }
 
-  /** Starts watching what goes out to a newly joined (or reconnected) client. */
+  /** A client joined (or reconnected) on a new socket: count what goes out on it. */
   watch(client: Client): void {
-    const socket = this.socketOf(client);
-    if (socket === undefined) return;
-    let cut = false;
-    this.options.metrics.watchSocket(socket, (backlog) => {
-      if (cut || backlog <= this.options.settings.maxSendBacklogBytes) return;
-      cut = true;
+    const tcp = this.socketOf(client)?._socket;
+    if (tcp !== undefined) this.options.metrics.countBytesOf(tcp);
+  }
+
+  /**
+   * Once per patch (the room's `broadcastPatch`): cuts every client whose
+   * send backlog has passed MAX_SEND_BACKLOG_BYTES, its memory then freed.
+   * Checked per patch rather than per send, so a stalled client can queue
+   * one patch interval's sends beyond the bound before it goes.
+   */
+  checkBacklogs(): void {
+    const bound = this.options.settings.maxSendBacklogBytes;
+    const clients = this.room.clients;
+    for (let i = 0; i < clients.length; i++) {
+      const socket = this.socketOf(clients[i]);
+      if (socket === undefined || socket.readyState !== OPEN || socket.bufferedAmount <= bound) continue;
       this.options.metrics.connections.inc({ event: "slow" });
-      this.options.log.warn({ roomId: this.room.roomId, sessionId: client.sessionId, backlog }, "cut a client that stopped reading");
+      this.options.log.warn({ roomId: this.room.roomId, sessionId: clients[i].sessionId, backlog: socket.bufferedAmount }, "cut a client that stopped reading");
       socket.terminate();
-    });
+    }
   }
 
   private admit(client: Client, frame: Buffer): boolean {

@@ -51,8 +51,9 @@ export class InputBudget {
   /**
    * Call once per tick per player, with how many frames it has waiting and
    * how many frames its client sends in one message (1 when each comes alone).
+   * `into`: an allowance to fill and return instead of a new one (a room's tick reuses one).
    */
-  allow(playerId: string, pending: number, framesPerMessage = 1): TickAllowance {
+  allow(playerId: string, pending: number, framesPerMessage = 1, into: TickAllowance = { run: 0, discard: 0 }): TickAllowance {
     const credit = Math.min(BANKED_STEPS_MAX, (this.#banked.get(playerId) ?? 0) + 1);
     // The frames of a group beyond this tick's wait for the ticks they were sampled for.
     const playedOut = Math.min(Math.max(framesPerMessage, 1), INPUT_GROUP_MAX_FRAMES) - 1;
@@ -60,8 +61,9 @@ export class InputBudget {
     const run = Math.min(due, credit, STEPS_PER_TICK_MAX);
     const left = credit - run;
     this.#banked.set(playerId, left);
-    const discard = Math.max(0, pending - run - left - QUEUED_FRAMES_MAX);
-    return { run, discard };
+    into.run = run;
+    into.discard = Math.max(0, pending - run - left - QUEUED_FRAMES_MAX);
+    return into;
   }
 
   forget(playerId: string): void {

@@ -38,25 +38,32 @@ export function pushOutOfWall(body: Body, radius: number, wall: Wall): boolean {
 
 /**
  * Distance along a ray (unit direction) to where it enters the wall, or
- * Infinity when it misses. A ray starting inside the wall hits at 0.
+ * Infinity when it misses. A ray starting inside the wall hits at 0. The two
+ * axes' slabs are written out, so a shot's wall tests allocate nothing.
  */
 export function rayWallDistance(ox: number, oy: number, dx: number, dy: number, wall: Wall): number {
   let tMin = 0;
   let tMax = Infinity;
-  const axes: [number, number, number, number][] = [
-    [ox, dx, wall.x, wall.x + wall.w],
-    [oy, dy, wall.y, wall.y + wall.h],
-  ];
-  for (const [o, d, lo, hi] of axes) {
-    if (d === 0) {
-      if (o < lo || o > hi) return Infinity;
-      continue;
-    }
-    let t1 = (lo - o) / d;
-    let t2 = (hi - o) / d;
-    if (t1 > t2) [t1, t2] = [t2, t1];
-    if (t1 > tMin) tMin = t1;
-    if (t2 < tMax) tMax = t2;
+  if (dx === 0) {
+    if (ox < wall.x || ox > wall.x + wall.w) return Infinity;
+  } else {
+    const t1 = (wall.x - ox) / dx;
+    const t2 = (wall.x + wall.w - ox) / dx;
+    const near = t1 > t2 ? t2 : t1;
+    const far = t1 > t2 ? t1 : t2;
+    if (near > tMin) tMin = near;
+    if (far < tMax) tMax = far;
+    if (tMin > tMax) return Infinity;
+  }
+  if (dy === 0) {
+    if (oy < wall.y || oy > wall.y + wall.h) return Infinity;
+  } else {
+    const t1 = (wall.y - oy) / dy;
+    const t2 = (wall.y + wall.h - oy) / dy;
+    const near = t1 > t2 ? t2 : t1;
+    const far = t1 > t2 ? t1 : t2;
+    if (near > tMin) tMin = near;
+    if (far < tMax) tMax = far;
     if (tMin > tMax) return Infinity;
   }
   return tMin;

@@ -17,13 +17,20 @@ function angle(value: unknown): number {
 /**
  * Cleans an input frame in place: anything that is not a number in range
  * (NaN, infinities, strings, huge values) becomes a legal value, so no frame
- * can move a player faster than the speed limit or break the world.
+ * can move a player faster than the speed limit or break the world. A field
+ * already legal is left unwritten (most frames: a schema frame's setter does
+ * work on every write).
  */
 export function sanitizeInput(frame: InputFrame): InputFrame {
-  frame.moveX = unitAxis(frame.moveX);
-  frame.moveY = unitAxis(frame.moveY);
-  frame.aim = angle(frame.aim);
-  frame.fire = frame.fire === true;
+  const moveX = unitAxis(frame.moveX);
+  const moveY = unitAxis(frame.moveY);
+  const aim = angle(frame.aim);
+  const fire = frame.fire === true;
+  // `!==` misses no change: both rules keep a zero's sign (-0 stays -0), and NaN differs from everything.
+  if (moveX !== frame.moveX) frame.moveX = moveX;
+  if (moveY !== frame.moveY) frame.moveY = moveY;
+  if (aim !== frame.aim) frame.aim = aim;
+  if (fire !== frame.fire) frame.fire = fire;
   return frame;
 }
 

@@ -30,9 +30,11 @@ export function moveBody(body: Body, moveX: number, moveY: number, dt: number): 
   // write, so it is written once, and only when the step really moved it.
   const step = PLAYER_SPEED_PX_PER_S * dt;
   // A body left touching a wall by the grid snap is freed first, outside the step.
-  const start: Body = { x: body.x, y: body.y };
+  start.x = body.x;
+  start.y = body.y;
   resolveWalls(start);
-  const scratch: Body = { x: start.x + mx * step, y: start.y + my * step };
+  scratch.x = start.x + mx * step;
+  scratch.y = start.y + my * step;
   resolveWalls(scratch);
   // Pushing a circle out round a wall's corner can carry it up to ~3% further
   // than the step. Pull it back to the step length (the excess shrinks fast,
@@ -56,6 +58,15 @@ export function moveBody(body: Body, moveX: number, moveY: number, dt: number): 
   if (x !== body.x) body.x = x;
   if (y !== body.y) body.y = y;
 }
+
+/**
+ * The step's scratch bodies, shared by every call so a step allocates
+ * nothing (it runs once per input frame on the server, and per frame drawn
+ * on the client). Each call sets them before reading them: nothing carries
+ * over from one call to the next.
+ */
+const start: Body = { x: 0, y: 0 };
+const scratch: Body = { x: 0, y: 0 };
 
 /** Rounding slack when comparing a step with its length (far below the 1/32 px grid). */
 const STEP_SLACK_PX = 1e-9;

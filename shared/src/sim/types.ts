@@ -75,8 +75,18 @@ export interface InputFrame {
   fire: boolean;
 }
 
-/** Where a shooter saw a target when it fired (lag compensation). */
+/**
+ * Where a shooter saw a target when it fired (lag compensation). Read the
+ * answer at once: a server may hand back the same object every call.
+ */
 export type SeenPosition = (targetId: string, target: PlayerState) => { x: number; y: number };
+
+/**
+ * The view of a shooter: where it saw the others when it sent the frame
+ * being simulated. Asked only for a frame that fires, and used only for that
+ * frame's shot.
+ */
+export type SeenBy = (shooterId: string) => SeenPosition;
 
 export interface ShotEvent {
   type: "shot";

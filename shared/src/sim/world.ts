@@ -8,7 +8,7 @@ import { fireWeapon } from "./combat.ts";
 import { moveBody } from "./movement.ts";
 import { nextRandom, seedFrom } from "./rng.ts";
 import type {
-  InputFrame, PickupState, PlayerState, SeenPosition, SimEvent, WorldState,
+  InputFrame, PickupState, PlayerState, SeenBy, SeenPosition, SimEvent, WorldState,
 } from "./types.ts";
 
 /** A world whose pickup list can grow (ArraySchema and arrays both can). */
@@ -92,15 +92,15 @@ export function leavePlayer(world: WorldState, id: string): void {
 
 /**
  * Applies one input frame: one step of the player's movement, its aim, and a
- * shot if the weapon is ready. `seen` gives where this player saw the others
- * when it sent the frame.
+ * shot if the weapon is ready. `seenBy` gives where this player saw the
+ * others when it sent the frame; it is asked only if the frame fires.
  */
 export function applyInput(
   world: WorldState,
   id: string,
   frame: InputFrame,
   dt: number,
-  seen: SeenPosition,
+  seenBy: SeenBy,
   events: SimEvent[],
 ): void {
   const player = world.players.get(id);
@@ -110,7 +110,7 @@ export function applyInput(
   if (aim !== player.aim) player.aim = aim;
   if (player.fireCooldownS > 0) player.fireCooldownS = Math.max(0, player.fireCooldownS - dt);
   if (frame.fire && player.fireCooldownS === 0 && world.phase === "playing") {
-    fireWeapon(world, id, player, frame.aim, seen, events);
+    fireWeapon(world, id, player, frame.aim, seenBy(id), events);
   }
 }
 
@@ -208,13 +208,13 @@ export function stepTick(
   world: WorldState,
   framesOf: (id: string) => Iterable<InputFrame>,
   dt: number,
-  seenBy: (shooterId: string) => SeenPosition,
+  seenBy: SeenBy,
   events: SimEvent[],
 ): void {
   const ids: string[] = [];
   world.players.forEach((_p, id) => ids.push(id));
   for (const id of ids) {
-    for (const frame of framesOf(id)) applyInput(world, id, frame, dt, seenBy(id), events);
+    for (const frame of framesOf(id)) applyInput(world, id, frame, dt, seenBy, events);
   }
   advanceWorld(world, dt, events);
 }
