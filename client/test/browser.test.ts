@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { PLAYER_RADIUS_PX, WALLS } from "@arena/shared";
 import { spawnServer, type ServerProcess } from "../../server/test/helpers/servers.ts";
 import { TcpProxy } from "../../server/test/helpers/tcpProxy.ts";
-import { arena, browserSkipReason, launch, openPlayer, quickPlay } from "./helpers/browser.ts";
+import { arena, browserSkipReason, launch, openPlayer, placeAt, quickPlay } from "./helpers/browser.ts";
 
 const skip = browserSkipReason();
 if (skip) console.log(`# skipping the browser tests: ${skip}`);
@@ -63,9 +63,7 @@ describe("the game in Chromium", { skip }, () => {
     await b.waitForFunction((id) => (window as any).__arena.players.some((p: any) => p.id === id), annId);
 
     // Put Ann in the open and look at her from both pages.
-    await a.evaluate(() => (window as any).__arena.place(800, 300));
-    await a.waitForFunction(() => (window as any).__arena.server?.x === 800);
-    await a.waitForFunction(() => Math.abs((window as any).__arena.me.x - 800) < 0.5);
+    await placeAt(a, 800, 300);
     const seenByBob = () => arena(b, (w) => w.players.find((p: any) => !p.isMe)?.x as number);
     await b.waitForFunction(() => Math.abs((window as any).__arena.players.find((p: any) => !p.isMe).x - 800) < 0.5);
 
@@ -83,8 +81,7 @@ describe("the game in Chromium", { skip }, () => {
 
   it("really renders the arena (pixels of a wall, the floor and a player)", async () => {
     const a = pages[0];
-    await a.evaluate(() => (window as any).__arena.place(300, 400));
-    await a.waitForFunction(() => Math.abs((window as any).__arena.me.x - 300) < 0.5 && Math.abs((window as any).__arena.me.y - 400) < 0.5);
+    await placeAt(a, 300, 400);
     const wall = WALLS[4];
     const wallPixel = await arena(a, (w) => w.pixel(800, 600));
     const floorPixel = await arena(a, (w) => w.pixel(40, 1150));
@@ -110,8 +107,7 @@ describe("the game in Chromium", { skip }, () => {
     await quickPlay(b, "Bob");
     const annId = await arena(a, (w) => w.sessionId);
     // Ann scores: both in the open, Ann holds the mouse on Bob.
-    await a.evaluate(() => (window as any).__arena.place(300, 150));
-    await b.evaluate(() => (window as any).__arena.place(600, 150));
+    await Promise.all([placeAt(a, 300, 150), placeAt(b, 600, 150)]);
     const bobId = await arena(b, (w) => w.sessionId);
     await a.waitForFunction((ids) => {
       const ps = (window as any).__arena.players.filter((p: any) => ids.includes(p.id));

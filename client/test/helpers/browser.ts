@@ -49,3 +49,25 @@ export async function quickPlay(page: Page, name: string): Promise<void> {
   await page.click("#quick-play");
   await page.waitForFunction(() => (window as any).__arena.status === "playing" && (window as any).__arena.me !== undefined);
 }
+
+/**
+ * Has the server move this page's player to (x, y) (the ENABLE_TEST_HOOKS
+ * `place`) and waits until both the server's copy and the drawn player are
+ * there. Input frames still on their way (a group waiting to fill, frames in
+ * the server's play-out queue) can move the player again just after the
+ * move: then it is placed again, up to `attempts` times.
+ */
+export async function placeAt(page: Page, x: number, y: number, attempts = 4): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.evaluate(([px, py]) => (window as any).__arena.place(px, py), [x, y]);
+    try {
+      await page.waitForFunction(([px, py]) => {
+        const a = (window as any).__arena;
+        return a.server?.x === px && a.server?.y === py && Math.abs(a.me.x - px) < 0.5 && Math.abs(a.me.y - py) < 0.5;
+      }, [x, y], { timeout: 3000 });
+      return;
+    } catch (error) {
+      if (attempt >= attempts) throw new Error(`the player was not placed at (${x}, ${y}) in ${attempts} attempts`, { cause: error });
+    }
+  }
+}
