@@ -5,7 +5,10 @@
  * alternating in one run. Servers run as child processes on 127.0.0.1;
  * requests alternate between the two processes of the Redis system.
  *
- *   npm run bench:joins -w server [-- --rates 50,100,200 --seconds 3 --redis redis://127.0.0.1:6379/14]
+ * Each bot leaves as soon as it has its first state (`--hold`: stays to the
+ * end of the step, so the bots also decode every patch of every room).
+ *
+ *   npm run bench:joins -w server [-- --rates 50,100,200 --seconds 3 --redis redis://127.0.0.1:6379/14 --hold]
  */
 import type { ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
@@ -21,6 +24,7 @@ const { values: args } = parseArgs({
     rates: { type: "string", default: "25,50,100,200,400" },
     seconds: { type: "string", default: "3" },
     redis: { type: "string", default: "redis://127.0.0.1:6379/14" },
+    hold: { type: "boolean", default: false },
   },
 });
 const RATES = args.rates.split(",").map(Number);
@@ -35,7 +39,7 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
   return { child: server.child, endpoint: server.endpoint };
 }
 
-interface Step { rate: number; joined: number; errors: number; throughput: number; p50: number; p99: number }
+interface Step { rate: number; joined: number; errors: number; throughput: number; p50: number; p99: number; botsCpuCores: number }
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -48,6 +52,7 @@ async function step(endpoints: string[], rate: number): Promise<Step> {
   const rooms: Room[] = [];
   let errors = 0;
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const joins: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / rate;
@@ -63,7 +68,10 @@ async function step(endpoints: string[], rate: number): Promise<Step> {
           else room.onStateChange.once(() => resolve());
         });
         latencies.push(performance.now() - t0);
-        rooms.push(room);
+        // Joined: by default the bot leaves at once, so this one process measures joins, not
+        // thousands of players decoding patches (with --hold they stay to the end of the step).
+        if (args.hold) rooms.push(room);
+        else void room.leave().catch(() => {});
       } catch {
         errors++;
       }
@@ -71,10 +79,11 @@ async function step(endpoints: string[], rate: number): Promise<Step> {
   }
   await Promise.all(joins);
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
   await new Promise((r) => setTimeout(r, 500));
   latencies.sort((a, b) => a - b);
-  return { rate, joined: latencies.length, errors, throughput: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+  return { rate, joined: latencies.length, errors, throughput: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), botsCpuCores: (cpu.user + cpu.system) / 1e6 / elapsed };
 }
 
 const redis = new Redis(args.redis);
@@ -96,11 +105,12 @@ try {
 }
 
 console.log(`# Join benchmark: matchmake request to first state, ${SECONDS} s per rate, rooms of 8\n`);
-console.log("| system | offered joins/s | joined | errors | achieved joins/s | p50 ms | p99 ms |");
-console.log("|---|---:|---:|---:|---:|---:|---:|");
+console.log(`Bots ${args.hold ? "stay in their rooms to the end of each step" : "leave as soon as they have their first state"}; the bots' CPU is this process's, in cores.\n`);
+console.log("| system | offered joins/s | joined | errors | achieved joins/s | p50 ms | p99 ms | bots' CPU |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const [system, steps] of Object.entries(results)) {
   for (const s of steps) {
-    console.log(`| ${system} | ${s.rate} | ${s.joined} | ${s.errors} | ${s.throughput.toFixed(0)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} |`);
+    console.log(`| ${system} | ${s.rate} | ${s.joined} | ${s.errors} | ${s.throughput.toFixed(0)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.botsCpuCores.toFixed(2)} |`);
   }
 }
 process.exit(0);

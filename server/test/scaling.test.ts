@@ -30,7 +30,7 @@ describe("several processes sharing Redis", { skip }, () => {
     const proc = await spawnServer({
       PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL: db.url, ROOM_CAPACITY: String(CAPACITY),
       RATE_JOINS_PER_MINUTE: "100000", RATE_CONNECTIONS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000",
-      RATE_FAILED_JOINS_PER_HOUR: String(FAILED_JOINS), SHUTDOWN_DEADLINE_SECONDS: "1",
+      RATE_FAILED_JOINS_PER_HOUR: String(FAILED_JOINS), SHUTDOWN_DEADLINE_SECONDS: "1", MAX_SOCKETS_PER_ADDRESS: "100000",
     });
     procs.push(proc);
     ids.set(proc, (await request(proc.endpoint, "GET", "/api/health")).body.processId);
@@ -110,24 +110,60 @@ describe("several processes sharing Redis", { skip }, () => {
     }
   });
 
-  it(`200 concurrent quick-play joins with capacity ${CAPACITY} fill exactly 25 rooms, none over capacity`, async () => {
-    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) =>
+  it(`1,000 concurrent quick-play joins with capacity ${CAPACITY} fill exactly 125 rooms, none over capacity`, async () => {
+    const results = await Promise.allSettled(Array.from({ length: 1000 }, (_, i) =>
       new Client((i % 2 ? a : b).endpoint).joinOrCreate("arena", { name: `p${i}`, protocol: PROTOCOL_VERSION }, ArenaState)));
     const rooms = results.flatMap((r) => (r.status === "fulfilled" ? [r.value as Room<any, ArenaState>] : []));
-    const errors = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
+    const errors = results.flatMap((r) => (r.status === "rejected" ? [`${r.reason?.code} ${r.reason?.message}`] : []));
     try {
       assert.deepEqual(errors, []);
       const perRoom = new Map<string, number>();
       for (const room of rooms) perRoom.set(room.roomId, (perRoom.get(room.roomId) ?? 0) + 1);
-      assert.equal(perRoom.size, 25);
+      assert.equal(perRoom.size, 125);
       assert.deepEqual(new Set(perRoom.values()), new Set([CAPACITY]));
       const listed = await listing(b);
-      assert.equal(listed.length, 25);
+      assert.equal(listed.length, 125);
       assert.ok(listed.every((r) => r.players <= CAPACITY));
-      assert.equal(new Set(listed.map((r) => r.processId)).size, 2, "rooms spread over both processes");
+      const perProcess = new Map<string, number>();
+      for (const r of listed) perProcess.set(r.processId, (perProcess.get(r.processId) ?? 0) + 1);
+      assert.equal(perProcess.size, 2, "rooms spread over both processes");
+      assert.ok(Math.min(...perProcess.values()) >= 40, `rooms per process: ${[...perProcess.values()]}`);
     } finally {
       await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
-      await waitFor("no rooms left", async () => (await listing(a)).length === 0, 15_000);
+      await waitFor("no rooms left", async () => (await listing(a)).length === 0, 20_000);
+    }
+  });
+
+  it("a process killed with open rooms: a burst right after is seated exactly on the live processes, nobody in a dead room", async () => {
+    const c = await start();
+    // Rooms on C with free seats, still listed when it dies.
+    const onC = [await roomOn(c, a, "C1"), await roomOn(c, b, "C2")];
+    const cId = ids.get(c)!;
+    c.child.kill("SIGKILL");
+    await c.exited;
+    for (const p of onC) players.splice(players.indexOf(p), 1);
+    assert.ok((await listing(a)).some((r) => r.processId === cId), "C's rooms still listed (the sweep has not run yet)");
+    const others = (await listing(a)).filter((r) => r.processId !== cId);
+    const seated = others.reduce((n, r) => n + r.players, 0);
+
+    const answers = await Promise.all(Array.from({ length: 400 }, (_, i) =>
+      request((i % 2 ? a : b).endpoint, "POST", "/matchmake/joinOrCreate/arena", { name: `k${i}`, protocol: PROTOCOL_VERSION })));
+    const rooms: Room<any, ArenaState>[] = [];
+    try {
+      assert.deepEqual(answers.filter((r) => r.status !== 200).map((r) => [r.status, r.body]), []);
+      assert.deepEqual(answers.filter((r) => r.body.processId === cId).map((r) => r.body.roomId), [], "no seat in a dead process's room");
+      // The seats are real: every one is taken by a client.
+      rooms.push(...await Promise.all(answers.map((r) => new Client(r.body.processId === ids.get(a) ? a.endpoint : b.endpoint).consumeSeatReservation(r.body, ArenaState))));
+      const perRoom = new Map<string, number>();
+      for (const room of rooms) perRoom.set(room.roomId, (perRoom.get(room.roomId) ?? 0) + 1);
+      const listed = (await listing(a)).filter((r) => r.processId !== cId);
+      assert.ok(listed.every((r) => r.players <= CAPACITY), JSON.stringify(listed));
+      // Exactly filled: the players already seated plus the burst, in as few rooms as capacity allows.
+      assert.equal(listed.length, Math.ceil((seated + 400) / CAPACITY), JSON.stringify([...perRoom.values()]));
+    } finally {
+      await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
+      procs.splice(procs.indexOf(c), 1);
+      await leaveAll();
     }
   });
 

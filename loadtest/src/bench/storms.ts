@@ -8,11 +8,34 @@ import { waitFor } from "../../../server/test/helpers/waitFor.ts";
 import { Bot } from "../Bot.ts";
 import { cpuMs, quantile, rssBytes } from "./processStats.ts";
 import { spawnBaseline } from "../baseline/spawnBaseline.ts";
+import { pin } from "./smoke.ts";
 
 const RAISED = { RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", MAX_SOCKETS_PER_ADDRESS: "1000000", ROOM_CAPACITY: "8" };
 
-export interface LatencyFigures { joins: number; errors: number; joinP50Ms: number; joinP99Ms: number; totalMs: number }
+export interface LatencyFigures {
+  joins: number;
+  errors: number;
+  /** Joins per second over the burst: joins / totalMs. */
+  joinsPerSecond: number;
+  /** Request to first state. */
+  joinP50Ms: number;
+  joinP99Ms: number;
+  totalMs: number;
+  /** The arena's quick-play answer alone (request to seat reservation), before the WebSocket. */
+  seatP50Ms?: number;
+  seatP99Ms?: number;
+  /** This process's CPU over the burst, in cores (the bots': near 1 means they, not the servers, set the pace). */
+  botsCpuCores: number;
+  /** The servers' CPU over the burst, in cores, all processes together (arena only). */
+  serversCpuCores?: number;
+  /** Redis's CPU over the burst, in cores (from INFO cpu; arena only). */
+  redisCpuCores?: number;
+  /** Rooms the burst made, and how many of them are full. */
+  rooms?: number;
+  fullRooms?: number;
+}
 
+const CAPACITY = Number(RAISED.ROOM_CAPACITY);
 
 async function redisArena(redisUrl: string, processes: number): Promise<ServerProcess[]> {
   const redis = new Redis(redisUrl);
@@ -26,16 +49,45 @@ async function redisArena(redisUrl: string, processes: number): Promise<ServerPr
   return procs;
 }
 
-/** `count` joins fired together; each timed from request to first state. */
-export async function joinStorm(count: number, redisUrl: string, progress: (l: string) => void): Promise<{ arena: LatencyFigures; baseline: LatencyFigures }> {
-  progress(`arena: ${count} joins at once across two processes on Redis`);
-  const procs = await redisArena(redisUrl, 2);
-  const arena = await storm(count, async (i) => {
-    const room = await new Client(procs[i % 2].endpoint).joinOrCreate("arena", { name: `s${i}`, protocol: PROTOCOL_VERSION }, ArenaState);
-    await new Promise<void>((r) => (room.state.players?.size ? r() : room.onStateChange.once(() => r())));
-    return () => void room.leave().catch(() => {});
-  });
-  await Promise.all(procs.map((p) => p.stop()));
+/**
+ * `count` quick-play joins fired together at 1, 2, ... processes sharing
+ * Redis (joins spread over them in turn), then at one Socket.IO process;
+ * each timed from request to first state, the arena's also to its seat
+ * (the matchmaking answer). This process (the bots) is pinned to CPU 1
+ * when `taskset` exists; the servers are not pinned.
+ */
+export async function joinStorm(count: number, processCounts: readonly number[], redisUrl: string, progress: (l: string) => void): Promise<{ arena: Record<string, LatencyFigures>; baseline: LatencyFigures; botsPinned: boolean }> {
+  const botsPinned = pin(process.pid, 1);
+  const arena: Record<string, LatencyFigures> = {};
+  for (const processes of processCounts) {
+    progress(`arena: ${count} joins at once across ${processes} process(es) on Redis`);
+    const procs = await redisArena(redisUrl, processes);
+    const serverCpu0 = procs.reduce((ms, p) => ms + cpuMs(p.child.pid!), 0);
+    const redisCpu0 = await redisCpuMs(redisUrl);
+    const seats: number[] = [];
+    const roomOf = new Map<string, number>();
+    const figures = await storm(count, async (i) => {
+      const endpoint = procs[i % processes].endpoint;
+      const t0 = performance.now();
+      const res = await fetch(`${endpoint}/matchmake/joinOrCreate/arena`, {
+        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: `s${i}`, protocol: PROTOCOL_VERSION }),
+      });
+      const seat = await res.json() as { roomId: string };
+      if (!res.ok) throw new Error(`HTTP ${res.status}: ${JSON.stringify(seat)}`);
+      seats.push(performance.now() - t0);
+      roomOf.set(seat.roomId, (roomOf.get(seat.roomId) ?? 0) + 1);
+      const room = await new Client(endpoint).consumeSeatReservation(seat as never, ArenaState);
+      await new Promise<void>((r) => (room.state.players?.size ? r() : room.onStateChange.once(() => r())));
+      return () => void room.leave().catch(() => {});
+    });
+    const serverCpuMs = procs.reduce((ms, p) => ms + cpuMs(p.child.pid!), 0) - serverCpu0;
+    const redisCpuMsUsed = await redisCpuMs(redisUrl) - redisCpu0;
+    arena[String(processes)] = {
+      ...figures, serversCpuCores: serverCpuMs / figures.totalMs, redisCpuCores: redisCpuMsUsed / figures.totalMs, seatP50Ms: quantile(seats, 0.5), seatP99Ms: quantile(seats, 0.99),
+      rooms: roomOf.size, fullRooms: [...roomOf.values()].filter((n) => n === CAPACITY).length,
+    };
+    await Promise.all(procs.map((p) => p.stop()));
+  }
   progress(`baseline: ${count} joins at once on one Socket.IO process`);
   const base = await spawnBaseline(8);
   const baseline = await storm(count, async (i) => {
@@ -48,7 +100,19 @@ export async function joinStorm(count: number, redisUrl: string, progress: (l: s
     return () => void socket.disconnect();
   });
   base.stop();
-  return { arena, baseline };
+  return { arena, baseline, botsPinned };
+}
+
+/** Redis's CPU time so far (user + system, all its threads), ms. */
+async function redisCpuMs(redisUrl: string): Promise<number> {
+  const redis = new Redis(redisUrl);
+  try {
+    const info = await redis.info("cpu");
+    const read = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info.replace(/\r/g, ""))?.[1] ?? NaN);
+    return (read("used_cpu_user") + read("used_cpu_sys")) * 1000;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function storm(count: number, join: (i: number) => Promise<() => void>): Promise<LatencyFigures> {
@@ -56,6 +120,7 @@ async function storm(count: number, join: (i: number) => Promise<() => void>): P
   const leaves: (() => void)[] = [];
   let errors = 0;
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(Array.from({ length: count }, async (_, i) => {
     const t0 = performance.now();
     try {
@@ -66,8 +131,9 @@ async function storm(count: number, join: (i: number) => Promise<() => void>): P
     }
   }));
   const totalMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpu0);
   for (const leave of leaves) leave();
-  return { joins: latencies.length, errors, joinP50Ms: quantile(latencies, 0.5), joinP99Ms: quantile(latencies, 0.99), totalMs };
+  return { joins: latencies.length, errors, botsCpuCores: (cpu.user + cpu.system) / 1000 / totalMs, joinsPerSecond: latencies.length / (totalMs / 1000), joinP50Ms: quantile(latencies, 0.5), joinP99Ms: quantile(latencies, 0.99), totalMs };
 }
 
 export interface ReconnectFigures { clients: number; dropped: number; back: number; allBackMs: number; p50Ms: number; p99Ms: number }

@@ -1,10 +1,11 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
-import { matchMaker } from "@colyseus/core";
-import type { ErrorCode as ErrorCodeName } from "@arena/shared";
+import { ErrorCode as ColyseusErrorCode, ServerError, matchMaker } from "@colyseus/core";
+import { ROOM_NAME, type ErrorCode as ErrorCodeName } from "@arena/shared";
 import type { HttpSettings } from "../config.ts";
 import type { Metrics } from "../Metrics.ts";
 import { sendError } from "./httpErrors.ts";
 import type { Matchmaking } from "./Matchmaking.ts";
+import { QuickPlayRefused } from "./QuickPlayBatcher.ts";
 import type { LimitKind } from "./RateLimits.ts";
 import { hasBody, readJsonBody, stopReading } from "./requestBody.ts";
 import { latencyLabel, routeOf, type MatchmakeMethod, type RequestRoute } from "./requestRoute.ts";
@@ -172,16 +173,39 @@ export class HttpGate {
       sendError(res, "bad_options", "A reconnection needs its reconnectionToken.");
       return true;
     }
-    if (route.method === "joinOrCreate") {
-      const done = await this.matchmaking.quickPlay.turn();
-      if (done === null) {
-        sendError(res, "matchmaking_unavailable", "Quick play is busy. Try again in a few seconds.");
-        return true;
-      }
-      res.once("close", done);
+    if (route.method === "joinOrCreate" && route.target === ROOM_NAME) {
+      await this.quickPlay(req, res);
+      return true;
     }
     mapColyseusStatus(res);
     return false;
+  }
+
+  /**
+   * Quick play, answered here rather than by Colyseus's joinOrCreate: the
+   * seat comes from a batch (`QuickPlayBatcher`); the answer and the errors
+   * are the ones Colyseus's route would give (its seat reservation as JSON,
+   * its `{ code, error }` with the statuses of COLYSEUS_STATUS), and the
+   * project's own errors for a busy or failed decision.
+   */
+  private async quickPlay(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const seat = await this.matchmaking.joinQuickPlay((req as { body?: unknown }).body, req);
+      if (res.destroyed) return;
+      const json = JSON.stringify(seat);
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(json) }).end(json);
+    } catch (error) {
+      if (res.headersSent || res.destroyed) return;
+      if (error instanceof QuickPlayRefused) {
+        sendError(res, "matchmaking_unavailable", error.message);
+        if (error.reason === "failed") this.matchmaking.log.warn({ err: error.cause }, "quick play found no seat");
+        return;
+      }
+      const code = error instanceof ServerError ? error.code : ColyseusErrorCode.MATCHMAKE_UNHANDLED;
+      const json = JSON.stringify({ code, error: error instanceof Error ? error.message : String(error) });
+      if (!(error instanceof ServerError)) this.matchmaking.log.error({ err: error }, "quick play failed");
+      res.writeHead(COLYSEUS_STATUS[code] ?? code, { "content-type": "application/json", "content-length": Buffer.byteLength(json) }).end(json);
+    }
   }
 
   /** Matchmaking latency, from request to response, for /matchmake/* and the /api room routes. */

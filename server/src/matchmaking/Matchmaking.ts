@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { matchMaker } from "@colyseus/core";
-import { ROOM_NAME, type ErrorCode } from "@arena/shared";
+import { ErrorCode as ColyseusErrorCode, ServerError, createAuthContext, generateId, matchMaker, type IRoomCache } from "@colyseus/core";
+import { DEFAULT_MODE, ROOM_NAME, isGameMode, type ErrorCode } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { clientAddress, compileTrust, type TrustFn } from "./clientAddress.ts";
@@ -11,9 +11,52 @@ import { RateLimits, type LimitKind } from "./RateLimits.ts";
 import { RedisLink } from "./RedisLink.ts";
 import { ProcessSweep } from "./ProcessSweep.ts";
 import { QuickPlayQueue } from "./QuickPlayQueue.ts";
+import { QuickPlayBatcher, type SeatBroker } from "./QuickPlayBatcher.ts";
 import { OriginPolicy } from "./OriginPolicy.ts";
 
-const LOBBY_CHANNEL = "$lobby"; // Colyseus's LobbyRoom channel (core/src/matchmaker/Lobby.ts)
+const LOBBY_CHANNEL = "$lobby";
+/** Longest a room placed by `placeRoom` counts toward its process before it is listed (a creation that failed). */
+const PLACING_MS = 5000;
+
+/** What a client gets for a seat (Colyseus's seat reservation). */
+type ISeatReservation = ReturnType<typeof matchMaker.buildSeatReservation>;
+
+/** Quick play's join options, once the room's onAuth has normalised them. */
+type JoinOptions = { mode?: unknown } & Record<string, unknown>;
+
+/** Colyseus's matchmaker as quick play's batches use it. */
+function colyseusSeats(settings: Settings, created: (processId: string) => void): SeatBroker<JoinOptions, IRoomCache, ISeatReservation> {
+  return {
+    openRooms: async (mode) => {
+      // A listed room with no one in it and no seat reserved is being disposed (autoDispose).
+      const query = Promise.resolve(matchMaker.driver.query({ name: ROOM_NAME, locked: false, private: false, mode } as Partial<IRoomCache>, { clients: -1 }))
+        .then((rooms) => rooms.filter((room) => room.clients > 0));
+      if (settings.redisUrl === undefined) return query;
+      // A room answers seat reservations on its Redis channel (`$<roomId>`, core's
+      // getRoomChannel). A listed room without one (disposed, its listing not yet
+      // removed, or its process dead before the sweep) would hold the batch, and the
+      // cluster's turn, for the IPC timeout (2 s) before refusing: it is skipped.
+      const [rooms, channels] = await Promise.all([query, matchMaker.presence.channels("$*")]);
+      const answering = new Set(channels);
+      return rooms.filter((room) => answering.has(`$${room.roomId}`));
+    },
+    createRoom: async (options) => {
+      const room = await matchMaker.createRoom(ROOM_NAME, options);
+      created(room.processId);
+      return room;
+    },
+    reserve: (room, requests) => matchMaker.reserveMultipleSeatsFor(room, requests.map((r) => ({ sessionId: r.sessionId, options: r.options, auth: r.auth }))),
+    answering: async (room) => {
+      if (matchMaker.getLocalRoomById(room.roomId) !== undefined) return true;
+      if (settings.redisUrl === undefined) return false;
+      // The room's IPC channel (core's getRoomChannel) has a subscriber while the room lives.
+      return (await matchMaker.presence.channels(`$${room.roomId}`)).length > 0;
+    },
+    seat: (room, sessionId) => matchMaker.buildSeatReservation(room, sessionId),
+    capacity: (mode) => (isGameMode(mode) ? settings.capacity[mode] : settings.capacity[DEFAULT_MODE]),
+    sessionId: () => generateId(),
+  };
+} // Colyseus's LobbyRoom channel (core/src/matchmaker/Lobby.ts)
 
 /**
  * Everything around Colyseus's matchmaker that this project adds: join
@@ -29,8 +72,13 @@ export class Matchmaking {
   readonly #localRooms = new Map<string, string | undefined>();
   readonly #trust: TrustFn;
   readonly #sweep: ProcessSweep | undefined;
-  readonly quickPlay: QuickPlayQueue;
+  /** The cluster's one quick-play decision at a time (in-process queue, Redis lock when scaled). */
+  readonly turns: QuickPlayQueue;
+  /** Quick play, decided in batches, a turn each. */
+  readonly quickPlay: QuickPlayBatcher<JoinOptions, IRoomCache, ISeatReservation>;
   readonly origins: OriginPolicy;
+  /** Rooms this process is having created, per process placed on: when each stops counting if never confirmed (see `placeRoom`). */
+  readonly #placing = new Map<string, number[]>();
 
   constructor(settings: Settings, readonly log: Logger, private readonly draining: () => boolean) {
     this.#trust = compileTrust(settings.trustedProxies);
@@ -40,7 +88,23 @@ export class Matchmaking {
       this.#sweep = new ProcessSweep(log, (roomId) => this.forgetRemoteRoom(roomId));
     }
     this.limits = new RateLimits(settings.rateLimits, this.redis?.client);
-    this.quickPlay = new QuickPlayQueue(settings.http.quickPlayTurnTimeoutMs, this.redis?.client);
+    this.turns = new QuickPlayQueue(settings.http.quickPlayTurnTimeoutMs, this.redis?.client);
+    this.quickPlay = new QuickPlayBatcher(colyseusSeats(settings, (processId) => this.placed(processId)), () => this.turns.turn());
+  }
+
+  /**
+   * A quick-play seat (`POST /matchmake/joinOrCreate/arena`): the options
+   * pass the room's `onAuth` first, as Colyseus's own joinOrCreate does
+   * (it validates and normalises them), then wait for a batch.
+   */
+  async joinQuickPlay(options: unknown, req: IncomingMessage): Promise<ISeatReservation> {
+    const roomClass = matchMaker.getRoomClass(ROOM_NAME) as unknown as { onAuth(token: string | undefined, options: unknown, context: unknown): Promise<unknown> };
+    const context = createAuthContext({ headers: req.headers as Record<string, string>, req });
+    const body = (options ?? {}) as JoinOptions;
+    const result = await roomClass.onAuth(context.token, body, context);
+    if (result === false || result === null || result === undefined) throw new ServerError(ColyseusErrorCode.AUTH_FAILED, "onAuth failed");
+    const mode = isGameMode(body.mode) ? body.mode : DEFAULT_MODE;
+    return this.quickPlay.join(mode, body, result === true ? undefined : result);
   }
 
   start(): void {
@@ -100,10 +164,27 @@ export class Matchmaking {
       const count = matches.get(room.processId);
       if (count !== undefined) matches.set(room.processId, count + 1);
     }
+    // Rooms being created right now are not listed yet: a batch creates many at once.
+    const now = Date.now();
+    for (const [processId, until] of this.#placing) {
+      while (until.length > 0 && until[0] <= now) until.shift();
+      if (until.length === 0) this.#placing.delete(processId);
+      const listed = matches.get(processId);
+      if (listed !== undefined) matches.set(processId, listed + until.length);
+    }
     if (matches.size === 0) return matchMaker.processId;
     const fewest = Math.min(...matches.values());
     const best = [...matches].filter(([, count]) => count === fewest).map(([id]) => id);
-    return best[randomInt(best.length)];
+    const chosen = best[randomInt(best.length)];
+    const placed = this.#placing.get(chosen);
+    if (placed === undefined) this.#placing.set(chosen, [now + PLACING_MS]);
+    else placed.push(now + PLACING_MS);
+    return chosen;
+  }
+
+  /** A room placed by `placeRoom` is created, so listed: it no longer counts as being placed. */
+  private placed(processId: string): void {
+    this.#placing.get(processId)?.shift();
   }
 
   /** An ArenaRoom of this process was created (with its code if private). */

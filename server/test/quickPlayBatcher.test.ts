@@ -1,0 +1,164 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { MAX_BATCH, QuickPlayBatcher, QuickPlayRefused, type OpenRoom, type SeatBroker, type SeatRequest } from "../src/matchmaking/QuickPlayBatcher.ts";
+import { QuickPlayQueue } from "../src/matchmaking/QuickPlayQueue.ts";
+
+interface MemoryRoom extends OpenRoom { clients: number; group: string; gone: boolean; sessions: string[] }
+
+/**
+ * An in-memory matchmaker (the real one is Colyseus's, tested across
+ * processes in scaling.test.ts): rooms take seats up to capacity, a gone
+ * room throws, `steal` takes seats behind the batcher's back (a join by id).
+ */
+class MemoryBroker implements SeatBroker<{ name: string }, MemoryRoom, { roomId: string; sessionId: string }> {
+  readonly rooms: MemoryRoom[] = [];
+  calls = { openRooms: 0, createRoom: 0, reserve: 0 };
+  #ids = 0;
+  /** Called at each reservation, before the room answers. */
+  beforeReserve: (room: MemoryRoom) => void = () => {};
+
+  constructor(private readonly cap = 8) {}
+
+  async openRooms(group: string): Promise<readonly MemoryRoom[]> {
+    this.calls.openRooms++;
+    await Promise.resolve();
+    return this.rooms.filter((r) => r.group === group && !r.gone && r.clients < r.maxClients)
+      .sort((a, b) => b.clients - a.clients).map((r) => ({ ...r }));
+  }
+  async createRoom(): Promise<MemoryRoom> {
+    this.calls.createRoom++;
+    await Promise.resolve();
+    const room: MemoryRoom = { roomId: `r${++this.#ids}`, clients: 0, maxClients: this.cap, group: "ffa", gone: false, sessions: [] };
+    this.rooms.push(room);
+    return { ...room };
+  }
+  async reserve(snapshot: MemoryRoom, requests: readonly SeatRequest<{ name: string }>[]): Promise<readonly boolean[]> {
+    this.calls.reserve++;
+    const room = this.rooms.find((r) => r.roomId === snapshot.roomId)!;
+    this.beforeReserve(room);
+    await Promise.resolve();
+    if (room.gone) throw new Error(`${room.roomId} is gone`);
+    return requests.map((r) => {
+      if (room.clients >= room.maxClients) return false;
+      room.clients++;
+      room.sessions.push(r.sessionId);
+      return true;
+    });
+  }
+  async answering(snapshot: MemoryRoom): Promise<boolean> {
+    return !this.rooms.find((r) => r.roomId === snapshot.roomId)!.gone;
+  }
+  seat(room: MemoryRoom, sessionId: string) { return { roomId: room.roomId, sessionId }; }
+  capacity(): number { return this.cap; }
+  sessionId(): string { return `s${++this.#ids}`; }
+}
+
+const turns = () => { const queue = new QuickPlayQueue(1000); return () => queue.turn(); };
+
+describe("QuickPlayBatcher (quick play decided in batches)", () => {
+  it("a burst is decided in one batch: rooms filled exactly, fullest first, one reservation call per room", async () => {
+    const broker = new MemoryBroker(8);
+    broker.rooms.push({ roomId: "half", clients: 4, maxClients: 8, group: "ffa", gone: false, sessions: [] });
+    broker.rooms.push({ roomId: "most", clients: 7, maxClients: 8, group: "ffa", gone: false, sessions: [] });
+    const batcher = new QuickPlayBatcher(broker, turns());
+    const seats = await Promise.all(Array.from({ length: 21 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined)));
+    assert.equal(batcher.counts.batches, 1);
+    assert.equal(broker.calls.openRooms, 1);
+    // 1 seat in "most", 4 in "half", then 16 in two new rooms.
+    assert.deepEqual(seats.slice(0, 5).map((s) => s.roomId), ["most", "half", "half", "half", "half"]);
+    assert.equal(broker.calls.createRoom, 2);
+    assert.equal(broker.calls.reserve, 4);
+    assert.deepEqual(broker.rooms.map((r) => r.clients), [8, 8, 8, 8]);
+    assert.equal(new Set(seats.map((s) => s.sessionId)).size, 21, "a session id each");
+  });
+
+  it("groups (modes) are decided apart: no room gets players of two modes", async () => {
+    const broker = new MemoryBroker(4);
+    broker.rooms.push({ roomId: "duel", clients: 1, maxClients: 4, group: "duel", gone: false, sessions: [] });
+    const batcher = new QuickPlayBatcher(broker, turns());
+    const [a, b] = await Promise.all([batcher.join("duel", { name: "a" }, undefined), batcher.join("ffa", { name: "b" }, undefined)]);
+    assert.equal(a.roomId, "duel");
+    assert.notEqual(b.roomId, "duel");
+  });
+
+  it("a seat taken behind its back is decided again, first in the next batch; a room gone twice gives a room of its own", async () => {
+    const broker = new MemoryBroker(8);
+    broker.rooms.push({ roomId: "open", clients: 6, maxClients: 8, group: "ffa", gone: false, sessions: [] });
+    // The first reservation in "open" finds the room full (joins by id took the seats).
+    let stolen = false;
+    broker.beforeReserve = (room) => { if (room.roomId === "open" && !stolen) { stolen = true; room.clients = 8; } };
+    const batcher = new QuickPlayBatcher(broker, turns());
+    const seats = await Promise.all([batcher.join("ffa", { name: "a" }, undefined), batcher.join("ffa", { name: "b" }, undefined)]);
+    assert.equal(batcher.counts.retried, 2);
+    assert.equal(batcher.counts.batches, 2);
+    assert.equal(seats[0].roomId, seats[1].roomId, "both retried into the same new room");
+    assert.notEqual(seats[0].roomId, "open");
+
+    // A room whose process is gone: it throws twice (it stays listed), then the request gets a new room.
+    const dead = new MemoryBroker(8);
+    dead.rooms.push({ roomId: "dead", clients: 1, maxClients: 8, group: "ffa", gone: true, sessions: [] });
+    dead.openRooms = async () => [{ ...dead.rooms[0] }];
+    const again = new QuickPlayBatcher(dead, turns());
+    const seat = await again.join("ffa", { name: "c" }, undefined);
+    assert.notEqual(seat.roomId, "dead");
+    assert.equal(again.counts.batches, 3, "decided, retried once the same way, then given a room of its own");
+  });
+
+  it("a request no room will take is refused after three tries, and the queue goes on", async () => {
+    const broker = new MemoryBroker(8);
+    const reserve = broker.reserve.bind(broker);
+    broker.reserve = async () => { throw new Error("every process is gone"); };
+    const batcher = new QuickPlayBatcher(broker, turns());
+    await assert.rejects(batcher.join("ffa", { name: "a" }, undefined), (e: unknown) => e instanceof QuickPlayRefused && e.reason === "failed");
+    assert.equal(batcher.counts.batches, 3);
+    broker.reserve = reserve;
+    assert.ok((await batcher.join("ffa", { name: "b" }, undefined)).roomId);
+    assert.equal(batcher.waiting, 0);
+  });
+
+  it("no turn in time: the batch is refused as busy and the next requests go on", async () => {
+    const broker = new MemoryBroker(8);
+    let refuse = true;
+    const queue = new QuickPlayQueue(1000);
+    const batcher = new QuickPlayBatcher(broker, async () => (refuse ? null : queue.turn()));
+    await assert.rejects(batcher.join("ffa", { name: "a" }, undefined), (e: unknown) => e instanceof QuickPlayRefused && e.reason === "busy");
+    refuse = false;
+    const seat = await batcher.join("ffa", { name: "b" }, undefined);
+    assert.equal(broker.rooms.length, 1);
+    assert.equal(seat.roomId, broker.rooms[0].roomId);
+  });
+
+  it("bursts larger than a batch are decided over several turns, still filling exactly", async () => {
+    const broker = new MemoryBroker(8);
+    const batcher = new QuickPlayBatcher(broker, turns(), 100);
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined)));
+    assert.equal(batcher.counts.batches, 10);
+    assert.equal(broker.rooms.length, 125);
+    assert.ok(broker.rooms.every((r) => r.clients === 8));
+  });
+});
+
+describe("QuickPlayBatcher, a room slow to answer", () => {
+  it("holds the turn for the hold time only; its late answer still seats its requests", async () => {
+    const broker = new MemoryBroker(8);
+    broker.rooms.push({ roomId: "slow", clients: 1, maxClients: 8, group: "ffa", gone: false, sessions: [] });
+    const reserve = broker.reserve.bind(broker);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    broker.reserve = async (room, requests) => {
+      if (room.roomId === "slow") await released;
+      return reserve(room, requests);
+    };
+    const batcher = new QuickPlayBatcher(broker, turns(), MAX_BATCH, 50);
+    const first = batcher.join("ffa", { name: "a" }, undefined);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The turn went on: a second request is decided while the first waits for "slow".
+    broker.rooms[0].clients = 8; // no longer listed as open: the second gets a new room
+    const second = await batcher.join("ffa", { name: "b" }, undefined);
+    assert.notEqual(second.roomId, "slow");
+    broker.rooms[0].clients = 1;
+    release();
+    assert.equal((await first).roomId, "slow");
+  });
+});
+
