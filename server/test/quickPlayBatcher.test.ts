@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MAX_BATCH, QuickPlayBatcher, QuickPlayRefused, type OpenRoom, type SeatBroker, type SeatRequest } from "../src/matchmaking/QuickPlayBatcher.ts";
+import { QuickPlayBatcher, QuickPlayRefused, type OpenRoom, type SeatBroker, type SeatRequest } from "../src/matchmaking/QuickPlayBatcher.ts";
 import { QuickPlayQueue } from "../src/matchmaking/QuickPlayQueue.ts";
 
 interface MemoryRoom extends OpenRoom { clients: number; group: string; gone: boolean; sessions: string[] }
@@ -25,12 +25,16 @@ class MemoryBroker implements SeatBroker<{ name: string }, MemoryRoom, { roomId:
     return this.rooms.filter((r) => r.group === group && !r.gone && r.clients < r.maxClients)
       .sort((a, b) => b.clients - a.clients).map((r) => ({ ...r }));
   }
-  async createRoom(): Promise<MemoryRoom> {
-    this.calls.createRoom++;
+  /** Replaces room creation (a matchmaker refusing, for one). */
+  create: () => Promise<MemoryRoom> = async () => {
     await Promise.resolve();
     const room: MemoryRoom = { roomId: `r${++this.#ids}`, clients: 0, maxClients: this.cap, group: "ffa", gone: false, sessions: [] };
     this.rooms.push(room);
     return { ...room };
+  };
+  async createRooms(options: readonly { name: string }[]): Promise<PromiseSettledResult<MemoryRoom>[]> {
+    this.calls.createRoom += options.length;
+    return Promise.allSettled(options.map(() => this.create()));
   }
   async reserve(snapshot: MemoryRoom, requests: readonly SeatRequest<{ name: string }>[]): Promise<readonly boolean[]> {
     this.calls.reserve++;
@@ -54,13 +58,14 @@ class MemoryBroker implements SeatBroker<{ name: string }, MemoryRoom, { roomId:
 }
 
 const turns = () => { const queue = new QuickPlayQueue(1000); return () => queue.turn(); };
+const WAIT = { maxWaitMs: 5000 };
 
 describe("QuickPlayBatcher (quick play decided in batches)", () => {
   it("a burst is decided in one batch: rooms filled exactly, fullest first, one reservation call per room", async () => {
     const broker = new MemoryBroker(8);
     broker.rooms.push({ roomId: "half", clients: 4, maxClients: 8, group: "ffa", gone: false, sessions: [] });
     broker.rooms.push({ roomId: "most", clients: 7, maxClients: 8, group: "ffa", gone: false, sessions: [] });
-    const batcher = new QuickPlayBatcher(broker, turns());
+    const batcher = new QuickPlayBatcher(broker, turns(), WAIT);
     const seats = await Promise.all(Array.from({ length: 21 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined)));
     assert.equal(batcher.counts.batches, 1);
     assert.equal(broker.calls.openRooms, 1);
@@ -75,7 +80,7 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
   it("groups (modes) are decided apart: no room gets players of two modes", async () => {
     const broker = new MemoryBroker(4);
     broker.rooms.push({ roomId: "duel", clients: 1, maxClients: 4, group: "duel", gone: false, sessions: [] });
-    const batcher = new QuickPlayBatcher(broker, turns());
+    const batcher = new QuickPlayBatcher(broker, turns(), WAIT);
     const [a, b] = await Promise.all([batcher.join("duel", { name: "a" }, undefined), batcher.join("ffa", { name: "b" }, undefined)]);
     assert.equal(a.roomId, "duel");
     assert.notEqual(b.roomId, "duel");
@@ -87,7 +92,7 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
     // The first reservation in "open" finds the room full (joins by id took the seats).
     let stolen = false;
     broker.beforeReserve = (room) => { if (room.roomId === "open" && !stolen) { stolen = true; room.clients = 8; } };
-    const batcher = new QuickPlayBatcher(broker, turns());
+    const batcher = new QuickPlayBatcher(broker, turns(), WAIT);
     const seats = await Promise.all([batcher.join("ffa", { name: "a" }, undefined), batcher.join("ffa", { name: "b" }, undefined)]);
     assert.equal(batcher.counts.retried, 2);
     assert.equal(batcher.counts.batches, 2);
@@ -98,7 +103,7 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
     const dead = new MemoryBroker(8);
     dead.rooms.push({ roomId: "dead", clients: 1, maxClients: 8, group: "ffa", gone: true, sessions: [] });
     dead.openRooms = async () => [{ ...dead.rooms[0] }];
-    const again = new QuickPlayBatcher(dead, turns());
+    const again = new QuickPlayBatcher(dead, turns(), WAIT);
     const seat = await again.join("ffa", { name: "c" }, undefined);
     assert.notEqual(seat.roomId, "dead");
     assert.equal(again.counts.batches, 3, "decided, retried once the same way, then given a room of its own");
@@ -108,7 +113,7 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
     const broker = new MemoryBroker(8);
     const reserve = broker.reserve.bind(broker);
     broker.reserve = async () => { throw new Error("every process is gone"); };
-    const batcher = new QuickPlayBatcher(broker, turns());
+    const batcher = new QuickPlayBatcher(broker, turns(), WAIT);
     await assert.rejects(batcher.join("ffa", { name: "a" }, undefined), (e: unknown) => e instanceof QuickPlayRefused && e.reason === "failed");
     assert.equal(batcher.counts.batches, 3);
     broker.reserve = reserve;
@@ -120,7 +125,7 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
     const broker = new MemoryBroker(8);
     let refuse = true;
     const queue = new QuickPlayQueue(1000);
-    const batcher = new QuickPlayBatcher(broker, async () => (refuse ? null : queue.turn()));
+    const batcher = new QuickPlayBatcher(broker, async () => (refuse ? null : queue.turn()), WAIT);
     await assert.rejects(batcher.join("ffa", { name: "a" }, undefined), (e: unknown) => e instanceof QuickPlayRefused && e.reason === "busy");
     refuse = false;
     const seat = await batcher.join("ffa", { name: "b" }, undefined);
@@ -130,7 +135,7 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
 
   it("bursts larger than a batch are decided over several turns, still filling exactly", async () => {
     const broker = new MemoryBroker(8);
-    const batcher = new QuickPlayBatcher(broker, turns(), 100);
+    const batcher = new QuickPlayBatcher(broker, turns(), { ...WAIT, maxBatch: 100 });
     await Promise.all(Array.from({ length: 1000 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined)));
     assert.equal(batcher.counts.batches, 10);
     assert.equal(broker.rooms.length, 125);
@@ -149,7 +154,7 @@ describe("QuickPlayBatcher, a room slow to answer", () => {
       if (room.roomId === "slow") await released;
       return reserve(room, requests);
     };
-    const batcher = new QuickPlayBatcher(broker, turns(), MAX_BATCH, 50);
+    const batcher = new QuickPlayBatcher(broker, turns(), { ...WAIT, reserveHoldMs: 50 });
     const first = batcher.join("ffa", { name: "a" }, undefined);
     await new Promise((resolve) => setTimeout(resolve, 100));
     // The turn went on: a second request is decided while the first waits for "slow".
@@ -162,3 +167,68 @@ describe("QuickPlayBatcher, a room slow to answer", () => {
   });
 });
 
+
+describe("QuickPlayBatcher, what a request may cost", () => {
+  it("a request waits its deadline at most: queued behind slow decisions it is refused as busy, and the others are still decided", async () => {
+    const broker = new MemoryBroker(4);
+    const reserve = broker.reserve.bind(broker);
+    broker.reserve = async (room, requests) => { await new Promise((r) => setTimeout(r, 40)); return reserve(room, requests); };
+    const batcher = new QuickPlayBatcher(broker, turns(), { maxWaitMs: 200, maxBatch: 4, reserveHoldMs: 1000 });
+    const started = performance.now();
+    const outcomes = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined)));
+    const elapsed = performance.now() - started;
+    const busy = outcomes.filter((o) => o.status === "rejected" && o.reason instanceof QuickPlayRefused && o.reason.reason === "busy").length;
+    const seated = outcomes.filter((o) => o.status === "fulfilled").length;
+    assert.equal(busy + seated, 60, "every request answered, with a seat or busy");
+    assert.ok(seated >= 4 && busy >= 20, `seated ${seated}, busy ${busy}`);
+    assert.equal(batcher.counts.expired, busy);
+    assert.ok(elapsed < 1000, `all answered in ${elapsed.toFixed(0)} ms`);
+    assert.equal(batcher.waiting, 0);
+  });
+
+  it("the queue is bounded: past maxWaiting a request is refused at once", async () => {
+    let release!: (end: () => void) => void;
+    const turn = new Promise<() => void>((resolve) => { release = resolve; });
+    const batcher = new QuickPlayBatcher(new MemoryBroker(8), () => turn, { maxWaitMs: 5000, maxWaiting: 100 });
+    const held = Array.from({ length: 100 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined));
+    await assert.rejects(batcher.join("ffa", { name: "one too many" }, undefined), (e: unknown) => e instanceof QuickPlayRefused && e.reason === "busy");
+    assert.equal(batcher.waiting, 100);
+    release(() => {});
+    assert.equal((await Promise.all(held)).length, 100);
+  });
+
+  it("while the process cannot decide (draining), queued requests are refused with why, and no room is made", async () => {
+    const broker = new MemoryBroker(8);
+    let why: string | null = "server_draining";
+    const batcher = new QuickPlayBatcher(broker, turns(), { maxWaitMs: 5000, unavailable: () => why });
+    await assert.rejects(batcher.join("ffa", { name: "a" }, undefined), (e: unknown) => e instanceof QuickPlayRefused && e.reason === "unavailable" && e.code === "server_draining");
+    assert.equal(broker.calls.createRoom, 0);
+    why = null;
+    assert.ok(await batcher.join("ffa", { name: "b" }, undefined));
+  });
+
+  it("a room the matchmaker will not create answers its requests with the matchmaker's error, not retried", async () => {
+    const broker = new MemoryBroker(8);
+    const refusal = new Error("room 'arena' not created: shutting down");
+    broker.create = async () => { throw refusal; };
+    const batcher = new QuickPlayBatcher(broker, turns(), WAIT);
+    await assert.rejects(batcher.join("ffa", { name: "a" }, undefined), (e: unknown) => e === refusal);
+    assert.equal(batcher.counts.retried, 0);
+    assert.equal(broker.calls.createRoom, 1);
+  });
+
+  it("one mode's lookup failing sends only that mode's requests round again; the other mode is seated, and nobody answered with an error holds a seat", async () => {
+    const broker = new MemoryBroker(4);
+    const openRooms = broker.openRooms.bind(broker);
+    let failures = 1;
+    broker.openRooms = async (group) => {
+      if (group === "ffa" && failures-- > 0) throw new Error("a Redis hiccup");
+      return openRooms(group);
+    };
+    const batcher = new QuickPlayBatcher(broker, turns(), WAIT);
+    const [duel, ffa] = await Promise.all([batcher.join("duel", { name: "d" }, undefined), batcher.join("ffa", { name: "f" }, undefined)]);
+    assert.ok(duel.roomId && ffa.roomId);
+    assert.equal(batcher.counts.retried, 1, "the ffa request went round again");
+    assert.deepEqual(broker.rooms.flatMap((r) => r.sessions).sort(), [duel.sessionId, ffa.sessionId].sort());
+  });
+});

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import { ErrorCode as ColyseusErrorCode, ServerError, matchMaker } from "@colyseus/core";
-import { ROOM_NAME, type ErrorCode as ErrorCodeName } from "@arena/shared";
+import { ErrorCode, ROOM_NAME, parseErrorCode, type ErrorCode as ErrorCodeName } from "@arena/shared";
 import type { HttpSettings } from "../config.ts";
 import type { Metrics } from "../Metrics.ts";
 import { sendError } from "./httpErrors.ts";
@@ -197,12 +197,19 @@ export class HttpGate {
     } catch (error) {
       if (res.headersSent || res.destroyed) return;
       if (error instanceof QuickPlayRefused) {
+        if (error.reason === "unavailable" && error.code !== undefined && Object.hasOwn(ErrorCode, error.code)) {
+          sendError(res, error.code as ErrorCodeName);
+          return;
+        }
         sendError(res, "matchmaking_unavailable", error.message);
         if (error.reason === "failed") this.matchmaking.log.warn({ err: error.cause }, "quick play found no seat");
         return;
       }
       const code = error instanceof ServerError ? error.code : ColyseusErrorCode.MATCHMAKE_UNHANDLED;
-      const json = JSON.stringify({ code, error: error instanceof Error ? error.message : String(error) });
+      const message = error instanceof Error ? error.message : String(error);
+      // The project's refusals (onAuth's) carry their code in the text: given on its own too, as in every other error of the project.
+      const errorCode = parseErrorCode(message);
+      const json = JSON.stringify(errorCode === null ? { code, error: message } : { code, error: message, errorCode });
       if (!(error instanceof ServerError)) this.matchmaking.log.error({ err: error }, "quick play failed");
       res.writeHead(COLYSEUS_STATUS[code] ?? code, { "content-type": "application/json", "content-length": Buffer.byteLength(json) }).end(json);
     }

@@ -15,8 +15,6 @@ import { QuickPlayBatcher, type SeatBroker } from "./QuickPlayBatcher.ts";
 import { OriginPolicy } from "./OriginPolicy.ts";
 
 const LOBBY_CHANNEL = "$lobby";
-/** Longest a room placed by `placeRoom` counts toward its process before it is listed (a creation that failed). */
-const PLACING_MS = 5000;
 
 /** What a client gets for a seat (Colyseus's seat reservation). */
 type ISeatReservation = ReturnType<typeof matchMaker.buildSeatReservation>;
@@ -25,7 +23,7 @@ type ISeatReservation = ReturnType<typeof matchMaker.buildSeatReservation>;
 type JoinOptions = { mode?: unknown } & Record<string, unknown>;
 
 /** Colyseus's matchmaker as quick play's batches use it. */
-function colyseusSeats(settings: Settings, created: (processId: string) => void): SeatBroker<JoinOptions, IRoomCache, ISeatReservation> {
+function colyseusSeats(settings: Settings, placing: <T>(create: () => Promise<T>) => Promise<T>): SeatBroker<JoinOptions, IRoomCache, ISeatReservation> {
   return {
     openRooms: async (mode) => {
       // A listed room with no one in it and no seat reserved is being disposed (autoDispose).
@@ -40,11 +38,7 @@ function colyseusSeats(settings: Settings, created: (processId: string) => void)
       const answering = new Set(channels);
       return rooms.filter((room) => answering.has(`$${room.roomId}`));
     },
-    createRoom: async (options) => {
-      const room = await matchMaker.createRoom(ROOM_NAME, options);
-      created(room.processId);
-      return room;
-    },
+    createRooms: (options) => placing(() => Promise.allSettled(options.map((o) => matchMaker.createRoom(ROOM_NAME, o)))),
     reserve: (room, requests) => matchMaker.reserveMultipleSeatsFor(room, requests.map((r) => ({ sessionId: r.sessionId, options: r.options, auth: r.auth }))),
     answering: async (room) => {
       if (matchMaker.getLocalRoomById(room.roomId) !== undefined) return true;
@@ -77,8 +71,13 @@ export class Matchmaking {
   /** Quick play, decided in batches, a turn each. */
   readonly quickPlay: QuickPlayBatcher<JoinOptions, IRoomCache, ISeatReservation>;
   readonly origins: OriginPolicy;
-  /** Rooms this process is having created, per process placed on: when each stops counting if never confirmed (see `placeRoom`). */
-  readonly #placing = new Map<string, number[]>();
+  /**
+   * While quick play creates a batch's rooms side by side: how many of them
+   * `placeRoom` has sent to each process so far (not listed yet). Emptied
+   * when the last of those creations has answered.
+   */
+  readonly #batchPlacing = new Map<string, number>();
+  #batchCreations = 0;
 
   constructor(settings: Settings, readonly log: Logger, private readonly draining: () => boolean) {
     this.#trust = compileTrust(settings.trustedProxies);
@@ -89,7 +88,10 @@ export class Matchmaking {
     }
     this.limits = new RateLimits(settings.rateLimits, this.redis?.client);
     this.turns = new QuickPlayQueue(settings.http.quickPlayTurnTimeoutMs, this.redis?.client);
-    this.quickPlay = new QuickPlayBatcher(colyseusSeats(settings, (processId) => this.placed(processId)), () => this.turns.turn());
+    this.quickPlay = new QuickPlayBatcher(colyseusSeats(settings, (create) => this.placingBatch(create)), () => this.turns.turn(), {
+      maxWaitMs: settings.http.quickPlayTurnTimeoutMs,
+      unavailable: () => this.unavailable(),
+    });
   }
 
   /**
@@ -164,27 +166,27 @@ export class Matchmaking {
       const count = matches.get(room.processId);
       if (count !== undefined) matches.set(room.processId, count + 1);
     }
-    // Rooms being created right now are not listed yet: a batch creates many at once.
-    const now = Date.now();
-    for (const [processId, until] of this.#placing) {
-      while (until.length > 0 && until[0] <= now) until.shift();
-      if (until.length === 0) this.#placing.delete(processId);
+    // Rooms a batch is creating right now are not listed yet.
+    for (const [processId, count] of this.#batchPlacing) {
       const listed = matches.get(processId);
-      if (listed !== undefined) matches.set(processId, listed + until.length);
+      if (listed !== undefined) matches.set(processId, listed + count);
     }
     if (matches.size === 0) return matchMaker.processId;
     const fewest = Math.min(...matches.values());
     const best = [...matches].filter(([, count]) => count === fewest).map(([id]) => id);
     const chosen = best[randomInt(best.length)];
-    const placed = this.#placing.get(chosen);
-    if (placed === undefined) this.#placing.set(chosen, [now + PLACING_MS]);
-    else placed.push(now + PLACING_MS);
+    if (this.#batchCreations > 0) this.#batchPlacing.set(chosen, (this.#batchPlacing.get(chosen) ?? 0) + 1);
     return chosen;
   }
 
-  /** A room placed by `placeRoom` is created, so listed: it no longer counts as being placed. */
-  private placed(processId: string): void {
-    this.#placing.get(processId)?.shift();
+  /** Runs a batch's room creations with `placeRoom` counting the rooms they place until all have answered. */
+  private async placingBatch<T>(create: () => Promise<T>): Promise<T> {
+    this.#batchCreations++;
+    try {
+      return await create();
+    } finally {
+      if (--this.#batchCreations === 0) this.#batchPlacing.clear();
+    }
   }
 
   /** An ArenaRoom of this process was created (with its code if private). */

@@ -22,8 +22,8 @@ export interface SeatRequest<Options> {
 export interface SeatBroker<Options, Room extends OpenRoom, Seat> {
   /** Open public rooms of this group (a mode), fullest first. */
   openRooms(group: string): Promise<readonly Room[]>;
-  /** Creates a room for this group with the first of its players' options. */
-  createRoom(options: Options): Promise<Room>;
+  /** Creates rooms side by side, each with the first of its players' options; an outcome per room. */
+  createRooms(options: readonly Options[]): Promise<PromiseSettledResult<Room>[]>;
   /** Seats per room: true where the room took the request. Throws when the room (or its process) cannot answer. */
   reserve(room: Room, requests: readonly SeatRequest<Options>[]): Promise<readonly boolean[]>;
   /** Whether the room is still there to answer a reservation (asked of one slow to answer). */
@@ -39,17 +39,28 @@ export interface SeatBroker<Options, Room extends OpenRoom, Seat> {
 /** A turn in the cluster's one decision at a time (QuickPlayQueue): resolves with what ends it, null if the wait ran out. */
 export type TakeTurn = () => Promise<(() => void) | null>;
 
-/** Why a request got no seat: `busy` (no turn in time), `failed` (rooms kept refusing it). */
+/**
+ * Why a request got no seat: `busy` (it waited past the deadline, or the
+ * queue is full), `failed` (rooms kept refusing it), `unavailable` (the
+ * process cannot decide now: `code` says why, e.g. draining).
+ */
 export class QuickPlayRefused extends Error {
-  constructor(readonly reason: "busy" | "failed", message: string, options?: ErrorOptions) {
+  constructor(readonly reason: "busy" | "failed" | "unavailable", message: string, options?: ErrorOptions & { code?: string }) {
     super(message, options);
+    this.code = options?.code;
   }
+  readonly code: string | undefined;
 }
 
 interface Ticket<Options> extends SeatRequest<Options> {
   readonly group: string;
   /** Seats lost so far: 1 retries the same way, 2 gets a room of its own. */
   losses: number;
+  /** In a queue (`#waiting` or `#retrying`), being decided, or answered. */
+  state: "queued" | "deciding" | "settled";
+  /** Its deadline passed while it was being decided: refused if it comes back to the queue. */
+  expired: boolean;
+  timer: NodeJS.Timeout | undefined;
   resolve(seat: unknown): void;
   reject(error: Error): void;
 }
@@ -64,6 +75,19 @@ export const MAX_BATCH = 512;
  * answer seats its requests or sends them back to the queue when it comes.
  */
 export const RESERVE_HOLD_MS = 50;
+
+/** Most requests a process holds waiting; past it a request is refused at once (503). */
+export const MAX_WAITING = 10_000;
+
+export interface BatcherOptions {
+  /** Longest a request waits in the queue (QUICK_PLAY_TURN_TIMEOUT_MS); then it is refused as busy. */
+  maxWaitMs: number;
+  maxBatch?: number;
+  reserveHoldMs?: number;
+  maxWaiting?: number;
+  /** Why nothing can be decided now (draining, Redis down), asked before each batch; null when it can. */
+  unavailable?: () => string | null;
+}
 
 /**
  * Quick play decided in batches. Requests queue in the process; whoever runs
@@ -83,21 +107,28 @@ export const RESERVE_HOLD_MS = 50;
  * for RESERVE_HOLD_MS at most: the room's own check still keeps it from
  * taking more seats than it has, so a later batch that counted on its free
  * seats only sees some refused, and decided again.
+ *
+ * What a request may cost is bounded: it waits in the queue `maxWaitMs` at
+ * most (then 503, busy), the queue holds `maxWaiting` requests at most (then
+ * 503 at once), and while the process cannot decide (`unavailable`, e.g.
+ * draining) queued requests are refused with that reason, no room made.
  */
 export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
   readonly #waiting: Ticket<Options>[] = [];
   /** Requests a room refused: decided first, in the order they were refused. */
   readonly #retrying: Ticket<Options>[] = [];
   #draining = false;
+  readonly #maxBatch: number;
+  readonly #reserveHoldMs: number;
+  readonly #maxWaiting: number;
   /** Batches decided and requests seated, for the metrics and the tests. */
-  readonly counts = { batches: 0, seated: 0, retried: 0 };
+  readonly counts = { batches: 0, seated: 0, retried: 0, expired: 0 };
 
-  constructor(
-    private readonly broker: SeatBroker<Options, Room, Seat>,
-    private readonly takeTurn: TakeTurn,
-    private readonly maxBatch = MAX_BATCH,
-    private readonly reserveHoldMs = RESERVE_HOLD_MS,
-  ) {}
+  constructor(private readonly broker: SeatBroker<Options, Room, Seat>, private readonly takeTurn: TakeTurn, private readonly options: BatcherOptions) {
+    this.#maxBatch = options.maxBatch ?? MAX_BATCH;
+    this.#reserveHoldMs = options.reserveHoldMs ?? RESERVE_HOLD_MS;
+    this.#maxWaiting = options.maxWaiting ?? MAX_WAITING;
+  }
 
   /** Requests waiting for a decision. */
   get waiting(): number {
@@ -106,8 +137,17 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
 
   /** A seat for one request of `group` (its mode), once a batch has decided it. */
   join(group: string, options: Options, auth: unknown): Promise<Seat> {
+    if (this.waiting >= this.#maxWaiting) {
+      return Promise.reject(new QuickPlayRefused("busy", "Quick play is busy. Try again in a few seconds."));
+    }
     return new Promise<Seat>((resolve, reject) => {
-      this.#waiting.push({ group, options, auth, sessionId: this.broker.sessionId(), losses: 0, resolve: resolve as (seat: unknown) => void, reject });
+      const ticket: Ticket<Options> = {
+        group, options, auth, sessionId: this.broker.sessionId(), losses: 0, state: "queued", expired: false, timer: undefined,
+        resolve: (seat) => { if (settle(ticket)) resolve(seat as Seat); },
+        reject: (error) => { if (settle(ticket)) reject(error); },
+      };
+      ticket.timer = setTimeout(() => this.#expire(ticket), this.options.maxWaitMs);
+      this.#waiting.push(ticket);
       this.#kick();
     });
   }
@@ -119,20 +159,48 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     setImmediate(() => void this.#drain());
   }
 
+  /** A request's deadline: refused as busy if still queued; if being decided, when it comes back. */
+  #expire(ticket: Ticket<Options>): void {
+    if (ticket.state === "deciding") {
+      ticket.expired = true;
+      return;
+    }
+    if (ticket.state !== "queued") return;
+    for (const queue of [this.#waiting, this.#retrying]) {
+      const at = queue.indexOf(ticket);
+      if (at >= 0) queue.splice(at, 1);
+    }
+    this.counts.expired++;
+    ticket.reject(this.#busy());
+  }
+
+  /** Busy, or the reason the process cannot decide now if it has one (draining, Redis down). */
+  #busy(): QuickPlayRefused {
+    const why = this.options.unavailable?.() ?? null;
+    return why === null ? busy() : new QuickPlayRefused("unavailable", "Quick play cannot seat anyone on this server now.", { code: why });
+  }
+
   async #drain(): Promise<void> {
     try {
       while (this.waiting > 0) {
         const end = await this.takeTurn();
-        const batch = this.#retrying.splice(0, this.maxBatch);
-        batch.push(...this.#waiting.splice(0, this.maxBatch - batch.length));
+        const batch = this.#retrying.splice(0, this.#maxBatch);
+        batch.push(...this.#waiting.splice(0, this.#maxBatch - batch.length));
         if (end === null) {
-          const busy = new QuickPlayRefused("busy", "Quick play is busy. Try again in a few seconds.");
-          for (const ticket of batch) ticket.reject(busy);
+          const refused = this.#busy();
+          for (const ticket of batch) ticket.reject(refused);
           continue;
         }
         try {
+          const refused = this.#busy();
+          if (refused.reason === "unavailable") {
+            for (const ticket of batch) ticket.reject(refused);
+            continue;
+          }
+          for (const ticket of batch) ticket.state = "deciding";
           await this.#decide(batch);
         } catch (error) {
+          // Not reached by design (#decide settles what fails); a bug answers its batch instead of stalling it.
           const failed = new QuickPlayRefused("failed", "Quick play could not find a seat.", { cause: error });
           for (const ticket of batch) ticket.reject(failed);
         } finally {
@@ -152,7 +220,12 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
       if (list === undefined) groups.set(ticket.group, [ticket]);
       else list.push(ticket);
     }
-    await Promise.all([...groups].map(([group, tickets]) => this.#seatGroup(group, tickets)));
+    const outcomes = await Promise.allSettled([...groups].map(([group, tickets]) => this.#seatGroup(group, tickets)));
+    // A group that failed before its seats were asked for (its lookup): its requests go again.
+    [...groups.values()].forEach((tickets, i) => {
+      const outcome = outcomes[i];
+      if (outcome.status === "rejected") for (const ticket of tickets) if (ticket.state === "deciding") this.#lost(ticket, outcome.reason);
+    });
   }
 
   async #seatGroup(group: string, tickets: Ticket<Options>[]): Promise<void> {
@@ -173,10 +246,11 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     const capacity = Math.max(1, this.broker.capacity(group));
     const fills: Ticket<Options>[][] = [];
     for (let i = 0; i < rest.length; i += capacity) fills.push(rest.slice(i, i + capacity));
-    const created = await Promise.allSettled(fills.map((fill) => this.broker.createRoom(fill[0].options)));
+    const created = fills.length === 0 ? [] : await this.broker.createRooms(fills.map((fill) => fill[0].options));
     created.forEach((outcome, i) => {
       if (outcome.status === "fulfilled") plan.push({ room: outcome.value, tickets: fills[i] });
-      else for (const ticket of fills[i]) this.#lost(ticket, outcome.reason);
+      // A room the matchmaker would not create (shutting down, onCreate failed): its error is the answer.
+      else for (const ticket of fills[i]) ticket.reject(outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason)));
     });
     await Promise.all(plan.map(({ room, tickets: seats }) => this.#reserve(room, seats)));
   }
@@ -206,7 +280,7 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     let hold: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       answered.then(() => false),
-      new Promise<true>((resolve) => { hold = setTimeout(() => resolve(true), this.reserveHoldMs); }),
+      new Promise<true>((resolve) => { hold = setTimeout(() => resolve(true), this.#reserveHoldMs); }),
     ]);
     clearTimeout(hold);
     if (timedOut && !settled && !(await this.broker.answering(room).catch(() => true))) {
@@ -215,13 +289,32 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
   }
 
   #lost(ticket: Ticket<Options>, cause?: unknown): void {
+    if (ticket.state === "settled") return;
     ticket.losses++;
     if (ticket.losses > 2) {
       ticket.reject(new QuickPlayRefused("failed", "Quick play could not find a seat.", { cause }));
       return;
     }
+    if (ticket.expired) {
+      this.counts.expired++;
+      ticket.reject(this.#busy());
+      return;
+    }
     this.counts.retried++;
+    ticket.state = "queued";
     this.#retrying.push(ticket);
     this.#kick();
   }
+}
+
+function busy(): QuickPlayRefused {
+  return new QuickPlayRefused("busy", "Quick play is busy. Try again in a few seconds.");
+}
+
+/** Marks a ticket answered; false if it already was. */
+function settle(ticket: { state: string; timer: NodeJS.Timeout | undefined }): boolean {
+  if (ticket.state === "settled") return false;
+  ticket.state = "settled";
+  clearTimeout(ticket.timer);
+  return true;
 }
