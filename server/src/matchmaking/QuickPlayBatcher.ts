@@ -74,7 +74,7 @@ export const MAX_BATCH = 512;
  * Colyseus's IPC timeout (2 s); past this the turn goes on and the late
  * answer seats its requests or sends them back to the queue when it comes.
  */
-export const RESERVE_HOLD_MS = 50;
+export const RESERVE_HOLD_MS = 20;
 
 /** Most requests a process holds waiting; past it a request is refused at once (503). */
 export const MAX_WAITING = 10_000;
