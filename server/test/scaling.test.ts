@@ -167,6 +167,37 @@ describe("several processes sharing Redis", { skip }, () => {
     }
   });
 
+  it("a process killed between the two halves of a burst: every join gets a seat, none of the second half in the dead process's rooms", async () => {
+    const c = await start();
+    const cId = ids.get(c)!;
+    const wave = (from: number) => Promise.all(Array.from({ length: 500 }, (_, i) =>
+      request((i % 2 ? a : b).endpoint, "POST", "/matchmake/joinOrCreate/arena", { name: `m${from + i}`, protocol: PROTOCOL_VERSION })));
+    const first = await wave(0);
+    const onC = first.filter((r) => r.body.processId === cId).length;
+    c.child.kill("SIGKILL");
+    await c.exited;
+    procs.splice(procs.indexOf(c), 1);
+    // C's rooms, half full of the first half's seats, are still listed: the sweep has not run.
+    const second = await wave(500);
+    const rooms: Room<any, ArenaState>[] = [];
+    try {
+      assert.ok(onC > 0, "C hosted part of the first half");
+      assert.deepEqual([...first, ...second].filter((r) => r.status !== 200).map((r) => [r.status, r.body]), []);
+      assert.deepEqual(second.filter((r) => r.body.processId === cId).map((r) => r.body.roomId), [], "no seat in a dead process's room");
+      // The seats on live processes are real: each is taken by a client; no live room is over capacity.
+      const live = [...first, ...second].filter((r) => r.body.processId !== cId);
+      rooms.push(...await Promise.all(live.map((r) => new Client(r.body.processId === ids.get(a) ? a.endpoint : b.endpoint).consumeSeatReservation(r.body, ArenaState))));
+      const listed = (await listing(a)).filter((r) => r.processId !== cId);
+      assert.ok(listed.every((r) => r.players <= CAPACITY), JSON.stringify(listed));
+      // Exactly filled: the live players in as few rooms as capacity allows.
+      assert.equal(listed.length, Math.ceil(live.length / CAPACITY));
+      console.log(`# ${onC} seats of the first half on C before it died; ${live.length} players in ${listed.length} live rooms`);
+    } finally {
+      await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
+      await waitFor("no live rooms left", async () => (await listing(a)).every((r) => r.processId === cId), 15_000);
+    }
+  });
+
   it("a private room's code resolves from any process; wrong codes count across processes", async () => {
     const created = await request(a.endpoint, "POST", "/api/private-rooms", me);
     assert.equal(created.status, 201);
