@@ -14,7 +14,7 @@ import { QuickPlayQueue } from "./QuickPlayQueue.ts";
 import { QuickPlayBatcher, type SeatBroker } from "./QuickPlayBatcher.ts";
 import { OriginPolicy } from "./OriginPolicy.ts";
 
-const LOBBY_CHANNEL = "$lobby";
+const LOBBY_CHANNEL = "$lobby"; // Colyseus's LobbyRoom channel (core/src/matchmaker/Lobby.ts)
 
 /** What a client gets for a seat (Colyseus's seat reservation). */
 type ISeatReservation = ReturnType<typeof matchMaker.buildSeatReservation>;
@@ -50,7 +50,7 @@ function colyseusSeats(settings: Settings, placing: <T>(create: () => Promise<T>
     capacity: (mode) => (isGameMode(mode) ? settings.capacity[mode] : settings.capacity[DEFAULT_MODE]),
     sessionId: () => generateId(),
   };
-} // Colyseus's LobbyRoom channel (core/src/matchmaker/Lobby.ts)
+}
 
 /**
  * Everything around Colyseus's matchmaker that this project adds: join
@@ -67,7 +67,7 @@ export class Matchmaking {
   readonly #trust: TrustFn;
   readonly #sweep: ProcessSweep | undefined;
   /** The cluster's one quick-play decision at a time (in-process queue, Redis lock when scaled). */
-  readonly turns: QuickPlayQueue;
+  readonly #turns: QuickPlayQueue;
   /** Quick play, decided in batches, a turn each. */
   readonly quickPlay: QuickPlayBatcher<JoinOptions, IRoomCache, ISeatReservation>;
   readonly origins: OriginPolicy;
@@ -87,8 +87,8 @@ export class Matchmaking {
       this.#sweep = new ProcessSweep(log, (roomId) => this.forgetRemoteRoom(roomId));
     }
     this.limits = new RateLimits(settings.rateLimits, this.redis?.client);
-    this.turns = new QuickPlayQueue(settings.http.quickPlayTurnTimeoutMs, this.redis?.client);
-    this.quickPlay = new QuickPlayBatcher(colyseusSeats(settings, (create) => this.placingBatch(create)), () => this.turns.turn(), {
+    this.#turns = new QuickPlayQueue(settings.http.quickPlayTurnTimeoutMs, this.redis?.client);
+    this.quickPlay = new QuickPlayBatcher(colyseusSeats(settings, (create) => this.placingBatch(create)), () => this.#turns.turn(), {
       maxWaitMs: settings.http.quickPlayTurnTimeoutMs,
       unavailable: () => this.unavailable(),
     });

@@ -121,7 +121,7 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
   readonly #maxBatch: number;
   readonly #reserveHoldMs: number;
   readonly #maxWaiting: number;
-  /** Batches decided and requests seated, for the metrics and the tests. */
+  /** Batches decided, requests seated, sent round again and refused at their deadline (what the tests observe). */
   readonly counts = { batches: 0, seated: 0, retried: 0, expired: 0 };
 
   constructor(private readonly broker: SeatBroker<Options, Room, Seat>, private readonly takeTurn: TakeTurn, private readonly options: BatcherOptions) {
@@ -143,8 +143,8 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     return new Promise<Seat>((resolve, reject) => {
       const ticket: Ticket<Options> = {
         group, options, auth, sessionId: this.broker.sessionId(), losses: 0, state: "queued", expired: false, timer: undefined,
-        resolve: (seat) => { if (settle(ticket)) resolve(seat as Seat); },
-        reject: (error) => { if (settle(ticket)) reject(error); },
+        resolve: (seat) => { if (markSettled(ticket)) resolve(seat as Seat); },
+        reject: (error) => { if (markSettled(ticket)) reject(error); },
       };
       ticket.timer = setTimeout(() => this.#expire(ticket), this.options.maxWaitMs);
       this.#waiting.push(ticket);
@@ -312,7 +312,7 @@ function busy(): QuickPlayRefused {
 }
 
 /** Marks a ticket answered; false if it already was. */
-function settle(ticket: { state: string; timer: NodeJS.Timeout | undefined }): boolean {
+function markSettled(ticket: { state: string; timer: NodeJS.Timeout | undefined }): boolean {
   if (ticket.state === "settled") return false;
   ticket.state = "settled";
   clearTimeout(ticket.timer);
