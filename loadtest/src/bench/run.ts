@@ -29,6 +29,9 @@ const { values: args } = parseArgs({
     joins: { type: "string", default: "200" },
     // join-storm: the arena with each of these numbers of processes sharing Redis.
     processes: { type: "string", default: "1,2" },
+    // join-storm: quick-play seats only (HTTP, no WebSocket, no baseline), and every server process on CPU 0.
+    "seats-only": { type: "boolean", default: false },
+    "pin-servers": { type: "boolean", default: false },
     // capacity: one size or several (`8,16`), each swept in turn.
     "room-size": { type: "string", default: "8" },
     light: { type: "boolean", default: false },
@@ -63,21 +66,22 @@ if (args.scenario === "capacity") {
 if (args.scenario === "join-storm") {
   const counts = args.processes.split(",").map(Number);
   if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error(`--processes: a list of 1 to 8, not ${args.processes}`);
-  const { arena, baseline, botsPinned } = await joinStorm(Number(args.joins), counts, args.redis, progress);
+  const seatsOnly = args["seats-only"];
+  const { arena, baseline, botsPinned } = await joinStorm(Number(args.joins), counts, args.redis, progress, { seatsOnly, pinServers: args["pin-servers"] });
   const systems: Record<string, Record<string, number>> = {};
   const ratios: Record<string, number> = {};
   for (const [n, figures] of Object.entries(arena)) {
     systems[`arena:${n}p`] = { ...figures } as unknown as Record<string, number>;
-    ratios[`joinP99Ms:arena:${n}p/baseline`] = figures.joinP99Ms / baseline.joinP99Ms;
+    if (baseline !== undefined) ratios[`joinP99Ms:arena:${n}p/baseline`] = figures.joinP99Ms / baseline.joinP99Ms;
     ratios[`joinsPerSecond:arena:${n}p/arena:${counts[0]}p`] = figures.joinsPerSecond / arena[String(counts[0])].joinsPerSecond;
   }
-  systems.baseline = { ...baseline } as unknown as Record<string, number>;
+  if (baseline !== undefined) systems.baseline = { ...baseline } as unknown as Record<string, number>;
   emit({
     scenario: "join-storm", date: new Date().toISOString(), machine: machine(),
     systems, ratios,
     checks: {
-      arena: `${counts.join(", ")} process(es) sharing Redis, joins spread over them in turn; seat = quick-play answer, join = request to first state`,
-      baseline: "one Socket.IO process", botsPinnedToCpu1: botsPinned,
+      arena: `${counts.join(", ")} process(es) sharing Redis, joins spread over them in turn; seat = quick-play answer, join = ${seatsOnly ? "the seat (--seats-only)" : "request to first state"}`,
+      baseline: seatsOnly ? "not run (--seats-only)" : "one Socket.IO process", botsPinnedToCpu1: botsPinned, serversPinnedToCpu0: args["pin-servers"],
     },
   });
   process.exit(Object.values(arena).every((f) => f.errors === 0) ? 0 : 1);

@@ -54,14 +54,24 @@ async function redisArena(redisUrl: string, processes: number): Promise<ServerPr
  * Redis (joins spread over them in turn), then at one Socket.IO process;
  * each timed from request to first state, the arena's also to its seat
  * (the matchmaking answer). This process (the bots) is pinned to CPU 1
- * when `taskset` exists; the servers are not pinned.
+ * when `taskset` exists; the servers are not pinned unless asked
+ * (`pinServers`). With `seatsOnly` a join is its seat: the join figures
+ * are the seat's.
  */
-export async function joinStorm(count: number, processCounts: readonly number[], redisUrl: string, progress: (l: string) => void): Promise<{ arena: Record<string, LatencyFigures>; baseline: LatencyFigures; botsPinned: boolean }> {
+export interface StormOptions {
+  /** Seats only: each bot asks for its seat over HTTP and stops there (matchmaking alone, no WebSocket, no baseline). */
+  seatsOnly?: boolean;
+  /** Pin every server process to CPU 0 (the bots stay on CPU 1): one core for all of them. */
+  pinServers?: boolean;
+}
+
+export async function joinStorm(count: number, processCounts: readonly number[], redisUrl: string, progress: (l: string) => void, options: StormOptions = {}): Promise<{ arena: Record<string, LatencyFigures>; baseline: LatencyFigures | undefined; botsPinned: boolean }> {
   const botsPinned = pin(process.pid, 1);
   const arena: Record<string, LatencyFigures> = {};
   for (const processes of processCounts) {
-    progress(`arena: ${count} joins at once across ${processes} process(es) on Redis`);
+    progress(`arena: ${count} ${options.seatsOnly ? "seats" : "joins"} at once across ${processes} process(es) on Redis`);
     const procs = await redisArena(redisUrl, processes);
+    if (options.pinServers) for (const p of procs) pin(p.child.pid!, 0);
     const serverCpu0 = procs.reduce((ms, p) => ms + cpuMs(p.child.pid!), 0);
     const redisCpu0 = await redisCpuMs(redisUrl);
     const seats: number[] = [];
@@ -76,18 +86,23 @@ export async function joinStorm(count: number, processCounts: readonly number[],
       if (!res.ok) throw new Error(`HTTP ${res.status}: ${JSON.stringify(seat)}`);
       seats.push(performance.now() - t0);
       roomOf.set(seat.roomId, (roomOf.get(seat.roomId) ?? 0) + 1);
+      if (options.seatsOnly) return () => {};
       const room = await new Client(endpoint).consumeSeatReservation(seat as never, ArenaState);
       await new Promise<void>((r) => (room.state.players?.size ? r() : room.onStateChange.once(() => r())));
       return () => void room.leave().catch(() => {});
     });
     const serverCpuMs = procs.reduce((ms, p) => ms + cpuMs(p.child.pid!), 0) - serverCpu0;
     const redisCpuMsUsed = await redisCpuMs(redisUrl) - redisCpu0;
-    arena[String(processes)] = {
+    // A count given twice (`--processes 1,2,1,2`, runs alternating) keeps each run: "1", "2", "1#2", "2#2".
+    let key = String(processes);
+    for (let k = 2; key in arena; k++) key = `${processes}#${k}`;
+    arena[key] = {
       ...figures, serversCpuCores: serverCpuMs / figures.totalMs, redisCpuCores: redisCpuMsUsed / figures.totalMs, seatP50Ms: quantile(seats, 0.5), seatP99Ms: quantile(seats, 0.99),
       rooms: roomOf.size, fullRooms: [...roomOf.values()].filter((n) => n === CAPACITY).length,
     };
     await Promise.all(procs.map((p) => p.stop()));
   }
+  if (options.seatsOnly) return { arena, baseline: undefined, botsPinned };
   progress(`baseline: ${count} joins at once on one Socket.IO process`);
   const base = await spawnBaseline(8);
   const baseline = await storm(count, async (i) => {
