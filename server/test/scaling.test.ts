@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
+import { Redis } from "ioredis";
 import { ArenaState, CloseCode, PROTOCOL_VERSION } from "@arena/shared";
 import { request } from "./helpers/http.ts";
 import { TestPlayer, type ArenaRoomClient } from "./helpers/players.ts";
@@ -30,7 +31,7 @@ describe("several processes sharing Redis", { skip }, () => {
     const proc = await spawnServer({
       PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL: db.url, ROOM_CAPACITY: String(CAPACITY),
       RATE_JOINS_PER_MINUTE: "100000", RATE_CONNECTIONS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000",
-      RATE_FAILED_JOINS_PER_HOUR: String(FAILED_JOINS), SHUTDOWN_DEADLINE_SECONDS: "1", MAX_SOCKETS_PER_ADDRESS: "100000",
+      RATE_FAILED_JOINS_PER_HOUR: String(FAILED_JOINS), SHUTDOWN_DEADLINE_SECONDS: "1", MAX_SOCKETS_PER_ADDRESS: "100000", ENABLE_TEST_HOOKS: "1",
     });
     procs.push(proc);
     ids.set(proc, (await request(proc.endpoint, "GET", "/api/health")).body.processId);
@@ -195,6 +196,49 @@ describe("several processes sharing Redis", { skip }, () => {
     } finally {
       await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
       await waitFor("no live rooms left", async () => (await listing(a)).every((r) => r.processId === cId), 15_000);
+    }
+  });
+
+  // Before the test that spends this address's failed joins: a join by id is refused once they are spent.
+  it("while quick play waits for the cluster's turn, private rooms, seats by code, joins by id and reconnections are answered at once", async () => {
+    // A reconnection to have ready: a player whose connection the server cuts, its seat held.
+    const dropped = await join(a, "Dropped", "create");
+    const token = dropped.room.reconnectionToken;
+    dropped.room.reconnection.enabled = false;
+    dropped.room.send("__test:drop");
+    await waitFor("the socket cut", () => !dropped.room.connection.isOpen);
+    const open = await join(b, "Open", "create");
+
+    // Another process holds the turn for 3 s (a slow decision, a stalled peer).
+    const redis = new Redis(db.url);
+    await redis.set("arena:quickplay:lock", "someone-else", "PX", 3000);
+    let quickAnswered = false;
+    const quick = request(a.endpoint, "POST", "/matchmake/joinOrCreate/arena", me).finally(() => { quickAnswered = true; });
+    try {
+      // Each is answered while the quick play sent before it still waits for the turn.
+      const first = async <T,>(work: () => Promise<T>) => { const value = await work(); return { value, beforeQuickPlay: !quickAnswered }; };
+      const created = await first(() => request(a.endpoint, "POST", "/api/private-rooms", me));
+      assert.equal(created.value.status, 201);
+      const byCode = await first(() => request(b.endpoint, "POST", `/api/private-rooms/${created.value.body.code}/seats`, { name: "Bob", protocol: PROTOCOL_VERSION }));
+      assert.equal(byCode.value.status, 200);
+      const byId = await first(() => request(a.endpoint, "POST", `/matchmake/joinById/${open.room.roomId}`, me));
+      assert.equal(byId.value.status, 200);
+      const back = await first(() => new Client(a.endpoint).reconnect(token, ArenaState));
+      assert.equal(back.value.sessionId, dropped.id);
+      players.splice(players.indexOf(dropped), 1);
+      players.push(new TestPlayer(back.value as ArenaRoomClient));
+      assert.deepEqual(Object.entries({ created, byCode, byId, back }).filter(([, t]) => !t.beforeQuickPlay).map(([what]) => what), [], "answered only after quick play");
+      const answer = await quick;
+      assert.equal(answer.status, 200, "quick play is seated once the turn is free");
+      const guest = await new Client(b.endpoint).consumeSeatReservation(byCode.value.body.seat, ArenaState);
+      const host = await new Client(a.endpoint).consumeSeatReservation(created.value.body.seat, ArenaState);
+      const third = await new Client(a.endpoint).consumeSeatReservation(byId.value.body, ArenaState);
+      const quickPlayer = await new Client(a.endpoint).consumeSeatReservation(answer.body, ArenaState);
+      players.push(...[guest, host, third, quickPlayer].map((r) => new TestPlayer(r as ArenaRoomClient)));
+    } finally {
+      await quick.catch(() => {});
+      redis.disconnect();
+      await leaveAll();
     }
   });
 
