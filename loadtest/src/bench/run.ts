@@ -32,6 +32,8 @@ const { values: args } = parseArgs({
     // join-storm: quick-play seats only (HTTP, no WebSocket, no baseline), and every server process on CPU 0.
     "seats-only": { type: "boolean", default: false },
     "pin-servers": { type: "boolean", default: false },
+    // join-storm: the arena's seat requests over this many kept-alive connections per process.
+    "keep-alive": { type: "string" },
     // capacity: one size or several (`8,16`), each swept in turn.
     "room-size": { type: "string", default: "8" },
     light: { type: "boolean", default: false },
@@ -67,7 +69,7 @@ if (args.scenario === "join-storm") {
   const counts = args.processes.split(",").map(Number);
   if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error(`--processes: a list of 1 to 8, not ${args.processes}`);
   const seatsOnly = args["seats-only"];
-  const { arena, baseline, botsPinned } = await joinStorm(Number(args.joins), counts, args.redis, progress, { seatsOnly, pinServers: args["pin-servers"] });
+  const { arena, baseline, botsPinned } = await joinStorm(Number(args.joins), counts, args.redis, progress, { seatsOnly, pinServers: args["pin-servers"], keepAlive: args["keep-alive"] === undefined ? undefined : Number(args["keep-alive"]) });
   const systems: Record<string, Record<string, number>> = {};
   const ratios: Record<string, number> = {};
   for (const [n, figures] of Object.entries(arena)) {

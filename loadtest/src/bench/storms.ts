@@ -1,3 +1,4 @@
+import http from "node:http";
 import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { io } from "socket.io-client";
@@ -63,6 +64,36 @@ export interface StormOptions {
   seatsOnly?: boolean;
   /** Pin every server process to CPU 0 (the bots stay on CPU 1): one core for all of them. */
   pinServers?: boolean;
+  /** The arena's seat requests over this many kept-alive connections per process (at most that many in flight), instead of one connection each. */
+  keepAlive?: number;
+}
+
+/** POSTs a JSON body with Node's fetch; resolves with the status and the parsed answer. */
+async function fetchJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+/** POSTs a JSON body through `agent`; resolves with the status and the parsed answer. */
+function postJson(url: string, body: unknown, agent: http.Agent): Promise<{ status: number; body: unknown }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => { text += chunk; });
+      res.on("end", () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+        } catch (error) {
+          reject(error);
+        }
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
 }
 
 export async function joinStorm(count: number, processCounts: readonly number[], redisUrl: string, progress: (l: string) => void, options: StormOptions = {}): Promise<{ arena: Record<string, LatencyFigures>; baseline: LatencyFigures | undefined; botsPinned: boolean }> {
@@ -76,14 +107,14 @@ export async function joinStorm(count: number, processCounts: readonly number[],
     const redisCpu0 = await redisCpuMs(redisUrl);
     const seats: number[] = [];
     const roomOf = new Map<string, number>();
+    // Node's fetch (its own connection pool, unbounded), or `keepAlive` reused connections per process.
+    const agent = options.keepAlive === undefined ? undefined : new http.Agent({ keepAlive: true, maxSockets: options.keepAlive });
     const figures = await storm(count, async (i) => {
       const endpoint = procs[i % processes].endpoint;
       const t0 = performance.now();
-      const res = await fetch(`${endpoint}/matchmake/joinOrCreate/arena`, {
-        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: `s${i}`, protocol: PROTOCOL_VERSION }),
-      });
-      const seat = await res.json() as { roomId: string };
-      if (!res.ok) throw new Error(`HTTP ${res.status}: ${JSON.stringify(seat)}`);
+      const ask = { name: `s${i}`, protocol: PROTOCOL_VERSION };
+      const { status, body: seat } = await (agent === undefined ? fetchJson(`${endpoint}/matchmake/joinOrCreate/arena`, ask) : postJson(`${endpoint}/matchmake/joinOrCreate/arena`, ask, agent)) as { status: number; body: { roomId: string } };
+      if (status !== 200) throw new Error(`HTTP ${status}: ${JSON.stringify(seat)}`);
       seats.push(performance.now() - t0);
       roomOf.set(seat.roomId, (roomOf.get(seat.roomId) ?? 0) + 1);
       if (options.seatsOnly) return () => {};
@@ -91,6 +122,7 @@ export async function joinStorm(count: number, processCounts: readonly number[],
       await new Promise<void>((r) => (room.state.players?.size ? r() : room.onStateChange.once(() => r())));
       return () => void room.leave().catch(() => {});
     });
+    agent?.destroy();
     const serverCpuMs = procs.reduce((ms, p) => ms + cpuMs(p.child.pid!), 0) - serverCpu0;
     const redisCpuMsUsed = await redisCpuMs(redisUrl) - redisCpu0;
     // A count given twice (`--processes 1,2,1,2`, runs alternating) keeps each run: "1", "2", "1#2", "2#2".
