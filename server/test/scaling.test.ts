@@ -55,6 +55,10 @@ describe("several processes sharing Redis", { skip }, () => {
     throw new Error("rooms never landed on that process");
   }
 
+  /** Each quick-play seat (an HTTP answer) taken by a client of its own, on the process (A or B) that holds it. */
+  const takeSeats = (answers: { body: any }[]) => Promise.all(answers.map((r) =>
+    new Client(r.body.processId === ids.get(a) ? a.endpoint : b.endpoint).consumeSeatReservation(r.body, ArenaState) as Promise<Room<any, ArenaState>>));
+
   const listing = async (via: ServerProcess) => (await request(via.endpoint, "GET", "/api/rooms")).body.rooms as { roomId: string; processId: string; players: number }[];
 
   async function leaveAll(): Promise<void> {
@@ -154,7 +158,7 @@ describe("several processes sharing Redis", { skip }, () => {
       assert.deepEqual(answers.filter((r) => r.status !== 200).map((r) => [r.status, r.body]), []);
       assert.deepEqual(answers.filter((r) => r.body.processId === cId).map((r) => r.body.roomId), [], "no seat in a dead process's room");
       // The seats are real: every one is taken by a client.
-      rooms.push(...await Promise.all(answers.map((r) => new Client(r.body.processId === ids.get(a) ? a.endpoint : b.endpoint).consumeSeatReservation(r.body, ArenaState))));
+      rooms.push(...await takeSeats(answers));
       const perRoom = new Map<string, number>();
       for (const room of rooms) perRoom.set(room.roomId, (perRoom.get(room.roomId) ?? 0) + 1);
       const listed = (await listing(a)).filter((r) => r.processId !== cId);
@@ -187,7 +191,7 @@ describe("several processes sharing Redis", { skip }, () => {
       assert.deepEqual(second.filter((r) => r.body.processId === cId).map((r) => r.body.roomId), [], "no seat in a dead process's room");
       // The seats on live processes are real: each is taken by a client; no live room is over capacity.
       const live = [...first, ...second].filter((r) => r.body.processId !== cId);
-      rooms.push(...await Promise.all(live.map((r) => new Client(r.body.processId === ids.get(a) ? a.endpoint : b.endpoint).consumeSeatReservation(r.body, ArenaState))));
+      rooms.push(...await takeSeats(live));
       const listed = (await listing(a)).filter((r) => r.processId !== cId);
       assert.ok(listed.every((r) => r.players <= CAPACITY), JSON.stringify(listed));
       // Exactly filled: the live players in as few rooms as capacity allows.

@@ -5,6 +5,7 @@ import { io } from "socket.io-client";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
 import { spawnServer, type ServerProcess } from "../../../server/test/helpers/servers.ts";
 import { freePort } from "../../../server/test/helpers/redis.ts";
+import { request } from "../../../server/test/helpers/http.ts";
 import { waitFor } from "../../../server/test/helpers/waitFor.ts";
 import { Bot } from "../Bot.ts";
 import { cpuMs, quantile, rssBytes } from "./processStats.ts";
@@ -68,12 +69,6 @@ export interface StormOptions {
   keepAlive?: number;
 }
 
-/** POSTs a JSON body with Node's fetch; resolves with the status and the parsed answer. */
-async function fetchJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
-}
-
 /** POSTs a JSON body through `agent`; resolves with the status and the parsed answer. */
 function postJson(url: string, body: unknown, agent: http.Agent): Promise<{ status: number; body: unknown }> {
   const payload = JSON.stringify(body);
@@ -113,7 +108,7 @@ export async function joinStorm(count: number, processCounts: readonly number[],
       const endpoint = procs[i % processes].endpoint;
       const t0 = performance.now();
       const ask = { name: `s${i}`, protocol: PROTOCOL_VERSION };
-      const { status, body: seat } = await (agent === undefined ? fetchJson(`${endpoint}/matchmake/joinOrCreate/arena`, ask) : postJson(`${endpoint}/matchmake/joinOrCreate/arena`, ask, agent)) as { status: number; body: { roomId: string } };
+      const { status, body: seat } = await (agent === undefined ? request(endpoint, "POST", "/matchmake/joinOrCreate/arena", ask) : postJson(`${endpoint}/matchmake/joinOrCreate/arena`, ask, agent)) as { status: number; body: { roomId: string } };
       if (status !== 200) throw new Error(`HTTP ${status}: ${JSON.stringify(seat)}`);
       seats.push(performance.now() - t0);
       roomOf.set(seat.roomId, (roomOf.get(seat.roomId) ?? 0) + 1);

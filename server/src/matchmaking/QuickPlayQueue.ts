@@ -13,9 +13,12 @@ const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call
  * those steps for concurrent requests side by side: under a burst, several
  * requests see the same last free seat, lose it, and create rooms of their
  * own, leaving rooms half full. One at a time, each decision sees the counts
- * the previous one left, so rooms fill exactly. A decision takes a few
- * milliseconds; requests of one process queue in order, and processes take
- * turns through a Redis lock.
+ * the previous one left, so rooms fill exactly. Its caller is
+ * `QuickPlayBatcher`, which takes one turn per batch of requests (a decision
+ * of a few milliseconds to a few hundred for a large batch); turns of one
+ * process queue in order (the batcher asks for one at a time, so the queue
+ * only matters to other callers and the tests), and processes take turns
+ * through a Redis lock.
  */
 export class QuickPlayQueue {
   #tail: Promise<void> = Promise.resolve();
