@@ -65,6 +65,33 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Match snapshots written to Redis (migration): how many, their bytes, and the time to make one (world to JSON). */
+  readonly snapshots = new Counter({
+    name: "arena_match_snapshots_total",
+    help: "Match snapshots written for migration, by outcome: written, refused (another process owns the match now) or failed (Redis error).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly snapshotBytes = new Counter({
+    name: "arena_match_snapshot_bytes_total",
+    help: "Bytes of match snapshots written for migration.",
+    registers: [this.registry],
+  });
+
+  readonly snapshotSeconds = new Counter({
+    name: "arena_match_snapshot_seconds_total",
+    help: "Main-thread time spent making match snapshots (the world and seats to JSON), not counting the Redis round trip.",
+    registers: [this.registry],
+  });
+
+  readonly migrations = new Counter({
+    name: "arena_matches_restored_total",
+    help: "Matches this process took over from another, by why: crash (its process died) or handover (its process drained).",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     const metrics = this;

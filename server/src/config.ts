@@ -21,6 +21,12 @@ export interface Settings {
   /** Room capacity per mode. */
   readonly capacity: Readonly<Record<GameMode, number>>;
   readonly shutdownDeadlineSeconds: number;
+  /**
+   * How often each match writes its snapshot to Redis (ms), so another
+   * process can take it over if this one dies or drains; 0 turns match
+   * migration off. Unused without Redis.
+   */
+  readonly matchSnapshotMs: number;
   /** How far back a shot is tested against what the shooter saw; 0 turns lag compensation off. */
   readonly rewindWindowMs: number;
   readonly maxMessagesPerSecond: number;
@@ -90,6 +96,7 @@ const schema = z.object({
   ROOM_CAPACITY: integer(1, 256).optional(),
   ...capacityVars,
   SHUTDOWN_DEADLINE_SECONDS: integer(0, 3600).default(30),
+  MATCH_SNAPSHOT_MS: integer(0, 60_000).refine((ms) => ms === 0 || ms >= 100, "0 (off) or 100 to 60000").default(1000),
   REWIND_WINDOW_MS: integer(0, 1000).default(300),
   MAX_MESSAGES_PER_SECOND: integer(1, 10000).default(120),
   MAX_PAYLOAD_BYTES: integer(256, 1048576).default(4096),
@@ -157,6 +164,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     reconnectGraceSeconds: v.RECONNECT_GRACE_SECONDS,
     capacity: Object.freeze(capacity),
     shutdownDeadlineSeconds: v.SHUTDOWN_DEADLINE_SECONDS,
+    matchSnapshotMs: v.MATCH_SNAPSHOT_MS,
     rewindWindowMs: v.REWIND_WINDOW_MS,
     maxMessagesPerSecond: v.MAX_MESSAGES_PER_SECOND,
     maxPayloadBytes: v.MAX_PAYLOAD_BYTES,

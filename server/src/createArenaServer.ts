@@ -53,7 +53,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
   let status: "starting" | "ok" | "draining" = "starting";
   const scaled = settings.redisUrl !== undefined;
   const metrics = new Metrics();
-  const matchmaking = new Matchmaking(settings, log, () => status === "draining");
+  const matchmaking = new Matchmaking(settings, log, metrics, () => status === "draining");
   const transport = new WebSocketTransport({
     // Slow headers and bodies are cut (Node answers 408) after REQUEST_TIMEOUT_MS.
     server: createServer({
@@ -82,7 +82,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     driver: scaled ? new RedisDriver(settings.redisUrl) : undefined,
     selectProcessIdToCreateRoom: scaled ? (roomName: string) => matchmaking.placeRoom(roomName) : undefined,
     rooms: {
-      [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking, metrics }))
+      [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking, metrics, migration: matchmaking.migration }))
         .filterBy(["mode"])
         .sortBy({ clients: -1 })
         .enableRealtimeListing(),
@@ -124,7 +124,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
       await colyseus.listen(settings.port, settings.host);
       new HttpGate(matchmaking, settings.http, metrics).install(transport.server!);
       monitoring = await listenForMonitoring(settings, metrics, log);
-      matchmaking.start();
+      await matchmaking.start();
       status = "ok";
       return (transport.server!.address() as AddressInfo).port;
     },

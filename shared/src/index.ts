@@ -15,3 +15,4 @@ export * from "./schema/ArenaState.ts";
 export * from "./schema/patchEvents.ts";
 export * from "./schema/InputFrameSchema.ts";
 export * from "./sim/plainWorld.ts";
+export * from "./sim/snapshot.ts";

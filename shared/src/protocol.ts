@@ -48,6 +48,7 @@ export const ErrorCode = {
   request_timeout: { status: 408, message: "The request took too long to arrive. Try again." },
   matchmaking_unavailable: { status: 503, message: "Matchmaking is unavailable right now. Try again in a few seconds." },
   server_draining: { status: 503, message: "This server is restarting. Try again to be sent to another one." },
+  match_migrating: { status: 503, message: "Your match is moving to another server. Try again in a moment." },
   not_found: { status: 404, message: "There is no such API route." },
   origin_not_allowed: { status: 403, message: "This server does not accept connections from that web page." },
   bad_message: { status: 400, message: "That message was malformed; it was ignored." },

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import {
   ArenaState, Pickup, Player, STEP_SECONDS,
   createPlainWorld, initWorld, joinPlayer, leavePlayer, livePositions, newPlainPlayer, nextRandom, sanitizeInput,
-  stepTick, type InputFrame, type PlayerState, type SimEvent, type WorldState,
+  restoreWorld, snapshotWorld, stepTick, type InputFrame, type PlayerState, type SimEvent, type WorldState,
 } from "../src/index.ts";
 
 /** What happens in one tick of a recorded match. */
@@ -107,6 +107,23 @@ describe("determinism", () => {
     const schemaEvents = replay(state, log, () => new Player());
     assert.deepEqual(snapshot(state), snapshot(plain));
     assert.deepEqual(schemaEvents, plainEvents);
+  });
+
+  it("a world restored from a snapshot mid-match (through JSON, into a schema state) goes on exactly as the original", () => {
+    const original = createPlainWorld("ffa", 99);
+    const cut = Math.floor(log.length * 0.6);
+    replay(original, log.slice(0, cut), newPlainPlayer);
+    const saved = JSON.parse(JSON.stringify(snapshotWorld(original)));
+    const restored = new ArenaState();
+    initWorld(restored, "ffa", 1, () => new Pickup()); // another seed: the snapshot's generator state wins
+    restoreWorld(restored, saved, () => new Player());
+    assert.deepEqual(snapshot(restored), snapshot(original));
+    const rest = log.slice(cut);
+    const originalEvents = replay(original, rest, newPlainPlayer);
+    const restoredEvents = replay(restored, rest, () => new Player());
+    assert.deepEqual(restoredEvents, originalEvents);
+    assert.deepEqual(snapshot(restored), snapshot(original));
+    assert.ok(originalEvents.some((e) => e.type === "kill"), "the rest of the log has kills");
   });
 
   it("matches the golden result recorded for this log", () => {

@@ -4,7 +4,7 @@ import {
   type ErrorCode, type InputFrame, type PatchEvent, type ServerMessages,
 } from "@arena/shared";
 import { InputGroup } from "./InputGroup.ts";
-import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isUnreachable } from "./errors.ts";
+import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isMatchBetweenProcesses, isUnreachable } from "./errors.ts";
 import { reconnectDelays } from "./reconnectSchedule.ts";
 import { watchLobby, type LobbyEntry } from "./lobby.ts";
 import { SeatStore, type SavedSeat } from "./SeatStore.ts";
@@ -21,7 +21,16 @@ const DEFAULT_GRACE_S = 20;
 /** One reconnection attempt may take this long (a half-open link answers nothing). */
 const ATTEMPT_TIMEOUT_MS = 5000;
 /** Errors after which retrying a reconnection is pointless. */
-const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set(["server_draining", "client_outdated", "unknown_room", "bad_options"]);
+const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set(["client_outdated", "bad_options"]);
+/**
+ * Answers that mean "not now" to a reconnection while the seat's grace runs:
+ * the server cannot be reached or is busy, or the match may be moving to
+ * another process (migration: the server says so, or its old process is
+ * draining).
+ */
+const RETRY_ERRORS: ReadonlySet<ErrorCode> = new Set(["matchmaking_unavailable", "rate_limited", "match_migrating", "server_draining"]);
+/** Between tries while a match is moving, ms (jittered by up to half): a restore takes a second or two. */
+const MIGRATION_RETRY_MS = 400;
 
 export type ConnectionStatus = "idle" | "joining" | "playing" | "reconnecting" | "left";
 
@@ -269,13 +278,22 @@ export class ArenaConnection {
     }, 250);
   }
 
-  /** Retries the reconnection token until it works, the server refuses it, or the seat is released. */
+  /**
+   * Retries the reconnection token until it works, the server refuses it, or
+   * the seat is released. The same token also finds the match after it moved
+   * to another server process (migration): the server answers "moving" until
+   * it is there, and retries then come every MIGRATION_RETRY_MS or so.
+   */
   private async rejoin(token: string, deadline: number): Promise<boolean> {
     if (this.#rejoining) return false;
     this.#rejoining = true;
     this.setStatus("reconnecting");
     try {
-      for (const delay of reconnectDelays({ graceMs: Math.max(0, deadline - Date.now()) })) {
+      const delays = reconnectDelays({ graceMs: Math.max(0, deadline - Date.now()) });
+      let moving = false;
+      for (;;) {
+        const delay = moving ? MIGRATION_RETRY_MS * (0.5 + Math.random() / 2) : delays.shift();
+        if (delay === undefined || Date.now() + delay >= deadline) break;
         await new Promise((resolve) => setTimeout(resolve, delay));
         if (this.#status !== "reconnecting") return false;
         try {
@@ -285,7 +303,8 @@ export class ArenaConnection {
           return true;
         } catch (error) {
           const code = errorCodeOf(error);
-          if (isUnreachable(error) || code === "matchmaking_unavailable" || code === "rate_limited") continue;
+          moving = code === "match_migrating" || code === "server_draining" || isMatchBetweenProcesses(error);
+          if (isUnreachable(error) || moving || (code !== null && RETRY_ERRORS.has(code))) continue;
           if (code !== null && FINAL_ERRORS.has(code)) return this.end(errorSentence(error), 0);
           // The server answered that the token is no good: the seat is gone.
           return this.end("Your seat in the match was released. Back to the menu.", 0);

@@ -31,6 +31,17 @@ export function isUnreachable(error: unknown): boolean {
   return typeof e.message === "string" && /fetch failed|Failed to fetch|NetworkError|ECONNREFUSED|Load failed/i.test(e.message);
 }
 
+/**
+ * Colyseus's answers to a reconnection when its room's process did not
+ * answer in time (`remote room (…) timed out`) or the room has left the
+ * listings (`room "…" has been disposed`): a match moving to another
+ * process (migration) goes through both for a moment.
+ */
+export function isMatchBetweenProcesses(error: unknown): boolean {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === "string" && /^remote room \(.*\) timed out|^room ".*" has been disposed/.test(message);
+}
+
 /** A sentence a player can read for any error met while finding or joining a match. */
 export function errorSentence(error: unknown): string {
   if (isUnreachable(error)) return "The game server cannot be reached. Check your connection, or try again in a moment.";

@@ -173,6 +173,12 @@ export class HttpGate {
       sendError(res, "bad_options", "A reconnection needs its reconnectionToken.");
       return true;
     }
+    // A match between processes (migration) has no room to answer yet: say so at
+    // once, rather than after core's 2 s wait on a dead process or "disposed".
+    if (route.method === "reconnect" && await this.matchmaking.migration?.migrating(route.target)) {
+      sendError(res, "match_migrating");
+      return true;
+    }
     if (route.method === "joinOrCreate" && route.target === ROOM_NAME) {
       await this.quickPlay(req, res);
       return true;

@@ -4,6 +4,8 @@ import { ErrorCode as ColyseusErrorCode, ServerError, createAuthContext, generat
 import { DEFAULT_MODE, ROOM_NAME, isGameMode, type ErrorCode } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../Metrics.ts";
+import { Migration } from "../migration/Migration.ts";
 import { clientAddress, compileTrust, type TrustFn } from "./clientAddress.ts";
 import { sendError } from "./httpErrors.ts";
 import { JoinCodes } from "./JoinCodes.ts";
@@ -62,6 +64,8 @@ export class Matchmaking {
   readonly codes = new JoinCodes(() => matchMaker.presence);
   readonly limits: RateLimits;
   readonly redis: RedisLink | undefined;
+  /** Match migration between processes (with Redis, unless MATCH_SNAPSHOT_MS=0). */
+  readonly migration: Migration | undefined;
   /** Rooms of this process, and the join code of the private ones. */
   readonly #localRooms = new Map<string, string | undefined>();
   readonly #trust: TrustFn;
@@ -79,12 +83,15 @@ export class Matchmaking {
   readonly #batchPlacing = new Map<string, number>();
   #batchCreations = 0;
 
-  constructor(settings: Settings, readonly log: Logger, private readonly draining: () => boolean) {
+  constructor(settings: Settings, readonly log: Logger, metrics: Metrics, private readonly draining: () => boolean) {
     this.#trust = compileTrust(settings.trustedProxies);
     this.origins = new OriginPolicy(settings.allowedOrigins);
     if (settings.redisUrl !== undefined) {
       this.redis = new RedisLink(settings.redisUrl, log, () => this.restore());
       this.#sweep = new ProcessSweep(log, (roomId) => this.forgetRemoteRoom(roomId));
+      if (settings.matchSnapshotMs > 0) {
+        this.migration = new Migration(this.redis.client, settings, log, metrics, (roomId) => this.forgetRoom(roomId), draining);
+      }
     }
     this.limits = new RateLimits(settings.rateLimits, this.redis?.client);
     this.#turns = new QuickPlayQueue(settings.http.quickPlayTurnTimeoutMs, this.redis?.client);
@@ -109,12 +116,14 @@ export class Matchmaking {
     return this.quickPlay.join(mode, body, result === true ? undefined : result);
   }
 
-  start(): void {
+  async start(): Promise<void> {
     this.redis?.start();
     this.#sweep?.start();
+    await this.migration?.start();
   }
 
   stop(): void {
+    this.migration?.stop();
     this.#sweep?.stop();
     this.redis?.stop();
   }
@@ -195,14 +204,27 @@ export class Matchmaking {
     if (code !== undefined) await this.codes.bind(code, roomId);
   }
 
-  async roomClosed(roomId: string): Promise<void> {
+  /**
+   * An ArenaRoom of this process was disposed. `handedOver`: its match
+   * moves to another process (migration), which keeps its join code.
+   */
+  async roomClosed(roomId: string, handedOver = false): Promise<void> {
     const code = this.#localRooms.get(roomId);
     this.#localRooms.delete(roomId);
-    if (code !== undefined) await this.codes.releaseRoom(roomId);
+    if (code !== undefined && !handedOver) await this.codes.releaseRoom(roomId);
   }
 
-  /** A room of a dead process: its code goes, and every lobby drops it. */
+  /**
+   * A room of a dead process. A match with a snapshot is left to migration,
+   * which restores it (same id, same code) or forgets it; any other goes.
+   */
   private async forgetRemoteRoom(roomId: string): Promise<void> {
+    if (await this.migration?.has(roomId)) return;
+    await this.forgetRoom(roomId);
+  }
+
+  /** A room that is gone for good: its code goes, and every lobby drops it. */
+  private async forgetRoom(roomId: string): Promise<void> {
     await this.codes.releaseRoom(roomId);
     await matchMaker.presence.publish(LOBBY_CHANNEL, `${roomId},1`);
   }

@@ -1,14 +1,17 @@
 import { randomInt } from "node:crypto";
-import { Room, type Client, type StepContext, type AuthContext } from "@colyseus/core";
+import { CloseCode as ColyseusCloseCode, Room, type Client, type StepContext, type AuthContext } from "@colyseus/core";
 import {
   ArenaState, CloseCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
-  clearEvents, initWorld, isPatchEvent, joinPlayer, snapPosition, leavePlayer, livePositions, recordEvent, sanitizeInput, stepTick,
-  type InputFrame, type SeenBy, type SimEvent,
+  clearEvents, initWorld, isPatchEvent, joinPlayer, snapPosition, leavePlayer, livePositions, recordEvent, restoreWorld, sanitizeInput,
+  snapshotWorld, stepTick, type InputFrame, type SeenBy, type SimEvent,
 } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
 import type { Metrics } from "../Metrics.ts";
+import type { MatchRecorder } from "../migration/MatchRecorder.ts";
+import type { Migration, Restoring } from "../migration/Migration.ts";
+import { HeldSeats } from "./HeldSeats.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
 import { RoomChat } from "./RoomChat.ts";
 import { ClientGuard } from "./ClientGuard.ts";
@@ -26,6 +29,8 @@ export interface RoomContext {
   log: Logger;
   matchmaking: Matchmaking;
   metrics: Metrics;
+  /** Match migration (with Redis). */
+  migration?: Migration;
 }
 
 /** Core's broadcast options (`except` and the send options; core does not export the type). */
@@ -70,6 +75,13 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private faultRequested = false;
   private readonly ctx = (this.constructor as typeof ArenaRoom).context;
   private readonly guard = new ClientGuard(this, arenaFrames(INPUT_BODY, () => this.stampsBoth()), this.ctx);
+  /** Migration: this match's snapshots (with Redis), and the seats a restored match waits to see taken again. */
+  private recorder: MatchRecorder | undefined;
+  private readonly held = new HeldSeats(this, (sessionId) => this.seatExpired(sessionId));
+  /** The match went to another process: handed over on a drain, or taken over (this process looked dead). */
+  private movedOut: "handed" | "taken" | undefined;
+  /** No more steps: the match's last state here is in its final snapshot. */
+  private frozen = false;
 
   /** Runs during matchmaking, before any room is chosen or created. */
   static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<boolean> {
@@ -81,11 +93,22 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   }
 
   override async onCreate(options: CreateOptions): Promise<void> {
-    const { settings } = this.ctx;
+    const { settings, migration } = this.ctx;
+    const restoring = migration?.restoring(this.roomId);
+    const privateCode = restoring?.snapshot.privateCode ?? options.privateCode ?? null;
     this.maxClients = settings.capacity[options.mode];
     this.patchRate = PATCH_INTERVAL_MS;
     this.state = new ArenaState();
     initWorld(this.state, options.mode, randomInt(2 ** 31), () => new Pickup());
+    if (migration !== undefined) {
+      this.recorder = migration.recorder({
+        roomId: this.roomId, mode: options.mode, privateCode, graceSeconds: settings.reconnectGraceSeconds,
+        world: () => snapshotWorld(this.state),
+        bankedSteps: (sessionId) => this.frames.budget.banked(sessionId),
+      }, () => this.takenOver());
+      if (restoring !== undefined) this.restoreMatch(restoring);
+      this.clock.setInterval(() => this.recorder?.save(), settings.matchSnapshotMs);
+    }
     if (settings.rewindWindowMs > 0) {
       const rewind = this.allowRewindState({ maxRewindMs: settings.rewindWindowMs });
       rewind.attachAll(this.state.players, { fields: ["x", "y"] });
@@ -95,18 +118,48 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.onMessage("*", (client, type) => sendUnknownMessage(client, type));
     if (settings.testHooks) this.registerTestHooks();
     this.setFixedTimestep((step) => this.tick(step), TICK_RATE_HZ);
-    const isPrivate = options.privateCode !== undefined;
+    const isPrivate = privateCode !== null;
     if (isPrivate) await this.setPrivate(true);
-    await this.ctx.matchmaking.roomOpened(this.roomId, options.privateCode);
-    this.ctx.log.info({ roomId: this.roomId, mode: options.mode, maxClients: this.maxClients, private: isPrivate }, "room created");
+    await this.ctx.matchmaking.roomOpened(this.roomId, privateCode ?? undefined);
+    this.ctx.log.info({ roomId: this.roomId, mode: options.mode, maxClients: this.maxClients, private: isPrivate, restored: restoring !== undefined }, "room created");
+  }
+
+  /**
+   * A match taken over from another process: its world as the snapshot
+   * left it, and a held seat for each player whose grace has not run out
+   * (shown disconnected, as any held seat, until the player is back).
+   */
+  private restoreMatch({ snapshot, seats }: Restoring): void {
+    restoreWorld(this.state, snapshot.world, () => new Player());
+    const kept = new Set(seats.map(({ seat }) => seat.sessionId));
+    const gone: string[] = [];
+    this.state.players.forEach((_, sessionId) => { if (!kept.has(sessionId)) gone.push(sessionId); });
+    for (const sessionId of gone) leavePlayer(this.state, sessionId);
+    for (const { seat, graceLeftMs } of seats) {
+      this.state.players.get(seat.sessionId)!.connected = false;
+      this.frames.budget.restore(seat.sessionId, seat.bankedSteps);
+      this.held.hold(seat.sessionId, seat.tokens, graceLeftMs);
+    }
+    // Connected players lost their connection with the old process, at about its last write.
+    this.recorder?.resume(snapshot, seats.map(({ seat }) => ({ ...seat, droppedAt: seat.droppedAt ?? snapshot.savedAt })));
   }
 
   override async onDispose(): Promise<void> {
-    await this.ctx.matchmaking.roomClosed(this.roomId);
+    // Core clears the listing's id of a room that never went live (a duplicate of another process's).
+    const listed = (this as unknown as { _listing: { roomId?: string } })._listing.roomId !== undefined;
+    if (this.movedOut === "handed") {
+      await this.ctx.migration?.announce(this.roomId).catch((err: unknown) => this.ctx.log.warn({ err, roomId: this.roomId }, "could not announce a handed-over match"));
+    } else if (this.movedOut === undefined && listed) {
+      await this.recorder?.discard();
+    } else {
+      this.recorder?.stop();
+    }
+    await this.ctx.matchmaking.roomClosed(this.roomId, this.movedOut !== undefined || !listed);
   }
 
   override onJoin(client: Client, options: ValidJoinOptions): void {
     joinPlayer(this.state, client.sessionId, new Player(), options.name);
+    this.recorder?.joined(client.sessionId, client.reconnectionToken);
     this.guard.watch(client);
     this.ctx.metrics.connections.inc({ event: "joined" });
     client.send("welcome", {
@@ -130,11 +183,13 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.allowReconnection(client, this.ctx.settings.reconnectGraceSeconds).catch(() => {
       // Expired or room closing: Colyseus calls onLeave next.
     });
+    this.recorder?.dropped(client.sessionId);
   }
 
   override onReconnect(client: Client): void {
     const player = this.state.players.get(client.sessionId);
     if (player !== undefined) player.connected = true;
+    this.recorder?.reconnected(client.sessionId, client.reconnectionToken, this.held.takeUsedToken(client.sessionId));
     this.guard.watch(client);
     this.ctx.metrics.connections.inc({ event: "reconnected" });
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "player reconnected");
@@ -146,10 +201,22 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   private removePlayer(client: Client, code?: number): void {
     this.guard.forget(client.sessionId);
-    leavePlayer(this.state, client.sessionId);
-    this.frames.forget(client.sessionId);
-    this.ctx.metrics.connections.inc({ event: "left" });
+    this.forgetPlayer(client.sessionId);
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "player left");
+  }
+
+  private forgetPlayer(sessionId: string): void {
+    leavePlayer(this.state, sessionId);
+    this.frames.forget(sessionId);
+    this.recorder?.left(sessionId);
+    this.ctx.metrics.connections.inc({ event: "left" });
+  }
+
+  /** A restored seat nobody came back to: the player leaves, and an empty room closes. */
+  private seatExpired(sessionId: string): void {
+    this.forgetPlayer(sessionId);
+    this.ctx.log.info({ roomId: this.roomId, sessionId }, "restored seat expired");
+    if (this.clients.length === 0 && this.held.size === 0) this.disconnect().catch(() => {});
   }
 
   /**
@@ -160,7 +227,44 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
    */
   override onBeforeShutdown(): void {
     this.draining = true;
-    this.clock.setTimeout(() => this.closeForDrain("deadline"), this.ctx.settings.shutdownDeadlineSeconds * 1000);
+    void this.handOverOrPlayOn();
+  }
+
+  /**
+   * With migration and another live process, the match is handed over at
+   * once: steps stop, the last snapshot is written and let go, and players
+   * are closed with Colyseus's 4010 (may try to reconnect), which sends
+   * them back in with their tokens once a live process has taken it.
+   * Otherwise the round plays on (above).
+   */
+  private async handOverOrPlayOn(): Promise<void> {
+    const { migration, settings, log } = this.ctx;
+    if (this.recorder !== undefined && migration !== undefined && await migration.peerAlive().catch(() => false)) {
+      this.frozen = true;
+      if (await this.recorder.handOver()) {
+        this.movedOut = "handed";
+        log.info({ roomId: this.roomId }, "match handed over");
+        this.dropUnclaimedSeats();
+        this.disconnect(ColyseusCloseCode.MAY_TRY_RECONNECT).catch(() => {});
+        return;
+      }
+      this.frozen = false;
+    }
+    this.clock.setTimeout(() => this.closeForDrain("deadline"), settings.shutdownDeadlineSeconds * 1000);
+  }
+
+  /**
+   * Another process took this match over (this one looked dead to Redis for
+   * a moment): stop, leave its listing row (now the other process's) alone,
+   * and send the players there with 4010.
+   */
+  private takenOver(): void {
+    if (this.movedOut !== undefined || this.closing) return;
+    this.movedOut = "taken";
+    this.frozen = true;
+    (this as unknown as { _listing: { roomId?: string } })._listing.roomId = undefined;
+    this.dropUnclaimedSeats();
+    this.disconnect(ColyseusCloseCode.MAY_TRY_RECONNECT).catch(() => {});
   }
 
   override onUncaughtException(error: Error, methodName: string): void {
@@ -172,6 +276,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   }
 
   private tick(step: StepContext): void {
+    if (this.frozen) return;
     if (this.faultRequested) {
       this.faultRequested = false;
       throw new Error("fault injected by test hook");
@@ -252,6 +357,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
    * now, so they go. docs/upstream/disconnect-waits-for-unclaimed-seats.md
    */
   private dropUnclaimedSeats(): void {
+    this.held.release();
     const core = this as unknown as {
       _reservedSeats: Record<string, unknown>;
       _reservedSeatTimeouts: Record<string, NodeJS.Timeout>;

@@ -69,4 +69,14 @@ export class InputBudget {
   forget(playerId: string): void {
     this.#banked.delete(playerId);
   }
+
+  /** Steps a player has banked (a match snapshot carries them to another process). */
+  banked(playerId: string): number {
+    return this.#banked.get(playerId) ?? 0;
+  }
+
+  /** Sets what a player has banked, as a snapshot recorded it (at most BANKED_STEPS_MAX). */
+  restore(playerId: string, steps: number): void {
+    this.#banked.set(playerId, Math.min(Math.max(0, Math.floor(steps)), BANKED_STEPS_MAX));
+  }
 }

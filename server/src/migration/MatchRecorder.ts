@@ -1,0 +1,166 @@
+import type { GameMode, WorldSnapshot } from "@arena/shared";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../Metrics.ts";
+import { SNAPSHOT_FORMAT, type MatchSnapshot, type SeatSnapshot } from "./MatchSnapshot.ts";
+import { NO_OWNER, type MatchStore } from "./MatchStore.ts";
+
+/** What a recorder reads of its room at each write. */
+export interface RecordedMatch {
+  readonly roomId: string;
+  readonly mode: GameMode;
+  readonly privateCode: string | null;
+  readonly graceSeconds: number;
+  world(): WorldSnapshot;
+  bankedSteps(sessionId: string): number;
+}
+
+interface Seat {
+  /** Newest first, at most two (SeatSnapshot). */
+  tokens: string[];
+  droppedAt: number | null;
+}
+
+/**
+ * Writes one match's snapshot to the match store, as its owner: on a timer
+ * and at once when a seat changes (a join, a drop, a reconnection, a leave:
+ * tokens rotate with each). Writes never overlap: one asked for while
+ * another is in flight follows it. When the store refuses a write, another
+ * process has taken the match over, and `onLost` is told once.
+ */
+export class MatchRecorder {
+  readonly #seats = new Map<string, Seat>();
+  #version = 0;
+  #writing = false;
+  /** The write in flight, if any. */
+  #current: Promise<void> = Promise.resolve();
+  #again = false;
+  #stopped = false;
+  #lost = false;
+
+  constructor(
+    private readonly match: RecordedMatch,
+    private readonly store: MatchStore,
+    private readonly owner: string,
+    private readonly ttlMs: number,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly onLost: () => void,
+  ) {}
+
+  /** A restored match goes on from its snapshot's version and seats. */
+  resume(snapshot: MatchSnapshot, seats: readonly SeatSnapshot[]): void {
+    this.#version = snapshot.version;
+    for (const seat of seats) this.#seats.set(seat.sessionId, { tokens: [...seat.tokens], droppedAt: seat.droppedAt });
+  }
+
+  joined(sessionId: string, token: string): void {
+    this.#seats.set(sessionId, { tokens: [token], droppedAt: null });
+    this.save();
+  }
+
+  dropped(sessionId: string): void {
+    const seat = this.#seats.get(sessionId);
+    if (seat !== undefined) seat.droppedAt = Date.now();
+    this.save();
+  }
+
+  /** Back with a new token; `usedToken` is the one it came back with (defaults to the newest known). */
+  reconnected(sessionId: string, token: string, usedToken?: string): void {
+    const seat = this.#seats.get(sessionId);
+    const previous = usedToken ?? seat?.tokens[0];
+    this.#seats.set(sessionId, { tokens: previous === undefined ? [token] : [token, previous], droppedAt: null });
+    this.save();
+  }
+
+  left(sessionId: string): void {
+    if (this.#seats.delete(sessionId)) this.save();
+  }
+
+  /** Writes the snapshot now (after a write in flight, if any). */
+  save(): void {
+    if (this.#stopped) return;
+    if (this.#writing) {
+      this.#again = true;
+      return;
+    }
+    this.#writing = true;
+    this.#current = this.#write().finally(() => {
+      this.#writing = false;
+      if (this.#again) {
+        this.#again = false;
+        this.save();
+      }
+    });
+  }
+
+  /**
+   * The last write, then the match is let go (owner NO_OWNER) for a live
+   * process to take: true if it was. The recorder writes no more.
+   */
+  async handOver(): Promise<boolean> {
+    this.#stopped = true;
+    await this.#current;
+    try {
+      if (!(await this.#store(this.#snapshot()))) return false;
+      return (await this.store.takeOver(this.match.roomId, this.owner, NO_OWNER)) !== null;
+    } catch (err) {
+      this.log.warn({ err, roomId: this.match.roomId }, "match handover failed");
+      return false;
+    }
+  }
+
+  /** The match ended here: its snapshot goes (if still this process's). */
+  async discard(): Promise<void> {
+    this.#stopped = true;
+    await this.#current;
+    await this.store.remove(this.match.roomId, this.owner).catch((err: unknown) => {
+      this.log.warn({ err, roomId: this.match.roomId }, "could not delete a match snapshot; it expires");
+    });
+  }
+
+  /** Stops writing, leaving the snapshot as it is. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  #snapshot(): string {
+    const started = performance.now();
+    const { roomId, mode, privateCode, graceSeconds } = this.match;
+    const seats: SeatSnapshot[] = [];
+    for (const [sessionId, seat] of this.#seats) {
+      seats.push({ sessionId, tokens: seat.tokens, droppedAt: seat.droppedAt, bankedSteps: this.match.bankedSteps(sessionId) });
+    }
+    const snapshot: MatchSnapshot = {
+      format: SNAPSHOT_FORMAT, roomId, version: ++this.#version, savedAt: Date.now(),
+      mode, privateCode, graceSeconds, world: this.match.world(), seats,
+    };
+    const json = JSON.stringify(snapshot);
+    this.metrics.snapshotSeconds.inc((performance.now() - started) / 1000);
+    return json;
+  }
+
+  async #write(): Promise<void> {
+    try {
+      await this.#store(this.#snapshot());
+    } catch (err) {
+      this.metrics.snapshots.inc({ outcome: "failed" });
+      this.log.warn({ err, roomId: this.match.roomId }, "could not write a match snapshot");
+    }
+  }
+
+  async #store(json: string): Promise<boolean> {
+    const saved = await this.store.save(this.match.roomId, this.owner, json, this.ttlMs);
+    this.metrics.snapshots.inc({ outcome: saved ? "written" : "refused" });
+    if (saved) {
+      this.metrics.snapshotBytes.inc(Buffer.byteLength(json));
+      return true;
+    }
+    if (!this.#lost) {
+      this.#lost = true;
+      this.#stopped = true;
+      this.log.warn({ roomId: this.match.roomId }, "another process has taken this match over");
+      this.onLost();
+    }
+    return false;
+  }
+}

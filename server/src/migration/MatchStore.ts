@@ -1,0 +1,97 @@
+import type { Redis } from "ioredis";
+
+/** The owner a snapshot has when nobody hosts its match: any live process may take it. */
+export const NO_OWNER = "";
+
+/**
+ * Where matches keep their snapshots, fenced by owner: only the process that
+ * hosts a match writes its snapshot, and taking a match over is one atomic
+ * compare-and-set of its owner, so two processes never both restore it.
+ */
+export interface MatchStore {
+  /**
+   * Writes a match's snapshot as `owner`; false (nothing written) when
+   * another process owns the match now, or it was handed over. Kept for
+   * `ttlMs` after the last write.
+   */
+  save(roomId: string, owner: string, json: string, ttlMs: number): Promise<boolean>;
+  /** Who owns each stored match (expired ones are dropped from the index). */
+  owners(): Promise<Map<string, string>>;
+  /** The owner of one match, or null if none is stored. */
+  ownerOf(roomId: string): Promise<string | null>;
+  /**
+   * Atomically moves a match from owner `from` to `to`; returns its snapshot
+   * if this call did it, null if the owner was not `from` (someone else took
+   * it, or it is gone).
+   */
+  takeOver(roomId: string, from: string, to: string): Promise<string | null>;
+  /** Deletes a match's snapshot if `owner` owns it. */
+  remove(roomId: string, owner: string): Promise<void>;
+}
+
+const INDEX = "arena:matches";
+const key = (roomId: string) => `arena:match:${roomId}`;
+
+// KEYS[1] match key, KEYS[2] index; ARGV: owner, json, ttl ms, roomId.
+const SAVE = `
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if owner and owner ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'snapshot', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[4])
+return 1`;
+
+// KEYS[1] match key; ARGV: from, to.
+const TAKE_OVER = `
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if owner ~= ARGV[1] then return false end
+redis.call('HSET', KEYS[1], 'owner', ARGV[2])
+return redis.call('HGET', KEYS[1], 'snapshot')`;
+
+// KEYS[1] match key, KEYS[2] index; ARGV: owner, roomId.
+const REMOVE = `
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if owner and owner ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+return 1`;
+
+/** MatchStore on Redis: a hash per match (owner, snapshot) with a TTL, and a set indexing them. */
+export class RedisMatchStore implements MatchStore {
+  constructor(private readonly redis: Redis) {}
+
+  async save(roomId: string, owner: string, json: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.eval(SAVE, 2, key(roomId), INDEX, owner, json, ttlMs, roomId)) === 1;
+  }
+
+  async owners(): Promise<Map<string, string>> {
+    const roomIds = await this.redis.smembers(INDEX);
+    const owners = new Map<string, string>();
+    if (roomIds.length === 0) return owners;
+    const pipeline = this.redis.pipeline();
+    for (const roomId of roomIds) pipeline.hget(key(roomId), "owner");
+    const results = (await pipeline.exec()) ?? [];
+    const expired: string[] = [];
+    roomIds.forEach((roomId, i) => {
+      const [error, owner] = results[i] ?? [];
+      if (error) return;
+      if (typeof owner === "string") owners.set(roomId, owner);
+      else expired.push(roomId);
+    });
+    if (expired.length > 0) await this.redis.srem(INDEX, ...expired);
+    return owners;
+  }
+
+  ownerOf(roomId: string): Promise<string | null> {
+    return this.redis.hget(key(roomId), "owner");
+  }
+
+  async takeOver(roomId: string, from: string, to: string): Promise<string | null> {
+    const json = await this.redis.eval(TAKE_OVER, 1, key(roomId), from, to);
+    return typeof json === "string" ? json : null;
+  }
+
+  async remove(roomId: string, owner: string): Promise<void> {
+    await this.redis.eval(REMOVE, 2, key(roomId), INDEX, owner, roomId);
+  }
+}

@@ -1,0 +1,173 @@
+import { matchMaker } from "@colyseus/core";
+import type { Redis } from "ioredis";
+import { ROOM_NAME } from "@arena/shared";
+import type { Settings } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../Metrics.ts";
+import { MatchRecorder, type RecordedMatch } from "./MatchRecorder.ts";
+import { graceLeftMs, parseSnapshot, type MatchSnapshot, type SeatSnapshot } from "./MatchSnapshot.ts";
+import { NO_OWNER, RedisMatchStore, type MatchStore } from "./MatchStore.ts";
+
+/** How often a process looks for matches nobody hosts (a dead owner, or one handed over). */
+const SCAN_INTERVAL_MS = 1000;
+/** Where a process that drained a match asks the others to take it at once (rather than at their next scan). */
+const HANDOVER_CHANNEL = "arena:handover";
+/** A snapshot outlives its last write by the seats' grace and this, so nobody can restore a match whose seats are all gone. */
+const TTL_MARGIN_MS = 5000;
+
+/** A match this process is restoring: what its room starts from. */
+export interface Restoring {
+  snapshot: MatchSnapshot;
+  /** The seats whose grace has not run out, each with what is left of it. */
+  seats: { seat: SeatSnapshot; graceLeftMs: number }[];
+}
+
+/**
+ * Match migration, one per process (only with Redis): every match writes
+ * its snapshot (MatchRecorder), and a match whose process died or drained
+ * is restored here, under its own room id, by whichever live process takes
+ * it first (MatchStore's compare-and-set of the owner). Its players come
+ * back with their reconnection tokens (HeldSeats).
+ */
+export class Migration {
+  readonly store: MatchStore;
+  readonly #restoring = new Map<string, Restoring>();
+  #timer: NodeJS.Timeout | undefined;
+  #scanning = false;
+
+  constructor(
+    redis: Redis,
+    private readonly settings: Settings,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+    /** A match that cannot be restored: its join code goes, and the lobbies drop it. */
+    private readonly forget: (roomId: string) => Promise<void>,
+    private readonly draining: () => boolean,
+  ) {
+    this.store = new RedisMatchStore(redis);
+  }
+
+  get processId(): string {
+    return matchMaker.processId;
+  }
+
+  async start(): Promise<void> {
+    await matchMaker.presence.subscribe(HANDOVER_CHANNEL, (roomId: unknown) => {
+      if (typeof roomId === "string") void this.adopt(roomId, NO_OWNER);
+    });
+    this.#timer = setInterval(() => void this.scan(), SCAN_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** For a room's onCreate: the match it restores, if it is one. */
+  restoring(roomId: string): Restoring | undefined {
+    return this.#restoring.get(roomId);
+  }
+
+  /** A recorder for a match of this process. `onLost`: another process took it over. */
+  recorder(match: RecordedMatch, onLost: () => void): MatchRecorder {
+    const ttlMs = this.settings.reconnectGraceSeconds * 1000 + TTL_MARGIN_MS;
+    return new MatchRecorder(match, this.store, this.processId, ttlMs, this.metrics, this.log, onLost);
+  }
+
+  /** Whether another live process could take this one's matches. */
+  async peerAlive(): Promise<boolean> {
+    const live = await this.liveProcesses();
+    live.delete(this.processId);
+    return live.size > 0;
+  }
+
+  /** A handed-over match's room is gone from the listings: the live processes may take it now. */
+  async announce(roomId: string): Promise<void> {
+    // Core's own removal of the listing went out on the driver's connection just
+    // before; this one returns after it, so no new owner's row can come first.
+    await matchMaker.driver.remove(roomId);
+    await matchMaker.presence.publish(HANDOVER_CHANNEL, roomId);
+  }
+
+  /**
+   * Whether the match of `roomId` is between processes (its owner is dead
+   * or has let it go, and nobody hosts it yet): a reconnection should try
+   * again in a moment.
+   */
+  async migrating(roomId: string): Promise<boolean> {
+    if (matchMaker.getLocalRoomById(roomId) !== undefined) return false;
+    const owner = await this.store.ownerOf(roomId);
+    if (owner === null) return false;
+    if (owner === NO_OWNER || owner === this.processId) return true;
+    return (await matchMaker.presence.channels(`p:${owner}`)).length === 0;
+  }
+
+  /** Whether a snapshot of the match exists (it may yet be restored). */
+  async has(roomId: string): Promise<boolean> {
+    return (await this.store.ownerOf(roomId)) !== null;
+  }
+
+  /** Finds matches whose owner is dead or has let them go, and tries to take each. */
+  async scan(): Promise<void> {
+    if (this.#scanning || this.draining() || matchMaker.state !== matchMaker.MatchMakerState.READY) return;
+    this.#scanning = true;
+    try {
+      const [owners, live] = await Promise.all([this.store.owners(), this.liveProcesses()]);
+      const orphans = [...owners].filter(([, owner]) => owner === NO_OWNER || !live.has(owner));
+      await Promise.all(orphans.map(([roomId, owner]) => this.adopt(roomId, owner)));
+    } catch (err) {
+      this.log.debug({ err }, "migration scan failed");
+    } finally {
+      this.#scanning = false;
+    }
+  }
+
+  /** Takes the match over from `from` (a dead process, or NO_OWNER) and restores it here, if nobody was first. */
+  async adopt(roomId: string, from: string): Promise<void> {
+    if (this.draining() || matchMaker.getLocalRoomById(roomId) !== undefined) return;
+    const reason = from === NO_OWNER ? "handover" : "crash";
+    let json: string | null;
+    try {
+      json = await this.store.takeOver(roomId, from, this.processId);
+    } catch (err) {
+      this.log.warn({ err, roomId }, "could not take a match over");
+      return;
+    }
+    if (json === null) return; // another process was first
+    const snapshot = parseSnapshot(json, roomId);
+    if (snapshot === null) {
+      this.log.warn({ roomId }, "refused a malformed match snapshot");
+      await this.store.remove(roomId, this.processId);
+      return;
+    }
+    const now = Date.now();
+    const seats = snapshot.seats
+      .map((seat) => ({ seat, graceLeftMs: graceLeftMs(snapshot, seat, now) }))
+      .filter((s) => s.graceLeftMs > 0);
+    if (seats.length === 0) {
+      this.log.info({ roomId }, "a match nobody can rejoin any more was not restored");
+      await this.store.remove(roomId, this.processId);
+      await this.forget(roomId);
+      return;
+    }
+    try {
+      // A dead owner's listing row for this id would win over the new room (core's recordRoom).
+      const stale = await matchMaker.driver.findOne({ roomId });
+      if (stale !== undefined && stale !== null && stale.processId !== this.processId) await matchMaker.driver.remove(roomId);
+      this.#restoring.set(roomId, { snapshot, seats });
+      await matchMaker.handleCreateRoom(ROOM_NAME, { mode: snapshot.mode }, undefined, roomId);
+      this.metrics.migrations.inc({ reason });
+      this.log.info({ roomId, reason, players: seats.length, version: snapshot.version, ageMs: now - snapshot.savedAt }, "match restored");
+    } catch (err) {
+      this.log.error({ err, roomId }, "could not restore a match; another process may try");
+      await this.store.takeOver(roomId, this.processId, NO_OWNER).catch(() => {});
+    } finally {
+      this.#restoring.delete(roomId);
+    }
+  }
+
+  /** Processes subscribed to their Colyseus channel (`p:<processId>`): alive, as far as Redis can tell. */
+  private async liveProcesses(): Promise<Set<string>> {
+    return new Set((await matchMaker.presence.channels("p:*")).map((channel) => channel.slice(2)));
+  }
+}

@@ -1,0 +1,110 @@
+import { Deferred, matchMaker, type Client, type IRoomCache, type Room } from "@colyseus/core";
+
+/**
+ * Core's private seat tables (core/src/Room.ts, @colyseus/core 0.18.17).
+ * What this module relies on is pinned by server/test/migration.test.ts:
+ * a seat `[options, auth, consumed, waitingReconnection]` whose last flag is
+ * set can be claimed only by a connection carrying a token that
+ * `_reconnections` maps to its session id (`hasReservedSeat`,
+ * `checkReconnectionToken`, `_onJoin`), and taking it runs `onReconnect`.
+ */
+interface CoreSeats {
+  _reservedSeats: Record<string, [options: unknown, auth: unknown, consumed: boolean, waitingReconnection: boolean]>;
+  _reconnections: Record<string, [sessionId: string, reconnection: Deferred<Client>]>;
+  _listing: IRoomCache;
+}
+
+interface HeldSeat {
+  tokens: string[];
+  timer: { clear(): void };
+}
+
+/**
+ * The seats of a restored match (migration): each waits for its player, for
+ * what is left of its grace, and only a reconnection with one of the seat's
+ * saved tokens can take it, through `client.reconnect(token)`, which runs
+ * `onReconnect` as any reconnection does. Core's own `allowReconnection`
+ * needs the dropped client object, which a restored room never had; its
+ * `_reserveSeat` without reconnection would hand the seat to anyone who
+ * knows the session id (public: the keys of `players`). The seats count
+ * toward the room's capacity and its listed client count as a connected
+ * player does.
+ */
+export class HeldSeats {
+  readonly #held = new Map<string, HeldSeat>();
+  /** The token each restored player came back with, until its room reads it. */
+  readonly #usedTokens = new Map<string, string>();
+
+  /** `onExpired`: a seat's grace ran out with nobody back in it. */
+  constructor(private readonly room: Room, private readonly onExpired: (sessionId: string) => void) {}
+
+  get size(): number {
+    return this.#held.size;
+  }
+
+  /**
+   * Holds a seat for `ms`. Call in `onCreate`, before the room is listed:
+   * the listing's client count is written with it.
+   */
+  hold(sessionId: string, tokens: readonly string[], ms: number): void {
+    const core = this.room as unknown as CoreSeats;
+    core._reservedSeats[sessionId] = [{}, undefined, false, true];
+    for (const token of tokens) {
+      const claim = new Deferred<Client>();
+      core._reconnections[token] = [sessionId, claim];
+      claim.then(() => this.#claimed(sessionId, token), () => { /* expired, or the room closed */ });
+    }
+    const timer = this.room.clock.setTimeout(() => this.#expire(sessionId), Math.max(0, ms));
+    this.#held.set(sessionId, { tokens: [...tokens], timer });
+    core._listing.clients = this.#held.size;
+  }
+
+  /** The token a restored player reconnected with (once: read it in `onReconnect`). */
+  takeUsedToken(sessionId: string): string | undefined {
+    const token = this.#usedTokens.get(sessionId);
+    this.#usedTokens.delete(sessionId);
+    return token;
+  }
+
+  /** Whether a seat still waits for its player. */
+  has(sessionId: string): boolean {
+    return this.#held.has(sessionId);
+  }
+
+  /** The room is closing: nobody will take these seats now. */
+  release(): void {
+    const core = this.room as unknown as CoreSeats;
+    for (const [sessionId, seat] of this.#held) {
+      seat.timer.clear();
+      for (const token of seat.tokens) delete core._reconnections[token];
+      delete core._reservedSeats[sessionId];
+    }
+    this.#held.clear();
+  }
+
+  /** Core resolved the reconnection: the seat is the player's again. */
+  #claimed(sessionId: string, token: string): void {
+    const seat = this.#forget(sessionId);
+    if (seat !== undefined) this.#usedTokens.set(sessionId, token);
+  }
+
+  #expire(sessionId: string): void {
+    const seat = this.#forget(sessionId);
+    if (seat === undefined) return;
+    const core = this.room as unknown as CoreSeats;
+    // Counted when held (hold), so uncounted here, as core does for a player who leaves.
+    void Promise.resolve(matchMaker.driver.update(core._listing, { $inc: { clients: -1 } })).catch(() => {});
+    this.onExpired(sessionId);
+  }
+
+  #forget(sessionId: string): HeldSeat | undefined {
+    const seat = this.#held.get(sessionId);
+    if (seat === undefined) return undefined;
+    this.#held.delete(sessionId);
+    seat.timer.clear();
+    const core = this.room as unknown as CoreSeats;
+    for (const token of seat.tokens) delete core._reconnections[token];
+    delete core._reservedSeats[sessionId];
+    return seat;
+  }
+}

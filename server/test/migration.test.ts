@@ -1,0 +1,303 @@
+import assert from "node:assert/strict";
+import { after, afterEach, describe, it } from "node:test";
+import { Client } from "@colyseus/sdk";
+import { Redis } from "ioredis";
+import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
+import { request } from "./helpers/http.ts";
+import { TestPlayer, type ArenaRoomClient } from "./helpers/players.ts";
+import { freePort, redisSkipReason, useDatabase } from "./helpers/redis.ts";
+import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
+import { waitFor } from "./helpers/waitFor.ts";
+
+const skip = await redisSkipReason();
+if (skip) console.log(`# skipping the match migration tests: ${skip}`);
+
+/** This file's own database on the shared Redis. */
+const DB = 12;
+const GRACE_SECONDS = 8;
+
+interface Snapshot {
+  roomId: string;
+  version: number;
+  savedAt: number;
+  world: { round: number; phaseSecondsLeft: number; players: [string, Record<string, number | string | boolean>][] };
+  seats: { sessionId: string; tokens: string[]; droppedAt: number | null }[];
+}
+
+describe("match migration (several processes on Redis)", { skip }, () => {
+  let db: Awaited<ReturnType<typeof useDatabase>>;
+  let redis: Redis;
+  const procs: ServerProcess[] = [];
+  const players: TestPlayer[] = [];
+
+  async function start(env: Record<string, string> = {}): Promise<ServerProcess & { processId: string }> {
+    db ??= await useDatabase(DB);
+    redis ??= new Redis(db.url);
+    const port = await freePort();
+    const proc = await spawnServer({
+      PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL: db.url, RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
+      SHUTDOWN_DEADLINE_SECONDS: "30", ENABLE_TEST_HOOKS: "1", RATE_JOINS_PER_MINUTE: "100000", RATE_CONNECTIONS_PER_MINUTE: "100000",
+      RATE_FAILED_JOINS_PER_HOUR: "100000", ...env,
+    });
+    procs.push(proc);
+    const { processId } = (await request(proc.endpoint, "GET", "/api/health")).body;
+    return Object.assign(proc, { processId: processId as string });
+  }
+
+  function track(room: unknown): TestPlayer {
+    const player = new TestPlayer(room as ArenaRoomClient);
+    // The SDK's own reconnection reopens the old process's address: migration needs client.reconnect.
+    player.room.reconnection.enabled = false;
+    players.push(player);
+    return player;
+  }
+
+  /** A match on `host` (the only process yet): Ann creates it, Bob and the others join by id. */
+  async function matchOn(host: ServerProcess, ...others: string[]): Promise<TestPlayer[]> {
+    const ann = track(await new Client(host.endpoint).create("arena", { name: "Ann", protocol: PROTOCOL_VERSION }, ArenaState));
+    const rest = [];
+    for (const name of ["Bob", ...others]) {
+      rest.push(track(await new Client(host.endpoint).joinById(ann.room.roomId, { name, protocol: PROTOCOL_VERSION }, ArenaState)));
+    }
+    await waitFor("everyone in", () => ann.state.players.size === 1 + rest.length);
+    return [ann, ...rest];
+  }
+
+  /** Ann kills Bob (Ann scores, both are wounded or dead), then nobody moves. */
+  async function scoreAndStop(ann: TestPlayer, bob: TestPlayer): Promise<void> {
+    ann.room.send("__test:place", { x: 300, y: 150 });
+    bob.room.send("__test:place", { x: 600, y: 150 });
+    await waitFor("placed, shields down", () => {
+      const a = ann.state.players.get(ann.id)!, b = ann.state.players.get(bob.id)!;
+      return a.x === 300 && b.x === 600 && !a.shielded && !b.shielded;
+    });
+    bob.controls.aim = Math.PI;
+    bob.controls.fire = true;
+    bob.sendFrame();
+    bob.controls.fire = false;
+    await waitFor("Ann hit", () => ann.state.players.get(ann.id)!.hp < 100);
+    ann.controls.aim = 0;
+    ann.controls.fire = true;
+    ann.play();
+    await waitFor("Ann scores a kill", () => ann.state.players.get(ann.id)!.score === 1, 5000);
+    ann.controls.fire = false;
+    ann.pause();
+  }
+
+  async function snapshotOf(roomId: string): Promise<Snapshot | null> {
+    const json = await redis.hget(`arena:match:${roomId}`, "snapshot");
+    return json === null ? null : JSON.parse(json) as Snapshot;
+  }
+
+  /** Waits until the stored snapshot shows what the players see now (nobody moving). */
+  async function settledSnapshot(player: TestPlayer): Promise<Snapshot> {
+    return waitFor("a snapshot of the match as it stands", async () => {
+      const snapshot = await snapshotOf(player.room.roomId);
+      if (snapshot === null) return null;
+      const seen = new Map<string, Record<string, unknown>>();
+      player.state.players.forEach((p, id) => seen.set(id, p.toJSON()));
+      const same = snapshot.world.players.length === seen.size && snapshot.world.players.every(([id, p]) =>
+        (["name", "x", "y", "hp", "score", "alive"] as const).every((f) => seen.get(id)?.[f] === p[f]));
+      return same ? snapshot : null;
+    }, 5000);
+  }
+
+  /** `client.reconnect(token)` through `via` until it works (the documented way after a migration). */
+  async function comeBack(player: TestPlayer, via: ServerProcess, token = player.room.reconnectionToken, timeoutMs = 10_000): Promise<TestPlayer> {
+    const client = new Client(via.endpoint);
+    const room = await waitFor(`${player.id} back in the match`, async () => client.reconnect(token, ArenaState), timeoutMs);
+    return track(room);
+  }
+
+  const restoredLogs = (roomId: string) => procs.flatMap((p) => p.logs.filter((l) => l.msg === "match restored" && l.roomId === roomId));
+  const listing = async (via: ServerProcess) => (await request(via.endpoint, "GET", "/api/rooms")).body.rooms as { roomId: string; processId: string; players: number }[];
+
+  afterEach(async () => {
+    await Promise.all(players.splice(0).map((p) => p.leave()));
+    await Promise.all(procs.splice(0).map((p) => p.stop()));
+    await db?.flush();
+    db = undefined as never;
+    redis?.disconnect();
+    redis = undefined as never;
+  });
+  after(async () => {
+    await db?.flush();
+  });
+
+  it("a crash (SIGKILL): the players are back in the same match on a surviving process, and play on", async () => {
+    const b = await start();
+    const [ann, bob] = await matchOn(b);
+    bob.play();
+    await scoreAndStop(ann, bob);
+    bob.pause();
+    const a = await start();
+    await settledSnapshot(ann);
+    const seen = { round: ann.state.round, secondsLeft: ann.state.phaseSecondsLeft };
+    const roomId = ann.room.roomId;
+    const ids = [ann.id, bob.id];
+    const killedAt = Date.now();
+    b.child.kill("SIGKILL");
+    // The last snapshot the dead process wrote (a survivor only changes its owner before restoring it).
+    const snapshot = (await snapshotOf(roomId))!;
+    assert.ok(killedAt - snapshot.savedAt <= 1500, `the snapshot is at most about a second (30 ticks) old (${killedAt - snapshot.savedAt} ms)`);
+    const [ann2, bob2] = await Promise.all([comeBack(ann, a), comeBack(bob, a)]);
+    const backMs = Date.now() - killedAt;
+    assert.ok(backMs < 10_000, `back within 10 s (took ${backMs} ms)`);
+    assert.deepEqual([ann2.room.roomId, bob2.room.roomId], [roomId, roomId], "the same room id");
+    assert.deepEqual([ann2.id, bob2.id], ids, "the same session ids");
+    await waitFor("both shown connected", () => ids.every((id) => ann2.state.players.get(id)?.connected === true));
+    for (const [id, saved] of snapshot.world.players) {
+      const now = ann2.state.players.get(id)!.toJSON();
+      for (const field of ["name", "x", "y", "hp", "score", "alive"] as const) assert.equal(now[field], saved[field], `${id}.${field}`);
+    }
+    assert.equal(ann2.state.players.get(ann.id)!.score, 1);
+    assert.equal(ann2.state.round, seen.round, "the same round");
+    const elapsedS = (Date.now() - snapshot.savedAt) / 1000;
+    assert.ok(ann2.state.phaseSecondsLeft <= snapshot.world.phaseSecondsLeft && ann2.state.phaseSecondsLeft >= seen.secondsLeft - Math.ceil(elapsedS) - 1,
+      `the round clock goes on from the snapshot (${snapshot.world.phaseSecondsLeft} then, ${ann2.state.phaseSecondsLeft} now)`);
+    const rows = (await listing(a)).filter((r) => r.roomId === roomId);
+    assert.deepEqual(rows.map((r) => r.processId), [a.processId], "listed once, on the survivor");
+    // Play on: Bob moves, Ann's shots hit him.
+    await waitFor("Bob alive", () => ann2.state.players.get(bob.id)!.alive, 6000);
+    const from = ann2.state.players.get(bob.id)!.y;
+    bob2.controls.moveY = from > 500 ? -1 : 1;
+    bob2.play();
+    await waitFor("Bob moves", () => Math.abs(ann2.state.players.get(bob.id)!.y - from) > 20);
+    bob2.pause();
+    ann2.room.send("__test:place", { x: 300, y: 150 });
+    bob2.room.send("__test:place", { x: 600, y: 150 });
+    await waitFor("placed again, shields down", () => {
+      const p = ann2.state.players.get(ann.id)!, q = ann2.state.players.get(bob.id)!;
+      return p.x === 300 && q.x === 600 && !p.shielded && !q.shielded;
+    });
+    ann2.controls.aim = 0;
+    ann2.controls.fire = true;
+    ann2.play();
+    await waitFor("Ann's shot hits Bob", () => ann2.eventsOf("shot").some((s) => s.shooter === ann.id && s.target === bob.id), 5000);
+    assert.equal(restoredLogs(roomId).length, 1);
+    console.log(`# SIGKILL to both players back: ${backMs} ms`);
+  });
+
+  it("a deploy (SIGTERM): the match is handed over at once, the players are back within 3 s, and the old process exits early", async () => {
+    const b = await start();
+    const [ann, bob] = await matchOn(b);
+    bob.play();
+    await scoreAndStop(ann, bob);
+    bob.pause();
+    const a = await start();
+    await settledSnapshot(ann);
+    const closes: number[] = [];
+    ann.room.onLeave((code) => { closes.push(code); });
+    const termAt = Date.now();
+    b.child.kill("SIGTERM");
+    await waitFor("Ann's socket closed", () => closes.length > 0, 5000);
+    assert.deepEqual(closes, [4010], "closed with Colyseus's 4010: may try to reconnect");
+    const [ann2, bob2] = await Promise.all([comeBack(ann, a, undefined, 5000), comeBack(bob, a, undefined, 5000)]);
+    const backMs = Date.now() - termAt;
+    assert.ok(backMs < 3000, `back within 3 s (took ${backMs} ms)`);
+    assert.equal(ann2.state.players.get(ann.id)!.score, 1);
+    assert.deepEqual([ann2.id, bob2.id], [ann.id, bob.id]);
+    const exit = await b.exited;
+    const exitMs = Date.now() - termAt;
+    assert.equal(exit.code, 0);
+    assert.ok(exitMs < 10_000, `the drained process exits well before its 30 s deadline (after ${exitMs} ms)`);
+    assert.ok(b.logs.some((l) => l.msg === "match handed over"));
+    console.log(`# SIGTERM to both players back: ${backMs} ms; old process exited after ${exitMs} ms`);
+  });
+
+  it("two survivors race to restore the same match: exactly one does", async () => {
+    const b = await start();
+    const [ann, bob] = await matchOn(b);
+    const a = await start();
+    const c = await start();
+    await settledSnapshot(ann);
+    const roomId = ann.room.roomId;
+    b.child.kill("SIGKILL");
+    await Promise.all([comeBack(ann, a), comeBack(bob, c)]);
+    // Both scanned for orphans every second meanwhile; give them a few more.
+    await new Promise((r) => setTimeout(r, 3000));
+    const restored = restoredLogs(roomId);
+    assert.equal(restored.length, 1, "restored once");
+    const rows = (await listing(a)).filter((r) => r.roomId === roomId);
+    assert.equal(rows.length, 1);
+    assert.ok([a.processId, c.processId].includes(rows[0].processId));
+  });
+
+  it("a token that rotated just before the crash still gets its player in", async () => {
+    const b = await start();
+    const [ann, bob] = await matchOn(b);
+    const a = await start();
+    const oldToken = ann.room.reconnectionToken;
+    let reconnected = false;
+    ann.room.reconnection.enabled = true;
+    Object.assign(ann.room.reconnection, { minUptime: 0, delay: 100, minDelay: 100 });
+    ann.room.onReconnect(() => { reconnected = true; });
+    ann.room.send("__test:drop");
+    // The SDK takes the new token just after its onReconnect.
+    const rotated = await waitFor("Ann reconnected (token rotated)", () => reconnected && ann.room.reconnectionToken !== oldToken && ann.room.reconnectionToken, 8000);
+    ann.room.reconnection.enabled = false;
+    const snapshot = await waitFor("the rotated token in the snapshot", async () => {
+      const s = await snapshotOf(ann.room.roomId);
+      return s?.seats.find((seat) => seat.sessionId === ann.id)?.tokens[0] === rotated.split(":")[1] ? s : null;
+    });
+    assert.deepEqual(snapshot.seats.find((seat) => seat.sessionId === ann.id)!.tokens, [rotated, oldToken].map((t) => t.split(":")[1]));
+    b.child.kill("SIGKILL");
+    // As if the new token never reached Ann: the one she came back with still works.
+    const ann2 = await comeBack(ann, a, oldToken);
+    assert.equal(ann2.id, ann.id);
+    await comeBack(bob, a);
+  });
+
+  it("hostile: no seat without its token, no other room's or rotated-out token, no forged snapshot; a dropped player keeps only what was left of its grace", async () => {
+    const b = await start();
+    const [ann, bob, carl] = await matchOn(b, "Carl");
+    const a = await start();
+    const roomId = ann.room.roomId;
+    // A token rotated out: Bob drops and comes back twice (tokens t0 -> t1 -> t2; the snapshot holds t2 and t1).
+    const t0 = bob.room.reconnectionToken;
+    let bobRoom = bob.room;
+    for (let i = 0; i < 2; i++) {
+      const before = bobRoom.reconnectionToken;
+      bobRoom.send("__test:drop");
+      await waitFor("Bob's drop seen", () => ann.state.players.get(bob.id)?.connected === false);
+      bobRoom = await waitFor("Bob back", async () => new Client(b.endpoint).reconnect(before, ArenaState));
+      track(bobRoom);
+    }
+    // Carl drops for good; his grace runs from now.
+    carl.room.send("__test:drop");
+    const carlDroppedAt = Date.now();
+    await waitFor("Carl's seat held", () => ann.state.players.get(carl.id)?.connected === false);
+    // Another room's token.
+    const dora = track(await new Client(b.endpoint).create("arena", { name: "Dora", protocol: PROTOCOL_VERSION }, ArenaState));
+    const foreignToken = `${roomId}:${dora.room.reconnectionToken.split(":")[1]}`;
+    // Forged snapshots: garbage, and a valid-looking one stored under another room's key.
+    const valid = await settledSnapshot(ann);
+    await redis.hset("arena:match:forged1", "owner", "deadprocess", "snapshot", "{not json");
+    await redis.hset("arena:match:forged2", "owner", "deadprocess", "snapshot", JSON.stringify(valid));
+    await redis.sadd("arena:matches", "forged1", "forged2");
+    await new Promise((r) => setTimeout(r, 2500)); // Carl's grace has run 2.5 s when the process dies
+    b.child.kill("SIGKILL");
+    await waitFor("restored on A", async () => (await listing(a)).some((r) => r.roomId === roomId && r.processId === a.processId), 10_000);
+
+    // Direct WebSocket connection with Ann's (public) session id and no token.
+    const [row] = (await listing(a)).filter((r) => r.roomId === roomId);
+    const seat = { name: "arena", roomId, processId: row.processId, publicAddress: `127.0.0.1:${a.port}`, sessionId: ann.id };
+    await assert.rejects(new Client(a.endpoint).consumeSeatReservation({ room: seat, sessionId: ann.id } as never, ArenaState), "a seat by session id alone");
+    await assert.rejects(new Client(a.endpoint).reconnect(foreignToken, ArenaState), "another room's token");
+    await assert.rejects(new Client(a.endpoint).reconnect(t0, ArenaState), "a token rotated out");
+    // The real players still get in.
+    const ann2 = await comeBack(ann, a);
+    await comeBack({ room: bobRoom } as TestPlayer, a);
+    // Carl is held (disconnected) only for what was left of his grace.
+    assert.equal(ann2.state.players.get(carl.id)?.connected, false);
+    await waitFor("Carl's seat released", () => !ann2.state.players.has(carl.id), 10_000);
+    const heldMs = Date.now() - carlDroppedAt;
+    assert.ok(heldMs < (GRACE_SECONDS + 1.5) * 1000, `Carl's seat went ${heldMs} ms after his drop (grace ${GRACE_SECONDS} s), not a fresh grace from the restore`);
+    await assert.rejects(new Client(a.endpoint).reconnect(carl.room.reconnectionToken, ArenaState), "Carl's token after his grace");
+    // The forged snapshots were refused and removed; nothing was restored twice.
+    assert.equal(await redis.exists("arena:match:forged1", "arena:match:forged2"), 0);
+    assert.ok(a.logs.filter((l) => l.msg === "refused a malformed match snapshot").length >= 2);
+    assert.equal(restoredLogs(roomId).length, 1);
+    assert.equal(restoredLogs("forged2").length, 0);
+  });
+});
