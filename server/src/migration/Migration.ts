@@ -8,8 +8,16 @@ import { MatchRecorder, type RecordedMatch } from "./MatchRecorder.ts";
 import { graceLeftMs, parseSnapshot, type MatchSnapshot, type SeatSnapshot } from "./MatchSnapshot.ts";
 import { NO_OWNER, RedisMatchStore, type MatchStore } from "./MatchStore.ts";
 
-/** How often a process looks for matches nobody hosts (a dead owner, or one handed over). */
-const SCAN_INTERVAL_MS = 1000;
+/** How often a process checks which processes are alive (one Redis command); one gone means its matches need a new home. */
+const LIVENESS_INTERVAL_MS = 1000;
+/**
+ * How often a process reads every stored match's owner even when no process
+ * was seen to go (matches of processes that died before this one started,
+ * or while Redis was unreachable). Between these, reading the owners waits
+ * for a process to vanish: otherwise every process would read every match's
+ * owner every second.
+ */
+const FULL_SCAN_INTERVAL_MS = 10_000;
 /** Where a process that drained a match asks the others to take it at once (rather than at their next scan). */
 const HANDOVER_CHANNEL = "arena:handover";
 /** A snapshot outlives its last write by the seats' grace and this, so nobody can restore a match whose seats are all gone. */
@@ -34,6 +42,9 @@ export class Migration {
   readonly #restoring = new Map<string, Restoring>();
   #timer: NodeJS.Timeout | undefined;
   #scanning = false;
+  /** The live processes seen at the last check, and when the owners were last read. */
+  #lastLive = new Set<string>();
+  #lastFullScanAt = 0;
 
   constructor(
     redis: Redis,
@@ -55,8 +66,9 @@ export class Migration {
     await matchMaker.presence.subscribe(HANDOVER_CHANNEL, (roomId: unknown) => {
       if (typeof roomId === "string") void this.adopt(roomId, NO_OWNER);
     });
-    this.#timer = setInterval(() => void this.scan(), SCAN_INTERVAL_MS);
+    this.#timer = setInterval(() => void this.scan(), LIVENESS_INTERVAL_MS);
     this.#timer.unref();
+    void this.scan();
   }
 
   stop(): void {
@@ -107,12 +119,22 @@ export class Migration {
     return (await this.store.ownerOf(roomId)) !== null;
   }
 
-  /** Finds matches whose owner is dead or has let them go, and tries to take each. */
+  /**
+   * Finds matches whose owner is dead or has let them go, and tries to take
+   * each: when a process was seen to go since the last check, and every
+   * FULL_SCAN_INTERVAL_MS anyway. (A handed-over match is announced, so it
+   * is taken at once, not at a scan.)
+   */
   async scan(): Promise<void> {
     if (this.#scanning || this.draining() || matchMaker.state !== matchMaker.MatchMakerState.READY) return;
     this.#scanning = true;
     try {
-      const [owners, live] = await Promise.all([this.store.owners(), this.liveProcesses()]);
+      const live = await this.liveProcesses();
+      const someoneWent = [...this.#lastLive].some((processId) => !live.has(processId));
+      this.#lastLive = live;
+      if (!someoneWent && Date.now() - this.#lastFullScanAt < FULL_SCAN_INTERVAL_MS) return;
+      this.#lastFullScanAt = Date.now();
+      const owners = await this.store.owners();
       const orphans = [...owners].filter(([, owner]) => owner === NO_OWNER || !live.has(owner));
       await Promise.all(orphans.map(([roomId, owner]) => this.adopt(roomId, owner)));
     } catch (err) {
@@ -131,6 +153,7 @@ export class Migration {
       json = await this.store.takeOver(roomId, from, this.processId);
     } catch (err) {
       this.log.warn({ err, roomId }, "could not take a match over");
+      this.#lastFullScanAt = 0; // look again at the next check
       return;
     }
     if (json === null) return; // another process was first
@@ -161,6 +184,7 @@ export class Migration {
     } catch (err) {
       this.log.error({ err, roomId }, "could not restore a match; another process may try");
       await this.store.takeOver(roomId, this.processId, NO_OWNER).catch(() => {});
+      this.#lastFullScanAt = 0;
     } finally {
       this.#restoring.delete(roomId);
     }

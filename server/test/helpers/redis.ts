@@ -44,7 +44,7 @@ export function redisServerSkipReason(): string | false {
 }
 
 /** A database of the test's own on the shared Redis, empty before and after. */
-export async function useDatabase(db: number): Promise<{ url: string; flush(): Promise<void>; keys(): Promise<string[]> }> {
+export async function useDatabase(db: number): Promise<{ url: string; flush(): Promise<void>; keys(): Promise<string[]>; hget(key: string, field: string): Promise<string | null> }> {
   const url = `${REDIS_TEST_URL.replace(/\/\d*$/, "")}/${db}`;
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
   const flush = async () => { await client.flushdb(); };
@@ -53,6 +53,7 @@ export async function useDatabase(db: number): Promise<{ url: string; flush(): P
     url,
     flush: async () => { await flush(); client.disconnect(); },
     keys: () => client.keys("*"),
+    hget: (key, field) => client.hget(key, field),
   };
 }
 
