@@ -206,6 +206,19 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     console.log(`# SIGTERM to both players back: ${backMs} ms; old process exited after ${exitMs} ms`);
   });
 
+  it("a deploy with no other process alive drains as before: the round plays on to the deadline, then 4100", async () => {
+    const b = await start({ SHUTDOWN_DEADLINE_SECONDS: "1" });
+    const [ann] = await matchOn(b);
+    const closes: number[] = [];
+    ann.room.onLeave((code) => { closes.push(code); });
+    b.child.kill("SIGTERM");
+    assert.equal((await b.exited).code, 0);
+    await waitFor("Ann's socket closed", () => closes.length > 0);
+    assert.deepEqual(closes, [4100], "SERVER_DRAINING: find another room");
+    assert.ok(!b.logs.some((l) => l.msg === "match handed over"));
+    assert.equal(await snapshotOf(ann.room.roomId), null, "a match that ended here leaves no snapshot");
+  });
+
   it("two survivors race to restore the same match: exactly one does", async () => {
     const b = await start();
     const [ann, bob] = await matchOn(b);

@@ -36,6 +36,8 @@ export class MatchRecorder {
   #again = false;
   #stopped = false;
   #lost = false;
+  /** Writes are failing (Redis unreachable): said once, not every second. */
+  #failing = false;
 
   constructor(
     private readonly match: RecordedMatch,
@@ -142,9 +144,12 @@ export class MatchRecorder {
   async #write(): Promise<void> {
     try {
       await this.#store(this.#snapshot());
+      if (this.#failing) this.log.info({ roomId: this.match.roomId }, "match snapshots written again");
+      this.#failing = false;
     } catch (err) {
       this.metrics.snapshots.inc({ outcome: "failed" });
-      this.log.warn({ err, roomId: this.match.roomId }, "could not write a match snapshot");
+      if (!this.#failing) this.log.warn({ err, roomId: this.match.roomId }, "could not write a match snapshot; retrying every interval");
+      this.#failing = true;
     }
   }
 

@@ -86,11 +86,13 @@ export class Migration {
     return new MatchRecorder(match, this.store, this.processId, ttlMs, this.metrics, this.log, onLost);
   }
 
-  /** Whether another live process could take this one's matches. */
+  /**
+   * Whether another live process could take this one's matches: subscribed,
+   * and in Colyseus's process stats (a draining process leaves them first).
+   */
   async peerAlive(): Promise<boolean> {
-    const live = await this.liveProcesses();
-    live.delete(this.processId);
-    return live.size > 0;
+    const [live, stats] = await Promise.all([this.liveProcesses(), matchMaker.stats.fetchAll()]);
+    return stats.some((stat) => stat.processId !== this.processId && live.has(stat.processId));
   }
 
   /** A handed-over match's room is gone from the listings: the live processes may take it now. */
@@ -136,7 +138,16 @@ export class Migration {
       this.#lastFullScanAt = Date.now();
       const owners = await this.store.owners();
       const orphans = [...owners].filter(([, owner]) => owner === NO_OWNER || !live.has(owner));
-      await Promise.all(orphans.map(([roomId, owner]) => this.adopt(roomId, owner)));
+      // A process without its subscription may only be reconnecting to Redis (after a
+      // blip, every process resubscribes): Colyseus's health check asks it directly
+      // (2 s at most) and, if it does not answer, removes its listings before any
+      // of its matches is recreated here.
+      const suspects = new Set(orphans.map(([, owner]) => owner).filter((owner) => owner !== NO_OWNER));
+      const dead = new Set<string>();
+      await Promise.all([...suspects].map(async (owner) => {
+        if (!(await matchMaker.healthCheckProcessId(owner))) dead.add(owner);
+      }));
+      await Promise.all(orphans.filter(([, owner]) => owner === NO_OWNER || dead.has(owner)).map(([roomId, owner]) => this.adopt(roomId, owner)));
     } catch (err) {
       this.log.debug({ err }, "migration scan failed");
     } finally {
