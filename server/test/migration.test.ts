@@ -37,7 +37,7 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     const proc = await spawnServer({
       PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL: db.url, RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
       SHUTDOWN_DEADLINE_SECONDS: "30", ENABLE_TEST_HOOKS: "1", RATE_JOINS_PER_MINUTE: "100000", RATE_CONNECTIONS_PER_MINUTE: "100000",
-      RATE_FAILED_JOINS_PER_HOUR: "100000", ...env,
+      RATE_FAILED_JOINS_PER_HOUR: "100000", RATE_CODE_LOOKUPS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", ...env,
     });
     procs.push(proc);
     const { processId } = (await request(proc.endpoint, "GET", "/api/health")).body;
@@ -217,6 +217,27 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     assert.deepEqual(closes, [4100], "SERVER_DRAINING: find another room");
     assert.ok(!b.logs.some((l) => l.msg === "match handed over"));
     assert.equal(await snapshotOf(ann.room.roomId), null, "a match that ended here leaves no snapshot");
+  });
+
+  it("a private match keeps its join code across a handover, and frees it when it really ends", async () => {
+    const b = await start();
+    const created = await request(b.endpoint, "POST", "/api/private-rooms", { name: "Ann", protocol: PROTOCOL_VERSION });
+    assert.equal(created.status, 201);
+    const { code } = created.body;
+    const ann = track(await new Client(b.endpoint).consumeSeatReservation(created.body.seat, ArenaState));
+    const a = await start();
+    await settledSnapshot(ann);
+    b.child.kill("SIGTERM");
+    const ann2 = await comeBack(ann, a, undefined, 5000);
+    assert.equal(ann2.room.roomId, ann.room.roomId);
+    const seat = await request(a.endpoint, "POST", `/api/private-rooms/${code}/seats`, { name: "Bob", protocol: PROTOCOL_VERSION });
+    assert.equal(seat.status, 200, "the code still finds the match");
+    assert.equal(seat.body.seat.roomId, ann.room.roomId);
+    const bob = track(await new Client(a.endpoint).consumeSeatReservation(seat.body.seat, ArenaState));
+    assert.deepEqual((await listing(a)).filter((r) => r.roomId === ann.room.roomId), [], "still private: not listed");
+    await Promise.all([ann2.leave(), bob.leave()]);
+    await waitFor("the code freed with the match", async () => (await request(a.endpoint, "POST", `/api/private-rooms/${code}/seats`, { name: "Cleo", protocol: PROTOCOL_VERSION })).status === 404);
+    assert.equal(await snapshotOf(ann.room.roomId), null, "and its snapshot deleted");
   });
 
   it("two survivors race to restore the same match: exactly one does", async () => {
