@@ -4,7 +4,7 @@ import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
 import { request } from "./helpers/http.ts";
-import { TestPlayer, type ArenaRoomClient } from "./helpers/players.ts";
+import { TestPlayer, placeFacing, scoreAndWound, type ArenaRoomClient } from "./helpers/players.ts";
 import { freePort, redisSkipReason, useDatabase } from "./helpers/redis.ts";
 import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
 import { waitFor } from "./helpers/waitFor.ts";
@@ -30,7 +30,9 @@ describe("match migration (several processes on Redis)", { skip }, () => {
   const procs: ServerProcess[] = [];
   const players: TestPlayer[] = [];
 
-  async function start(env: Record<string, string> = {}): Promise<ServerProcess & { processId: string }> {
+  type Started = ServerProcess & { processId: string };
+
+  async function start(env: Record<string, string> = {}): Promise<Started> {
     db ??= await useDatabase(DB);
     redis ??= new Redis(db.url);
     const port = await freePort();
@@ -63,25 +65,20 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     return [ann, ...rest];
   }
 
-  /** Ann kills Bob (Ann scores, both are wounded or dead), then nobody moves. */
-  async function scoreAndStop(ann: TestPlayer, bob: TestPlayer): Promise<void> {
-    ann.room.send("__test:place", { x: 300, y: 150 });
-    bob.room.send("__test:place", { x: 600, y: 150 });
-    await waitFor("placed, shields down", () => {
-      const a = ann.state.players.get(ann.id)!, b = ann.state.players.get(bob.id)!;
-      return a.x === 300 && b.x === 600 && !a.shielded && !b.shielded;
-    });
-    bob.controls.aim = Math.PI;
-    bob.controls.fire = true;
-    bob.sendFrame();
-    bob.controls.fire = false;
-    await waitFor("Ann hit", () => ann.state.players.get(ann.id)!.hp < 100);
-    ann.controls.aim = 0;
-    ann.controls.fire = true;
-    ann.play();
-    await waitFor("Ann scores a kill", () => ann.state.players.get(ann.id)!.score === 1, 5000);
-    ann.controls.fire = false;
+  /**
+   * A match on B (the only process then) in which Ann has killed Bob, after
+   * which nobody moves; a second process, A; B's snapshot up to date.
+   */
+  async function scoredMatch(): Promise<{ a: Started; b: Started; ann: TestPlayer; bob: TestPlayer }> {
+    const b = await start();
+    const [ann, bob] = await matchOn(b);
+    bob.play();
+    await scoreAndWound(ann, bob);
     ann.pause();
+    bob.pause();
+    const a = await start();
+    await settledSnapshot(ann);
+    return { a, b, ann, bob };
   }
 
   async function snapshotOf(roomId: string): Promise<Snapshot | null> {
@@ -125,13 +122,7 @@ describe("match migration (several processes on Redis)", { skip }, () => {
   });
 
   it("a crash (SIGKILL): the players are back in the same match on a surviving process, and play on", async () => {
-    const b = await start();
-    const [ann, bob] = await matchOn(b);
-    bob.play();
-    await scoreAndStop(ann, bob);
-    bob.pause();
-    const a = await start();
-    await settledSnapshot(ann);
+    const { a, b, ann, bob } = await scoredMatch();
     const seen = { round: ann.state.round, secondsLeft: ann.state.phaseSecondsLeft };
     const roomId = ann.room.roomId;
     const ids = [ann.id, bob.id];
@@ -164,12 +155,7 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     bob2.play();
     await waitFor("Bob moves", () => Math.abs(ann2.state.players.get(bob.id)!.y - from) > 20);
     bob2.pause();
-    ann2.room.send("__test:place", { x: 300, y: 150 });
-    bob2.room.send("__test:place", { x: 600, y: 150 });
-    await waitFor("placed again, shields down", () => {
-      const p = ann2.state.players.get(ann.id)!, q = ann2.state.players.get(bob.id)!;
-      return p.x === 300 && q.x === 600 && !p.shielded && !q.shielded;
-    });
+    await placeFacing(ann2, bob2);
     ann2.controls.aim = 0;
     ann2.controls.fire = true;
     ann2.play();
@@ -179,13 +165,7 @@ describe("match migration (several processes on Redis)", { skip }, () => {
   });
 
   it("a deploy (SIGTERM): the match is handed over at once, the players are back within 3 s, and the old process exits early", async () => {
-    const b = await start();
-    const [ann, bob] = await matchOn(b);
-    bob.play();
-    await scoreAndStop(ann, bob);
-    bob.pause();
-    const a = await start();
-    await settledSnapshot(ann);
+    const { a, b, ann, bob } = await scoredMatch();
     const closes: number[] = [];
     ann.room.onLeave((code) => { closes.push(code); });
     const termAt = Date.now();

@@ -5,7 +5,7 @@ import {
   ArenaState, CloseCode, INPUT_GROUP_FRAMES, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, STEP_SECONDS, moveBody, parseErrorCode, sanitizeInput,
 } from "@arena/shared";
 import { startServer, type RunningServer } from "./helpers/servers.ts";
-import { TestPlayer, type TestPlayerOptions } from "./helpers/players.ts";
+import { TestPlayer, placeFacing, scoreAndWound, type TestPlayerOptions } from "./helpers/players.ts";
 import { waitFor } from "./helpers/waitFor.ts";
 
 let server: RunningServer;
@@ -179,26 +179,6 @@ describe("hostile input", () => {
 });
 
 describe("reconnection", () => {
-  /** Puts two players in the open, facing along y = 150, shields down, and trades shots. */
-  async function scoreAndWound(ann: TestPlayer, bob: TestPlayer): Promise<void> {
-    ann.room.send("__test:place", { x: 300, y: 150 });
-    bob.room.send("__test:place", { x: 600, y: 150 });
-    await waitFor("placed, shields down", () => {
-      const a = ann.state.players.get(ann.id)!, b = ann.state.players.get(bob.id)!;
-      return a.x === 300 && b.x === 600 && !a.shielded && !b.shielded;
-    });
-    bob.controls.aim = Math.PI;
-    bob.controls.fire = true;
-    bob.sendFrame();
-    bob.controls.fire = false;
-    await waitFor("Ann hit", () => ann.state.players.get(ann.id)!.hp < 100);
-    ann.controls.aim = 0;
-    ann.controls.fire = true;
-    ann.play();
-    await waitFor("Ann scores a kill", () => ann.state.players.get(ann.id)!.score === 1, 5000);
-    ann.controls.fire = false;
-  }
-
   it("a dropped player keeps seat, position, health and score, and rejoins as the same session", async () => {
     const ann = await join("Ann");
     const bob = await join("Bob");
@@ -230,12 +210,7 @@ describe("reconnection", () => {
   it("a held seat cannot be damaged", async () => {
     const ann = await join("Ann");
     const bob = await join("Bob");
-    ann.room.send("__test:place", { x: 300, y: 150 });
-    bob.room.send("__test:place", { x: 600, y: 150 });
-    await waitFor("placed, shields down", () => {
-      const a = bob.state.players.get(ann.id)!, b = bob.state.players.get(bob.id)!;
-      return a.x === 300 && b.x === 600 && !a.shielded && !b.shielded;
-    });
+    await placeFacing(ann, bob, bob);
     ann.room.reconnection.enabled = false;
     dropConnection(ann);
     await waitFor("Ann shown disconnected", () => bob.state.players.get(ann.id)?.connected === false);

@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import { CloseCode as ColyseusCloseCode, Room, type Client, type StepContext, type AuthContext } from "@colyseus/core";
 import {
   ArenaState, CloseCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
-  clearEvents, initWorld, isPatchEvent, joinPlayer, snapPosition, leavePlayer, livePositions, recordEvent, restoreWorld, sanitizeInput,
+  clearEvents, initWorld, isPatchEvent, joinPlayer, leavePlayer, livePositions, recordEvent, restoreWorld, sanitizeInput,
   snapshotWorld, stepTick, type InputFrame, type SeenBy, type SimEvent,
 } from "@arena/shared";
 import type { Settings } from "../config.ts";
@@ -21,6 +21,7 @@ import { broadcastRecipients, patchRecipients } from "./sentFrames.ts";
 import { arenaFrames } from "./framePolicy.ts";
 import { compileInputGrammar } from "./inputGrammar.ts";
 import { sendUnknownMessage } from "./sendRoomError.ts";
+import { registerTestHooks } from "./testHooks.ts";
 import { validateJoinOptions, type ValidJoinOptions } from "./joinOptions.ts";
 
 /** What a room needs from the process. */
@@ -116,7 +117,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     }
     this.onMessage("chat", (client, message: unknown) => this.chat.receive(client, message));
     this.onMessage("*", (client, type) => sendUnknownMessage(client, type));
-    if (settings.testHooks) this.registerTestHooks();
+    if (settings.testHooks) registerTestHooks(this, () => { this.faultRequested = true; });
     this.setFixedTimestep((step) => this.tick(step), TICK_RATE_HZ);
     const isPrivate = privateCode !== null;
     if (isPrivate) await this.setPrivate(true);
@@ -380,30 +381,6 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private stampsBoth(): boolean {
     const timeline = (this as unknown as { _timelineMode(): { snapshot?: boolean; reckon?: boolean } | undefined })._timelineMode();
     return timeline?.snapshot === true && timeline.reckon === true;
-  }
-
-  /** Test-only messages (ENABLE_TEST_HOOKS, refused in production). */
-  private registerTestHooks(): void {
-    this.onMessage("__test:fault", () => { this.faultRequested = true; });
-    // Paced large messages, to fill a non-reading client's buffers quickly.
-    this.onMessage("__test:blast", (client, { bytes = 65536, count = 100, everyMs = 10 }: { bytes?: number; count?: number; everyMs?: number }) => {
-      const payload = "x".repeat(Math.min(bytes, 1 << 20));
-      let sent = 0;
-      const timer = this.clock.setInterval(() => {
-        if (++sent > Math.min(count, 10_000)) return timer.clear();
-        client.send("blast", payload);
-      }, everyMs);
-    });
-    this.onMessage("__test:place", (client, at: { x?: unknown; y?: unknown }) => {
-      const player = this.state.players.get(client.sessionId);
-      if (player && typeof at?.x === "number" && typeof at?.y === "number") {
-        player.x = snapPosition(at.x);
-        player.y = snapPosition(at.y);
-      }
-    });
-    this.onMessage("__test:drop", (client) => {
-      (client as unknown as { ref: { terminate(): void } }).ref.terminate();
-    });
   }
 }
 

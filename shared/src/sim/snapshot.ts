@@ -7,18 +7,11 @@ import type { PickupState, PlayerState, WorldState } from "./types.ts";
  * fields out). The patch events (shots, kills, pickups taken) are not part of
  * a world: they belong to the patch that carried them. Plain JSON data.
  */
-export interface WorldSnapshot {
-  mode: string;
-  phase: string;
-  round: number;
-  phaseSecondsLeft: number;
-  phaseTimeS: number;
-  roundLengthS: number;
-  rngState: number;
+export type WorldSnapshot = Pick<WorldState, "mode" | "phase" | "round" | "phaseSecondsLeft" | "phaseTimeS" | "roundLengthS" | "rngState"> & {
   /** In the world's player order (join order), keyed by player id. */
   players: [id: string, player: PlayerState][];
   pickups: PickupState[];
-}
+};
 
 const PLAYER_FIELDS = [
   "name", "x", "y", "aim", "hp", "score", "alive", "connected", "shielded", "fireCooldownS", "respawnS", "shieldS",
