@@ -218,6 +218,28 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     await Promise.all([ann2.leave(), bob.leave()]);
     await waitFor("the code freed with the match", async () => (await request(a.endpoint, "POST", `/api/private-rooms/${code}/seats`, { name: "Cleo", protocol: PROTOCOL_VERSION })).status === 404);
     assert.equal(await snapshotOf(ann.room.roomId), null, "and its snapshot deleted");
+    // A restored player counted in when back, out when gone: the process's count ends at 0, not below.
+    assert.equal((await request(a.endpoint, "GET", "/api/health")).body.clients, 0);
+  });
+
+  it("a process whose match was taken over while it still ran (cut off from Redis) stops it and sends its players to the new owner", async () => {
+    const { a, b, ann, bob } = await scoredMatch();
+    const roomId = ann.room.roomId;
+    const closes: number[] = [];
+    ann.room.onLeave((code) => { closes.push(code); });
+    // B still runs the match, but in Redis it is no longer B's: let go, as a process cut off
+    // from Redis past its lease would find it taken. A is told, as after a handover, and takes it.
+    await redis.hset(`arena:match:${roomId}`, "owner", "");
+    await redis.publish("arena:handover", JSON.stringify(roomId));
+    await waitFor("B's next write refused: its players closed with 4010", () => closes.length > 0, 5000);
+    assert.deepEqual(closes, [4010]);
+    assert.ok(b.logs.some((l) => l.msg === "another process has taken this match over" && l.roomId === roomId));
+    assert.equal(b.child.exitCode, null, "B itself runs on");
+    const [ann2] = await Promise.all([comeBack(ann, a), comeBack(bob, a)]);
+    assert.equal(ann2.room.roomId, roomId);
+    const annNow = await waitFor("Ann's state on A", () => ann2.state.players?.get(ann.id));
+    assert.equal(annNow.score, 1);
+    assert.deepEqual((await listing(a)).filter((r) => r.roomId === roomId).map((r) => r.processId), [a.processId]);
   });
 
   it("two survivors race to restore the same match: exactly one does", async () => {
@@ -294,10 +316,16 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     b.child.kill("SIGKILL");
     await waitFor("restored on A", async () => (await listing(a)).some((r) => r.roomId === roomId && r.processId === a.processId), 10_000);
 
-    // Direct WebSocket connection with Ann's (public) session id and no token.
+    // Held seats count as players in the listing (and toward capacity) before anyone is back.
     const [row] = (await listing(a)).filter((r) => r.roomId === roomId);
-    const seat = { name: "arena", roomId, processId: row.processId, publicAddress: `127.0.0.1:${a.port}`, sessionId: ann.id };
-    await assert.rejects(new Client(a.endpoint).consumeSeatReservation({ room: seat, sessionId: ann.id } as never, ArenaState), "a seat by session id alone");
+    assert.equal(row.players, 3, "Ann, Bob and Carl's held seats");
+    // A direct WebSocket connection with Ann's (public) session id and no token: a real
+    // seat reservation of the room (Eve's), with Ann's session id put in its place.
+    const eveSeat = (await request(a.endpoint, "POST", `/matchmake/joinById/${roomId}`, { name: "Eve", protocol: PROTOCOL_VERSION })).body;
+    assert.equal(typeof eveSeat.sessionId, "string", JSON.stringify(eveSeat));
+    await assert.rejects(new Client(a.endpoint).consumeSeatReservation({ ...eveSeat, sessionId: ann.id }, ArenaState), "Ann's seat by her session id alone");
+    const eve = track(await new Client(a.endpoint).consumeSeatReservation(eveSeat, ArenaState));
+    assert.equal(eve.id, eveSeat.sessionId, "the same reservation, unaltered, seats Eve: only the session id made the difference");
     await assert.rejects(new Client(a.endpoint).reconnect(foreignToken, ArenaState), "another room's token");
     await assert.rejects(new Client(a.endpoint).reconnect(t0, ArenaState), "a token rotated out");
     // The real players still get in.

@@ -2,7 +2,15 @@ import type { GameMode, WorldSnapshot } from "@arena/shared";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../Metrics.ts";
 import { SNAPSHOT_FORMAT, type MatchSnapshot, type SeatSnapshot } from "./MatchSnapshot.ts";
-import { NO_OWNER, type MatchStore } from "./MatchStore.ts";
+import { redisError, type MatchStore } from "./MatchStore.ts";
+
+/**
+ * After a reconnection, how long the token it came with still claims the
+ * seat in a snapshot, ms: long enough for the client to have been sent its
+ * new token (the join handshake, at most a round trip), short enough that a
+ * token which travelled in a socket URL (proxy logs) is soon worth nothing.
+ */
+export const PREVIOUS_TOKEN_KEPT_MS = 5000;
 
 /** What a recorder reads of its room at each write. */
 export interface RecordedMatch {
@@ -74,6 +82,14 @@ export class MatchRecorder {
     this.save();
   }
 
+  /** PREVIOUS_TOKEN_KEPT_MS after a reconnection with `token`: only that token claims the seat now. */
+  settled(sessionId: string, token: string): void {
+    const seat = this.#seats.get(sessionId);
+    if (seat === undefined || seat.tokens[0] !== token || seat.tokens.length === 1) return;
+    seat.tokens = [token];
+    this.save();
+  }
+
   left(sessionId: string): void {
     if (this.#seats.delete(sessionId)) this.save();
   }
@@ -96,17 +112,18 @@ export class MatchRecorder {
   }
 
   /**
-   * The last write, then the match is let go (owner NO_OWNER) for a live
-   * process to take: true if it was. The recorder writes no more.
+   * The last write, for a handover: true if it was written. The recorder
+   * writes no more; the match stays this process's until its room is gone
+   * (Migration.release), so no other process restores it while its old
+   * room still holds the listing.
    */
-  async handOver(): Promise<boolean> {
+  async seal(): Promise<boolean> {
     this.#stopped = true;
     await this.#current;
     try {
-      if (!(await this.#store(this.#snapshot()))) return false;
-      return (await this.store.takeOver(this.match.roomId, this.owner, NO_OWNER)) !== null;
+      return await this.#store(this.#snapshot());
     } catch (err) {
-      this.log.warn({ err, roomId: this.match.roomId }, "match handover failed");
+      this.log.warn({ err: redisError(err), roomId: this.match.roomId }, "match handover failed");
       return false;
     }
   }
@@ -116,7 +133,7 @@ export class MatchRecorder {
     this.#stopped = true;
     await this.#current;
     await this.store.remove(this.match.roomId, this.owner).catch((err: unknown) => {
-      this.log.warn({ err, roomId: this.match.roomId }, "could not delete a match snapshot; it expires");
+      this.log.warn({ err: redisError(err), roomId: this.match.roomId }, "could not delete a match snapshot; it expires");
     });
   }
 
@@ -148,7 +165,7 @@ export class MatchRecorder {
       this.#failing = false;
     } catch (err) {
       this.metrics.snapshots.inc({ outcome: "failed" });
-      if (!this.#failing) this.log.warn({ err, roomId: this.match.roomId }, "could not write a match snapshot; retrying every interval");
+      if (!this.#failing) this.log.warn({ err: redisError(err), roomId: this.match.roomId }, "could not write a match snapshot; retrying every interval");
       this.#failing = true;
     }
   }

@@ -1,12 +1,24 @@
 import type { Redis } from "ioredis";
 
+/**
+ * A store error as it may be logged. ioredis attaches the failed command
+ * and its arguments to a reply error (`err.command.args`): for a snapshot,
+ * the whole snapshot with its players' reconnection tokens.
+ */
+export function redisError(err: unknown): { name: string; message: string } {
+  return err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) };
+}
+
 /** The owner a snapshot has when nobody hosts its match: any live process may take it. */
 export const NO_OWNER = "";
 
 /**
  * Where matches keep their snapshots, fenced by owner: only the process that
  * hosts a match writes its snapshot, and taking a match over is one atomic
- * compare-and-set of its owner, so two processes never both restore it.
+ * compare-and-set of its owner, so two processes never both restore it. A
+ * write is also the owner's lease: a match may be taken from an owner only
+ * once its last write is older than the lease (timed by the store's own
+ * clock), so an owner that only lost the store for a moment keeps it.
  */
 export interface MatchStore {
   /**
@@ -22,9 +34,10 @@ export interface MatchStore {
   /**
    * Atomically moves a match from owner `from` to `to`; returns its snapshot
    * if this call did it, null if the owner was not `from` (someone else took
-   * it, or it is gone).
+   * it, or it is gone) or, when `leaseMs` is given, if `from` wrote less
+   * than `leaseMs` ago.
    */
-  takeOver(roomId: string, from: string, to: string): Promise<string | null>;
+  takeOver(roomId: string, from: string, to: string, leaseMs?: number): Promise<string | null>;
   /** Deletes a match's snapshot if `owner` owns it. */
   remove(roomId: string, owner: string): Promise<void>;
 }
@@ -32,19 +45,26 @@ export interface MatchStore {
 const INDEX = "arena:matches";
 const key = (roomId: string) => `arena:match:${roomId}`;
 
+/** The store's clock, ms (Redis's TIME: one clock for every process). */
+const NOW_MS = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)";
+
 // KEYS[1] match key, KEYS[2] index; ARGV: owner, json, ttl ms, roomId.
 const SAVE = `
+${NOW_MS}
 local owner = redis.call('HGET', KEYS[1], 'owner')
 if owner and owner ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'snapshot', ARGV[2])
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'snapshot', ARGV[2], 'at', now)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[4])
 return 1`;
 
-// KEYS[1] match key; ARGV: from, to.
+// KEYS[1] match key; ARGV: from, to, lease ms (0: none).
 const TAKE_OVER = `
+${NOW_MS}
 local owner = redis.call('HGET', KEYS[1], 'owner')
 if owner ~= ARGV[1] then return false end
+local at = tonumber(redis.call('HGET', KEYS[1], 'at') or '0')
+if now - at < tonumber(ARGV[3]) then return false end
 redis.call('HSET', KEYS[1], 'owner', ARGV[2])
 return redis.call('HGET', KEYS[1], 'snapshot')`;
 
@@ -86,8 +106,8 @@ export class RedisMatchStore implements MatchStore {
     return this.redis.hget(key(roomId), "owner");
   }
 
-  async takeOver(roomId: string, from: string, to: string): Promise<string | null> {
-    const json = await this.redis.eval(TAKE_OVER, 1, key(roomId), from, to);
+  async takeOver(roomId: string, from: string, to: string, leaseMs = 0): Promise<string | null> {
+    const json = await this.redis.eval(TAKE_OVER, 1, key(roomId), from, to, leaseMs);
     return typeof json === "string" ? json : null;
   }
 

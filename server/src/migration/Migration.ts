@@ -6,7 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../Metrics.ts";
 import { MatchRecorder, type RecordedMatch } from "./MatchRecorder.ts";
 import { graceLeftMs, parseSnapshot, type MatchSnapshot, type SeatSnapshot } from "./MatchSnapshot.ts";
-import { NO_OWNER, RedisMatchStore, type MatchStore } from "./MatchStore.ts";
+import { NO_OWNER, RedisMatchStore, redisError, type MatchStore } from "./MatchStore.ts";
 
 /** How often a process checks which processes are alive (one Redis command); one gone means its matches need a new home. */
 const LIVENESS_INTERVAL_MS = 1000;
@@ -22,6 +22,17 @@ const FULL_SCAN_INTERVAL_MS = 10_000;
 const HANDOVER_CHANNEL = "arena:handover";
 /** A snapshot outlives its last write by the seats' grace and this, so nobody can restore a match whose seats are all gone. */
 const TTL_MARGIN_MS = 5000;
+/**
+ * An owner's lease, in snapshot intervals: a match is taken from a process
+ * that stopped answering only once its last write is this many intervals
+ * old (and at least LEASE_MIN_MS). A process cut off from Redis for less
+ * keeps its matches; one cut off for longer, while its players still reach
+ * it, loses them (its next write is refused, and it sends its players to the
+ * new owner: they lose the play since the cut). Its cost: a crash takes at
+ * least this long to repair.
+ */
+const LEASE_INTERVALS = 3;
+const LEASE_MIN_MS = 3000;
 
 /** A match this process is restoring: what its room starts from. */
 export interface Restoring {
@@ -45,6 +56,13 @@ export class Migration {
   /** The live processes seen at the last check, and when the owners were last read. */
   #lastLive = new Set<string>();
   #lastFullScanAt = 0;
+  readonly #leaseMs: number;
+  /**
+   * Processes the health check found dead, so that a retry (an owner's lease
+   * not run out yet) does not wait for the check again. One that comes back
+   * is subscribed again, and no longer a suspect.
+   */
+  readonly #dead = new Set<string>();
 
   constructor(
     redis: Redis,
@@ -56,6 +74,7 @@ export class Migration {
     private readonly draining: () => boolean,
   ) {
     this.store = new RedisMatchStore(redis);
+    this.#leaseMs = Math.max(LEASE_MIN_MS, LEASE_INTERVALS * settings.matchSnapshotMs);
   }
 
   get processId(): string {
@@ -95,11 +114,17 @@ export class Migration {
     return stats.some((stat) => stat.processId !== this.processId && live.has(stat.processId));
   }
 
-  /** A handed-over match's room is gone from the listings: the live processes may take it now. */
-  async announce(roomId: string): Promise<void> {
+  /**
+   * A handed-over match's room is gone: it is let go (owner NO_OWNER) and
+   * the live processes are told, so one takes it at once. Only now: while
+   * its old room lived, a new one could have been listed before the old
+   * one's listing was removed, and lost its row to that removal.
+   */
+  async release(roomId: string): Promise<void> {
     // Core's own removal of the listing went out on the driver's connection just
     // before; this one returns after it, so no new owner's row can come first.
     await matchMaker.driver.remove(roomId);
+    if (await this.store.takeOver(roomId, this.processId, NO_OWNER) === null) return;
     await matchMaker.presence.publish(HANDOVER_CHANNEL, roomId);
   }
 
@@ -137,19 +162,20 @@ export class Migration {
       if (!someoneWent && Date.now() - this.#lastFullScanAt < FULL_SCAN_INTERVAL_MS) return;
       this.#lastFullScanAt = Date.now();
       const owners = await this.store.owners();
+      const owning = new Set(owners.values());
+      for (const processId of this.#dead) if (!owning.has(processId)) this.#dead.delete(processId);
       const orphans = [...owners].filter(([, owner]) => owner === NO_OWNER || !live.has(owner));
       // A process without its subscription may only be reconnecting to Redis (after a
       // blip, every process resubscribes): Colyseus's health check asks it directly
       // (2 s at most) and, if it does not answer, removes its listings before any
       // of its matches is recreated here.
-      const suspects = new Set(orphans.map(([, owner]) => owner).filter((owner) => owner !== NO_OWNER));
-      const dead = new Set<string>();
+      const suspects = new Set(orphans.map(([, owner]) => owner).filter((owner) => owner !== NO_OWNER && !this.#dead.has(owner)));
       await Promise.all([...suspects].map(async (owner) => {
-        if (!(await matchMaker.healthCheckProcessId(owner))) dead.add(owner);
+        if (!(await matchMaker.healthCheckProcessId(owner))) this.#dead.add(owner);
       }));
-      await Promise.all(orphans.filter(([, owner]) => owner === NO_OWNER || dead.has(owner)).map(([roomId, owner]) => this.adopt(roomId, owner)));
+      await Promise.all(orphans.filter(([, owner]) => owner === NO_OWNER || this.#dead.has(owner)).map(([roomId, owner]) => this.adopt(roomId, owner)));
     } catch (err) {
-      this.log.debug({ err }, "migration scan failed");
+      this.log.debug({ err: redisError(err) }, "migration scan failed");
     } finally {
       this.#scanning = false;
     }
@@ -161,17 +187,22 @@ export class Migration {
     const reason = from === NO_OWNER ? "handover" : "crash";
     let json: string | null;
     try {
-      json = await this.store.takeOver(roomId, from, this.processId);
+      json = await this.store.takeOver(roomId, from, this.processId, from === NO_OWNER ? 0 : this.#leaseMs);
     } catch (err) {
-      this.log.warn({ err, roomId }, "could not take a match over");
+      this.log.warn({ err: redisError(err), roomId }, "could not take a match over");
       this.#lastFullScanAt = 0; // look again at the next check
       return;
     }
-    if (json === null) return; // another process was first
+    if (json === null) {
+      // Another process was first, or the owner's lease has not run out yet: look again at the next check.
+      if (from !== NO_OWNER) this.#lastFullScanAt = 0;
+      return;
+    }
     const snapshot = parseSnapshot(json, roomId);
     if (snapshot === null) {
       this.log.warn({ roomId }, "refused a malformed match snapshot");
       await this.store.remove(roomId, this.processId);
+      await this.forget(roomId);
       return;
     }
     const now = Date.now();
@@ -193,7 +224,7 @@ export class Migration {
       this.metrics.migrations.inc({ reason });
       this.log.info({ roomId, reason, players: seats.length, version: snapshot.version, ageMs: now - snapshot.savedAt }, "match restored");
     } catch (err) {
-      this.log.error({ err, roomId }, "could not restore a match; another process may try");
+      this.log.error({ err: redisError(err), roomId }, "could not restore a match; another process may try");
       await this.store.takeOver(roomId, this.processId, NO_OWNER).catch(() => {});
       this.#lastFullScanAt = 0;
     } finally {

@@ -9,7 +9,8 @@ import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
 import type { Metrics } from "../Metrics.ts";
-import type { MatchRecorder } from "../migration/MatchRecorder.ts";
+import { PREVIOUS_TOKEN_KEPT_MS, type MatchRecorder } from "../migration/MatchRecorder.ts";
+import { redisError } from "../migration/MatchStore.ts";
 import type { Migration, Restoring } from "../migration/Migration.ts";
 import { HeldSeats } from "./HeldSeats.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
@@ -149,7 +150,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     // Core clears the listing's id of a room that never went live (a duplicate of another process's).
     const listed = (this as unknown as { _listing: { roomId?: string } })._listing.roomId !== undefined;
     if (this.movedOut === "handed") {
-      await this.ctx.migration?.announce(this.roomId).catch((err: unknown) => this.ctx.log.warn({ err, roomId: this.roomId }, "could not announce a handed-over match"));
+      await this.ctx.migration?.release(this.roomId).catch((err: unknown) => this.ctx.log.warn({ err: redisError(err), roomId: this.roomId }, "could not let a handed-over match go; another process takes it when this one has exited"));
     } else if (this.movedOut === undefined && listed) {
       await this.recorder?.discard();
     } else {
@@ -190,7 +191,11 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   override onReconnect(client: Client): void {
     const player = this.state.players.get(client.sessionId);
     if (player !== undefined) player.connected = true;
-    this.recorder?.reconnected(client.sessionId, client.reconnectionToken, this.held.takeUsedToken(client.sessionId));
+    if (this.recorder !== undefined) {
+      const { sessionId, reconnectionToken } = client;
+      this.recorder.reconnected(sessionId, reconnectionToken, this.held.takeUsedToken(sessionId));
+      this.clock.setTimeout(() => this.recorder?.settled(sessionId, reconnectionToken), PREVIOUS_TOKEN_KEPT_MS);
+    }
     this.guard.watch(client);
     this.ctx.metrics.connections.inc({ event: "reconnected" });
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "player reconnected");
@@ -242,7 +247,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     const { migration, settings, log } = this.ctx;
     if (this.recorder !== undefined && migration !== undefined && await migration.peerAlive().catch(() => false)) {
       this.frozen = true;
-      if (await this.recorder.handOver()) {
+      if (await this.recorder.seal()) {
         this.movedOut = "handed";
         log.info({ roomId: this.roomId }, "match handed over");
         this.dropUnclaimedSeats();

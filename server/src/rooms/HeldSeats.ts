@@ -9,6 +9,8 @@ import { Deferred, matchMaker, type Client, type IRoomCache, type Room } from "@
  * `checkReconnectionToken`, `_onJoin`), and taking it runs `onReconnect`.
  */
 interface CoreSeats {
+  /** Core's room events; `join` is what counts a client in (matchMaker's onClientJoinRoom: the process's CCU, the lobby). */
+  _events: { emit(event: "join", client: Client): void };
   _reservedSeats: Record<string, [options: unknown, auth: unknown, consumed: boolean, waitingReconnection: boolean]>;
   _reconnections: Record<string, [sessionId: string, reconnection: Deferred<Client>]>;
   _listing: IRoomCache;
@@ -52,7 +54,7 @@ export class HeldSeats {
     for (const token of tokens) {
       const claim = new Deferred<Client>();
       core._reconnections[token] = [sessionId, claim];
-      claim.then(() => this.#claimed(sessionId, token), () => { /* expired, or the room closed */ });
+      claim.then((client) => this.#claimed(sessionId, token, client), () => { /* expired, or the room closed */ });
     }
     const timer = this.room.clock.setTimeout(() => this.#expire(sessionId), Math.max(0, ms));
     this.#held.set(sessionId, { tokens: [...tokens], timer });
@@ -82,10 +84,17 @@ export class HeldSeats {
     this.#held.clear();
   }
 
-  /** Core resolved the reconnection: the seat is the player's again. */
-  #claimed(sessionId: string, token: string): void {
+  /**
+   * Core resolved the reconnection: the seat is the player's again. Core
+   * counts a reconnecting client in only on its own process (the drop that
+   * came before was never counted out here), so this one is counted in as a
+   * join, or its leave would take the process's count below zero.
+   */
+  #claimed(sessionId: string, token: string, client: Client): void {
     const seat = this.#forget(sessionId);
-    if (seat !== undefined) this.#usedTokens.set(sessionId, token);
+    if (seat === undefined) return;
+    this.#usedTokens.set(sessionId, token);
+    (this.room as unknown as CoreSeats)._events.emit("join", client);
   }
 
   #expire(sessionId: string): void {
