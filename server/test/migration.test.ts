@@ -242,6 +242,18 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     assert.deepEqual((await listing(a)).filter((r) => r.roomId === roomId).map((r) => r.processId), [a.processId]);
   });
 
+  it("players behind one address, retrying while their match moves, are not locked out by the joins limit", async () => {
+    const limited = { RATE_JOINS_PER_MINUTE: "6" }; // Ann's create and Bob's join, then one reconnection each: 4
+    const b = await start(limited);
+    const [ann, bob] = await matchOn(b);
+    const a = await start(limited);
+    await settledSnapshot(ann);
+    b.child.kill("SIGKILL");
+    // Every 10 ms: hundreds of "match_migrating" answers between them before the match is up.
+    const [ann2, bob2] = await Promise.all([comeBack(ann, a), comeBack(bob, a)]);
+    assert.deepEqual([ann2.id, bob2.id], [ann.id, bob.id]);
+  });
+
   it("two survivors race to restore the same match: exactly one does", async () => {
     const b = await start();
     const [ann, bob] = await matchOn(b);

@@ -174,8 +174,12 @@ export class HttpGate {
       return true;
     }
     // A match between processes (migration) has no room to answer yet: say so at
-    // once, rather than after core's 2 s wait on a dead process or "disposed".
+    // once, rather than after core's 2 s wait on a dead process or "disposed". The
+    // try is given back: its players retry every few hundred milliseconds until the
+    // match is up, and a group behind one address (a LAN party) would otherwise use
+    // up the joins limit and lose their seats waiting for it to refill.
     if (route.method === "reconnect" && await this.matchmaking.migration?.migrating(route.target)) {
+      await limits.refund("joins", address);
       sendError(res, "match_migrating");
       return true;
     }

@@ -41,6 +41,11 @@ export class RateLimits {
     }
   }
 
+  /** Gives back a point spent on a request that turned out not to count (best effort). */
+  async refund(kind: LimitKind, address: string): Promise<void> {
+    await this.#limiters[kind].reward(limitKey(address), 1).catch(() => {});
+  }
+
   /** Seconds to wait if `kind` is used up for this address, without spending; else null. */
   async exhausted(kind: LimitKind, address: string): Promise<number | null> {
     const limiter = this.#limiters[kind];

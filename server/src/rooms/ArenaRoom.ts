@@ -238,10 +238,11 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   /**
    * With migration and another live process, the match is handed over at
-   * once: steps stop, the last snapshot is written and let go, and players
-   * are closed with Colyseus's 4010 (may try to reconnect), which sends
-   * them back in with their tokens once a live process has taken it.
-   * Otherwise the round plays on (above).
+   * once: steps stop, the last snapshot is written, and players are closed
+   * with Colyseus's 4010 (may try to reconnect), which sends them back in
+   * with their tokens once a live process has taken it; the match is let go
+   * for that when this room is gone (onDispose). Otherwise the round plays
+   * on (above).
    */
   private async handOverOrPlayOn(): Promise<void> {
     const { migration, settings, log } = this.ctx;
