@@ -43,6 +43,7 @@ const redisUrl = process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379";
 const services = [
   [await redisAnswers(redisUrl), `Redis at ${redisUrl}`, "the multi-process scaling and match migration tests (server/test/scaling.test.ts, server/test/migration.test.ts, client/test/migration.test.ts)"],
   [spawnSync("redis-server", ["--version"]).status === 0, "the redis-server binary", "the Redis outage test (server/test/redisOutage.test.ts)"],
+  [spawnSync(process.env.NGINX_PATH ?? "nginx", ["-v"]).status === 0 && spawnSync("openssl", ["version"]).status === 0, "nginx and openssl", "the reverse proxy test (server/test/nginx.test.ts)"],
   [existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"), `Chromium at ${process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"}`, "the browser tests (client/test/browser.test.ts, client/test/migration.test.ts)"],
 ];
 console.log("== services");
