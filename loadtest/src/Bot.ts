@@ -1,7 +1,10 @@
 import { Client, type InputHandle, type Room } from "@colyseus/sdk";
-import { ArenaState, InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME, STEP_SECONDS } from "@arena/shared";
+import { ArenaState, InputFrameSchema, PROTOCOL_VERSION, REJOIN_CLOSE_CODES, ROOM_NAME, STEP_SECONDS } from "@arena/shared";
 import { InputGroup } from "../../client/src/net/InputGroup.ts";
 import { BotBrain } from "./brain.ts";
+
+/** Tries of a rejoin, 150 ms apart on average: about the server's default 20 s grace. */
+const REJOIN_ATTEMPTS = 130;
 
 export interface BotOptions {
   endpoint: string;
@@ -90,6 +93,8 @@ export class Bot {
     });
     room.onLeave((code) => {
       if (this.#stopped || this.#busy || room !== this.room) return;
+      // A dropped connection, or a match handed over to another process (4010): back in with the token.
+      if (REJOIN_CLOSE_CODES.has(code)) return void this.rejoin(room.reconnectionToken, `after close ${code}`);
       if (code !== 4000) this.counters.errors.push(`left with code ${code}`);
     });
   }
@@ -128,24 +133,32 @@ export class Bot {
   async dropAndReconnect(): Promise<void> {
     const room = this.room;
     if (room === undefined) return;
-    this.#busy = true;
-    const token = room.reconnectionToken;
     this.counters.drops++;
+    room.removeAllListeners();
+    room.connection.close();
+    await this.rejoin(room.reconnectionToken, "reconnect");
+  }
+
+  /**
+   * `client.reconnect(token)` until it works, as a client that follows its
+   * match to another process does (README, "Reconnection"): every 50-250 ms,
+   * for up to REJOIN_ATTEMPTS tries (about the server's 20 s grace).
+   */
+  private async rejoin(token: string, what: string): Promise<void> {
+    this.#busy = true;
     try {
-      room.removeAllListeners();
-      room.connection.close();
       for (let attempt = 0; ; attempt++) {
         try {
           this.attach(await this.#client.reconnect(token, ArenaState) as Room<any, ArenaState>);
           this.counters.reconnects++;
           return;
         } catch (error) {
-          if (attempt >= 20) throw error;
+          if (attempt >= REJOIN_ATTEMPTS || this.#stopped) throw error;
           await new Promise((r) => setTimeout(r, 50 + this.#random() * 200));
         }
       }
     } catch (error) {
-      this.counters.errors.push(`reconnect: ${(error as Error).message}`);
+      if (!this.#stopped) this.counters.errors.push(`${what}: ${(error as Error).message}`);
     } finally {
       this.#busy = false;
     }

@@ -88,6 +88,14 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
+/**
+ * Close codes after which a client rejoins with its reconnection token
+ * (`client.reconnect`): the connection dropped (1001, 1005, 1006), or the
+ * server asks it to (Colyseus's 4010, MAY_TRY_RECONNECT: a match handed
+ * over to another process on a deploy). Any other code ends the session.
+ */
+export const REJOIN_CLOSE_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 4010]);
+
 export const CloseReason: Record<CloseCode, string> = {
   [CloseCode.SERVER_DRAINING]: "The server is restarting. Find another room.",
   [CloseCode.ROOM_FAULT]: "This match stopped after a server error. Find another room.",

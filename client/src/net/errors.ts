@@ -1,7 +1,7 @@
-import { CloseReason, ErrorCode, parseErrorCode, type CloseCode, type ErrorCode as ErrorCodeName } from "@arena/shared";
+import { CloseReason, ErrorCode, REJOIN_CLOSE_CODES, parseErrorCode, type CloseCode, type ErrorCode as ErrorCodeName } from "@arena/shared";
 
-/** Close codes the client treats as a dropped connection to rejoin. */
-export const DROP_CLOSE_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 4010]);
+/** Close codes the client treats as a dropped connection to rejoin (the wire contract's). */
+export const DROP_CLOSE_CODES = REJOIN_CLOSE_CODES;
 
 /** Colyseus's own close codes (sdk and core), as a player would read them. */
 const COLYSEUS_CLOSE: Record<number, string> = {
