@@ -235,6 +235,7 @@ export class Matchmaking {
    * lobbies.
    */
   private async restore(): Promise<void> {
+    this.migration?.recheck();
     await matchMaker.stats.persist(true);
     await matchMaker.restoreMissingRoomCaches();
     for (const [roomId, code] of this.#localRooms) {

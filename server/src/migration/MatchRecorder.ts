@@ -137,6 +137,11 @@ export class MatchRecorder {
     });
   }
 
+  /** Whether it writes no more (the match ended here, was handed over, or taken over). */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
   /** Stops writing, leaving the snapshot as it is. */
   stop(): void {
     this.#stopped = true;

@@ -51,6 +51,8 @@ export interface Restoring {
 export class Migration {
   readonly store: MatchStore;
   readonly #restoring = new Map<string, Restoring>();
+  /** The recorders of this process's matches (those that stopped are dropped at each check). */
+  readonly #recorders = new Set<MatchRecorder>();
   #timer: NodeJS.Timeout | undefined;
   #scanning = false;
   /** The live processes seen at the last check, and when the owners were last read. */
@@ -102,7 +104,22 @@ export class Migration {
   /** A recorder for a match of this process. `onLost`: another process took it over. */
   recorder(match: RecordedMatch, onLost: () => void): MatchRecorder {
     const ttlMs = this.settings.reconnectGraceSeconds * 1000 + TTL_MARGIN_MS;
-    return new MatchRecorder(match, this.store, this.processId, ttlMs, this.metrics, this.log, onLost);
+    const recorder = new MatchRecorder(match, this.store, this.processId, ttlMs, this.metrics, this.log, onLost);
+    this.#recorders.add(recorder);
+    return recorder;
+  }
+
+  /**
+   * Redis is back after this process lost it: every match here writes at
+   * once, so one that another process took over meanwhile (this one's lease
+   * ran out) finds out now, its write refused, rather than at its next
+   * interval, while its stale listing could still overwrite the new one's.
+   */
+  recheck(): void {
+    for (const recorder of this.#recorders) {
+      if (recorder.stopped) this.#recorders.delete(recorder);
+      else recorder.save();
+    }
   }
 
   /**
@@ -155,6 +172,7 @@ export class Migration {
   async scan(): Promise<void> {
     if (this.#scanning || this.draining() || matchMaker.state !== matchMaker.MatchMakerState.READY) return;
     this.#scanning = true;
+    for (const recorder of this.#recorders) if (recorder.stopped) this.#recorders.delete(recorder);
     try {
       const live = await this.liveProcesses();
       const someoneWent = [...this.#lastLive].some((processId) => !live.has(processId));
