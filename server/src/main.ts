@@ -23,6 +23,15 @@ process.on("uncaughtException", (err) => {
   process.exit(1);
 });
 
+// A promise rejected with nobody to catch it is logged, not fatal: Colyseus core
+// leaves some of its own unhandled (a leave whose listing update fails while Redis
+// is unreachable: Room._onLeave), and one player's leave must not end every match
+// of the process. (Node's default would end the process, as an uncaught exception.)
+process.on("unhandledRejection", (reason) => {
+  const err = reason instanceof Error ? { name: reason.name, message: reason.message, stack: reason.stack } : { message: String(reason) };
+  log.error({ err }, "unhandled promise rejection");
+});
+
 try {
   const port = await server.listen();
   log.info({ port, host: settings.host, metricsPort: server.metricsPort, metricsHost: settings.metricsHost, redis: settings.redisUrl !== undefined }, "listening");

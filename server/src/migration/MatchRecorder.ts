@@ -165,8 +165,8 @@ export class MatchRecorder {
 
   async #write(): Promise<void> {
     try {
-      await this.#store(this.#snapshot());
-      if (this.#failing) this.log.info({ roomId: this.match.roomId }, "match snapshots written again");
+      const saved = await this.#store(this.#snapshot());
+      if (this.#failing && saved) this.log.info({ roomId: this.match.roomId }, "match snapshots written again");
       this.#failing = false;
     } catch (err) {
       this.metrics.snapshots.inc({ outcome: "failed" });

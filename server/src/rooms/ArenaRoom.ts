@@ -218,11 +218,15 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.ctx.metrics.connections.inc({ event: "left" });
   }
 
-  /** A restored seat nobody came back to: the player leaves, and an empty room closes. */
+  /**
+   * A restored seat nobody came back to: the player leaves. Core then
+   * decides, as for any seat it lets go, whether the room is empty (no
+   * client, no seat of its own still held for a dropped player) and closes.
+   */
   private seatExpired(sessionId: string): void {
     this.forgetPlayer(sessionId);
     this.ctx.log.info({ roomId: this.roomId, sessionId }, "restored seat expired");
-    if (this.clients.length === 0 && this.held.size === 0) this.disconnect().catch(() => {});
+    (this as unknown as { resetAutoDisposeTimeout(seconds?: number): void }).resetAutoDisposeTimeout(0);
   }
 
   /**
@@ -269,6 +273,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     if (this.movedOut !== undefined || this.closing) return;
     this.movedOut = "taken";
     this.frozen = true;
+    this.draining = true; // its players' closes hold no seat here: they are going to the new owner
     (this as unknown as { _listing: { roomId?: string } })._listing.roomId = undefined;
     this.dropUnclaimedSeats();
     this.disconnect(ColyseusCloseCode.MAY_TRY_RECONNECT).catch(() => {});

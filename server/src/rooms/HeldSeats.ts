@@ -9,6 +9,8 @@ import { Deferred, matchMaker, type Client, type IRoomCache, type Room } from "@
  * `checkReconnectionToken`, `_onJoin`), and taking it runs `onReconnect`.
  */
 interface CoreSeats {
+  /** Core's dispose check after the next `seconds` (what core's own `allowReconnection` runs when a reconnection is rejected). */
+  resetAutoDisposeTimeout(seconds?: number): void;
   /** Core's room events; `join` is what counts a client in (matchMaker's onClientJoinRoom: the process's CCU, the lobby). */
   _events: { emit(event: "join", client: Client): void };
   _reservedSeats: Record<string, [options: unknown, auth: unknown, consumed: boolean, waitingReconnection: boolean]>;
@@ -54,7 +56,9 @@ export class HeldSeats {
     for (const token of tokens) {
       const claim = new Deferred<Client>();
       core._reconnections[token] = [sessionId, claim];
-      claim.then((client) => this.#claimed(sessionId, token, client), () => { /* expired, or the room closed */ });
+      // Rejected when the room closes (core's disconnect rejects every pending reconnection):
+      // the seat goes, or core would wait for it forever before disposing.
+      claim.then((client) => this.#claimed(sessionId, token, client), () => this.#closed(sessionId));
     }
     const timer = this.room.clock.setTimeout(() => this.#expire(sessionId), Math.max(0, ms));
     this.#held.set(sessionId, { tokens: [...tokens], timer });
@@ -95,6 +99,12 @@ export class HeldSeats {
     if (seat === undefined) return;
     this.#usedTokens.set(sessionId, token);
     (this.room as unknown as CoreSeats)._events.emit("join", client);
+  }
+
+  /** The room is closing: the seat goes without anything else (the listing goes with the room). */
+  #closed(sessionId: string): void {
+    if (this.#forget(sessionId) === undefined) return;
+    (this.room as unknown as CoreSeats).resetAutoDisposeTimeout();
   }
 
   #expire(sessionId: string): void {
