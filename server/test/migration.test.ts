@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { after, afterEach, describe, it } from "node:test";
+import { afterEach, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
-import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
 import { request } from "./helpers/http.ts";
-import { TestPlayer, placeFacing, scoreAndWound, type ArenaRoomClient } from "./helpers/players.ts";
-import { freePort, redisSkipReason, useDatabase } from "./helpers/redis.ts";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
+import { Cluster, GRACE_SECONDS } from "./helpers/migration.ts";
+import { placeFacing, type TestPlayer } from "./helpers/players.ts";
+import { redisSkipReason } from "./helpers/redis.ts";
+import type { ServerProcess } from "./helpers/servers.ts";
 import { waitFor } from "./helpers/waitFor.ts";
 
 const skip = await redisSkipReason();
@@ -14,112 +14,21 @@ if (skip) console.log(`# skipping the match migration tests: ${skip}`);
 
 /** This file's own database on the shared Redis. */
 const DB = 12;
-const GRACE_SECONDS = 8;
-
-interface Snapshot {
-  roomId: string;
-  version: number;
-  savedAt: number;
-  world: { round: number; phaseSecondsLeft: number; players: [string, Record<string, number | string | boolean>][] };
-  seats: { sessionId: string; tokens: string[]; droppedAt: number | null }[];
-}
 
 describe("match migration (several processes on Redis)", { skip }, () => {
-  let db: Awaited<ReturnType<typeof useDatabase>>;
-  let redis: Redis;
-  const procs: ServerProcess[] = [];
-  const players: TestPlayer[] = [];
+  const cluster = new Cluster(DB);
+  const { procs } = cluster;
+  const start = (env?: Record<string, string>) => cluster.start(env);
+  const track = (room: unknown) => cluster.track(room);
+  const matchOn = (host: ServerProcess, ...others: string[]) => cluster.matchOn(host, ...others);
+  const scoredMatch = () => cluster.scoredMatch();
+  const snapshotOf = (roomId: string) => cluster.snapshotOf(roomId);
+  const settledSnapshot = (player: TestPlayer) => cluster.settledSnapshot(player);
+  const comeBack = (player: TestPlayer, via: ServerProcess, token?: string, timeoutMs?: number) => cluster.comeBack(player, via, token, timeoutMs);
+  const restoredLogs = (roomId: string) => cluster.restoredLogs(roomId);
+  const listing = (via: ServerProcess) => cluster.listing(via);
 
-  type Started = ServerProcess & { processId: string };
-
-  async function start(env: Record<string, string> = {}): Promise<Started> {
-    db ??= await useDatabase(DB);
-    redis ??= new Redis(db.url);
-    const port = await freePort();
-    const proc = await spawnServer({
-      PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL: db.url, RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
-      SHUTDOWN_DEADLINE_SECONDS: "30", ENABLE_TEST_HOOKS: "1", RATE_JOINS_PER_MINUTE: "100000", RATE_CONNECTIONS_PER_MINUTE: "100000",
-      RATE_FAILED_JOINS_PER_HOUR: "100000", RATE_CODE_LOOKUPS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", ...env,
-    });
-    procs.push(proc);
-    const { processId } = (await request(proc.endpoint, "GET", "/api/health")).body;
-    return Object.assign(proc, { processId: processId as string });
-  }
-
-  function track(room: unknown): TestPlayer {
-    const player = new TestPlayer(room as ArenaRoomClient);
-    // The SDK's own reconnection reopens the old process's address: migration needs client.reconnect.
-    player.room.reconnection.enabled = false;
-    players.push(player);
-    return player;
-  }
-
-  /** A match on `host` (the only process yet): Ann creates it, Bob and the others join by id. */
-  async function matchOn(host: ServerProcess, ...others: string[]): Promise<TestPlayer[]> {
-    const ann = track(await new Client(host.endpoint).create("arena", { name: "Ann", protocol: PROTOCOL_VERSION }, ArenaState));
-    const rest = [];
-    for (const name of ["Bob", ...others]) {
-      rest.push(track(await new Client(host.endpoint).joinById(ann.room.roomId, { name, protocol: PROTOCOL_VERSION }, ArenaState)));
-    }
-    await waitFor("everyone in", () => ann.state.players.size === 1 + rest.length);
-    return [ann, ...rest];
-  }
-
-  /**
-   * A match on B (the only process then) in which Ann has killed Bob, after
-   * which nobody moves; a second process, A; B's snapshot up to date.
-   */
-  async function scoredMatch(): Promise<{ a: Started; b: Started; ann: TestPlayer; bob: TestPlayer }> {
-    const b = await start();
-    const [ann, bob] = await matchOn(b);
-    bob.play();
-    await scoreAndWound(ann, bob);
-    ann.pause();
-    bob.pause();
-    const a = await start();
-    await settledSnapshot(ann);
-    return { a, b, ann, bob };
-  }
-
-  async function snapshotOf(roomId: string): Promise<Snapshot | null> {
-    const json = await redis.hget(`arena:match:${roomId}`, "snapshot");
-    return json === null ? null : JSON.parse(json) as Snapshot;
-  }
-
-  /** Waits until the stored snapshot shows what the players see now (nobody moving). */
-  async function settledSnapshot(player: TestPlayer): Promise<Snapshot> {
-    return waitFor("a snapshot of the match as it stands", async () => {
-      const snapshot = await snapshotOf(player.room.roomId);
-      if (snapshot === null) return null;
-      const seen = new Map<string, Record<string, unknown>>();
-      player.state.players.forEach((p, id) => seen.set(id, p.toJSON()));
-      const same = snapshot.world.players.length === seen.size && snapshot.world.players.every(([id, p]) =>
-        (["name", "x", "y", "hp", "score", "alive"] as const).every((f) => seen.get(id)?.[f] === p[f]));
-      return same ? snapshot : null;
-    }, 5000);
-  }
-
-  /** `client.reconnect(token)` through `via` until it works (the documented way after a migration). */
-  async function comeBack(player: TestPlayer, via: ServerProcess, token = player.room.reconnectionToken, timeoutMs = 10_000): Promise<TestPlayer> {
-    const client = new Client(via.endpoint);
-    const room = await waitFor(`${player.id} back in the match`, async () => client.reconnect(token, ArenaState), timeoutMs);
-    return track(room);
-  }
-
-  const restoredLogs = (roomId: string) => procs.flatMap((p) => p.logs.filter((l) => l.msg === "match restored" && l.roomId === roomId));
-  const listing = async (via: ServerProcess) => (await request(via.endpoint, "GET", "/api/rooms")).body.rooms as { roomId: string; processId: string; players: number }[];
-
-  afterEach(async () => {
-    await Promise.all(players.splice(0).map((p) => p.leave()));
-    await Promise.all(procs.splice(0).map((p) => p.stop()));
-    await db?.flush();
-    db = undefined as never;
-    redis?.disconnect();
-    redis = undefined as never;
-  });
-  after(async () => {
-    await db?.flush();
-  });
+  afterEach(() => cluster.reset());
 
   it("a crash (SIGKILL): the players are back in the same match on a surviving process, and play on", async () => {
     const { a, b, ann, bob } = await scoredMatch();
@@ -229,8 +138,8 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     ann.room.onLeave((code) => { closes.push(code); });
     // B still runs the match, but in Redis it is no longer B's: let go, as a process cut off
     // from Redis past its lease would find it taken. A is told, as after a handover, and takes it.
-    await redis.hset(`arena:match:${roomId}`, "owner", "");
-    await redis.publish("arena:handover", JSON.stringify(roomId));
+    await cluster.redis.hset(`arena:match:${roomId}`, "owner", "");
+    await cluster.redis.publish("arena:handover", JSON.stringify(roomId));
     await waitFor("B's next write refused: its players closed with 4010", () => closes.length > 0, 5000);
     assert.deepEqual(closes, [4010]);
     assert.ok(b.logs.some((l) => l.msg === "another process has taken this match over" && l.roomId === roomId));
@@ -321,9 +230,9 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     const foreignToken = `${roomId}:${dora.room.reconnectionToken.split(":")[1]}`;
     // Forged snapshots: garbage, and a valid-looking one stored under another room's key.
     const valid = await settledSnapshot(ann);
-    await redis.hset("arena:match:forged1", "owner", "deadprocess", "snapshot", "{not json");
-    await redis.hset("arena:match:forged2", "owner", "deadprocess", "snapshot", JSON.stringify(valid));
-    await redis.sadd("arena:matches", "forged1", "forged2");
+    await cluster.redis.hset("arena:match:forged1", "owner", "deadprocess", "snapshot", "{not json");
+    await cluster.redis.hset("arena:match:forged2", "owner", "deadprocess", "snapshot", JSON.stringify(valid));
+    await cluster.redis.sadd("arena:matches", "forged1", "forged2");
     await new Promise((r) => setTimeout(r, 2500)); // Carl's grace has run 2.5 s when the process dies
     b.child.kill("SIGKILL");
     await waitFor("restored on A", async () => (await listing(a)).some((r) => r.roomId === roomId && r.processId === a.processId), 10_000);
@@ -350,7 +259,7 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     assert.ok(heldMs < (GRACE_SECONDS + 1.5) * 1000, `Carl's seat went ${heldMs} ms after his drop (grace ${GRACE_SECONDS} s), not a fresh grace from the restore`);
     await assert.rejects(new Client(a.endpoint).reconnect(carl.room.reconnectionToken, ArenaState), "Carl's token after his grace");
     // The forged snapshots were refused and removed; nothing was restored twice.
-    assert.equal(await redis.exists("arena:match:forged1", "arena:match:forged2"), 0);
+    assert.equal(await cluster.redis.exists("arena:match:forged1", "arena:match:forged2"), 0);
     assert.equal(procs.flatMap((p) => p.logs).filter((l) => l.msg === "refused a malformed match snapshot").length, 2, "each forged snapshot refused once");
     assert.equal(restoredLogs(roomId).length, 1);
     assert.equal(restoredLogs("forged2").length, 0);

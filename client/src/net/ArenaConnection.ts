@@ -4,7 +4,7 @@ import {
   type ErrorCode, type InputFrame, type PatchEvent, type ServerMessages,
 } from "@arena/shared";
 import { InputGroup } from "./InputGroup.ts";
-import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isMatchBetweenProcesses, isUnreachable } from "./errors.ts";
+import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isMatchBetweenProcesses, isSeatRefused } from "./errors.ts";
 import { reconnectDelays } from "./reconnectSchedule.ts";
 import { watchLobby, type LobbyEntry } from "./lobby.ts";
 import { SeatStore, type SavedSeat } from "./SeatStore.ts";
@@ -22,13 +22,6 @@ const DEFAULT_GRACE_S = 20;
 const ATTEMPT_TIMEOUT_MS = 5000;
 /** Errors after which retrying a reconnection is pointless. */
 const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set(["client_outdated", "bad_options"]);
-/**
- * Answers that mean "not now" to a reconnection while the seat's grace runs:
- * the server cannot be reached or is busy, or the match may be moving to
- * another process (migration: the server says so, or its old process is
- * draining).
- */
-const RETRY_ERRORS: ReadonlySet<ErrorCode> = new Set(["matchmaking_unavailable", "rate_limited", "match_migrating", "server_draining"]);
 /** Between tries while a match is moving, ms (jittered by up to half): a restore takes a second or two. */
 const MIGRATION_RETRY_MS = 400;
 
@@ -290,7 +283,10 @@ export class ArenaConnection {
     this.setStatus("reconnecting");
     try {
       const delays = reconnectDelays({ graceMs: Math.max(0, deadline - Date.now()) });
+      // Retries come every MIGRATION_RETRY_MS or so while the server says the match is
+      // moving, and after it has said so, while the answers are the ones a move gives.
       let moving = false;
+      let sawMigration = false;
       for (;;) {
         const delay = moving ? MIGRATION_RETRY_MS * (0.5 + Math.random() / 2) : delays.shift();
         if (delay === undefined || Date.now() + delay >= deadline) break;
@@ -303,11 +299,13 @@ export class ArenaConnection {
           return true;
         } catch (error) {
           const code = errorCodeOf(error);
-          moving = code === "match_migrating" || code === "server_draining" || isMatchBetweenProcesses(error);
-          if (isUnreachable(error) || moving || (code !== null && RETRY_ERRORS.has(code))) continue;
           if (code !== null && FINAL_ERRORS.has(code)) return this.end(errorSentence(error), 0);
           // The server answered that the token is no good: the seat is gone.
-          return this.end("Your seat in the match was released. Back to the menu.", 0);
+          if (isSeatRefused(error)) return this.end("Your seat in the match was released. Back to the menu.", 0);
+          sawMigration ||= code === "match_migrating";
+          moving = code === "match_migrating" || (sawMigration && (code === "server_draining" || isMatchBetweenProcesses(error)));
+          // Anything else (unreachable, busy, a match on its way, a seat on a process that
+          // just went): try again, on the backoff schedule, while the grace runs.
         }
       }
       return this.end("The connection could not be restored before your seat was released. Back to the menu.", 0);

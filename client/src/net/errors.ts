@@ -42,6 +42,17 @@ export function isMatchBetweenProcesses(error: unknown): boolean {
   return typeof message === "string" && /^remote room \(.*\) timed out|^room ".*" has been disposed/.test(message);
 }
 
+/**
+ * Colyseus's answers that a reconnection token is no good: refused by the
+ * matchmaker (524, "reconnection token invalid or expired") or by the room
+ * ("bad reconnection token"; "already consumed" in production). The seat
+ * is gone; retrying cannot bring it back.
+ */
+export function isSeatRefused(error: unknown): boolean {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === "string" && /reconnection token invalid or expired|bad reconnection token|already consumed/.test(message);
+}
+
 /** A sentence a player can read for any error met while finding or joining a match. */
 export function errorSentence(error: unknown): string {
   if (isUnreachable(error)) return "The game server cannot be reached. Check your connection, or try again in a moment.";

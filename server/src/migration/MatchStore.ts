@@ -27,8 +27,11 @@ export interface MatchStore {
    * `ttlMs` after the last write.
    */
   save(roomId: string, owner: string, json: string, ttlMs: number): Promise<boolean>;
-  /** Who owns each stored match (expired ones are dropped from the index). */
-  owners(): Promise<Map<string, string>>;
+  /**
+   * Who owns each stored match, and how long ago its owner last wrote it, ms
+   * (by the store's clock); expired ones are dropped from the index.
+   */
+  owners(): Promise<Map<string, { owner: string; idleMs: number }>>;
   /** The owner of one match, or null if none is stored. */
   ownerOf(roomId: string): Promise<string | null>;
   /**
@@ -84,18 +87,22 @@ export class RedisMatchStore implements MatchStore {
     return (await this.redis.eval(SAVE, 2, key(roomId), INDEX, owner, json, ttlMs, roomId)) === 1;
   }
 
-  async owners(): Promise<Map<string, string>> {
+  async owners(): Promise<Map<string, { owner: string; idleMs: number }>> {
     const roomIds = await this.redis.smembers(INDEX);
-    const owners = new Map<string, string>();
+    const owners = new Map<string, { owner: string; idleMs: number }>();
     if (roomIds.length === 0) return owners;
     const pipeline = this.redis.pipeline();
-    for (const roomId of roomIds) pipeline.hget(key(roomId), "owner");
-    const results = (await pipeline.exec()) ?? [];
+    pipeline.time();
+    for (const roomId of roomIds) pipeline.hmget(key(roomId), "owner", "at");
+    const [[, time], ...results] = (await pipeline.exec()) ?? [];
+    const [seconds, micros] = time as [string, string];
+    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const expired: string[] = [];
     roomIds.forEach((roomId, i) => {
-      const [error, owner] = results[i] ?? [];
+      const [error, fields] = results[i] ?? [];
       if (error) return;
-      if (typeof owner === "string") owners.set(roomId, owner);
+      const [owner, at] = fields as [string | null, string | null];
+      if (typeof owner === "string") owners.set(roomId, { owner, idleMs: now - Number(at ?? 0) });
       else expired.push(roomId);
     });
     if (expired.length > 0) await this.redis.srem(INDEX, ...expired);

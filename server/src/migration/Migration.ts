@@ -17,7 +17,7 @@ const LIVENESS_INTERVAL_MS = 1000;
  * for a process to vanish: otherwise every process would read every match's
  * owner every second.
  */
-const FULL_SCAN_INTERVAL_MS = 10_000;
+const FULL_SCAN_INTERVAL_MS = 5000;
 /** Where a process that drained a match asks the others to take it at once (rather than at their next scan). */
 const HANDOVER_CHANNEL = "arena:handover";
 /** A snapshot outlives its last write by the seats' grace and this, so nobody can restore a match whose seats are all gone. */
@@ -51,6 +51,8 @@ export interface Restoring {
 export class Migration {
   readonly store: MatchStore;
   readonly #restoring = new Map<string, Restoring>();
+  /** Matches this process is taking over right now (one attempt at a time each). */
+  readonly #adopting = new Set<string>();
   /** The recorders of this process's matches (those that stopped are dropped at each check). */
   readonly #recorders = new Set<MatchRecorder>();
   #timer: NodeJS.Timeout | undefined;
@@ -180,18 +182,20 @@ export class Migration {
       if (!someoneWent && Date.now() - this.#lastFullScanAt < FULL_SCAN_INTERVAL_MS) return;
       this.#lastFullScanAt = Date.now();
       const owners = await this.store.owners();
-      const owning = new Set(owners.values());
+      const owning = new Set([...owners.values()].map(({ owner }) => owner));
       for (const processId of this.#dead) if (!owning.has(processId)) this.#dead.delete(processId);
-      const orphans = [...owners].filter(([, owner]) => owner === NO_OWNER || !live.has(owner));
+      const orphans = [...owners].filter(([roomId, { owner, idleMs }]) => this.orphaned(roomId, owner, idleMs, live));
       // A process without its subscription may only be reconnecting to Redis (after a
-      // blip, every process resubscribes): Colyseus's health check asks it directly
-      // (2 s at most) and, if it does not answer, removes its listings before any
-      // of its matches is recreated here.
-      const suspects = new Set(orphans.map(([, owner]) => owner).filter((owner) => owner !== NO_OWNER && !this.#dead.has(owner)));
+      // blip, every process resubscribes), and one whose lease ran out while subscribed
+      // may be hung (a blocked event loop, a frozen machine whose connection Redis still
+      // keeps): Colyseus's health check asks it directly (2 s at most) and, if it does
+      // not answer, removes its listings before any of its matches is recreated here.
+      const suspects = new Set(orphans.map(([, { owner }]) => owner).filter((owner) => owner !== NO_OWNER && owner !== this.processId && !this.#dead.has(owner)));
       await Promise.all([...suspects].map(async (owner) => {
         if (!(await matchMaker.healthCheckProcessId(owner))) this.#dead.add(owner);
       }));
-      await Promise.all(orphans.filter(([, owner]) => owner === NO_OWNER || this.#dead.has(owner)).map(([roomId, owner]) => this.adopt(roomId, owner)));
+      const adoptable = orphans.filter(([, { owner }]) => owner === NO_OWNER || owner === this.processId || this.#dead.has(owner));
+      await Promise.all(adoptable.map(([roomId, { owner }]) => this.adopt(roomId, owner)));
     } catch (err) {
       this.log.debug({ err: redisError(err) }, "migration scan failed");
     } finally {
@@ -199,13 +203,34 @@ export class Migration {
     }
   }
 
-  /** Takes the match over from `from` (a dead process, or NO_OWNER) and restores it here, if nobody was first. */
+  /**
+   * Whether a stored match may need a new home: let go (NO_OWNER); owned by
+   * a process that is not subscribed, or whose lease ran out (it may be
+   * hung); or owned by this process with no room here (a restore that
+   * failed and could not let the match go).
+   */
+  private orphaned(roomId: string, owner: string, idleMs: number, live: Set<string>): boolean {
+    if (owner === NO_OWNER) return true;
+    if (owner === this.processId) return matchMaker.getLocalRoomById(roomId) === undefined && !this.#adopting.has(roomId);
+    return !live.has(owner) || idleMs > this.#leaseMs;
+  }
+
+  /** Takes the match over from `from` (a dead process, NO_OWNER, or this process after a failed restore) and restores it here, if nobody was first. */
   async adopt(roomId: string, from: string): Promise<void> {
-    if (this.draining() || matchMaker.getLocalRoomById(roomId) !== undefined) return;
+    if (this.draining() || matchMaker.getLocalRoomById(roomId) !== undefined || this.#adopting.has(roomId)) return;
+    this.#adopting.add(roomId);
+    try {
+      await this.restore(roomId, from);
+    } finally {
+      this.#adopting.delete(roomId);
+    }
+  }
+
+  private async restore(roomId: string, from: string): Promise<void> {
     const reason = from === NO_OWNER ? "handover" : "crash";
     let json: string | null;
     try {
-      json = await this.store.takeOver(roomId, from, this.processId, from === NO_OWNER ? 0 : this.#leaseMs);
+      json = await this.store.takeOver(roomId, from, this.processId, from === NO_OWNER || from === this.processId ? 0 : this.#leaseMs);
     } catch (err) {
       this.log.warn({ err: redisError(err), roomId }, "could not take a match over");
       this.#lastFullScanAt = 0; // look again at the next check
@@ -238,7 +263,11 @@ export class Migration {
       const stale = await matchMaker.driver.findOne({ roomId });
       if (stale !== undefined && stale !== null && stale.processId !== this.processId) await matchMaker.driver.remove(roomId);
       this.#restoring.set(roomId, { snapshot, seats });
-      await matchMaker.handleCreateRoom(ROOM_NAME, { mode: snapshot.mode }, undefined, roomId);
+      const listing = await matchMaker.handleCreateRoom(ROOM_NAME, { mode: snapshot.mode }, undefined, roomId);
+      // Core hands back another process's listing when that one already listed this id (its recordRoom).
+      if (listing.processId !== this.processId || matchMaker.getLocalRoomById(roomId) === undefined) {
+        throw new Error(`process ${listing.processId} already lists room ${roomId}`);
+      }
       this.metrics.migrations.inc({ reason });
       this.log.info({ roomId, reason, players: seats.length, version: snapshot.version, ageMs: now - snapshot.savedAt }, "match restored");
     } catch (err) {

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { CloseCode as ColyseusCloseCode, Room, type Client, type StepContext, type AuthContext } from "@colyseus/core";
+import { CloseCode as ColyseusCloseCode, Room, RoomInternalState, matchMaker, type Client, type IRoomCache, type StepContext, type AuthContext } from "@colyseus/core";
 import {
   ArenaState, CloseCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
   clearEvents, initWorld, isPatchEvent, joinPlayer, leavePlayer, livePositions, recordEvent, restoreWorld, sanitizeInput,
@@ -109,7 +109,10 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
         bankedSteps: (sessionId) => this.frames.budget.banked(sessionId),
       }, () => this.takenOver());
       if (restoring !== undefined) this.restoreMatch(restoring);
-      this.clock.setInterval(() => this.recorder?.save(), settings.matchSnapshotMs);
+      this.clock.setInterval(() => {
+        this.recorder?.save();
+        if (restoring !== undefined) void this.keepListing();
+      }, settings.matchSnapshotMs);
     }
     if (settings.rewindWindowMs > 0) {
       const rewind = this.allowRewindState({ maxRewindMs: settings.rewindWindowMs });
@@ -144,6 +147,26 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     }
     // Connected players lost their connection with the old process, at about its last write.
     this.recorder?.resume(snapshot, seats.map(({ seat }) => ({ ...seat, droppedAt: seat.droppedAt ?? snapshot.savedAt })));
+  }
+
+  /**
+   * A restored match's listing row stays its own. Core writes listing rows
+   * whole, and a process that ran this match before (cut off from Redis, and
+   * taken over) may write its stale row over this one when Redis comes back,
+   * sending reconnections to it: the row is checked with each snapshot and
+   * written again if it names another process.
+   */
+  private async keepListing(): Promise<void> {
+    const core = this as unknown as { _internalState: RoomInternalState; _listing: IRoomCache };
+    if (core._internalState !== RoomInternalState.CREATED || this.movedOut !== undefined) return;
+    try {
+      const row = await matchMaker.driver.findOne({ roomId: this.roomId });
+      if (row?.processId === matchMaker.processId || core._internalState !== RoomInternalState.CREATED) return;
+      await matchMaker.driver.persist(core._listing);
+      this.ctx.log.warn({ roomId: this.roomId, listedOn: row?.processId }, "a restored match's listing named another process; written again");
+    } catch (err) {
+      this.ctx.log.debug({ err: redisError(err), roomId: this.roomId }, "could not check a restored match's listing");
+    }
   }
 
   override async onDispose(): Promise<void> {
@@ -250,11 +273,15 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
    */
   private async handOverOrPlayOn(): Promise<void> {
     const { migration, settings, log } = this.ctx;
-    if (this.recorder !== undefined && migration !== undefined && await migration.peerAlive().catch(() => false)) {
+    const peer = this.recorder !== undefined && migration !== undefined && await migration.peerAlive().catch(() => false);
+    // A restored match nobody is back in yet (its players are still on their way, told to
+    // reconnect) is let go too without a peer: a process that starts later takes it.
+    const unclaimed = this.clients.length === 0 && this.held.size > 0;
+    if (this.recorder !== undefined && (peer || unclaimed)) {
       this.frozen = true;
       if (await this.recorder.seal()) {
         this.movedOut = "handed";
-        log.info({ roomId: this.roomId }, "match handed over");
+        log.info({ roomId: this.roomId, peer }, "match handed over");
         this.dropUnclaimedSeats();
         this.disconnect(ColyseusCloseCode.MAY_TRY_RECONNECT).catch(() => {});
         return;
