@@ -221,6 +221,10 @@ export class Migration {
     this.#adopting.add(roomId);
     try {
       await this.restore(roomId, from);
+    } catch (err) {
+      // Redis failing between the steps (a refused match's removal, its code's release): the next check retries.
+      this.log.warn({ err: redisError(err), roomId }, "could not take a match over");
+      this.#lastFullScanAt = 0;
     } finally {
       this.#adopting.delete(roomId);
     }
