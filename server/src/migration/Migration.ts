@@ -33,6 +33,8 @@ const TTL_MARGIN_MS = 5000;
  */
 const LEASE_INTERVALS = 3;
 const LEASE_MIN_MS = 3000;
+/** Past a lease's end, before trying to take it (the store's clock and this one's may differ by a little). */
+const LEASE_SLACK_MS = 50;
 
 /** A match this process is restoring: what its room starts from. */
 export interface Restoring {
@@ -182,6 +184,7 @@ export class Migration {
       if (!someoneWent && Date.now() - this.#lastFullScanAt < FULL_SCAN_INTERVAL_MS) return;
       this.#lastFullScanAt = Date.now();
       const owners = await this.store.owners();
+      const readAt = Date.now();
       const owning = new Set([...owners.values()].map(({ owner }) => owner));
       for (const processId of this.#dead) if (!owning.has(processId)) this.#dead.delete(processId);
       const orphans = [...owners].filter(([roomId, { owner, idleMs }]) => this.orphaned(roomId, owner, idleMs, live));
@@ -195,7 +198,13 @@ export class Migration {
         if (!(await matchMaker.healthCheckProcessId(owner))) this.#dead.add(owner);
       }));
       const adoptable = orphans.filter(([, { owner }]) => owner === NO_OWNER || owner === this.processId || this.#dead.has(owner));
-      await Promise.all(adoptable.map(([roomId, { owner }]) => this.adopt(roomId, owner)));
+      await Promise.all(adoptable.map(([roomId, { owner, idleMs }]) => {
+        // A dead owner's lease may not have run out yet (it wrote just before it died):
+        // the takeover is tried the moment it does, not at a later check.
+        const leaseLeftMs = this.#dead.has(owner) ? this.#leaseMs - idleMs - (Date.now() - readAt) : 0;
+        if (leaseLeftMs <= 0) return this.adopt(roomId, owner);
+        setTimeout(() => void this.adopt(roomId, owner), leaseLeftMs + LEASE_SLACK_MS).unref();
+      }));
     } catch (err) {
       this.log.debug({ err: redisError(err) }, "migration scan failed");
     } finally {
