@@ -72,11 +72,6 @@ export class HeldSeats {
     return token;
   }
 
-  /** Whether a seat still waits for its player. */
-  has(sessionId: string): boolean {
-    return this.#held.has(sessionId);
-  }
-
   /** The room is closing: nobody will take these seats now. */
   release(): void {
     const core = this.room as unknown as CoreSeats;
