@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { CloseCode as ColyseusCloseCode, Room, RoomInternalState, matchMaker, type Client, type IRoomCache, type StepContext, type AuthContext } from "@colyseus/core";
+import { CloseCode as ColyseusCloseCode, Room, RoomInternalState, matchMaker, type Client, type StepContext, type AuthContext } from "@colyseus/core";
 import {
   ArenaState, CloseCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
   clearEvents, initWorld, isPatchEvent, joinPlayer, leavePlayer, livePositions, recordEvent, restoreWorld, sanitizeInput,
@@ -12,6 +12,7 @@ import type { Metrics } from "../Metrics.ts";
 import { PREVIOUS_TOKEN_KEPT_MS, type MatchRecorder } from "../migration/MatchRecorder.ts";
 import { redisError } from "../migration/MatchStore.ts";
 import type { Migration, Restoring } from "../migration/Migration.ts";
+import { coreOf } from "./coreRoom.ts";
 import { HeldSeats } from "./HeldSeats.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
 import { RoomChat } from "./RoomChat.ts";
@@ -157,7 +158,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
    * written again if it names another process.
    */
   private async keepListing(): Promise<void> {
-    const core = this as unknown as { _internalState: RoomInternalState; _listing: IRoomCache };
+    const core = coreOf(this);
     if (core._internalState !== RoomInternalState.CREATED || this.movedOut !== undefined) return;
     try {
       const row = await matchMaker.driver.findOne({ roomId: this.roomId });
@@ -171,7 +172,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   override async onDispose(): Promise<void> {
     // Core clears the listing's id of a room that never went live (a duplicate of another process's).
-    const listed = (this as unknown as { _listing: { roomId?: string } })._listing.roomId !== undefined;
+    const listed = coreOf(this)._listing.roomId !== undefined;
     if (this.movedOut === "handed") {
       await this.ctx.migration?.release(this.roomId).catch((err: unknown) => this.ctx.log.warn({ err: redisError(err), roomId: this.roomId }, "could not let a handed-over match go; another process takes it when this one has exited"));
     } else if (this.movedOut === undefined && listed) {
@@ -249,7 +250,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private seatExpired(sessionId: string): void {
     this.forgetPlayer(sessionId);
     this.ctx.log.info({ roomId: this.roomId, sessionId }, "restored seat expired");
-    (this as unknown as { resetAutoDisposeTimeout(seconds?: number): void }).resetAutoDisposeTimeout(0);
+    coreOf(this).resetAutoDisposeTimeout(0);
   }
 
   /**
@@ -301,7 +302,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.movedOut = "taken";
     this.frozen = true;
     this.draining = true; // its players' closes hold no seat here: they are going to the new owner
-    (this as unknown as { _listing: { roomId?: string } })._listing.roomId = undefined;
+    (coreOf(this)._listing as { roomId?: string }).roomId = undefined;
     this.dropUnclaimedSeats();
     this.disconnect(ColyseusCloseCode.MAY_TRY_RECONNECT).catch(() => {});
   }

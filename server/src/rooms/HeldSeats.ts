@@ -1,22 +1,5 @@
-import { Deferred, matchMaker, type Client, type IRoomCache, type Room } from "@colyseus/core";
-
-/**
- * Core's private seat tables (core/src/Room.ts, @colyseus/core 0.18.17).
- * What this module relies on is pinned by server/test/migration.test.ts:
- * a seat `[options, auth, consumed, waitingReconnection]` whose last flag is
- * set can be claimed only by a connection carrying a token that
- * `_reconnections` maps to its session id (`hasReservedSeat`,
- * `checkReconnectionToken`, `_onJoin`), and taking it runs `onReconnect`.
- */
-interface CoreSeats {
-  /** Core's dispose check after the next `seconds` (what core's own `allowReconnection` runs when a reconnection is rejected). */
-  resetAutoDisposeTimeout(seconds?: number): void;
-  /** Core's room events; `join` is what counts a client in (matchMaker's onClientJoinRoom: the process's CCU, the lobby). */
-  _events: { emit(event: "join", client: Client): void };
-  _reservedSeats: Record<string, [options: unknown, auth: unknown, consumed: boolean, waitingReconnection: boolean]>;
-  _reconnections: Record<string, [sessionId: string, reconnection: Deferred<Client>]>;
-  _listing: IRoomCache;
-}
+import { Deferred, matchMaker, type Client, type Room } from "@colyseus/core";
+import { coreOf } from "./coreRoom.ts";
 
 interface HeldSeat {
   tokens: string[];
@@ -51,7 +34,7 @@ export class HeldSeats {
    * the listing's client count is written with it.
    */
   hold(sessionId: string, tokens: readonly string[], ms: number): void {
-    const core = this.room as unknown as CoreSeats;
+    const core = coreOf(this.room);
     core._reservedSeats[sessionId] = [{}, undefined, false, true];
     for (const token of tokens) {
       const claim = new Deferred<Client>();
@@ -74,7 +57,7 @@ export class HeldSeats {
 
   /** The room is closing: nobody will take these seats now. */
   release(): void {
-    const core = this.room as unknown as CoreSeats;
+    const core = coreOf(this.room);
     for (const [sessionId, seat] of this.#held) {
       seat.timer.clear();
       for (const token of seat.tokens) delete core._reconnections[token];
@@ -93,19 +76,19 @@ export class HeldSeats {
     const seat = this.#forget(sessionId);
     if (seat === undefined) return;
     this.#usedTokens.set(sessionId, token);
-    (this.room as unknown as CoreSeats)._events.emit("join", client);
+    coreOf(this.room)._events.emit("join", client);
   }
 
   /** The room is closing: the seat goes without anything else (the listing goes with the room). */
   #closed(sessionId: string): void {
     if (this.#forget(sessionId) === undefined) return;
-    (this.room as unknown as CoreSeats).resetAutoDisposeTimeout();
+    coreOf(this.room).resetAutoDisposeTimeout();
   }
 
   #expire(sessionId: string): void {
     const seat = this.#forget(sessionId);
     if (seat === undefined) return;
-    const core = this.room as unknown as CoreSeats;
+    const core = coreOf(this.room);
     // Counted when held (hold), so uncounted here, as core does for a player who leaves.
     void Promise.resolve(matchMaker.driver.update(core._listing, { $inc: { clients: -1 } })).catch(() => {});
     this.onExpired(sessionId);
@@ -116,7 +99,7 @@ export class HeldSeats {
     if (seat === undefined) return undefined;
     this.#held.delete(sessionId);
     seat.timer.clear();
-    const core = this.room as unknown as CoreSeats;
+    const core = coreOf(this.room);
     for (const token of seat.tokens) delete core._reconnections[token];
     delete core._reservedSeats[sessionId];
     return seat;

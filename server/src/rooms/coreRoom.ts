@@ -1,0 +1,27 @@
+import type { Client, Deferred, IRoomCache, Room, RoomInternalState } from "@colyseus/core";
+
+/**
+ * The private members of core's Room (core/src/Room.ts, @colyseus/core
+ * 0.18.17) that match migration relies on, in one place; each use is pinned
+ * by server/test/migration.test.ts and migrationFaults.test.ts. A seat
+ * `[options, auth, consumed, waitingReconnection]` whose last flag is set can
+ * be claimed only by a connection carrying a token that `_reconnections`
+ * maps to its session id (`hasReservedSeat`, `checkReconnectionToken`,
+ * `_onJoin`), and taking it runs `onReconnect`.
+ */
+export interface CoreRoom {
+  _internalState: RoomInternalState;
+  /** The room's listing row; core clears its `roomId` for a room that never went live (a duplicate of another process's). */
+  _listing: IRoomCache;
+  _reservedSeats: Record<string, [options: unknown, auth: unknown, consumed: boolean, waitingReconnection: boolean]>;
+  _reconnections: Record<string, [sessionId: string, reconnection: Deferred<Client>]>;
+  /** Core's room events; `join` is what counts a client in (matchMaker's onClientJoinRoom: the process's CCU, the lobby). */
+  _events: { emit(event: "join", client: Client): void };
+  /** Core's empty-room check after `seconds` (what core's own `allowReconnection` runs when a reconnection is rejected). */
+  resetAutoDisposeTimeout(seconds?: number): void;
+}
+
+/** A room's core internals (see CoreRoom). */
+export function coreOf(room: Room): CoreRoom {
+  return room as unknown as CoreRoom;
+}
