@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { INPUT_GROUP_MAX_FRAMES } from "@arena/shared";
-import { BANKED_STEPS_MAX, InputBudget, QUEUED_FRAMES_MAX, STEPS_PER_TICK_MAX } from "../src/rooms/InputBudget.ts";
+import { BANKED_STEPS_MAX, InputBudget, QUEUED_FRAMES_MAX, STEPS_PER_TICK_MAX } from "@arena/shared";
 
 /** Runs the budget over ticks: `arrivals[t]` frames arrive before tick t. Returns what each tick ran and how many waited after it. */
 function play(arrivals: number[], framesPerMessage: number): { run: number[]; waiting: number[]; discarded: number } {

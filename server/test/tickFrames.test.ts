@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { InputFrame } from "@arena/shared";
-import { InputBudget } from "../src/rooms/InputBudget.ts";
+import { InputBudget } from "@arena/shared";
 import { TickFrames, type FrameQueue } from "../src/rooms/TickFrames.ts";
 
 /** A player's input buffer: frames numbered as they arrive, consumed oldest first. */

@@ -3,6 +3,7 @@ export * from "./arena.ts";
 export * from "./modes.ts";
 export * from "./protocol.ts";
 export * from "./inputGroup.ts";
+export * from "./inputBudget.ts";
 export * from "./sim/types.ts";
 export * from "./sim/input.ts";
 export * from "./sim/movement.ts";

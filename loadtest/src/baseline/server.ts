@@ -16,7 +16,7 @@ import {
   STEP_SECONDS, TICK_RATE_HZ, createPlainWorld, joinPlayer, leavePlayer, livePositions, newPlainPlayer, sanitizeInput, stepTick,
   type InputFrame, type PlainWorld, type SimEvent,
 } from "@arena/shared";
-import { InputBudget } from "../../../server/src/rooms/InputBudget.ts";
+import { InputBudget } from "@arena/shared";
 
 const PORT = Number(process.env.PORT ?? 3567);
 const CAPACITY = Number(process.env.ROOM_CAPACITY ?? 8);

@@ -14,7 +14,7 @@ import { redisError } from "../migration/MatchStore.ts";
 import type { Migration, Restoring } from "../migration/Migration.ts";
 import { coreOf } from "./coreRoom.ts";
 import { HeldSeats } from "./HeldSeats.ts";
-import { INPUT_BUFFER_FRAMES, InputBudget } from "./InputBudget.ts";
+import { INPUT_BUFFER_FRAMES, InputBudget } from "@arena/shared";
 import { RoomChat } from "./RoomChat.ts";
 import { ClientGuard } from "./ClientGuard.ts";
 import { LagCompensation } from "./LagCompensation.ts";

@@ -1,5 +1,5 @@
 import type { InputFrame } from "@arena/shared";
-import type { InputBudget, TickAllowance } from "./InputBudget.ts";
+import type { InputBudget, TickAllowance } from "@arena/shared";
 
 /** What TickFrames needs of Colyseus's per-player input accessor (`room.inputs.get(id)`). */
 export interface FrameQueue {

@@ -1,4 +1,4 @@
-import { INPUT_GROUP_MAX_FRAMES } from "@arena/shared";
+import { INPUT_GROUP_MAX_FRAMES } from "./inputGroup.ts";
 
 /**
  * How many of a player's buffered input frames the room simulates each tick.
