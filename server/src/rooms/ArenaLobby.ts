@@ -27,11 +27,13 @@ const optionsShape = z.object({ filter: filterShape.optional() }).strict();
  * and flood guard, the send-backlog cut, and errors kept inside the room.
  */
 export class ArenaLobby extends LobbyRoom {
-  /** Set by `arenaLobbyFor` on the subclass registered with the server. */
-  static context: RoomContext;
+  private readonly guard: ClientGuard;
 
-  private readonly ctx = (this.constructor as typeof ArenaLobby).context;
-  private readonly guard = new ClientGuard(this, lobbyFrames, this.ctx);
+  /** Colyseus constructs rooms with no arguments: `arenaLobbyFor` binds the context. */
+  constructor(private readonly ctx: RoomContext) {
+    super();
+    this.guard = new ClientGuard(this, lobbyFrames, ctx);
+  }
 
   static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<boolean> {
     if (!optionsShape.safeParse(options ?? {}).success) {
@@ -84,6 +86,8 @@ export class ArenaLobby extends LobbyRoom {
 /** The lobby class to register on a server, bound to its settings. */
 export function arenaLobbyFor(context: RoomContext): typeof ArenaLobby {
   return class extends ArenaLobby {
-    static override context = context;
+    constructor() {
+      super(context);
+    }
   };
 }

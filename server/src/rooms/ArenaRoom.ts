@@ -55,9 +55,6 @@ export type CreateOptions = ValidJoinOptions & {
  * rules live in @arena/shared.
  */
 export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema }> {
-  /** Set by `arenaRoomFor` on the subclass registered with the server. */
-  static context: RoomContext;
-
   override inputs = this.defineInput(InputFrameSchema, {
     bufferMaxSize: INPUT_BUFFER_FRAMES,
     sanitize: (frame) => this.sanitize(frame),
@@ -76,8 +73,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private firstTickAt: number | undefined;
   private closing = false;
   private faultRequested = false;
-  private readonly ctx = (this.constructor as typeof ArenaRoom).context;
-  private readonly guard = new ClientGuard(this, arenaFrames(INPUT_BODY, () => this.stampsBoth()), this.ctx);
+  private readonly guard: ClientGuard;
   /** Migration: this match's snapshots (with Redis), and the seats a restored match waits to see taken again. */
   private recorder: MatchRecorder | undefined;
   private readonly held = new HeldSeats(this, (sessionId) => this.seatExpired(sessionId));
@@ -85,6 +81,12 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private movedOut: "handed" | "taken" | undefined;
   /** No more steps: the match's last state here is in its final snapshot. */
   private frozen = false;
+
+  /** Colyseus constructs rooms with no arguments: `arenaRoomFor` binds the context. */
+  constructor(private readonly ctx: RoomContext) {
+    super();
+    this.guard = new ClientGuard(this, arenaFrames(INPUT_BODY, () => this.stampsBoth()), ctx);
+  }
 
   /** Runs during matchmaking, before any room is chosen or created. */
   static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<boolean> {
@@ -426,6 +428,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 /** The ArenaRoom class to register on a server, bound to its settings. */
 export function arenaRoomFor(context: RoomContext): typeof ArenaRoom {
   return class extends ArenaRoom {
-    static override context = context;
+    constructor() {
+      super(context);
+    }
   };
 }
