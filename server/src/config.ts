@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { GAME_MODES, type GameMode } from "@arena/shared";
-import { compileTrust } from "./matchmaking/clientAddress.ts";
+import { compileTrust } from "./http/clientAddress.ts";
 
 /**
  * Deployment settings, read once from the environment at start. Every

@@ -5,15 +5,15 @@ import { defineRoom, defineServer, matchMaker, type Server } from "@colyseus/cor
 import { RedisDriver } from "@colyseus/redis-driver";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { WebSocketTransport } from "@colyseus/ws-transport";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import express, { type Application, type Request, type Response } from "express";
+import type { Application } from "express";
 import { ROOM_NAME } from "@arena/shared";
 import type { Settings } from "./config.ts";
 import type { Logger } from "./logger.ts";
-import { matchmakingApi } from "./matchmaking/api.ts";
-import { errorBody, sendError } from "./matchmaking/httpErrors.ts";
-import { HttpGate } from "./matchmaking/HttpGate.ts";
+import { Admission } from "./http/Admission.ts";
+import { errorBody } from "./http/httpErrors.ts";
+import { HttpGate } from "./http/HttpGate.ts";
+import { installRoutes, type ServerStatus } from "./http/routes.ts";
+import { colyseusMatchMaker } from "./matchmaking/MatchMaker.ts";
 import { Matchmaking } from "./matchmaking/Matchmaking.ts";
 import { arenaRoomFor } from "./rooms/ArenaRoom.ts";
 import { arenaLobbyFor } from "./rooms/ArenaLobby.ts";
@@ -23,8 +23,6 @@ import { listenForMonitoring, type MonitoringServer } from "./monitoringServer.t
 /** Server-side ping: a silent connection is dropped after about 3 s x 2. */
 const PING_INTERVAL_MS = 3000;
 const PING_MAX_RETRIES = 2;
-/** The browser client's build (`npm run build -w client`), served at `/` when present. */
-const CLIENT_DIST = fileURLToPath(new URL("../../client/dist/", import.meta.url));
 /** Extra time after the shutdown deadline before a stuck drain is cut short. */
 const DRAIN_OVERRUN_MS = 10_000;
 /** How often Node checks requests against REQUEST_TIMEOUT_MS (its default, 30 s, would let a slow one last that long). */
@@ -50,10 +48,11 @@ export interface ArenaServer {
 
 export function createArenaServer(settings: Settings, log: Logger): ArenaServer {
   const startedAt = Date.now();
-  let status: "starting" | "ok" | "draining" = "starting";
+  let status: ServerStatus = "starting";
   const scaled = settings.redisUrl !== undefined;
   const metrics = new Metrics();
-  const matchmaking = new Matchmaking(settings, log, metrics, () => status === "draining");
+  const matchmaking = new Matchmaking(colyseusMatchMaker, settings, log, metrics, () => status === "draining");
+  const admission = new Admission(settings, log, matchmaking.redis?.client);
   const transport = new WebSocketTransport({
     // Slow headers and bodies are cut (Node answers 408) after REQUEST_TIMEOUT_MS.
     server: createServer({
@@ -66,7 +65,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     maxPayload: settings.maxPayloadBytes,
     // Web pages of other sites may not open sockets here (OriginPolicy).
     beforeUpgrade: (request) => {
-      if (matchmaking.origins.allows(request.headers.get("origin"), request.headers.get("host"))) return;
+      if (admission.origins.allows(request.headers.get("origin"), request.headers.get("host"))) return;
       return new Response(errorBody("origin_not_allowed"), {
         status: 403, headers: { "content-type": "application/json" },
       });
@@ -80,7 +79,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     publicAddress: settings.publicAddress,
     presence: scaled ? new RedisPresence(settings.redisUrl) : undefined,
     driver: scaled ? new RedisDriver(settings.redisUrl) : undefined,
-    selectProcessIdToCreateRoom: scaled ? (roomName: string) => matchmaking.placeRoom(roomName) : undefined,
+    selectProcessIdToCreateRoom: scaled ? (roomName: string) => matchmaking.placement.place(roomName) : undefined,
     rooms: {
       [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking, metrics, migration: matchmaking.migration }))
         .filterBy(["mode"])
@@ -88,31 +87,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
         .enableRealtimeListing(),
       lobby: defineRoom(arenaLobbyFor({ settings, log, matchmaking, metrics })),
     },
-    express: (app: Application) => {
-      app.get("/api/health", (_req: Request, res: Response) => {
-        res.status(status === "ok" ? 200 : 503).json({
-          status,
-          processId: matchMaker.processId,
-          rooms: matchMaker.stats.local.roomCount,
-          clients: matchMaker.stats.local.ccu,
-          uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-          redis: matchmaking.redis === undefined ? "unused" : matchmaking.redis.up ? "up" : "down",
-        });
-      });
-      if (settings.testHooks) {
-        // Test-only (ENABLE_TEST_HOOKS, refused in production): a room's full state, to check clients against.
-        app.get("/api/__test/state/:roomId", (req: Request, res: Response) => {
-          const room = matchMaker.getLocalRoomById(String(req.params.roomId));
-          if (room === undefined) return void sendError(res, "unknown_room");
-          res.json((room.state as { toJSON(): unknown }).toJSON());
-        });
-      }
-      // CORS for /api and /matchmake is HttpGate's; /metrics and /monitor are on the monitoring listener.
-      app.use("/api", matchmakingApi(matchmaking));
-      app.use("/api", (_req: Request, res: Response) => sendError(res, "not_found"));
-      if (existsSync(CLIENT_DIST)) app.use(express.static(CLIENT_DIST, { index: "index.html", maxAge: "1h" }));
-      else log.warn({ path: CLIENT_DIST }, "the browser client is not built (npm run build -w client): serving the API only");
-    },
+    express: (app: Application) => installRoutes(app, { settings, log, matchmaking, admission, status: () => status, startedAt }),
   });
 
   let draining: Promise<void> | undefined;
@@ -122,7 +97,11 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     get metricsPort() { return monitoring?.port; },
     async listen() {
       await colyseus.listen(settings.port, settings.host);
-      new HttpGate(matchmaking, settings.http, metrics).install(transport.server!);
+      // Colyseus adds CORS headers echoing any Origin, with credentials, to every
+      // answer of the port (core/src/router/index.ts, through its documented
+      // `controller.getCorsHeaders` hook); HttpGate sends its own instead.
+      Object.assign(matchMaker.controller, { DEFAULT_CORS_HEADERS: {}, getCorsHeaders: () => ({}) });
+      new HttpGate(matchmaking, admission, settings.http, metrics).install(transport.server!);
       monitoring = await listenForMonitoring(settings, metrics, log);
       await matchmaking.start();
       status = "ok";

@@ -5,7 +5,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import basicAuth from "express-basic-auth";
 import type { Settings } from "./config.ts";
 import type { Logger } from "./logger.ts";
-import { sendError } from "./matchmaking/httpErrors.ts";
+import { sendError } from "./http/httpErrors.ts";
 import type { Metrics } from "./Metrics.ts";
 
 export interface MonitoringServer {

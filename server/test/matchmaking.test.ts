@@ -74,6 +74,18 @@ describe("private rooms", () => {
     assert.equal(late.body.errorCode, "unknown_code");
   });
 
+  it("answer room_full for a full room's code (core's 'is locked' refusal, read by RoomRefusal)", async () => {
+    const created = await request(server.endpoint, "POST", "/api/private-rooms", { ...me, mode: "duel" });
+    const host = await seated(created.body.seat);
+    const second = await request(server.endpoint, "POST", `/api/private-rooms/${created.body.code}/seats`, { name: "Bob", protocol: PROTOCOL_VERSION });
+    assert.equal(second.status, 200);
+    const guest = await seated(second.body.seat);
+    await waitFor("both players in the duel", () => host.state.players.size === 2 && guest.state.players.size === 2);
+    const third = await request(server.endpoint, "POST", `/api/private-rooms/${created.body.code}/seats`, { name: "Cy", protocol: PROTOCOL_VERSION });
+    assert.equal(third.status, 409);
+    assert.equal(third.body.errorCode, "room_full");
+  });
+
   it("refuse a wrong code clearly", async () => {
     for (const code of ["ZZZZZZ", "short", "O0I1L!", "x".repeat(100)]) {
       const res = await request(server.endpoint, "POST", `/api/private-rooms/${encodeURIComponent(code)}/seats`, me);

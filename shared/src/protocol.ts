@@ -54,6 +54,7 @@ export const ErrorCode = {
   bad_message: { status: 400, message: "That message was malformed; it was ignored." },
   chat_too_long: { status: 400, message: "Chat messages are at most 200 characters." },
   chat_rate_limited: { status: 429, message: "You are sending chat messages too fast. Wait a few seconds." },
+  internal: { status: 500, message: "The server failed to handle that request." },
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
 
@@ -118,6 +119,22 @@ export function normaliseJoinCode(input: unknown): string | null {
   if (code.length !== JOIN_CODE_LENGTH) return null;
   for (const ch of code) if (!JOIN_CODE_ALPHABET.includes(ch)) return null;
   return code;
+}
+
+/**
+ * A public room as a listing shows it: the HTTP API's `GET /api/rooms`, and
+ * the lobby's live list once the client has read Colyseus's entries.
+ */
+export interface RoomListing {
+  roomId: string;
+  /** Game mode (a key of GAME_MODES). */
+  mode: string;
+  players: number;
+  capacity: number;
+  /** Full or draining: not joinable now. */
+  locked: boolean;
+  /** The process hosting it (the HTTP API gives it; the lobby's list may not). */
+  processId?: string;
 }
 
 /** Longest chat message, in characters. */

@@ -1,16 +1,15 @@
 import { Client, type InputHandle, type Room } from "@colyseus/sdk";
 import {
   ArenaState, InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent,
-  type ErrorCode, type InputFrame, type PatchEvent, type ServerMessages,
+  type ErrorCode, type InputFrame, type PatchEvent, type RoomListing, type ServerMessages,
 } from "@arena/shared";
 import { InputGroup } from "./InputGroup.ts";
 import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isMatchBetweenProcesses, isSeatRefused } from "./errors.ts";
 import { reconnectDelays } from "./reconnectSchedule.ts";
-import { watchLobby, type LobbyEntry } from "./lobby.ts";
+import { watchLobby } from "./lobby.ts";
 import { SeatStore, type SavedSeat } from "./SeatStore.ts";
 import { withTimeout } from "./withTimeout.ts";
 
-export type { LobbyEntry };
 
 /** Remote players are drawn this far behind the newest state: two 50 ms patches. */
 export const INTERPOLATION_DELAY_MS = 100;
@@ -123,7 +122,7 @@ export class ArenaConnection {
   }
 
   /** Follows the public room list; returns a function that stops following. */
-  watchLobby(update: (rooms: LobbyEntry[]) => void): () => void {
+  watchLobby(update: (rooms: RoomListing[]) => void): () => void {
     return watchLobby(this.client, update);
   }
 

@@ -1,33 +1,38 @@
-import type { Client, Room } from "@colyseus/sdk";
-import { ROOM_NAME } from "@arena/shared";
+import type { Client, Room, RoomAvailable } from "@colyseus/sdk";
+import { DEFAULT_MODE, ROOM_NAME, type RoomListing } from "@arena/shared";
 
-/** A public room as the lobby lists it. */
-export interface LobbyEntry {
-  roomId: string;
-  name: string;
-  clients: number;
-  maxClients: number;
-  metadata?: { mode?: string };
+/** A room as Colyseus's LobbyRoom sends it (its listing row). */
+type LobbyRow = RoomAvailable<{ mode?: string }> & { locked?: boolean; processId?: string };
+
+function listingOf(row: LobbyRow): RoomListing {
+  return {
+    roomId: row.roomId,
+    mode: row.metadata?.mode ?? DEFAULT_MODE,
+    players: row.clients,
+    capacity: row.maxClients,
+    locked: row.locked === true || row.clients >= row.maxClients,
+    processId: row.processId,
+  };
 }
 
 /**
  * Follows the public room list (Colyseus's LobbyRoom): `update` gets the
  * whole list on every change. Returns a function that stops following.
  */
-export function watchLobby(client: Client, update: (rooms: LobbyEntry[]) => void): () => void {
-  const rooms = new Map<string, LobbyEntry>();
-  const publish = () => update([...rooms.values()].filter((r) => r.name === ROOM_NAME));
+export function watchLobby(client: Client, update: (rooms: RoomListing[]) => void): () => void {
+  const rooms = new Map<string, LobbyRow>();
+  const publish = () => update([...rooms.values()].filter((r) => r.name === ROOM_NAME).map(listingOf));
   let lobby: Room | undefined;
   let stopped = false;
   client.joinOrCreate("lobby").then((joined) => {
     if (stopped) return void joined.leave();
     lobby = joined;
-    joined.onMessage("rooms", (list: LobbyEntry[]) => {
+    joined.onMessage("rooms", (list: LobbyRow[]) => {
       rooms.clear();
       for (const room of list) rooms.set(room.roomId, room);
       publish();
     });
-    joined.onMessage("+", ([roomId, room]: [string, LobbyEntry]) => { rooms.set(roomId, room); publish(); });
+    joined.onMessage("+", ([roomId, room]: [string, LobbyRow]) => { rooms.set(roomId, room); publish(); });
     joined.onMessage("-", (roomId: string) => { rooms.delete(roomId); publish(); });
   }).catch(() => { /* no list: the menu still works without it */ });
   return () => {

@@ -1,17 +1,10 @@
-import { GAME_MODES, normaliseName } from "@arena/shared";
+import { GAME_MODES, normaliseName, type RoomListing } from "@arena/shared";
 
 export interface MenuActions {
   quickPlay(name: string, mode: string): Promise<void>;
   createPrivate(name: string, mode: string): Promise<void>;
   joinByCode(code: string, name: string): Promise<void>;
   joinRoom(roomId: string, name: string): Promise<void>;
-}
-
-export interface RoomEntry {
-  roomId: string;
-  clients: number;
-  maxClients: number;
-  metadata?: { mode?: string };
 }
 
 const NAME_KEY = "arena.name";
@@ -75,16 +68,15 @@ export class Menu {
     this.#code.value = code;
   }
 
-  setRooms(rooms: RoomEntry[]): void {
+  setRooms(rooms: RoomListing[]): void {
     this.#roomsEmpty.hidden = rooms.length > 0;
     this.#rooms.replaceChildren(...rooms.map((room) => {
       const item = document.createElement("li");
       const button = document.createElement("button");
       button.type = "button";
-      const mode = room.metadata?.mode ?? "ffa";
-      const label = GAME_MODES[mode as keyof typeof GAME_MODES]?.label ?? mode;
-      button.textContent = `${label}: ${room.clients} / ${room.maxClients} players`;
-      button.disabled = room.clients >= room.maxClients;
+      const label = GAME_MODES[room.mode as keyof typeof GAME_MODES]?.label ?? room.mode;
+      button.textContent = `${label}: ${room.players} / ${room.capacity} players`;
+      button.disabled = room.locked;
       button.addEventListener("click", () => this.run((name) => this.actions.joinRoom(room.roomId, name)));
       item.append(button);
       return item;

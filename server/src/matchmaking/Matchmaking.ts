@@ -1,91 +1,85 @@
 import { randomInt } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { ErrorCode as ColyseusErrorCode, ServerError, createAuthContext, generateId, matchMaker, type IRoomCache } from "@colyseus/core";
+import type { IncomingMessage } from "node:http";
 import { DEFAULT_MODE, ROOM_NAME, isGameMode, type ErrorCode } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../Metrics.ts";
 import { Migration } from "../migration/Migration.ts";
-import { clientAddress, compileTrust, type TrustFn } from "./clientAddress.ts";
-import { sendError } from "./httpErrors.ts";
 import { JoinCodes } from "./JoinCodes.ts";
-import { RateLimits, type LimitKind } from "./RateLimits.ts";
+import type { RoomCache, MatchMaker, SeatReservation } from "./MatchMaker.ts";
 import { RedisLink } from "./RedisLink.ts";
 import { ProcessSweep } from "./ProcessSweep.ts";
 import { QuickPlayQueue } from "./QuickPlayQueue.ts";
 import { QuickPlayBatcher, type SeatBroker } from "./QuickPlayBatcher.ts";
-import { OriginPolicy } from "./OriginPolicy.ts";
+import { RoomPlacement } from "./RoomPlacement.ts";
 
 const LOBBY_CHANNEL = "$lobby"; // Colyseus's LobbyRoom channel (core/src/matchmaker/Lobby.ts)
-
-/** What a client gets for a seat (Colyseus's seat reservation). */
-type ISeatReservation = ReturnType<typeof matchMaker.buildSeatReservation>;
 
 /** Quick play's join options, once the room's onAuth has normalised them. */
 type JoinOptions = { mode?: unknown } & Record<string, unknown>;
 
-/** Colyseus's matchmaker as quick play's batches use it. */
-function colyseusSeats(settings: Settings, placing: <T>(create: () => Promise<T>) => Promise<T>): SeatBroker<JoinOptions, IRoomCache, ISeatReservation> {
+/** The matchmaker as quick play's batches use it. */
+function seatBroker(matchMaker: MatchMaker, settings: Settings, placement: RoomPlacement): SeatBroker<JoinOptions, RoomCache, SeatReservation> {
   return {
     openRooms: async (mode) => {
       // A listed room with no one in it and no seat reserved is being disposed (autoDispose).
-      const query = Promise.resolve(matchMaker.driver.query({ name: ROOM_NAME, locked: false, private: false, mode } as Partial<IRoomCache>, { clients: -1 }))
+      const query = matchMaker.query({ name: ROOM_NAME, locked: false, private: false, mode } as Partial<RoomCache>, { clients: -1 })
         .then((rooms) => rooms.filter((room) => room.clients > 0));
       if (settings.redisUrl === undefined) return query;
       // A room answers seat reservations on its Redis channel (`$<roomId>`, core's
       // getRoomChannel). A listed room without one (disposed, its listing not yet
       // removed, or its process dead before the sweep) would hold the batch, and the
       // cluster's turn, for the IPC timeout (2 s) before refusing: it is skipped.
-      const [rooms, channels] = await Promise.all([query, matchMaker.presence.channels("$*")]);
+      const [rooms, channels] = await Promise.all([query, matchMaker.channels("$*")]);
       const answering = new Set(channels);
       return rooms.filter((room) => answering.has(`$${room.roomId}`));
     },
-    createRooms: (options) => placing(() => Promise.allSettled(options.map((o) => matchMaker.createRoom(ROOM_NAME, o)))),
-    reserve: (room, requests) => matchMaker.reserveMultipleSeatsFor(room, requests.map((r) => ({ sessionId: r.sessionId, options: r.options, auth: r.auth }))),
+    createRooms: (options) => placement.placingBatch(() => Promise.allSettled(options.map((o) => matchMaker.createRoom(ROOM_NAME, o)))),
+    reserve: (room, requests) => matchMaker.reserveSeats(room, requests.map((r) => ({ sessionId: r.sessionId, options: r.options, auth: r.auth }))),
     answering: async (room) => {
-      if (matchMaker.getLocalRoomById(room.roomId) !== undefined) return true;
+      if (matchMaker.isLocal(room.roomId)) return true;
       if (settings.redisUrl === undefined) return false;
       // The room's IPC channel (core's getRoomChannel) has a subscriber while the room lives.
-      return (await matchMaker.presence.channels(`$${room.roomId}`)).length > 0;
+      return (await matchMaker.channels(`$${room.roomId}`)).length > 0;
     },
-    seat: (room, sessionId) => matchMaker.buildSeatReservation(room, sessionId),
+    seat: (room, sessionId) => matchMaker.seat(room, sessionId),
     capacity: (mode) => (isGameMode(mode) ? settings.capacity[mode] : settings.capacity[DEFAULT_MODE]),
-    sessionId: () => generateId(),
+    sessionId: () => matchMaker.sessionId(),
   };
 }
 
 /**
- * Everything around Colyseus's matchmaker that this project adds: join
- * codes, per-address rate limits, the quick-play queue, the Redis watch
- * (fast 503s, recovery) and the sweep of dead processes. One per process.
- * The HTTP side in front of it (routes, bodies, CORS, sockets) is `HttpGate`.
+ * The matchmaking service: quick play, private rooms and their join codes,
+ * where new rooms go, the registry of this process's rooms, and keeping
+ * all that true across processes (the Redis watch and recovery, the sweep
+ * of dead processes, match migration). One per process. It reaches
+ * Colyseus's matchmaker only through `MatchMaker`. The HTTP side in front
+ * of it (routes, bodies, CORS, limits, sockets) is in `../http`.
  */
 export class Matchmaking {
-  readonly codes = new JoinCodes(() => matchMaker.presence);
-  readonly limits: RateLimits;
+  readonly codes: JoinCodes;
   readonly redis: RedisLink | undefined;
   /** Match migration between processes (with Redis, unless MATCH_SNAPSHOT_MS=0). */
   readonly migration: Migration | undefined;
+  /** Quick play, decided in batches, a turn each. */
+  readonly quickPlay: QuickPlayBatcher<JoinOptions, RoomCache, SeatReservation>;
+  /** Where new rooms go (Colyseus's selectProcessIdToCreateRoom). */
+  readonly placement: RoomPlacement;
   /** Rooms of this process, and the join code of the private ones. */
   readonly #localRooms = new Map<string, string | undefined>();
-  readonly #trust: TrustFn;
   readonly #sweep: ProcessSweep | undefined;
   /** The cluster's one quick-play decision at a time (in-process queue, Redis lock when scaled). */
   readonly #turns: QuickPlayQueue;
-  /** Quick play, decided in batches, a turn each. */
-  readonly quickPlay: QuickPlayBatcher<JoinOptions, IRoomCache, ISeatReservation>;
-  readonly origins: OriginPolicy;
-  /**
-   * While quick play creates a batch's rooms side by side: how many of them
-   * `placeRoom` has sent to each process so far (not listed yet). Emptied
-   * when the last of those creations has answered.
-   */
-  readonly #batchPlacing = new Map<string, number>();
-  #batchCreations = 0;
 
-  constructor(settings: Settings, readonly log: Logger, metrics: Metrics, private readonly draining: () => boolean) {
-    this.#trust = compileTrust(settings.trustedProxies);
-    this.origins = new OriginPolicy(settings.allowedOrigins);
+  constructor(
+    private readonly matchMaker: MatchMaker,
+    settings: Settings,
+    readonly log: Logger,
+    metrics: Metrics,
+    private readonly draining: () => boolean,
+  ) {
+    this.codes = new JoinCodes(() => matchMaker.presence);
+    this.placement = new RoomPlacement(matchMaker, randomInt);
     if (settings.redisUrl !== undefined) {
       this.redis = new RedisLink(settings.redisUrl, log, () => this.restore());
       this.#sweep = new ProcessSweep(log, (roomId) => this.forgetRemoteRoom(roomId));
@@ -93,9 +87,8 @@ export class Matchmaking {
         this.migration = new Migration(this.redis.client, settings, log, metrics, (roomId) => this.forgetRoom(roomId), draining);
       }
     }
-    this.limits = new RateLimits(settings.rateLimits, this.redis?.client);
     this.#turns = new QuickPlayQueue(settings.http.quickPlayTurnTimeoutMs, this.redis?.client);
-    this.quickPlay = new QuickPlayBatcher(colyseusSeats(settings, (create) => this.placingBatch(create)), () => this.#turns.turn(), {
+    this.quickPlay = new QuickPlayBatcher(seatBroker(matchMaker, settings, this.placement), () => this.#turns.turn(), {
       maxWaitMs: settings.http.quickPlayTurnTimeoutMs,
       unavailable: () => this.unavailable(),
     });
@@ -106,14 +99,47 @@ export class Matchmaking {
    * pass the room's `onAuth` first, as Colyseus's own joinOrCreate does
    * (it validates and normalises them), then wait for a batch.
    */
-  async joinQuickPlay(options: unknown, req: IncomingMessage): Promise<ISeatReservation> {
-    const roomClass = matchMaker.getRoomClass(ROOM_NAME) as unknown as { onAuth(token: string | undefined, options: unknown, context: unknown): Promise<unknown> };
-    const context = createAuthContext({ headers: req.headers as Record<string, string>, req });
+  async joinQuickPlay(options: unknown, req: IncomingMessage): Promise<SeatReservation> {
     const body = (options ?? {}) as JoinOptions;
-    const result = await roomClass.onAuth(context.token, body, context);
-    if (result === false || result === null || result === undefined) throw new ServerError(ColyseusErrorCode.AUTH_FAILED, "onAuth failed");
+    const result = await this.matchMaker.authenticate(ROOM_NAME, body, req);
     const mode = isGameMode(body.mode) ? body.mode : DEFAULT_MODE;
     return this.quickPlay.join(mode, body, result === true ? undefined : result);
+  }
+
+  /** A private room with a new join code, and its creator's seat in it. */
+  async createPrivate(options: Record<string, unknown>): Promise<{ code: string; seat: SeatReservation }> {
+    const code = await this.codes.claim();
+    try {
+      return { code, seat: await this.matchMaker.create(ROOM_NAME, { ...options, privateCode: code }) };
+    } catch (error) {
+      await this.codes.unclaim(code);
+      throw error;
+    }
+  }
+
+  /** The room a private room's (normalised) join code belongs to, or null. */
+  roomOfCode(code: string): Promise<string | null> {
+    return this.codes.roomOf(code);
+  }
+
+  /** A seat in a room by id (a private room's, found by its code). Throws `RoomRefusal` when it is full or gone. */
+  seatIn(roomId: string, options: Record<string, unknown>): Promise<SeatReservation> {
+    return this.matchMaker.joinById(roomId, options);
+  }
+
+  /** Public rooms of the listing (`GET /api/rooms`), and rooms by id (`joinById`'s check). */
+  rooms(conditions: Partial<RoomCache>): Promise<RoomCache[]> {
+    return this.matchMaker.query(conditions);
+  }
+
+  /** Whether this match is between processes right now (migration): its players wait and retry. */
+  async migrating(roomId: string): Promise<boolean> {
+    return (await this.migration?.migrating(roomId)) === true;
+  }
+
+  /** Redis as matchmaking sees it, for /api/health. */
+  get redisState(): "unused" | "up" | "down" {
+    return this.redis === undefined ? "unused" : this.redis.up ? "up" : "down";
   }
 
   async start(): Promise<void> {
@@ -133,69 +159,6 @@ export class Matchmaking {
     if (this.draining()) return "server_draining";
     if (this.redis !== undefined && !this.redis.up) return "matchmaking_unavailable";
     return null;
-  }
-
-  addressOf(req: IncomingMessage): string {
-    return clientAddress(req, this.#trust);
-  }
-
-  /** Spends the limits; answers 429 and returns false when one is used up. */
-  async allow(kinds: readonly LimitKind[], address: string, res: ServerResponse): Promise<boolean> {
-    for (const kind of kinds) {
-      const wait = await this.limits.take(kind, address);
-      if (wait !== null) {
-        sendError(res, "rate_limited", undefined, wait);
-        this.log.warn({ address, limit: kind }, "rate limited");
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * Which process creates the next room (Colyseus's selectProcessIdToCreateRoom).
-   * A lobby is created where it was asked for, so each process serves its own
-   * lobby. A match goes to the live process hosting the fewest matches, ties
-   * broken at random. Live means subscribed to its Redis channel, so a process
-   * that just died is never picked, even before the sweep removes it. Counts
-   * come from the room listings, which change with every room, not from
-   * Colyseus's process stats, which are written at most once a second and
-   * would send a burst of new rooms to the same process.
-   */
-  async placeRoom(roomName: string): Promise<string> {
-    if (roomName !== ROOM_NAME) return matchMaker.processId;
-    const [stats, channels, rooms] = await Promise.all([
-      matchMaker.stats.fetchAll(), matchMaker.presence.channels("p:*"), matchMaker.driver.query({ name: ROOM_NAME }),
-    ]);
-    // Registered in this deployment's database (Redis pub/sub channels are
-    // shared by every database of a server) and still subscribed.
-    const live = new Set(channels.map((c) => c.slice(2)));
-    const matches = new Map(stats.filter((s) => live.has(s.processId)).map((s) => [s.processId, 0]));
-    for (const room of rooms) {
-      const count = matches.get(room.processId);
-      if (count !== undefined) matches.set(room.processId, count + 1);
-    }
-    // Rooms a batch is creating right now are not listed yet.
-    for (const [processId, count] of this.#batchPlacing) {
-      const listed = matches.get(processId);
-      if (listed !== undefined) matches.set(processId, listed + count);
-    }
-    if (matches.size === 0) return matchMaker.processId;
-    const fewest = Math.min(...matches.values());
-    const best = [...matches].filter(([, count]) => count === fewest).map(([id]) => id);
-    const chosen = best[randomInt(best.length)];
-    if (this.#batchCreations > 0) this.#batchPlacing.set(chosen, (this.#batchPlacing.get(chosen) ?? 0) + 1);
-    return chosen;
-  }
-
-  /** Runs a batch's room creations with `placeRoom` counting the rooms they place until all have answered. */
-  private async placingBatch<T>(create: () => Promise<T>): Promise<T> {
-    this.#batchCreations++;
-    try {
-      return await create();
-    } finally {
-      if (--this.#batchCreations === 0) this.#batchPlacing.clear();
-    }
   }
 
   /** An ArenaRoom of this process was created (with its code if private). */
@@ -226,7 +189,7 @@ export class Matchmaking {
   /** A room that is gone for good: its code goes, and every lobby drops it. */
   private async forgetRoom(roomId: string): Promise<void> {
     await this.codes.releaseRoom(roomId);
-    await matchMaker.presence.publish(LOBBY_CHANNEL, `${roomId},1`);
+    await this.matchMaker.presence.publish(LOBBY_CHANNEL, `${roomId},1`);
   }
 
   /**
@@ -236,11 +199,10 @@ export class Matchmaking {
    */
   private async restore(): Promise<void> {
     this.migration?.recheck();
-    await matchMaker.stats.persist(true);
-    await matchMaker.restoreMissingRoomCaches();
+    await this.matchMaker.reregister();
     for (const [roomId, code] of this.#localRooms) {
       if (code !== undefined) await this.codes.bind(code, roomId);
-      else await matchMaker.presence.publish(LOBBY_CHANNEL, `${roomId},0`);
+      else await this.matchMaker.presence.publish(LOBBY_CHANNEL, `${roomId},0`);
     }
     this.log.info({ rooms: this.#localRooms.size }, "registrations restored");
   }

@@ -1,5 +1,5 @@
-import { LobbyRoom, ServerError, type AuthContext, type Client } from "@colyseus/core";
-import { ErrorCode, errorText } from "@arena/shared";
+import { LobbyRoom, type AuthContext, type Client } from "@colyseus/core";
+import { ArenaError } from "../ArenaError.ts";
 import { z } from "zod";
 import { ClientGuard } from "./ClientGuard.ts";
 import { lobbyFrames } from "./framePolicy.ts";
@@ -37,7 +37,7 @@ export class ArenaLobby extends LobbyRoom {
 
   static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<boolean> {
     if (!optionsShape.safeParse(options ?? {}).success) {
-      throw new ServerError(ErrorCode.bad_options.status, errorText("bad_options", "Lobby options are { filter?: { name?, metadata? } }."));
+      throw new ArenaError("bad_options", "Lobby options are { filter?: { name?, metadata? } }.");
     }
     return true;
   }

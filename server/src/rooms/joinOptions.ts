@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { ServerError } from "@colyseus/core";
+import { ArenaError } from "../ArenaError.ts";
 import {
-  DEFAULT_MODE, ErrorCode, GAME_MODES, PROTOCOL_VERSION, errorText, isGameMode, normaliseName,
+  DEFAULT_MODE, ErrorCode, GAME_MODES, PROTOCOL_VERSION, isGameMode, normaliseName,
   type ErrorCode as ErrorCodeName, type GameMode,
 } from "@arena/shared";
 
@@ -18,7 +18,7 @@ const shape = z.object({
 }).strict();
 
 function refuse(code: ErrorCodeName, detail?: string): never {
-  throw new ServerError(ErrorCode[code].status, errorText(code, detail));
+  throw new ArenaError(code, detail);
 }
 
 /**

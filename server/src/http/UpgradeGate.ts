@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server as HttpServer } from "node:http";
 import type { Duplex } from "node:stream";
 import { refuseUpgrade } from "./httpErrors.ts";
-import type { Matchmaking } from "./Matchmaking.ts";
+import type { Admission } from "./Admission.ts";
 import { SocketCap } from "./SocketCap.ts";
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -15,7 +15,7 @@ type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => v
 export class UpgradeGate {
   readonly #cap: SocketCap;
 
-  constructor(private readonly matchmaking: Matchmaking, maxSocketsPerAddress: number) {
+  constructor(private readonly admission: Admission, maxSocketsPerAddress: number) {
     this.#cap = new SocketCap(maxSocketsPerAddress);
   }
 
@@ -26,17 +26,17 @@ export class UpgradeGate {
       socket.on("error", () => {});
       // The transport parses `ws://server` + the URL outside any handler: one it cannot parse would end the process.
       if (!URL.canParse(`ws://server${req.url ?? "/"}`)) return refuseUpgrade(socket, "bad_request");
-      const address = this.matchmaking.addressOf(req);
+      const address = this.admission.addressOf(req);
       if (!this.#cap.admit(address, socket)) {
-        this.matchmaking.log.warn({ address, limit: "sockets" }, "rate limited");
+        this.admission.log.warn({ address, limit: "sockets" }, "rate limited");
         return refuseUpgrade(socket, "too_many_connections");
       }
-      this.matchmaking.limits.take("connections", address).then((wait) => {
+      this.admission.limits.take("connections", address).then((wait) => {
         if (wait === null) {
           for (const listener of listeners) listener.call(http, req, socket, head);
           return;
         }
-        this.matchmaking.log.warn({ address, limit: "connections" }, "rate limited");
+        this.admission.log.warn({ address, limit: "connections" }, "rate limited");
         refuseUpgrade(socket, "rate_limited", "Too many connections from your address.", wait);
       }, () => socket.destroy());
     });

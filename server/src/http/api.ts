@@ -1,27 +1,19 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
-import { matchMaker, ServerError } from "@colyseus/core";
-import { ROOM_NAME, isGameMode, normaliseJoinCode, GAME_MODES } from "@arena/shared";
+import { ServerError } from "@colyseus/core";
+import { ROOM_NAME, isGameMode, normaliseJoinCode, GAME_MODES, type RoomListing } from "@arena/shared";
+import { ArenaError } from "../ArenaError.ts";
 import { validateJoinOptions } from "../rooms/joinOptions.ts";
-import { sendError } from "./httpErrors.ts";
 import type { Logger } from "../logger.ts";
-import type { Matchmaking } from "./Matchmaking.ts";
-
-/** A public room as the listing shows it. */
-export interface RoomListing {
-  roomId: string;
-  mode: string;
-  players: number;
-  capacity: number;
-  /** Full or draining: not joinable now. */
-  locked: boolean;
-  processId: string;
-}
+import { RoomRefusal } from "../matchmaking/MatchMaker.ts";
+import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
+import type { Admission } from "./Admission.ts";
+import { errorJson, sendError, sendErrorJson } from "./httpErrors.ts";
 
 /**
  * The project's HTTP matchmaking API (README, "HTTP API"), beside Colyseus's
  * own `POST /matchmake/...` routes.
  */
-export function matchmakingApi(matchmaking: Matchmaking): Router {
+export function matchmakingApi(matchmaking: Matchmaking, admission: Admission): Router {
   // Case-sensitive, as HttpGate routes: /api/Private-Rooms is no route.
   const router = express.Router({ caseSensitive: true });
 
@@ -38,7 +30,7 @@ export function matchmakingApi(matchmaking: Matchmaking): Router {
       sendError(res, "unknown_mode", `Unknown game mode. Modes: ${Object.keys(GAME_MODES).join(", ")}.`);
       return;
     }
-    const found = await matchMaker.query({ name: ROOM_NAME, private: false, unlisted: false });
+    const found = await matchmaking.rooms({ name: ROOM_NAME, private: false, unlisted: false });
     const rooms: RoomListing[] = found
       .filter((room) => mode === undefined || room.metadata?.mode === mode)
       .map((room) => ({
@@ -56,41 +48,33 @@ export function matchmakingApi(matchmaking: Matchmaking): Router {
   const withBody = [requireBody];
 
   router.post("/private-rooms", ...withBody, async (req, res) => {
-    const address = matchmaking.addressOf(req);
-    if (!(await matchmaking.allow(["creates", "joins"], address, res))) return;
+    const address = admission.addressOf(req);
+    if (!(await admission.allow(["creates", "joins"], address, res))) return;
     const options = validateJoinOptions(req.body);
-    const code = await matchmaking.codes.claim();
-    try {
-      const seat = await matchMaker.create(ROOM_NAME, { ...options, privateCode: code });
-      res.status(201).json({ code, seat });
-    } catch (error) {
-      await matchmaking.codes.unclaim(code);
-      throw error;
-    }
+    res.status(201).json(await matchmaking.createPrivate({ ...options }));
   });
 
   router.post("/private-rooms/:code/seats", ...withBody, async (req, res) => {
-    const address = matchmaking.addressOf(req);
-    const wait = await matchmaking.limits.exhausted("failedJoins", address);
+    const address = admission.addressOf(req);
+    const wait = await admission.limits.exhausted("failedJoins", address);
     if (wait !== null) {
       sendError(res, "rate_limited", "Too many wrong codes from your address. Wait before trying again.", wait);
       return;
     }
-    if (!(await matchmaking.allow(["codeLookups", "joins"], address, res))) return;
+    if (!(await admission.allow(["codeLookups", "joins"], address, res))) return;
     const options = validateJoinOptions(req.body);
     const code = normaliseJoinCode(req.params.code);
-    const roomId = code === null ? null : await matchmaking.codes.roomOf(code);
+    const roomId = code === null ? null : await matchmaking.roomOfCode(code);
     if (roomId === null) {
-      await matchmaking.limits.take("failedJoins", address).catch(() => {});
+      await admission.limits.take("failedJoins", address).catch(() => {});
       sendError(res, "unknown_code");
       return;
     }
     try {
-      res.json({ seat: await matchMaker.joinById(roomId, options) });
+      res.json({ seat: await matchmaking.seatIn(roomId, { ...options }) });
     } catch (error) {
-      if (error instanceof ServerError && /locked/.test(error.message)) sendError(res, "room_full");
-      else if (error instanceof ServerError && /not found/.test(error.message)) sendError(res, "unknown_code");
-      else throw error;
+      if (!(error instanceof RoomRefusal)) throw error;
+      sendError(res, error.reason === "locked" ? "room_full" : "unknown_code");
     }
   });
 
@@ -105,13 +89,12 @@ function requireBody(req: Request, res: Response, next: NextFunction): void {
 
 /** Maps what the routes throw to the project's errors; never a stack trace. */
 const apiErrors = (log: Logger) => (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
-  const e = error as { code?: number; message?: string };
-  if (error instanceof ServerError && e.code !== undefined && e.code >= 400 && e.code < 500) {
-    // validateJoinOptions: the message already is "code: sentence".
-    const code = /^([a-z_]+): /.exec(e.message ?? "")?.[1];
-    res.status(e.code).json({ code: e.code, error: e.message, errorCode: code });
+  if (error instanceof ArenaError) {
+    sendErrorJson(res, error.code, errorJson(error.code, error.message, error.errorCode));
+  } else if (error instanceof ServerError && error.code >= 400 && error.code < 500) {
+    sendErrorJson(res, error.code, errorJson(error.code, error.message));
   } else {
     log.error({ err: error }, "api error");
-    res.status(500).json({ code: 500, error: "internal: The server failed to handle that request.", errorCode: "internal" });
+    sendError(res, "internal");
   }
 };

@@ -1,11 +1,12 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
-import { ErrorCode as ColyseusErrorCode, ServerError, matchMaker } from "@colyseus/core";
+import { ErrorCode as ColyseusErrorCode, ServerError } from "@colyseus/core";
 import { ErrorCode, ROOM_NAME, parseErrorCode, type ErrorCode as ErrorCodeName } from "@arena/shared";
 import type { HttpSettings } from "../config.ts";
 import type { Metrics } from "../Metrics.ts";
 import { sendError } from "./httpErrors.ts";
-import type { Matchmaking } from "./Matchmaking.ts";
-import { QuickPlayRefused } from "./QuickPlayBatcher.ts";
+import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
+import type { Admission } from "./Admission.ts";
+import { QuickPlayRefused } from "../matchmaking/QuickPlayBatcher.ts";
 import type { LimitKind } from "./RateLimits.ts";
 import { hasBody, readJsonBody, stopReading } from "./requestBody.ts";
 import { latencyLabel, routeOf, type MatchmakeMethod, type RequestRoute } from "./requestRoute.ts";
@@ -47,16 +48,17 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 export class HttpGate {
   readonly #upgrades: UpgradeGate;
 
-  constructor(private readonly matchmaking: Matchmaking, private readonly settings: HttpSettings, private readonly metrics?: Metrics) {
-    this.#upgrades = new UpgradeGate(matchmaking, settings.maxSocketsPerAddress);
+  constructor(
+    private readonly matchmaking: Matchmaking,
+    private readonly admission: Admission,
+    private readonly settings: HttpSettings,
+    private readonly metrics?: Metrics,
+  ) {
+    this.#upgrades = new UpgradeGate(admission, settings.maxSocketsPerAddress);
   }
 
   /** Wraps the server's request and upgrade listeners (after Colyseus has installed its own). */
   install(http: HttpServer): void {
-    // Colyseus adds CORS headers echoing any Origin, with credentials, to every
-    // answer of the port (core/src/router/index.ts, through its documented
-    // `controller.getCorsHeaders` hook); this gate sends its own instead.
-    Object.assign(matchMaker.controller, { DEFAULT_CORS_HEADERS: {}, getCorsHeaders: () => ({}) });
     this.#upgrades.install(http);
     const listeners = http.listeners("request") as RequestListener[];
     http.removeAllListeners("request");
@@ -66,7 +68,7 @@ export class HttpGate {
       this.gate(route, req, res).then(
         (handled) => { if (!handled) for (const listener of listeners) listener.call(http, req, res); },
         (err: unknown) => {
-          this.matchmaking.log.error({ err }, "matchmaking gate failed");
+          this.admission.log.error({ err }, "matchmaking gate failed");
           if (!res.headersSent) sendError(res, "matchmaking_unavailable");
         },
       );
@@ -120,7 +122,7 @@ export class HttpGate {
    */
   private crossOrigin(req: IncomingMessage, res: ServerResponse): boolean {
     const origin = req.headers.origin;
-    if (!this.matchmaking.origins.allows(origin, req.headers.host)) {
+    if (!this.admission.origins.allows(origin, req.headers.host)) {
       this.refuse(req, res, "origin_not_allowed");
       return false;
     }
@@ -144,8 +146,8 @@ export class HttpGate {
 
   /** Limits, failed joins by id, and the quick-play turn, once the whole body is here. */
   private async matchmake(route: Extract<RequestRoute, { kind: "matchmake" }>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const address = this.matchmaking.addressOf(req);
-    const { limits } = this.matchmaking;
+    const address = this.admission.addressOf(req);
+    const { limits } = this.admission;
     if (route.method === "joinById") {
       const wait = await limits.exhausted("failedJoins", address);
       if (wait !== null) {
@@ -156,10 +158,10 @@ export class HttpGate {
         if (res.statusCode >= 400) void limits.take("failedJoins", address).catch(() => {});
       });
     }
-    if (!(await this.matchmaking.allow(LIMITS_BY_METHOD[route.method], address, res))) return true;
+    if (!(await this.admission.allow(LIMITS_BY_METHOD[route.method], address, res))) return true;
     if (route.method === "joinById") {
       // Colyseus answers these with its own status 522; give a plain 404 or 409.
-      const [room] = await matchMaker.query({ roomId: route.target });
+      const [room] = await this.matchmaking.rooms({ roomId: route.target });
       if (room === undefined || room.private) {
         sendError(res, "unknown_room");
         return true;
@@ -178,7 +180,7 @@ export class HttpGate {
     // try is given back: its players retry every few hundred milliseconds until the
     // match is up, and a group behind one address (a LAN party) would otherwise use
     // up the joins limit and lose their seats waiting for it to refill.
-    if (route.method === "reconnect" && await this.matchmaking.migration?.migrating(route.target)) {
+    if (route.method === "reconnect" && await this.matchmaking.migrating(route.target)) {
       await limits.refund("joins", address);
       sendError(res, "match_migrating");
       return true;
@@ -212,7 +214,7 @@ export class HttpGate {
           return;
         }
         sendError(res, "matchmaking_unavailable", error.message);
-        if (error.reason === "failed") this.matchmaking.log.warn({ err: error.cause }, "quick play found no seat");
+        if (error.reason === "failed") this.admission.log.warn({ err: error.cause }, "quick play found no seat");
         return;
       }
       const code = error instanceof ServerError ? error.code : ColyseusErrorCode.MATCHMAKE_UNHANDLED;
@@ -220,7 +222,7 @@ export class HttpGate {
       // The project's refusals (onAuth's) carry their code in the text: given on its own too, as in every other error of the project.
       const errorCode = parseErrorCode(message);
       const json = JSON.stringify(errorCode === null ? { code, error: message } : { code, error: message, errorCode });
-      if (!(error instanceof ServerError)) this.matchmaking.log.error({ err: error }, "quick play failed");
+      if (!(error instanceof ServerError)) this.admission.log.error({ err: error }, "quick play failed");
       res.writeHead(COLYSEUS_STATUS[code] ?? code, { "content-type": "application/json", "content-length": Buffer.byteLength(json) }).end(json);
     }
   }

@@ -1,0 +1,55 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { matchMaker } from "@colyseus/core";
+import express, { type Application, type Request, type Response } from "express";
+import type { Settings } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
+import type { Admission } from "./Admission.ts";
+import { matchmakingApi } from "./api.ts";
+import { sendError } from "./httpErrors.ts";
+
+/** The browser client's build (`npm run build -w client`), served at `/` when present. */
+const CLIENT_DIST = fileURLToPath(new URL("../../../client/dist/", import.meta.url));
+
+export type ServerStatus = "starting" | "ok" | "draining";
+
+export interface RouteContext {
+  settings: Settings;
+  log: Logger;
+  matchmaking: Matchmaking;
+  admission: Admission;
+  status: () => ServerStatus;
+  startedAt: number;
+}
+
+/**
+ * The game port's Express routes, behind HttpGate (which has already routed,
+ * read the body and answered CORS): `/api/health`, the test hooks' state
+ * route, the matchmaking API, and the browser client's files.
+ * `/metrics` and `/monitor` are on the monitoring listener.
+ */
+export function installRoutes(app: Application, { settings, log, matchmaking, admission, status, startedAt }: RouteContext): void {
+  app.get("/api/health", (_req: Request, res: Response) => {
+    res.status(status() === "ok" ? 200 : 503).json({
+      status: status(),
+      processId: matchMaker.processId,
+      rooms: matchMaker.stats.local.roomCount,
+      clients: matchMaker.stats.local.ccu,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      redis: matchmaking.redisState,
+    });
+  });
+  if (settings.testHooks) {
+    // Test-only (ENABLE_TEST_HOOKS, refused in production): a room's full state, to check clients against.
+    app.get("/api/__test/state/:roomId", (req: Request, res: Response) => {
+      const room = matchMaker.getLocalRoomById(String(req.params.roomId));
+      if (room === undefined) return void sendError(res, "unknown_room");
+      res.json((room.state as { toJSON(): unknown }).toJSON());
+    });
+  }
+  app.use("/api", matchmakingApi(matchmaking, admission));
+  app.use("/api", (_req: Request, res: Response) => sendError(res, "not_found"));
+  if (existsSync(CLIENT_DIST)) app.use(express.static(CLIENT_DIST, { index: "index.html", maxAge: "1h" }));
+  else log.warn({ path: CLIENT_DIST }, "the browser client is not built (npm run build -w client): serving the API only");
+}
