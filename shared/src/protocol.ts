@@ -4,6 +4,7 @@
  * and close codes. Documented in the README, "Wire protocol".
  */
 import { NAME_MAX_CHARS } from "./constants.ts";
+import type { ArenaState } from "./schema/ArenaState.ts";
 import type { ScoreLine } from "./sim/types.ts";
 
 /**
@@ -15,11 +16,15 @@ export const PROTOCOL_VERSION = 2;
 
 export const ROOM_NAME = "arena";
 
-/** What a client passes to `joinOrCreate("arena", options)` and friends. */
+/**
+ * What a client passes to `joinOrCreate("arena", options)` and friends: the
+ * only keys accepted (README, "Join options"). The server checks them
+ * (server/src/rooms/joinOptions.ts) and refuses anything else.
+ */
 export interface JoinOptions {
-  /** Display name: 1 to 16 printable characters. */
+  /** Display name: 1 to 16 printable characters (`normaliseName`). */
   name: string;
-  /** Game mode, default "ffa". */
+  /** Game mode (a key of GAME_MODES), default "ffa". */
   mode?: string;
   /** Must equal PROTOCOL_VERSION. */
   protocol: number;
@@ -57,6 +62,17 @@ export const ErrorCode = {
   internal: { status: 500, message: "The server failed to handle that request." },
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
+
+/**
+ * Colyseus answers its own matchmaking errors with its error code as the
+ * HTTP status (core/src/router/default_routes.ts): 520 no such room type or
+ * method, 521 no room matches, 522 no such room or locked, 524 reconnection
+ * token invalid or expired, 525 refused by onAuth. Those are the client's
+ * doing, so the server sends them as the 4xx they mean (the body keeps
+ * Colyseus's code); 523 (an exception in a room's handler) stays a server
+ * error. Clients map the status back where they need Colyseus's code.
+ */
+export const COLYSEUS_STATUS: Readonly<Record<number, number>> = { 520: 404, 521: 404, 522: 404, 524: 410, 525: 403 };
 
 /** Formats an error for the `error` field of an HTTP answer. */
 export function errorText(code: ErrorCode, detail?: string): string {
@@ -156,6 +172,31 @@ export interface ServerMessages {
 /** Messages to the server (besides input frames). */
 export interface ClientMessages {
   chat: { text: string };
+}
+
+/**
+ * Test-only messages to the server, answered only when it runs with
+ * ENABLE_TEST_HOOKS (refused in production; server/src/rooms/testHooks.ts).
+ */
+export interface TestHookMessages {
+  "__test:drop": undefined;
+  "__test:place": { x: number; y: number };
+  "__test:fault": undefined;
+  "__test:blast": { bytes?: number; count?: number; everyMs?: number };
+}
+
+/**
+ * The arena room as its clients see it, in the shape the SDK reads its
+ * types from (`Room<ArenaRoomType>`): the state, the messages a client
+ * sends, the messages it receives. The server's room is typed from the same
+ * two maps (`ArenaClient`), so neither side imports the other's types.
+ */
+export interface ArenaRoomType {
+  state: ArenaState;
+  "~state": ArenaState;
+  onJoin?: (client: unknown, options: JoinOptions) => void;
+  messages: { [K in keyof (ClientMessages & TestHookMessages)]: (client: unknown, message: (ClientMessages & TestHookMessages)[K]) => void };
+  "~client": { "~messages": ServerMessages };
 }
 
 /** Characters that render as nothing in common fonts (Hangul fillers, the blank Braille pattern). */

@@ -1,7 +1,7 @@
 import { Client, type InputHandle, type Room } from "@colyseus/sdk";
 import {
-  ArenaState, InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent,
-  type ErrorCode, type InputFrame, type PatchEvent, type RoomListing, type ServerMessages,
+  ArenaState, InputFrameSchema, type ArenaRoomType, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent,
+  type ErrorCode, type InputFrame, type JoinOptions, type PatchEvent, type RoomListing, type ServerMessages,
 } from "@arena/shared";
 import { InputGroup } from "./InputGroup.ts";
 import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isMatchBetweenProcesses, isSeatRefused } from "./errors.ts";
@@ -49,7 +49,7 @@ type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
  */
 export class ArenaConnection {
   readonly client: Client;
-  #room: Room<any, ArenaState> | undefined;
+  #room: Room<ArenaRoomType, ArenaState> | undefined;
   #input: InputHandle<InputFrameSchema> | undefined;
   /** The room's input frames, sent INPUT_GROUP_FRAMES to a message. */
   #frames: InputGroup | undefined;
@@ -76,7 +76,7 @@ export class ArenaConnection {
   }
 
   get status(): ConnectionStatus { return this.#status; }
-  get room(): Room<any, ArenaState> | undefined { return this.#room; }
+  get room(): Room<ArenaRoomType, ArenaState> | undefined { return this.#room; }
   get state(): ArenaState | undefined { return this.#room?.state; }
   get sessionId(): string | undefined { return this.#room?.sessionId; }
   /** Frames of ours the server has consumed (acks come with every patch). */
@@ -95,7 +95,7 @@ export class ArenaConnection {
   roundTripMs(): number { return this.#room?.clock.smoothedRtt() ?? 0; }
 
   async quickPlay(name: string, mode?: string): Promise<void> {
-    await this.enter(() => this.client.joinOrCreate(ROOM_NAME, this.options(name, mode), ArenaState));
+    await this.enter(() => this.client.joinOrCreate<ArenaRoomType>(ROOM_NAME, this.options(name, mode), ArenaState));
   }
 
   /** Creates a private room and joins it; resolves with its join code. */
@@ -118,7 +118,7 @@ export class ArenaConnection {
 
   /** Joins a public room picked from the list. */
   async joinRoom(roomId: string, name: string): Promise<void> {
-    await this.enter(() => this.client.joinById(roomId, this.options(name), ArenaState));
+    await this.enter(() => this.client.joinById<ArenaRoomType>(roomId, this.options(name), ArenaState));
   }
 
   /** Follows the public room list; returns a function that stops following. */
@@ -175,7 +175,7 @@ export class ArenaConnection {
     this.#room?.send("__test:place", { x, y });
   }
 
-  private options(name: string, mode?: string): Record<string, unknown> {
+  private options(name: string, mode?: string): JoinOptions {
     return mode === undefined ? { name, protocol: PROTOCOL_VERSION } : { name, mode, protocol: PROTOCOL_VERSION };
   }
 
@@ -188,7 +188,7 @@ export class ArenaConnection {
     return json;
   }
 
-  private async enter(join: () => Promise<Room<any, ArenaState>>): Promise<void> {
+  private async enter(join: () => Promise<Room<ArenaRoomType, ArenaState>>): Promise<void> {
     if (this.#room !== undefined) await this.leave();
     this.setStatus("joining");
     try {
@@ -199,7 +199,7 @@ export class ArenaConnection {
     }
   }
 
-  private attach(room: Room<any, ArenaState>): void {
+  private attach(room: Room<ArenaRoomType, ArenaState>): void {
     this.#room = room;
     this.#attachCount++;
     // Reconnection is ours (see rejoin): the SDK's would not end with the seat.
@@ -239,7 +239,7 @@ export class ArenaConnection {
     room?.removeAllListeners();
   }
 
-  private onClose(room: Room<any, ArenaState>, code: number): void {
+  private onClose(room: Room<ArenaRoomType, ArenaState>, code: number): void {
     if (room !== this.#room || this.#status === "left") return;
     const token = room.reconnectionToken;
     this.detach();
@@ -292,9 +292,9 @@ export class ArenaConnection {
         await new Promise((resolve) => setTimeout(resolve, delay));
         if (this.#status !== "reconnecting") return false;
         try {
-          const room = await withTimeout(this.client.reconnect(token, ArenaState), ATTEMPT_TIMEOUT_MS);
+          const room = await withTimeout(this.client.reconnect<ArenaRoomType>(token, ArenaState), ATTEMPT_TIMEOUT_MS);
           this.stats.rejoins++;
-          this.attach(room as Room<any, ArenaState>);
+          this.attach(room);
           return true;
         } catch (error) {
           const code = errorCodeOf(error);

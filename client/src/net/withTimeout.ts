@@ -1,6 +1,6 @@
-/** Rejected when an attempt got no answer in time; named like a network error, so callers retry. */
-class AttemptTimeout extends Error {
-  override name = "TypeError";
+/** Rejected when an attempt got no answer in time; `isUnreachable` counts it as a network error, so callers retry. */
+export class AttemptTimeout extends Error {
+  override name = "AttemptTimeout";
 }
 
 /** `promise`, or a rejection after `ms` if it has not settled by then. */

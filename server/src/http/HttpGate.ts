@@ -1,9 +1,10 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import { ErrorCode as ColyseusErrorCode, ServerError } from "@colyseus/core";
-import { ErrorCode, ROOM_NAME, parseErrorCode, type ErrorCode as ErrorCodeName } from "@arena/shared";
+import { COLYSEUS_STATUS, ErrorCode, ROOM_NAME, type ErrorCode as ErrorCodeName } from "@arena/shared";
+import { ArenaError } from "../ArenaError.ts";
 import type { HttpSettings } from "../config.ts";
 import type { Metrics } from "../Metrics.ts";
-import { sendError } from "./httpErrors.ts";
+import { errorJson, sendError, sendErrorJson } from "./httpErrors.ts";
 import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
 import type { Admission } from "./Admission.ts";
 import { QuickPlayRefused } from "../matchmaking/QuickPlayBatcher.ts";
@@ -20,16 +21,6 @@ const LIMITS_BY_METHOD: Record<MatchmakeMethod, LimitKind[]> = {
   joinById: ["joins"],
   reconnect: ["joins"],
 };
-
-/**
- * Colyseus answers its own matchmaking errors with its error code as the
- * HTTP status (core/src/router/default_routes.ts): 520 no such room type or
- * method, 521 no room matches, 522 no such room or locked, 524 reconnection
- * token invalid or expired, 525 refused by onAuth. Those are the client's
- * doing, so they go out as the 4xx they mean; the body keeps Colyseus's code.
- * 523 (an exception in a room's handler) stays a server error.
- */
-const COLYSEUS_STATUS: Readonly<Record<number, number>> = { 520: 404, 521: 404, 522: 404, 524: 410, 525: 403 };
 
 /** How long a client whose request body was left unread has to read its answer before the connection is cut. */
 const UNREAD_LINGER_MS = 1000;
@@ -219,11 +210,9 @@ export class HttpGate {
       }
       const code = error instanceof ServerError ? error.code : ColyseusErrorCode.MATCHMAKE_UNHANDLED;
       const message = error instanceof Error ? error.message : String(error);
-      // The project's refusals (onAuth's) carry their code in the text: given on its own too, as in every other error of the project.
-      const errorCode = parseErrorCode(message);
-      const json = JSON.stringify(errorCode === null ? { code, error: message } : { code, error: message, errorCode });
       if (!(error instanceof ServerError)) this.admission.log.error({ err: error }, "quick play failed");
-      res.writeHead(COLYSEUS_STATUS[code] ?? code, { "content-type": "application/json", "content-length": Buffer.byteLength(json) }).end(json);
+      // The project's refusals (the room's onAuth) carry their own code.
+      sendErrorJson(res, COLYSEUS_STATUS[code] ?? code, errorJson(code, message, error instanceof ArenaError ? error.errorCode : undefined));
     }
   }
 

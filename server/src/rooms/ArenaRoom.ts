@@ -1,9 +1,9 @@
 import { randomInt } from "node:crypto";
-import { CloseCode as ColyseusCloseCode, Room, RoomInternalState, matchMaker, type Client, type StepContext, type AuthContext } from "@colyseus/core";
+import { CloseCode as ColyseusCloseCode, Room, RoomInternalState, matchMaker, type StepContext, type AuthContext } from "@colyseus/core";
 import {
   ArenaState, CloseCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
   clearEvents, initWorld, isPatchEvent, joinPlayer, leavePlayer, livePositions, recordEvent, restoreWorld, sanitizeInput,
-  snapshotWorld, stepTick, type InputFrame, type SeenBy, type SimEvent,
+  snapshotWorld, stepTick, type InputFrame, type SeenBy, type ServerMessages, type SimEvent,
 } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -23,6 +23,7 @@ import { broadcastRecipients, patchRecipients } from "./sentFrames.ts";
 import { arenaFrames } from "./framePolicy.ts";
 import { compileInputGrammar } from "./inputGrammar.ts";
 import { sendUnknownMessage } from "./sendRoomError.ts";
+import type { ArenaClient } from "./ArenaClient.ts";
 import { registerTestHooks } from "./testHooks.ts";
 import { validateJoinOptions, type ValidJoinOptions } from "./joinOptions.ts";
 
@@ -54,7 +55,7 @@ export type CreateOptions = ValidJoinOptions & {
  * sends the state back as schema patches. Lifecycle and wiring only: the
  * rules live in @arena/shared.
  */
-export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema }> {
+export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema; client: ArenaClient }> {
   override inputs = this.defineInput(InputFrameSchema, {
     bufferMaxSize: INPUT_BUFFER_FRAMES,
     sanitize: (frame) => this.sanitize(frame),
@@ -66,7 +67,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private seenBy: SeenBy = () => livePositions;
   private readonly chat = new RoomChat({
     nameOf: (sessionId) => this.state.players.get(sessionId)?.name,
-    broadcast: (message) => this.broadcast("chat", message),
+    broadcast: (message) => this.announce("chat", message),
   });
   private draining = false;
   private lastTickAt: number | undefined;
@@ -185,7 +186,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     await this.ctx.matchmaking.roomClosed(this.roomId, this.movedOut !== undefined || !listed);
   }
 
-  override onJoin(client: Client, options: ValidJoinOptions): void {
+  override onJoin(client: ArenaClient, options: ValidJoinOptions): void {
     joinPlayer(this.state, client.sessionId, new Player(), options.name);
     this.recorder?.joined(client.sessionId, client.reconnectionToken);
     this.guard.watch(client);
@@ -200,7 +201,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   }
 
   /** A connection dropped without the player leaving: hold the seat for the grace period. */
-  override onDrop(client: Client, code?: number): void {
+  override onDrop(client: ArenaClient, code?: number): void {
     // Refused for flooding or a bad frame: no seat is held; Colyseus calls onLeave next.
     if (this.guard.refused(client.sessionId)) return;
     const player = this.state.players.get(client.sessionId);
@@ -214,7 +215,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.recorder?.dropped(client.sessionId);
   }
 
-  override onReconnect(client: Client): void {
+  override onReconnect(client: ArenaClient): void {
     const player = this.state.players.get(client.sessionId);
     if (player !== undefined) player.connected = true;
     if (this.recorder !== undefined) {
@@ -227,11 +228,11 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "player reconnected");
   }
 
-  override onLeave(client: Client, code?: number): void {
+  override onLeave(client: ArenaClient, code?: number): void {
     this.removePlayer(client, code);
   }
 
-  private removePlayer(client: Client, code?: number): void {
+  private removePlayer(client: ArenaClient, code?: number): void {
     this.guard.forget(client.sessionId);
     this.forgetPlayer(client.sessionId);
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "player left");
@@ -360,10 +361,15 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     return changed;
   }
 
-  /** A broadcast's frames (one per recipient) are counted where they are made. */
-  override broadcast(type: string | number, message?: unknown, options?: BroadcastOptions): void {
-    this.ctx.metrics.framesSent += broadcastRecipients(this.clients, options?.except);
-    super.broadcast(type, message as never, options);
+  /**
+   * Sends a message of the wire contract to every client, its frames (one
+   * per recipient) counted where they are made. The room's one way to
+   * broadcast a message (core's `broadcast`, typed by `ArenaClient`, counts
+   * nothing).
+   */
+  private announce<K extends keyof ServerMessages>(type: K, message: ServerMessages[K]): void {
+    this.ctx.metrics.framesSent += broadcastRecipients(this.clients, undefined);
+    this.broadcast(type, message);
   }
 
   override broadcastBytes(type: string | number, message: Uint8Array, options: BroadcastOptions): void {
@@ -379,7 +385,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private publish(event: SimEvent): void {
     if (isPatchEvent(event)) return recordEvent(this.state, event);
     const { type, ...payload } = event;
-    this.broadcast(type, payload);
+    this.announce(type, payload);
     if (type === "round_end" && this.draining) this.closeForDrain("round ended");
   }
 

@@ -2,20 +2,18 @@ import { z } from "zod";
 import { ArenaError } from "../ArenaError.ts";
 import {
   DEFAULT_MODE, ErrorCode, GAME_MODES, PROTOCOL_VERSION, isGameMode, normaliseName,
-  type ErrorCode as ErrorCodeName, type GameMode,
+  type ErrorCode as ErrorCodeName, type GameMode, type JoinOptions,
 } from "@arena/shared";
 
-export interface ValidJoinOptions {
-  name: string;
-  mode: GameMode;
-  protocol: number;
-}
+/** A client's join options (shared `JoinOptions`, described once there), checked and normalised. */
+export type ValidJoinOptions = Required<Omit<JoinOptions, "mode">> & { mode: GameMode };
 
+/** Exactly the keys of `JoinOptions`; their values are checked one by one below. */
 const shape = z.object({
   name: z.unknown().optional(),
   mode: z.unknown().optional(),
   protocol: z.unknown().optional(),
-}).strict();
+} satisfies Record<keyof JoinOptions, unknown>).strict();
 
 function refuse(code: ErrorCodeName, detail?: string): never {
   throw new ArenaError(code, detail);

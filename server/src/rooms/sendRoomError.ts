@@ -6,7 +6,7 @@ import { ErrorCode, type ServerMessages } from "@arena/shared";
  * (`{ code, message }`), the sentence from ErrorCode, with an optional detail
  * in parentheses. The one place a room builds that message.
  */
-export function sendRoomError(client: Client, code: ServerMessages["error"]["code"], detail?: string): void {
+export function sendRoomError(client: Client<{ messages: Pick<ServerMessages, "error"> }>, code: ServerMessages["error"]["code"], detail?: string): void {
   const message = detail === undefined ? ErrorCode[code].message : `${ErrorCode[code].message} (${detail})`;
   client.send("error", { code, message });
 }

@@ -44,8 +44,6 @@ export interface PlayerTable<P> {
   readonly size: number;
 }
 
-export type RoundPhase = "playing" | "intermission";
-
 export interface WorldState<P extends PlayerState = PlayerState, K extends PickupState = PickupState> {
   players: PlayerTable<P>;
   pickups: Iterable<K>;
