@@ -1,3 +1,4 @@
+import { spawnServer } from "@arena/testkit";
 /**
  * Figures for the browser client's netcode (not a test): two Chromium pages
  * against a server that adds 100 ms of round trip (COLYSEUS_LATENCY), one
@@ -7,7 +8,6 @@
  *
  *   npm run figures -w client   (builds nothing: run `npm run build -w client` first)
  */
-import { spawnServer } from "../../server/test/helpers/servers.ts";
 import { arena, launch, openPlayer, quickPlay } from "../test/helpers/browser.ts";
 
 const ROUND_TRIP_MS = 100;

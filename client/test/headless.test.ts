@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { spawnServer, type ServerProcess, TcpProxy, waitFor } from "@arena/testkit";
 import { ArenaConnection } from "../src/net/ArenaConnection.ts";
 import { GameSession, type Controls } from "../src/net/GameSession.ts";
-import { spawnServer, type ServerProcess } from "../../server/test/helpers/servers.ts";
-import { TcpProxy } from "../../server/test/helpers/tcpProxy.ts";
-import { waitFor } from "../../server/test/helpers/waitFor.ts";
 
 /** Round trip added by the server to every client (Colyseus COLYSEUS_LATENCY). */
 const ROUND_TRIP_MS = 100;

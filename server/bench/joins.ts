@@ -16,8 +16,7 @@ import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { freePort } from "../test/helpers/redis.ts";
-import { spawnServer } from "../test/helpers/servers.ts";
+import { freePort, spawnServer } from "@arena/testkit";
 
 const { values: args } = parseArgs({
   options: {

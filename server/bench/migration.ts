@@ -25,10 +25,8 @@ import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
+import { freePort, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
 import { TestPlayer, type ArenaRoomClient } from "../test/helpers/players.ts";
-import { freePort } from "../test/helpers/redis.ts";
-import { spawnServer, type ServerProcess } from "../test/helpers/servers.ts";
-import { waitFor } from "../test/helpers/waitFor.ts";
 
 const { values: args } = parseArgs({
   options: {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { WebSocket } from "ws";
-import { startServer, type RunningServer } from "./helpers/servers.ts";
+import { type RunningServer, waitFor } from "@arena/testkit";
+import { startServer } from "./helpers/servers.ts";
 import { TestPlayer } from "./helpers/players.ts";
-import { waitFor } from "./helpers/waitFor.ts";
 
 const PASSWORD = "correct horse battery";
 

@@ -9,10 +9,8 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
+import { freePort, redisSkipReason, useDatabase, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
 import { TestPlayer, type ArenaRoomClient } from "./helpers/players.ts";
-import { freePort, redisSkipReason, useDatabase } from "./helpers/redis.ts";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
 
 /**
  * The README's reverse proxy, for real: nginx with the configuration the

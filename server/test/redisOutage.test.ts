@@ -3,11 +3,8 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { request } from "./helpers/http.ts";
+import { request, OwnRedis, freePort, redisServerSkipReason, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
 import { TestPlayer, type ArenaRoomClient } from "./helpers/players.ts";
-import { OwnRedis, freePort, redisServerSkipReason } from "./helpers/redis.ts";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
 
 const skip = redisServerSkipReason();
 if (skip) console.log(`# skipping the Redis outage test: ${skip}`);

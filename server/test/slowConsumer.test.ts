@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { readFileSync } from "node:fs";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
-import { TcpProxy } from "./helpers/tcpProxy.ts";
+import { spawnServer, type ServerProcess, TcpProxy, waitFor } from "@arena/testkit";
 import { TestPlayer } from "./helpers/players.ts";
-import { waitFor } from "./helpers/waitFor.ts";
 
 const BACKLOG_BOUND = 256 * 1024;
 

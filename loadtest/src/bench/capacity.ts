@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawnServer } from "../../../server/test/helpers/servers.ts";
+import { spawnServer } from "@arena/testkit";
 import { BaselineBot } from "../baseline/BaselineBot.ts";
 import { Bot } from "../Bot.ts";
 import { RawBot } from "../RawBot.ts";

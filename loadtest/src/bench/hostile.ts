@@ -1,6 +1,6 @@
 import { Client, type Room } from "@colyseus/sdk";
 import { PROTOCOL_VERSION } from "@arena/shared";
-import { spawnServer, type ServerProcess } from "../../../server/test/helpers/servers.ts";
+import { spawnServer, type ServerProcess } from "@arena/testkit";
 import { Bot } from "../Bot.ts";
 import { parseMetrics, quantile, rssBytes } from "./processStats.ts";
 import { pin } from "./smoke.ts";
