@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { freePort, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
+import { freePort, quantile, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
 import { TestPlayer, type ArenaRoomClient } from "../test/helpers/players.ts";
 
 const { values: args } = parseArgs({
@@ -154,7 +154,6 @@ async function cost(snapshotMs: number): Promise<Cost> {
   };
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const f = (n: number, digits = 0) => n.toFixed(digits);
 
 async function main(): Promise<void> {

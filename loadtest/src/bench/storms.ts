@@ -3,9 +3,9 @@ import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { io } from "socket.io-client";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { spawnServer, type ServerProcess, freePort, request, waitFor } from "@arena/testkit";
+import { freePort, quantile, request, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
 import { Bot } from "../Bot.ts";
-import { cpuMs, quantile, rssBytes } from "./processStats.ts";
+import { cpuMs, rssBytes } from "./processStats.ts";
 import { spawnBaseline } from "../baseline/spawnBaseline.ts";
 import { pin } from "./smoke.ts";
 
