@@ -20,10 +20,8 @@
 import { parseArgs } from "node:util";
 import { matchMaker } from "@colyseus/core";
 import { Client, type Room } from "@colyseus/sdk";
-import { ArenaState, InputFrameSchema, PROTOCOL_VERSION, STEP_SECONDS } from "@arena/shared";
+import { ArenaState, FixedStepper, InputFrameSchema, InputGroup, PROTOCOL_VERSION, STEP_SECONDS } from "@arena/shared";
 import { quantile } from "@arena/testkit";
-import { FixedStepper } from "../../client/src/net/FixedStepper.ts";
-import { InputGroup } from "../../client/src/net/InputGroup.ts";
 import { startServer } from "../test/helpers/servers.ts";
 
 const { values: args } = parseArgs({

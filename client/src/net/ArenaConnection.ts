@@ -1,9 +1,8 @@
 import { Client, type InputHandle, type Room } from "@colyseus/sdk";
 import {
-  ArenaState, InputFrameSchema, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent,
+  ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent,
   type ErrorCode, type InputFrame, type PatchEvent, type ServerMessages,
 } from "@arena/shared";
-import { InputGroup } from "./InputGroup.ts";
 import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isMatchBetweenProcesses, isSeatRefused } from "./errors.ts";
 import { reconnectDelays } from "./reconnectSchedule.ts";
 import { watchLobby, type LobbyEntry } from "./lobby.ts";

@@ -1,7 +1,6 @@
 import { Client, type Room } from "@colyseus/sdk";
-import { ArenaState, InputFrameSchema, PROTOCOL_VERSION, STEP_SECONDS, forEachPatchEvent, type PatchEvent, type ServerMessages } from "@arena/shared";
+import { ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, STEP_SECONDS, forEachPatchEvent, type PatchEvent, type ServerMessages } from "@arena/shared";
 import { waitFor } from "@arena/testkit";
-import { InputGroup } from "../../../client/src/net/InputGroup.ts";
 
 export type ArenaRoomClient = Room<any, ArenaState>;
 
