@@ -25,8 +25,7 @@ import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { freePort, quantile, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
-import { TestPlayer, type ArenaRoomClient } from "../test/helpers/players.ts";
+import { type ArenaRoomClient, freePort, quantile, type ServerProcess, spawnServer, TestPlayer, waitFor } from "@arena/testkit";
 
 const { values: args } = parseArgs({
   options: {

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { ArenaState, CloseCode, PROTOCOL_VERSION } from "@arena/shared";
-import { request, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
-import { TestPlayer } from "./helpers/players.ts";
+import { request, type ServerProcess, spawnServer, TestPlayer, waitFor } from "@arena/testkit";
 
 const DEADLINE_S = 2;
 

@@ -3,8 +3,7 @@ import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { ARENA_HEIGHT_PX, ARENA_WIDTH_PX, MAX_HP, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, STEP_SECONDS } from "@arena/shared";
-import { request, type RunningServer, waitFor } from "@arena/testkit";
-import { TestPlayer } from "./helpers/players.ts";
+import { request, type RunningServer, TestPlayer, waitFor } from "@arena/testkit";
 import { startServer } from "./helpers/servers.ts";
 
 /**

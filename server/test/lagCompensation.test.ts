@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { INPUT_GROUP_FRAMES } from "@arena/shared";
-import { spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
-import { TestPlayer } from "./helpers/players.ts";
+import { type ServerProcess, spawnServer, TestPlayer, waitFor } from "@arena/testkit";
 
 /** Round trip the server adds to every client (Colyseus COLYSEUS_LATENCY). */
 const ROUND_TRIP_MS = 150;

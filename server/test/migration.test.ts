@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { request, redisSkipReason, type ServerProcess, waitFor } from "@arena/testkit";
+import { redisSkipReason, request, type ServerProcess, type TestPlayer, waitFor } from "@arena/testkit";
 import { Cluster, GRACE_SECONDS } from "./helpers/migration.ts";
-import { placeFacing, type TestPlayer } from "./helpers/players.ts";
+import { placeFacing } from "./helpers/players.ts";
 
 const skip = await redisSkipReason();
 if (skip) console.log(`# skipping the match migration tests: ${skip}`);

@@ -9,8 +9,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { freePort, redisSkipReason, useDatabase, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
-import { TestPlayer, type ArenaRoomClient } from "./helpers/players.ts";
+import { type ArenaRoomClient, freePort, redisSkipReason, type ServerProcess, spawnServer, TestPlayer, useDatabase, waitFor } from "@arena/testkit";
 
 /**
  * The README's reverse proxy, for real: nginx with the configuration the

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { PROTOCOL_VERSION, WEAPON_DAMAGE_HP } from "@arena/shared";
-import { type RunningServer, waitFor } from "@arena/testkit";
+import { type RunningServer, TestPlayer, waitFor } from "@arena/testkit";
 import { startServer } from "./helpers/servers.ts";
-import { TestPlayer } from "./helpers/players.ts";
 import { RawClient } from "./helpers/rawClient.ts";
 
 /** Colyseus opcodes (`@colyseus/shared-types` Protocol). */

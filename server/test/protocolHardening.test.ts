@@ -8,8 +8,7 @@ import {
   CloseCode, INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, InputFrameSchema, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, ROOM_DATA_BYTES, STEP_SECONDS,
   encodeInputGroup, moveBody, parseErrorCode,
 } from "@arena/shared";
-import { spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
-import { TestPlayer } from "./helpers/players.ts";
+import { type ServerProcess, spawnServer, TestPlayer, waitFor } from "@arena/testkit";
 import { RawClient } from "./helpers/rawClient.ts";
 import { regExpOverSharedReferences, sharedReferences } from "./helpers/sharedReferences.ts";
 

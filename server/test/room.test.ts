@@ -4,9 +4,9 @@ import { Client } from "@colyseus/sdk";
 import {
   ArenaState, CloseCode, INPUT_GROUP_FRAMES, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, STEP_SECONDS, moveBody, parseErrorCode, sanitizeInput,
 } from "@arena/shared";
-import { type RunningServer, waitFor } from "@arena/testkit";
+import { type RunningServer, TestPlayer, type TestPlayerOptions, waitFor } from "@arena/testkit";
 import { startServer } from "./helpers/servers.ts";
-import { TestPlayer, placeFacing, scoreAndWound, type TestPlayerOptions } from "./helpers/players.ts";
+import { placeFacing, scoreAndWound } from "./helpers/players.ts";
 
 let server: RunningServer;
 let players: TestPlayer[] = [];

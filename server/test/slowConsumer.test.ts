@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { readFileSync } from "node:fs";
-import { spawnServer, type ServerProcess, TcpProxy, waitFor } from "@arena/testkit";
-import { TestPlayer } from "./helpers/players.ts";
+import { type ServerProcess, spawnServer, TcpProxy, TestPlayer, waitFor } from "@arena/testkit";
 
 const BACKLOG_BOUND = 256 * 1024;
 

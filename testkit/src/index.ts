@@ -5,5 +5,6 @@ export * from "./quantile.ts";
 export * from "./spawnListening.ts";
 export * from "./arenaServer.ts";
 export * from "./TcpProxy.ts";
+export * from "./TestPlayer.ts";
 export * from "./redis.ts";
 export * from "./OwnRedis.ts";

@@ -1,8 +1,8 @@
 import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { request, freePort, useDatabase, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
-import { TestPlayer, scoreAndWound, type ArenaRoomClient } from "./players.ts";
+import { type ArenaRoomClient, freePort, request, type ServerProcess, spawnServer, TestPlayer, useDatabase, waitFor } from "@arena/testkit";
+import { scoreAndWound } from "./players.ts";
 
 /** A seat's grace in the migration tests, s: short, so expiries can be watched. */
 export const GRACE_SECONDS = 8;
