@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const testDirs = ["shared/test", "server/test", "server/test/unit", "client/test", "client/test/unit", "loadtest/test"].filter((dir) => existsSync(join(root, dir)));
+const testDirs = ["shared/test", "server/test", "server/test/unit", "client/test", "client/test/unit", "loadtest/test", "testkit/test"].filter((dir) => existsSync(join(root, dir)));
 
 function testFiles(dir) {
   return readdirSync(join(root, dir), { withFileTypes: true })

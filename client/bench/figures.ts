@@ -7,7 +7,7 @@
  *
  *   npm run figures -w client   (builds nothing: run `npm run build -w client` first)
  */
-import { spawnServer } from "../../server/test/helpers/servers.ts";
+import { median, spawnServer } from "@arena/testkit";
 import { arena, launch, openPlayer, quickPlay } from "../test/helpers/browser.ts";
 
 const ROUND_TRIP_MS = 100;
@@ -52,7 +52,6 @@ try {
   const movedS = (Date.now() - started) / 1000;
   const corrections = (await arena(runner, (w) => w.corrections)).slice(correctionsBefore).sort((a: number, b: number) => a - b);
   const ping = await arena(runner, (w) => w.pingMs);
-  const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0);
 
   console.log(`# Client netcode figures, ${ROUND_TRIP_MS} ms simulated round trip (measured ping ${ping.toFixed(0)} ms, incl. tick and patch waits)\n`);
   console.log("| figure | value |");
@@ -60,7 +59,7 @@ try {
   console.log(`| display rate (headless Chromium, software WebGL, two pages) | ${fps.toFixed(0)} fps |`);
   console.log(`| input-to-screen delay, local player (${presses.length} presses) | median ${median(presses)} frame(s), max ${Math.max(...presses)} |`);
   console.log(`| corrections while moving | ${corrections.length} in ${movedS.toFixed(0)} s (${(corrections.length / (movedS / 60)).toFixed(1)} per minute) |`);
-  console.log(`| correction size | median ${median(corrections).toFixed(2)} px, max ${corrections.length ? corrections.at(-1).toFixed(2) : 0} px |`);
+  console.log(`| correction size | median ${corrections.length ? median(corrections).toFixed(2) : 0} px, max ${corrections.length ? corrections.at(-1).toFixed(2) : 0} px |`);
   console.log(`| remote players drawn behind the server's present | median ${median(delays).toFixed(0)} ms (100 ms interpolation buffer + half the round trip) |`);
 } finally {
   await browser.close();

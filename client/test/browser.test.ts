@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { PLAYER_RADIUS_PX, WALLS } from "@arena/shared";
-import { spawnServer, type ServerProcess } from "../../server/test/helpers/servers.ts";
-import { TcpProxy } from "../../server/test/helpers/tcpProxy.ts";
+import { spawnServer, type ServerProcess, TcpProxy } from "@arena/testkit";
 import { arena, browserSkipReason, launch, openPlayer, placeAt, quickPlay } from "./helpers/browser.ts";
 
 const skip = browserSkipReason();

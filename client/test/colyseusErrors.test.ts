@@ -5,7 +5,7 @@ import { Client } from "@colyseus/sdk";
 import { PROTOCOL_VERSION } from "@arena/shared";
 import { errorCodeOf, errorSentence, isMatchBetweenProcesses, isSeatRefused, isUnreachable } from "../src/net/errors.ts";
 import { withTimeout } from "../src/net/withTimeout.ts";
-import { startServer, type RunningServer } from "../../server/test/helpers/servers.ts";
+import { spawnServer, type ServerProcess } from "@arena/testkit";
 
 /**
  * How the client reads errors, against what the real server and the real
@@ -14,8 +14,8 @@ import { startServer, type RunningServer } from "../../server/test/helpers/serve
  * told apart by, pinned here.
  */
 describe("the client's reading of server errors", () => {
-  let server: RunningServer;
-  before(async () => { server = await startServer(); });
+  let server: ServerProcess;
+  before(async () => { server = await spawnServer(); });
   after(() => server.stop());
 
   it("a refused join gives the project's code from the answer's body", async () => {

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { median as medianOf, spawnServer, type ServerProcess, TcpProxy, waitFor } from "@arena/testkit";
 import { ArenaConnection } from "../src/net/ArenaConnection.ts";
 import { GameSession, type Controls } from "../src/net/GameSession.ts";
-import { spawnServer, type ServerProcess } from "../../server/test/helpers/servers.ts";
-import { TcpProxy } from "../../server/test/helpers/tcpProxy.ts";
-import { waitFor } from "../../server/test/helpers/waitFor.ts";
 
 /** Round trip added by the server to every client (Colyseus COLYSEUS_LATENCY). */
 const ROUND_TRIP_MS = 100;
@@ -58,8 +56,7 @@ describe(`client netcode, headless, ${ROUND_TRIP_MS} ms round trip`, () => {
           return me.x === again.x && me.y === again.y ? { x: again.x, y: again.y } : null;
         }, 3000);
         assert.deepEqual({ ...session.predicted.position }, server, "predicted position equals the server's, exactly");
-        const sorted = [...correctionsWhileMoving].sort((a, b) => a - b);
-        const median = sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)];
+        const median = correctionsWhileMoving.length === 0 ? 0 : medianOf(correctionsWhileMoving);
         console.log(`# ${session.framesSent} frames, ${correctionsWhileMoving.length} corrections in ${movingFor / 1000} s of movement, median ${median.toFixed(3)} px`);
         assert.ok(median < 1, `median correction ${median} px`);
       } finally {

@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Protocol, Room } from "@colyseus/sdk";
 import {
-  ArenaState, INPUT_GROUP_FRAMES, INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, InputFrameSchema, ROOM_DATA_BYTES, encodeInputGroup,
+  ArenaState, INPUT_GROUP_FRAMES, INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, InputFrameSchema, InputGroup, ROOM_DATA_BYTES, encodeInputGroup,
 } from "@arena/shared";
-import { InputGroup } from "../src/net/InputGroup.ts";
 
 /** A socket that records what the SDK sends on it (copies: the SDK reuses its buffers). */
 class RecordingConnection {

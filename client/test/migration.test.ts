@@ -3,11 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import type { Browser, Page } from "playwright-core";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { request } from "../../server/test/helpers/http.ts";
-import { TestPlayer, type ArenaRoomClient } from "../../server/test/helpers/players.ts";
-import { freePort, redisSkipReason, useDatabase } from "../../server/test/helpers/redis.ts";
-import { spawnServer, type ServerProcess } from "../../server/test/helpers/servers.ts";
-import { waitFor } from "../../server/test/helpers/waitFor.ts";
+import { type ArenaRoomClient, freePort, redisSkipReason, request, type ServerProcess, spawnServer, TestPlayer, useDatabase, waitFor } from "@arena/testkit";
 import { arena, browserSkipReason, launch, openPlayer, quickPlay } from "./helpers/browser.ts";
 
 const skip = browserSkipReason() || await redisSkipReason();

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { STEP_SECONDS, moveBody, sanitizeInput, type InputFrame } from "@arena/shared";
-import { FixedStepper } from "../src/net/FixedStepper.ts";
+import { FixedStepper, STEP_SECONDS, moveBody, sanitizeInput, type InputFrame } from "@arena/shared";
 import { CORRECTION_SMOOTH_MS, PredictedPlayer, SNAP_DISTANCE_PX } from "../src/net/PredictedPlayer.ts";
 import { RenderClock, SnapshotBuffer, TELEPORT_DISTANCE_PX } from "../src/net/SnapshotBuffer.ts";
 import { reconnectDelays } from "../src/net/reconnectSchedule.ts";

@@ -1,6 +1,5 @@
 import { Client, type InputHandle, type Room } from "@colyseus/sdk";
-import { ArenaState, InputFrameSchema, PROTOCOL_VERSION, REJOIN_CLOSE_CODES, ROOM_NAME, STEP_SECONDS } from "@arena/shared";
-import { InputGroup } from "../../client/src/net/InputGroup.ts";
+import { ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, REJOIN_CLOSE_CODES, ROOM_NAME, STEP_SECONDS } from "@arena/shared";
 import { BotBrain } from "./brain.ts";
 
 /** Tries of a rejoin, 150 ms apart on average: about the server's default 20 s grace. */

@@ -20,9 +20,8 @@
 import { parseArgs } from "node:util";
 import { matchMaker } from "@colyseus/core";
 import { Client, type Room } from "@colyseus/sdk";
-import { ArenaState, InputFrameSchema, PROTOCOL_VERSION, STEP_SECONDS } from "@arena/shared";
-import { FixedStepper } from "../../client/src/net/FixedStepper.ts";
-import { InputGroup } from "../../client/src/net/InputGroup.ts";
+import { ArenaState, FixedStepper, InputFrameSchema, InputGroup, PROTOCOL_VERSION, STEP_SECONDS } from "@arena/shared";
+import { quantile } from "@arena/testkit";
 import { startServer } from "../test/helpers/servers.ts";
 
 const { values: args } = parseArgs({
@@ -136,7 +135,6 @@ await new Promise((resolve) => setTimeout(resolve, 500));
 await Promise.all(sdkRooms.map((room) => room.leave().catch(() => {})));
 await server.stop();
 
-const quantile = (sorted: number[], q: number) => sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 console.log(`# Input delay at the server, by frames per message (${CLIENTS} clients each, ${SECONDS} s, loopback, no added latency)\n`);

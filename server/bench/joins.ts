@@ -16,8 +16,7 @@ import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { freePort } from "../test/helpers/redis.ts";
-import { spawnServer } from "../test/helpers/servers.ts";
+import { freePort, quantile, spawnServer } from "@arena/testkit";
 
 const { values: args } = parseArgs({
   options: {
@@ -40,10 +39,6 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
 }
 
 interface Step { rate: number; joined: number; errors: number; throughput: number; p50: number; p99: number; botsCpuCores: number }
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
 
 /** Opens joins at `rate` per second for SECONDS, open loop; measures request to first state. */
 async function step(endpoints: string[], rate: number): Promise<Step> {
@@ -82,8 +77,7 @@ async function step(endpoints: string[], rate: number): Promise<Step> {
   const cpu = process.cpuUsage(cpu0);
   await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
   await new Promise((r) => setTimeout(r, 500));
-  latencies.sort((a, b) => a - b);
-  return { rate, joined: latencies.length, errors, throughput: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), botsCpuCores: (cpu.user + cpu.system) / 1e6 / elapsed };
+  return { rate, joined: latencies.length, errors, throughput: latencies.length / elapsed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), botsCpuCores: (cpu.user + cpu.system) / 1e6 / elapsed };
 }
 
 const redis = new Redis(args.redis);

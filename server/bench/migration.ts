@@ -25,10 +25,7 @@ import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { TestPlayer, type ArenaRoomClient } from "../test/helpers/players.ts";
-import { freePort } from "../test/helpers/redis.ts";
-import { spawnServer, type ServerProcess } from "../test/helpers/servers.ts";
-import { waitFor } from "../test/helpers/waitFor.ts";
+import { type ArenaRoomClient, freePort, quantile, type ServerProcess, spawnServer, TestPlayer, waitFor } from "@arena/testkit";
 
 const { values: args } = parseArgs({
   options: {
@@ -156,7 +153,6 @@ async function cost(snapshotMs: number): Promise<Cost> {
   };
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const f = (n: number, digits = 0) => n.toFixed(digits);
 
 async function main(): Promise<void> {

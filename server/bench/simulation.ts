@@ -14,6 +14,7 @@ import {
   createPlainWorld, initWorld, joinPlayer, livePositions, newPlainPlayer, nextRandom, sanitizeInput, stepTick,
   type InputFrame, type PlayerState, type SimEvent, type WorldState,
 } from "@arena/shared";
+import { median } from "@arena/testkit";
 
 const { values: args } = parseArgs({
   options: { rounds: { type: "string", default: "7" }, players: { type: "string", default: "16" } },
@@ -77,11 +78,6 @@ function timeTicks(world: WorldState, ids: string[], seed: number): number {
     events.length = 0;
   }
   return median(samples);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function schemaWorld(): { world: ArenaState; ids: string[] } {

@@ -2,10 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { ArenaState, CloseCode, PROTOCOL_VERSION } from "@arena/shared";
-import { request } from "./helpers/http.ts";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
-import { TestPlayer } from "./helpers/players.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { request, type ServerProcess, spawnServer, TestPlayer, waitFor } from "@arena/testkit";
 
 const DEADLINE_S = 2;
 

@@ -3,10 +3,8 @@ import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { ARENA_HEIGHT_PX, ARENA_WIDTH_PX, MAX_HP, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, STEP_SECONDS } from "@arena/shared";
-import { request } from "./helpers/http.ts";
-import { TestPlayer } from "./helpers/players.ts";
-import { startServer, type RunningServer } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { request, type RunningServer, TestPlayer, waitFor } from "@arena/testkit";
+import { startServer } from "./helpers/servers.ts";
 
 /**
  * Property-based fuzzing over real sockets and HTTP (fast-check): whatever a

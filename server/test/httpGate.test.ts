@@ -4,9 +4,7 @@ import { request as httpRequest } from "node:http";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { PROTOCOL_VERSION } from "@arena/shared";
-import { request } from "./helpers/http.ts";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { request, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
 
 /**
  * The game port's HTTP gate (HttpGate): one body limit and deadline on every

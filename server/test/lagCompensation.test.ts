@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { INPUT_GROUP_FRAMES } from "@arena/shared";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
-import { TestPlayer } from "./helpers/players.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { type ServerProcess, spawnServer, TestPlayer, waitFor } from "@arena/testkit";
 
 /** Round trip the server adds to every client (Colyseus COLYSEUS_LATENCY). */
 const ROUND_TRIP_MS = 150;

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, describe, it } from "node:test";
 import { Redis } from "ioredis";
+import { REDIS_TEST_URL, redisSkipReason } from "@arena/testkit";
 import { createLogger } from "../src/logger.ts";
 import { redisError } from "../src/migration/MatchStore.ts";
-import { REDIS_TEST_URL, redisSkipReason } from "./helpers/redis.ts";
 
 const skip = await redisSkipReason();
 

@@ -2,10 +2,8 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { ArenaState, JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, PROTOCOL_VERSION } from "@arena/shared";
-import { request } from "./helpers/http.ts";
-import { TestPlayer, type ArenaRoomClient } from "./helpers/players.ts";
-import { startServer, type RunningServer } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { type ArenaRoomClient, request, type RunningServer, TestPlayer, waitFor } from "@arena/testkit";
+import { startServer } from "./helpers/servers.ts";
 
 let server: RunningServer;
 let players: TestPlayer[] = [];

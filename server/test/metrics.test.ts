@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { WebSocket } from "ws";
-import { startServer, type RunningServer } from "./helpers/servers.ts";
-import { TestPlayer } from "./helpers/players.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { type RunningServer, TestPlayer, waitFor } from "@arena/testkit";
+import { startServer } from "./helpers/servers.ts";
 
 const PASSWORD = "correct horse battery";
 

@@ -2,12 +2,9 @@ import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { request } from "./helpers/http.ts";
+import { redisSkipReason, request, type ServerProcess, type TestPlayer, waitFor } from "@arena/testkit";
 import { Cluster, GRACE_SECONDS } from "./helpers/migration.ts";
-import { placeFacing, type TestPlayer } from "./helpers/players.ts";
-import { redisSkipReason } from "./helpers/redis.ts";
-import type { ServerProcess } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { placeFacing } from "./helpers/players.ts";
 
 const skip = await redisSkipReason();
 if (skip) console.log(`# skipping the match migration tests: ${skip}`);

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { request } from "./helpers/http.ts";
+import { request, redisSkipReason, TcpProxy, waitFor } from "@arena/testkit";
 import { Cluster, GRACE_SECONDS } from "./helpers/migration.ts";
-import { redisSkipReason } from "./helpers/redis.ts";
-import { TcpProxy } from "./helpers/tcpProxy.ts";
-import { waitFor } from "./helpers/waitFor.ts";
 
 const skip = await redisSkipReason();
 if (skip) console.log(`# skipping the match migration fault tests: ${skip}`);

@@ -9,10 +9,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { TestPlayer, type ArenaRoomClient } from "./helpers/players.ts";
-import { freePort, redisSkipReason, useDatabase } from "./helpers/redis.ts";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { type ArenaRoomClient, freePort, redisSkipReason, type ServerProcess, spawnServer, TestPlayer, useDatabase, waitFor } from "@arena/testkit";
 
 /**
  * The README's reverse proxy, for real: nginx with the configuration the

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { WebSocket } from "ws";
 import { PROTOCOL_VERSION } from "@arena/shared";
-import { request } from "./helpers/http.ts";
-import { spawnServer, startServer, type RunningServer } from "./helpers/servers.ts";
+import { request, spawnServer, type RunningServer } from "@arena/testkit";
+import { startServer } from "./helpers/servers.ts";
 
 const me = { name: "Ann", protocol: PROTOCOL_VERSION };
 

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { PROTOCOL_VERSION, WEAPON_DAMAGE_HP } from "@arena/shared";
-import { startServer, type RunningServer } from "./helpers/servers.ts";
-import { TestPlayer } from "./helpers/players.ts";
+import { type RunningServer, TestPlayer, waitFor } from "@arena/testkit";
+import { startServer } from "./helpers/servers.ts";
 import { RawClient } from "./helpers/rawClient.ts";
-import { waitFor } from "./helpers/waitFor.ts";
 
 /** Colyseus opcodes (`@colyseus/shared-types` Protocol). */
 const ROOM_DATA = 13;

@@ -8,9 +8,7 @@ import { InputEncoder } from "@colyseus/schema/input";
 import { Client, type Room } from "@colyseus/sdk";
 import { INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, InputFrameSchema, PROTOCOL_VERSION } from "@arena/shared";
 import { WebSocket } from "ws";
-import { TestPlayer } from "./helpers/players.ts";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { type ServerProcess, spawnServer, TestPlayer, waitFor } from "@arena/testkit";
 
 /**
  * A structure-aware fuzzer over the whole Colyseus client→server wire

@@ -8,11 +8,9 @@ import {
   CloseCode, INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, InputFrameSchema, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, ROOM_DATA_BYTES, STEP_SECONDS,
   encodeInputGroup, moveBody, parseErrorCode,
 } from "@arena/shared";
-import { TestPlayer } from "./helpers/players.ts";
+import { type ServerProcess, spawnServer, TestPlayer, waitFor } from "@arena/testkit";
 import { RawClient } from "./helpers/rawClient.ts";
 import { regExpOverSharedReferences, sharedReferences } from "./helpers/sharedReferences.ts";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
 
 /**
  * Issue 9, protocol hardening, socket side: what a hostile client can send

@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { WebSocket } from "ws";
 import { PROTOCOL_VERSION } from "@arena/shared";
-import { request } from "./helpers/http.ts";
-import { spawnServer, startServer, type RunningServer, type ServerProcess } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { request, spawnServer, type RunningServer, type ServerProcess, waitFor } from "@arena/testkit";
+import { startServer } from "./helpers/servers.ts";
 
 const me = { name: "Ann", protocol: PROTOCOL_VERSION };
 const JOINS = 6;

@@ -3,11 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { request } from "./helpers/http.ts";
-import { TestPlayer, type ArenaRoomClient } from "./helpers/players.ts";
-import { OwnRedis, freePort, redisServerSkipReason } from "./helpers/redis.ts";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { type ArenaRoomClient, freePort, OwnRedis, redisServerSkipReason, request, type ServerProcess, spawnServer, TestPlayer, waitFor } from "@arena/testkit";
 
 const skip = redisServerSkipReason();
 if (skip) console.log(`# skipping the Redis outage test: ${skip}`);

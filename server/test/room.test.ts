@@ -4,9 +4,9 @@ import { Client } from "@colyseus/sdk";
 import {
   ArenaState, CloseCode, INPUT_GROUP_FRAMES, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, STEP_SECONDS, moveBody, parseErrorCode, sanitizeInput,
 } from "@arena/shared";
-import { startServer, type RunningServer } from "./helpers/servers.ts";
-import { TestPlayer, placeFacing, scoreAndWound, type TestPlayerOptions } from "./helpers/players.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { type RunningServer, TestPlayer, type TestPlayerOptions, waitFor } from "@arena/testkit";
+import { startServer } from "./helpers/servers.ts";
+import { placeFacing, scoreAndWound } from "./helpers/players.ts";
 
 let server: RunningServer;
 let players: TestPlayer[] = [];

@@ -3,11 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, CloseCode, PROTOCOL_VERSION } from "@arena/shared";
-import { request } from "./helpers/http.ts";
-import { TestPlayer, type ArenaRoomClient } from "./helpers/players.ts";
-import { freePort, redisSkipReason, useDatabase } from "./helpers/redis.ts";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { type ArenaRoomClient, freePort, redisSkipReason, request, type ServerProcess, spawnServer, TestPlayer, useDatabase, waitFor } from "@arena/testkit";
 
 const skip = await redisSkipReason();
 if (skip) console.log(`# skipping the multi-process scaling tests: ${skip}`);

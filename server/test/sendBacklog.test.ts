@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { matchMaker, type Room } from "@colyseus/core";
 import { Client } from "@colyseus/sdk";
+import { type RunningServer, waitFor } from "@arena/testkit";
 import { Metrics } from "../src/Metrics.ts";
 import { createLogger } from "../src/logger.ts";
 import { ClientGuard } from "../src/rooms/ClientGuard.ts";
-import { startServer, type RunningServer } from "./helpers/servers.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { startServer } from "./helpers/servers.ts";
 
 const BOUND = 1000;
 

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { readFileSync } from "node:fs";
-import { spawnServer, type ServerProcess } from "./helpers/servers.ts";
-import { TcpProxy } from "./helpers/tcpProxy.ts";
-import { TestPlayer } from "./helpers/players.ts";
-import { waitFor } from "./helpers/waitFor.ts";
+import { type ServerProcess, spawnServer, TcpProxy, TestPlayer, waitFor } from "@arena/testkit";
 
 const BACKLOG_BOUND = 256 * 1024;
 

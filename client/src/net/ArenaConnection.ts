@@ -1,9 +1,8 @@
 import { Client, type InputHandle, type Room } from "@colyseus/sdk";
 import {
-  ArenaState, InputFrameSchema, type ArenaRoomType, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent,
+  ArenaState, InputFrameSchema, InputGroup, type ArenaRoomType, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent,
   type ErrorCode, type InputFrame, type JoinOptions, type PatchEvent, type RoomListing, type ServerMessages,
 } from "@arena/shared";
-import { InputGroup } from "./InputGroup.ts";
 import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isMatchBetweenProcesses, isSeatRefused } from "./errors.ts";
 import { reconnectDelays } from "./reconnectSchedule.ts";
 import { watchLobby } from "./lobby.ts";

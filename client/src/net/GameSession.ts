@@ -1,9 +1,8 @@
 import {
-  FIRE_COOLDOWN_S, STEP_SECONDS, TICK_RATE_HZ, sanitizeInput,
+  FIRE_COOLDOWN_S, FixedStepper, STEP_SECONDS, TICK_RATE_HZ, sanitizeInput,
   type ArenaState, type InputFrame, type PatchEvent, type PlayerState, type ScoreLine, type ServerMessages, type ShotEvent,
 } from "@arena/shared";
 import { INTERPOLATION_DELAY_MS, type ArenaConnection } from "./ArenaConnection.ts";
-import { FixedStepper } from "./FixedStepper.ts";
 import { PredictedPlayer } from "./PredictedPlayer.ts";
 import { RenderClock, SnapshotBuffer } from "./SnapshotBuffer.ts";
 

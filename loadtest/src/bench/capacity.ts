@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawnServer } from "../../../server/test/helpers/servers.ts";
+import { quantile, spawnServer } from "@arena/testkit";
 import { BaselineBot } from "../baseline/BaselineBot.ts";
 import { Bot } from "../Bot.ts";
 import { RawBot } from "../RawBot.ts";
-import { cpuMs, histogramQuantile, mainThreadCpuMs, parseMetrics, quantile, rssBytes, threadsCpuMs } from "./processStats.ts";
+import { cpuMs, histogramQuantile, mainThreadCpuMs, parseMetrics, rssBytes, threadsCpuMs } from "./processStats.ts";
 import { spawnBaseline } from "../baseline/spawnBaseline.ts";
 import { pin, type SystemFigures } from "./smoke.ts";
 import { summarizeProfile, trimProfile, type CpuProfile, type ProfileSummary, type ProfileWindow } from "./cpuProfile.ts";

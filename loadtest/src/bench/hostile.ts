@@ -1,8 +1,8 @@
 import { Client, type Room } from "@colyseus/sdk";
 import { PROTOCOL_VERSION } from "@arena/shared";
-import { spawnServer, type ServerProcess } from "../../../server/test/helpers/servers.ts";
+import { quantile, spawnServer, type ServerProcess } from "@arena/testkit";
 import { Bot } from "../Bot.ts";
-import { parseMetrics, quantile, rssBytes } from "./processStats.ts";
+import { parseMetrics, rssBytes } from "./processStats.ts";
 import { pin } from "./smoke.ts";
 
 /**

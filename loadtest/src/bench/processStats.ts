@@ -78,9 +78,3 @@ export function histogramQuantile(before: Map<string, number>, after: Map<string
   }
   return prevLe;
 }
-
-/** The q-quantile (0..1) of a list of samples, NaN when empty. */
-export function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import type { NodeRuntime } from "../../../server/test/helpers/servers.ts";
+import type { NodeRuntime } from "@arena/testkit";
 
 /** One way to run the arena's process: a name for the report, a Node binary and flags. */
 export interface RuntimeVariant extends NodeRuntime {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { spawnServer } from "../../../server/test/helpers/servers.ts";
+import { spawnServer } from "@arena/testkit";
 import { Bot } from "../Bot.ts";
 import { cpuMs, histogramQuantile, parseMetrics, rssBytes } from "./processStats.ts";
 

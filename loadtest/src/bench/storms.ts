@@ -3,12 +3,9 @@ import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { io } from "socket.io-client";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { spawnServer, type ServerProcess } from "../../../server/test/helpers/servers.ts";
-import { freePort } from "../../../server/test/helpers/redis.ts";
-import { request } from "../../../server/test/helpers/http.ts";
-import { waitFor } from "../../../server/test/helpers/waitFor.ts";
+import { freePort, quantile, request, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
 import { Bot } from "../Bot.ts";
-import { cpuMs, quantile, rssBytes } from "./processStats.ts";
+import { cpuMs, rssBytes } from "./processStats.ts";
 import { spawnBaseline } from "../baseline/spawnBaseline.ts";
 import { pin } from "./smoke.ts";
 

@@ -1,11 +1,8 @@
 import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { request } from "./http.ts";
-import { TestPlayer, scoreAndWound, type ArenaRoomClient } from "./players.ts";
-import { freePort, useDatabase } from "./redis.ts";
-import { spawnServer, type ServerProcess } from "./servers.ts";
-import { waitFor } from "./waitFor.ts";
+import { type ArenaRoomClient, freePort, request, type ServerProcess, spawnServer, TestPlayer, useDatabase, waitFor } from "@arena/testkit";
+import { scoreAndWound } from "./players.ts";
 
 /** A seat's grace in the migration tests, s: short, so expiries can be watched. */
 export const GRACE_SECONDS = 8;

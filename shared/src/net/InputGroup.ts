@@ -1,4 +1,4 @@
-import { INPUT_GROUP_FRAMES, INPUT_GROUP_MAX_FRAMES, encodeInputGroup } from "@arena/shared";
+import { INPUT_GROUP_FRAMES, INPUT_GROUP_MAX_FRAMES, encodeInputGroup } from "../inputGroup.ts";
 
 /** What a group needs of the SDK's room: its connection (`room.connection`). */
 export interface GroupedRoom {
