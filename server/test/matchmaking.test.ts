@@ -3,6 +3,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { ArenaState, JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, PROTOCOL_VERSION } from "@arena/shared";
 import { type ArenaRoomClient, request, type RunningServer, TestPlayer, waitFor } from "@arena/testkit";
+import { colyseusMatchMaker, RoomRefusal } from "../src/matchmaking/MatchMaker.ts";
 import { startServer } from "./helpers/servers.ts";
 
 let server: RunningServer;
@@ -82,6 +83,19 @@ describe("private rooms", () => {
     const third = await request(server.endpoint, "POST", `/api/private-rooms/${created.body.code}/seats`, { name: "Cy", protocol: PROTOCOL_VERSION });
     assert.equal(third.status, 409);
     assert.equal(third.body.errorCode, "room_full");
+  });
+
+  it("core's joinById refusals are told apart (same code 522, text pinned here): gone and locked", async () => {
+    const gone = await colyseusMatchMaker.joinById("no-such-room", { ...me }).catch((e: unknown) => e);
+    assert.ok(gone instanceof RoomRefusal, String(gone));
+    assert.equal(gone.reason, "gone");
+    const created = await request(server.endpoint, "POST", "/api/private-rooms", { ...me, mode: "duel" });
+    const host = await seated(created.body.seat);
+    const guest = await seated((await request(server.endpoint, "POST", `/api/private-rooms/${created.body.code}/seats`, me)).body.seat);
+    await waitFor("the duel to be full", () => host.state.players.size === 2 && guest.state.players.size === 2);
+    const locked = await colyseusMatchMaker.joinById(host.room.roomId, { ...me }).catch((e: unknown) => e);
+    assert.ok(locked instanceof RoomRefusal, String(locked));
+    assert.equal(locked.reason, "locked");
   });
 
   it("refuse a wrong code clearly", async () => {

@@ -1,6 +1,7 @@
 import type { Client } from "@colyseus/core";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { CHAT_MAX_CHARS, type ErrorCode as ErrorCodeName, type ServerMessages } from "@arena/shared";
+import { clientMessages } from "./clientMessages.ts";
 import { sendRoomError } from "./sendRoomError.ts";
 
 /** What chat needs from its room. */
@@ -25,9 +26,9 @@ export class RoomChat {
   constructor(private readonly room: ChatRoom) {}
 
   async receive(client: Client, message: unknown): Promise<void> {
-    const raw = (message as { text?: unknown } | null)?.text;
-    if (typeof raw !== "string") return this.refuse(client, "bad_message");
-    const text = raw.replace(/\p{C}+/gu, " ").trim();
+    const parsed = clientMessages.chat.safeParse(message);
+    if (!parsed.success) return this.refuse(client, "bad_message");
+    const text = parsed.data.text.replace(/\p{C}+/gu, " ").trim();
     if (text.length === 0) return;
     if ([...text].length > CHAT_MAX_CHARS) return this.refuse(client, "chat_too_long");
     try {
