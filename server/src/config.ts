@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { GAME_MODES, type GameMode } from "@arena/shared";
-import { compileTrust } from "./http/clientAddress.ts";
+import proxyaddr from "proxy-addr";
 
 /**
  * Deployment settings, read once from the environment at start. Every
@@ -144,7 +144,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   }
   const trustedProxies = (v.TRUSTED_PROXIES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
   try {
-    compileTrust(trustedProxies);
+    proxyaddr.compile(trustedProxies); // as http/clientAddress.ts will: a list it would throw on is refused at start
   } catch (error) {
     throw new ConfigError(`Invalid configuration:\n  TRUSTED_PROXIES: ${(error as Error).message}`);
   }
