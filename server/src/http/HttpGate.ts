@@ -9,7 +9,7 @@ import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
 import type { Admission } from "./Admission.ts";
 import { QuickPlayRefused } from "../matchmaking/QuickPlayBatcher.ts";
 import type { LimitKind } from "./RateLimits.ts";
-import { hasBody, readJsonBody, stopReading } from "./requestBody.ts";
+import { discardSmallBody, hasBody, readJsonBody, stopReading } from "./requestBody.ts";
 import { latencyLabel, routeOf, type MatchmakeMethod, type RequestRoute } from "./requestRoute.ts";
 import { UpgradeGate } from "./UpgradeGate.ts";
 
@@ -89,16 +89,21 @@ export class HttpGate {
   }
 
   /**
-   * Answers with an error, reading no more of the request. A body left unread
-   * is held back by TCP, not read and discarded (which Node would otherwise
-   * do after the answer, all 40 MB of it); closing at once would reset the
-   * connection under a client still sending, which then never sees its
-   * answer, so it gets a moment to read it before the connection is cut.
+   * Answers with an error. A small body (a declared length within the limit)
+   * is read to its end and dropped first, so the client may reuse the
+   * connection. Any other body left unread is held back by TCP, not read and
+   * discarded (which Node would otherwise do after the answer, all 40 MB of
+   * it); closing at once would reset the connection under a client still
+   * sending, which then never sees its answer, so it gets a moment to read
+   * it before the connection is cut.
    */
   private refuse(req: IncomingMessage, res: ServerResponse, code: ErrorCodeName, detail?: string): true {
-    stopReading(req, () => {
-      if (!req.complete) res.once("finish", () => setTimeout(() => req.socket.destroy(), UNREAD_LINGER_MS).unref());
-      sendError(res, code, detail);
+    discardSmallBody(req, this.settings.requestBodyTimeoutMs, (whole) => {
+      if (whole) return sendError(res, code, detail);
+      stopReading(req, () => {
+        if (!req.complete) res.once("finish", () => setTimeout(() => req.socket.destroy(), UNREAD_LINGER_MS).unref());
+        sendError(res, code, detail);
+      });
     });
     return true;
   }

@@ -49,6 +49,33 @@ export function readJsonBody(req: IncomingMessage, deadlineMs: number, limitByte
   });
 }
 
+/**
+ * Reads a refused request's body to its end and drops it, when it says it is
+ * small (a Content-Length within the limit) and arrives within `deadlineMs`;
+ * then calls `then(true)`, and the connection stays usable for the client's
+ * next request (an HTTP client reuses it). Otherwise (no length, too large,
+ * too slow, gone) calls `then(false)` without reading more: the caller stops
+ * reading and lets the connection go (`stopReading`).
+ */
+export function discardSmallBody(req: IncomingMessage, deadlineMs: number, then: (whole: boolean) => void, limitBytes = BODY_LIMIT_BYTES): void {
+  const declared = Number(req.headers["content-length"]);
+  if (req.complete) return then(true);
+  if (!Number.isSafeInteger(declared) || declared > limitBytes || req.headers["transfer-encoding"] !== undefined) return then(false);
+  let done = false;
+  const finish = (whole: boolean) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    req.off("data", drop).off("end", onEnd).off("close", onGone).off("error", onGone);
+    then(whole);
+  };
+  const drop = () => {};
+  const onEnd = () => finish(true);
+  const onGone = () => finish(false);
+  const timer = setTimeout(() => finish(false), deadlineMs);
+  req.on("data", drop).on("end", onEnd).on("close", onGone).on("error", onGone).resume();
+}
+
 /** Whether a request says it carries a body. */
 export function hasBody(req: IncomingMessage): boolean {
   return req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"]) > 0;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { PROTOCOL_VERSION } from "@arena/shared";
 import { loadSettings } from "../../src/config.ts";
@@ -128,5 +128,27 @@ describe("HttpGate over an in-memory matchmaker", () => {
     assert.equal(res.json.errorCode, "rate_limited");
     assert.ok(Number(res.headers["retry-after"]) >= 1);
     assert.equal((await post("/matchmake/join/arena", me, {}, "10.1.1.2")).status, 299, "another address is not affected");
+  });
+
+  it("keeps a connection usable after refusing a request whose small body came late", async () => {
+    const { port } = new URL(base);
+    const socket = connect(Number(port), "127.0.0.1");
+    let received = "";
+    socket.setEncoding("utf8").on("data", (chunk) => { received += chunk; });
+    const answers = () => received.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+    const until = async (n: number) => { for (let i = 0; i < 200 && answers().length < n; i++) await new Promise((r) => setTimeout(r, 10)); };
+    const head = (path: string) => `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nX-Forwarded-For: 10.2.2.2\r\n\r\n`;
+    try {
+      socket.write(head("/matchmake/made-up/arena"));
+      await new Promise((r) => setTimeout(r, 50)); // the body in a segment of its own, after the gate has routed the request
+      socket.write("{}");
+      await until(1);
+      await new Promise((r) => setTimeout(r, 1500)); // past the linger after which a connection with a body left unread is cut
+      socket.write(head("/matchmake/join/arena") + "{}");
+      await until(2);
+      assert.deepEqual(answers(), ["HTTP/1.1 404", "HTTP/1.1 299"], received);
+    } finally {
+      socket.destroy();
+    }
   });
 });
