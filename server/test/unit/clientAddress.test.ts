@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { limitKey } from "../src/matchmaking/clientAddress.ts";
+import { limitKey } from "../../src/matchmaking/clientAddress.ts";
 
 /** Eight 16-bit groups written in full, e.g. `2001:db8:0:0:0:0:0:1`. */
 const full = (groups: number[]) => groups.map((g) => g.toString(16)).join(":");

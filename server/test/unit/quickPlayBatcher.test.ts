@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { QuickPlayBatcher, QuickPlayRefused, type OpenRoom, type SeatBroker, type SeatRequest } from "../src/matchmaking/QuickPlayBatcher.ts";
-import { QuickPlayQueue } from "../src/matchmaking/QuickPlayQueue.ts";
+import { QuickPlayBatcher, QuickPlayRefused, type OpenRoom, type SeatBroker, type SeatRequest } from "../../src/matchmaking/QuickPlayBatcher.ts";
+import { QuickPlayQueue } from "../../src/matchmaking/QuickPlayQueue.ts";
 
 interface MemoryRoom extends OpenRoom { clients: number; group: string; gone: boolean; sessions: string[] }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { QuickPlayQueue } from "../src/matchmaking/QuickPlayQueue.ts";
+import { QuickPlayQueue } from "../../src/matchmaking/QuickPlayQueue.ts";
 
 const TIMEOUT_MS = 100;
 

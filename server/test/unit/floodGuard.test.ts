@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { FloodGuard } from "../src/rooms/FloodGuard.ts";
+import { FloodGuard } from "../../src/rooms/FloodGuard.ts";
 
 describe("flood guard", () => {
   it("admits at most the limit in any one-second window it counts, and stays tripped once passed", () => {
