@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { IncomingMessage } from "node:http";
 import fc from "fast-check";
-import { limitKey } from "../../src/matchmaking/clientAddress.ts";
+import { clientAddress, compileTrust, limitKey } from "../../src/matchmaking/clientAddress.ts";
 
 /** Eight 16-bit groups written in full, e.g. `2001:db8:0:0:0:0:0:1`. */
 const full = (groups: number[]) => groups.map((g) => g.toString(16)).join(":");
@@ -33,5 +34,50 @@ describe("limitKey (the key every per-address limit counts under)", () => {
 
   it("leaves anything that is not an address as it is", () => {
     assert.equal(limitKey("unknown"), "unknown");
+  });
+});
+
+/** Addresses a request may pass through, and the odd entry a proxy writes that is not one. */
+const HOPS = ["203.0.113.7", "198.51.100.2", "10.1.2.3", "10.200.0.1", "127.0.0.1", "::1", "2001:db8::5", "192.0.2.44", "unknown"];
+/** TRUSTED_PROXIES entries: addresses, a CIDR and a keyword. */
+const TRUST_ENTRIES = ["203.0.113.7", "198.51.100.2", "10.1.2.3", "2001:db8::5", "10.0.0.0/8", "loopback"];
+
+/** TRUSTED_PROXIES's meaning, written out for the addresses above. */
+function trusted(entries: readonly string[], address: string): boolean {
+  return entries.includes(address)
+    || (entries.includes("10.0.0.0/8") && address.startsWith("10."))
+    || (entries.includes("loopback") && (address.startsWith("127.") || address === "::1"));
+}
+
+/** A request as Node hands it over: the socket's peer and the header (only what proxy-addr reads). */
+function request(peer: string, forwardedFor: string[] | undefined, spaced: boolean): IncomingMessage {
+  const headers = forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor.join(spaced ? ", " : ",") };
+  return { socket: { remoteAddress: peer }, headers } as unknown as IncomingMessage;
+}
+
+describe("clientAddress (whose limits a request counts against)", () => {
+  it("is the socket's peer unless that is a trusted proxy; then the nearest hop in X-Forwarded-For that is not one (or the furthest)", () => {
+    const hop = fc.constantFrom(...HOPS);
+    fc.assert(fc.property(
+      fc.subarray(TRUST_ENTRIES), hop, fc.option(fc.array(hop, { maxLength: 5 }), { nil: undefined }), fc.boolean(),
+      (entries, peer, forwardedFor, spaced) => {
+        const address = clientAddress(request(peer, forwardedFor, spaced), compileTrust(entries));
+        // Hops from the server outwards: the peer, then X-Forwarded-For from its end (each proxy appends the address it got the request from).
+        const hops = [peer, ...(forwardedFor ?? []).toReversed()];
+        const expected = hops.find((h, i) => i === hops.length - 1 || !trusted(entries, h));
+        assert.equal(address, expected, `peer ${peer}, X-Forwarded-For ${forwardedFor}, trusted ${entries}`);
+        if (!trusted(entries, peer)) assert.equal(address, peer, "X-Forwarded-For from an untrusted peer is ignored");
+      },
+    ));
+  });
+
+  it("with no trusted proxies, X-Forwarded-For changes nothing", () => {
+    fc.assert(fc.property(fc.ipV4(), fc.array(fc.ipV4(), { maxLength: 5 }), (peer, forwardedFor) => {
+      assert.equal(clientAddress(request(peer, forwardedFor, true), compileTrust([])), peer);
+    }));
+  });
+
+  it("refuses a TRUSTED_PROXIES entry that is not an address, a CIDR or a keyword", () => {
+    assert.throws(() => compileTrust(["proxy.example.com"]));
   });
 });
