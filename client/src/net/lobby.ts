@@ -1,5 +1,6 @@
-import type { Client, Room } from "@colyseus/sdk";
+import type { Room } from "@colyseus/sdk";
 import { ROOM_NAME } from "@arena/shared";
+import type { MatchClient } from "./matchClient.ts";
 
 /** A public room as the lobby lists it. */
 export interface LobbyEntry {
@@ -14,7 +15,7 @@ export interface LobbyEntry {
  * Follows the public room list (Colyseus's LobbyRoom): `update` gets the
  * whole list on every change. Returns a function that stops following.
  */
-export function watchLobby(client: Client, update: (rooms: LobbyEntry[]) => void): () => void {
+export function watchLobby(client: Pick<MatchClient, "joinOrCreate">, update: (rooms: LobbyEntry[]) => void): () => void {
   const rooms = new Map<string, LobbyEntry>();
   const publish = () => update([...rooms.values()].filter((r) => r.name === ROOM_NAME));
   let lobby: Room | undefined;
