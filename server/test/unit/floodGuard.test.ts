@@ -22,11 +22,15 @@ function busiestSecond(at: number[]): number {
 const limit = fc.integer({ min: 1, max: 40 });
 /**
  * Gaps between frames (ms): each stream has its own pace, from a flood to a
- * quiet client, with the odd pause of about a second (a window boundary).
- * About two streams in three trip the guard.
+ * quiet client, with the odd pause of about a second, some of exactly one
+ * (a frame on a window's edge). About two streams in three trip the guard.
  */
 const gaps = fc.integer({ min: 1, max: 100 }).chain((spread) => fc.array(
-  fc.oneof({ arbitrary: fc.integer({ min: 0, max: spread }), weight: 12 }, { arbitrary: fc.integer({ min: 900, max: 1100 }), weight: 1 }),
+  fc.oneof(
+    { arbitrary: fc.integer({ min: 0, max: spread }), weight: 12 },
+    { arbitrary: fc.integer({ min: 900, max: 1100 }), weight: 1 },
+    { arbitrary: fc.constant(1000), weight: 1 },
+  ),
   { maxLength: 300, size: "max" },
 ));
 
@@ -55,6 +59,19 @@ describe("flood guard", () => {
       const refused = at.map((now) => !guard.admit(now)).includes(true);
       if (busiestSecond(at) <= limitPerSecond) assert.equal(refused, false, "refused, though no second held more than the limit");
     }));
+  });
+
+  it("a frame 1000 ms after a window opened opens the next one; one at 999 ms is still in it", () => {
+    const burst = (guard: FloodGuard, at: number, frames: number) => Array.from({ length: frames }, () => guard.admit(at)).every(Boolean);
+    const edge = new FloodGuard(3);
+    assert.deepEqual([burst(edge, 0, 3), burst(edge, 1000, 3)], [true, true]);
+    const inside = new FloodGuard(3);
+    assert.deepEqual([burst(inside, 0, 3), burst(inside, 999, 1)], [true, false]);
+  });
+
+  it("once tripped, it stays tripped, in later windows too", () => {
+    const guard = new FloodGuard(2);
+    assert.deepEqual([guard.admit(0), guard.admit(0), guard.admit(0), guard.admit(5000), guard.admit(60_000)], [true, true, false, false, false]);
   });
 
   it("a steady client just under the limit is never refused", () => {

@@ -33,7 +33,8 @@ describe("OriginPolicy", () => {
       const policy = new OriginPolicy(listed.map((o, i) => recase(i % 2 ? `${o}/` : o, seed + i)));
       const admitted = new Set(listed.map((o) => o.toLowerCase()));
       if (ownHost !== undefined) for (const scheme of ["http", "https"]) admitted.add(`${scheme}://${ownHost.toLowerCase()}`);
-      for (const candidate of [...listed, ...listed.flatMap(nearMisses), ...others]) {
+      const own = ownHost === undefined ? [] : [`http://${ownHost}`, `https://${ownHost}`];
+      for (const candidate of [...listed, ...own, ...[...listed, ...own].flatMap(nearMisses), ...others]) {
         const sent = recase(candidate, seed ^ 0x5a5a5a5a);
         assert.equal(policy.allows(sent, ownHost), admitted.has(candidate.toLowerCase()), `Origin ${sent}, list ${JSON.stringify(listed)}, host ${ownHost}`);
       }

@@ -255,8 +255,8 @@ const world = fc.record({
   capacity: fc.record({ ffa: fc.integer({ min: 1, max: 6 }), duel: fc.integer({ min: 1, max: 6 }), team: fc.integer({ min: 1, max: 6 }) }),
   /** Rooms there before: a mode and how full (0 to 1 of capacity; full ones included). */
   existing: fc.array(fc.record({ mode: fc.constantFrom(...MODES), fill: fc.double({ min: 0, max: 1, noNaN: true }) }), { maxLength: 6 }),
-  /** Requests: a mode each; `pause` lets the batcher run before the next ones come. */
-  requests: fc.array(fc.record({ mode: fc.constantFrom(...MODES), pause: fc.boolean() }), { maxLength: 40 }),
+  /** Requests: a mode each; `pause` (one in five) lets the batcher run before the next ones come. */
+  requests: fc.array(fc.record({ mode: fc.constantFrom(...MODES), pause: fc.nat({ max: 4 }).map((n) => n === 0) }), { maxLength: 40, size: "max" }),
   maxBatch: fc.integer({ min: 1, max: 16 }),
   listFull: fc.boolean(),
   /** One per reservation call, in order (then "none"): most worlds refuse nothing, so exact fill is checked often. */

@@ -84,10 +84,9 @@ describe("QuickPlayQueue's turns, on a clock the test steps", () => {
         clock.setTimeout(() => void queue.turn().then((end) => {
           answers[i] = { at: clock.now(), turn: end !== null };
           if (end === null) return;
-          const start = clock.now();
-          const over = () => { turns.push([start, clock.now()]); end(); };
-          // Ended by its holder, or taken back at the timeout (the holder's end() comes too late then).
-          clock.setTimeout(over, Math.min(holdMs ?? Infinity, timeoutMs));
+          // Over when its holder ends it, or at the timeout if the holder is later or never does (then the queue takes it back).
+          turns.push([clock.now(), clock.now() + Math.min(holdMs ?? Infinity, timeoutMs)]);
+          if (holdMs !== null) clock.setTimeout(end, holdMs);
         }), asked);
       });
       await clock.advance(asked + 2 * timeoutMs * askers.length + 1);

@@ -53,8 +53,19 @@ describe("RoomChat", () => {
   });
 
   it(`lets each player send ${BURST} messages in any ${WINDOW_MS / 1000} s, no more, the next as soon as the oldest is ${WINDOW_MS / 1000} s old`, async () => {
-    const step = fc.record({ gapMs: fc.oneof(fc.constantFrom(0, 1, 2000, 2500, WINDOW_MS - 1, WINDOW_MS), fc.integer({ min: 0, max: 12_000 })), from: fc.constantFrom("ann", "bob") });
-    await fc.assert(fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
+    // Mostly a chatty pace (a burst hits the limit), some exact fractions of the window (a message on its edge), some long pauses.
+    const gapMs = fc.oneof(
+      { arbitrary: fc.integer({ min: 0, max: 2500 }), weight: 6 },
+      { arbitrary: fc.constantFrom(0, 1, 2000, 2500, WINDOW_MS - 1, WINDOW_MS), weight: 3 },
+      { arbitrary: fc.integer({ min: 0, max: 12_000 }), weight: 1 },
+    );
+    const randomSteps = fc.array(fc.record({ gapMs, from: fc.constantFrom("ann", "bob") }), { maxLength: 40, size: "max" });
+    // A player typing at a steady pace that divides the window, so a message lands exactly on its edge.
+    const pacedSteps = fc.constantFrom(1, 2000, 2500).chain((pace) => fc.array(fc.record({
+      gapMs: fc.oneof({ arbitrary: fc.constant(pace), weight: 8 }, gapMs),
+      from: fc.oneof({ arbitrary: fc.constant("ann"), weight: 6 }, fc.constant("bob")),
+    }), { maxLength: 40, size: "max" }));
+    await fc.assert(fc.asyncProperty(fc.oneof(randomSteps, pacedSteps), async (steps) => {
       const { chat, clock, broadcasts, errors, client } = chatRoom();
       const accepted = new Map<string, number[]>([["ann", []], ["bob", []]]);
       for (const [i, { gapMs, from }] of steps.entries()) {
@@ -72,6 +83,19 @@ describe("RoomChat", () => {
         for (let i = BURST; i < times.length; i++) assert.ok(times[i] - times[i - BURST] >= WINDOW_MS, `${BURST + 1} messages within ${WINDOW_MS} ms`);
       }
     }));
+  });
+
+  it(`the sixth message goes through ${WINDOW_MS} ms after the first of five, not 1 ms sooner`, async () => {
+    const { chat, clock, broadcasts, client } = chatRoom();
+    for (let i = 0; i < BURST; i++) {
+      chat.receive(client("ann"), { text: `m${i}` });
+      await clock.advance(1);
+    }
+    await clock.advance(WINDOW_MS - BURST - 1);
+    chat.receive(client("ann"), { text: "too soon" });
+    await clock.advance(1);
+    chat.receive(client("ann"), { text: "just in time" });
+    assert.deepEqual(broadcasts.map((b) => b.text), ["m0", "m1", "m2", "m3", "m4", "just in time"]);
   });
 
   it("refuses what is not text, and ignores a message that is only spaces", () => {
