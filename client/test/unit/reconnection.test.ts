@@ -155,6 +155,17 @@ describe("ArenaConnection's reconnection, on a clock the test steps", () => {
     }
   });
 
+  it("an attempt the server never answers is given up after 5 s, and the schedule goes on", async () => {
+    const { clock, server, connection, room } = await playing();
+    server.answer = (attempt) => (attempt === 1 ? new Promise<FakeRoom>(() => {}) : Promise.resolve(server.room()));
+    const droppedAt = clock.now();
+    room.drop();
+    await clock.advance(6000);
+    // Jitter 0.5: the first try at 125 ms hangs until 5125 ms; the second comes 250 ms later.
+    assert.deepEqual(server.attempts.map((at) => at - droppedAt), [125, 5375]);
+    assert.equal(connection.status, "playing");
+  });
+
   it("a rejoin that works attaches the new room, and a drop after it rejoins again", async () => {
     const { clock, server, connection, room } = await playing();
     server.answer = (attempt) => (attempt < 2 ? Promise.reject(new TypeError("fetch failed")) : Promise.resolve(server.room()));
