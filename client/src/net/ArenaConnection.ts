@@ -1,14 +1,20 @@
 import { Client, type InputHandle, type Room } from "@colyseus/sdk";
 import {
-  ArenaState, InputFrameSchema, InputGroup, type ArenaRoomType, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent,
-  type ErrorCode, type InputFrame, type JoinOptions, type PatchEvent, type RoomListing, type ServerMessages,
+  ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent, realClock,
+  type ArenaRoomType, type Clock, type ErrorCode, type InputFrame, type JoinOptions, type PatchEvent, type RoomListing,
+  type ServerMessages, type Timer,
 } from "@arena/shared";
+import type { MatchClient } from "./matchClient.ts";
 import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isMatchBetweenProcesses, isSeatRefused } from "./errors.ts";
 import { reconnectDelays } from "./reconnectSchedule.ts";
 import { watchLobby } from "./lobby.ts";
 import { SeatStore, type SavedSeat } from "./SeatStore.ts";
 import { withTimeout } from "./withTimeout.ts";
 
+export type { MatchClient };
+
+/** A match room, typed by the wire contract (`ArenaRoomType`: messages both ways, join options). */
+type ArenaRoom = Room<ArenaRoomType, ArenaState>;
 
 /** Remote players are drawn this far behind the newest state: two 50 ms patches. */
 export const INTERPOLATION_DELAY_MS = 100;
@@ -38,6 +44,16 @@ export interface ConnectionEvents {
 
 type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
 
+/** What a connection runs on besides its server and storage; each defaults to the real one. */
+export interface ConnectionOptions {
+  /** Default: the SDK's Client for the endpoint. */
+  client?: MatchClient;
+  /** Times the reconnection schedule, each attempt's deadline and the watchdog; stamps the saved seat. */
+  clock?: Clock;
+  /** Jitter of the reconnection schedule, uniform in [0, 1). */
+  random?: () => number;
+}
+
 /**
  * The client's only door to the server (the one module that imports the
  * SDK): finding and joining a match, input frames, messages, and keeping the
@@ -47,8 +63,10 @@ type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
  * token lives in sessionStorage so a reload rejoins.
  */
 export class ArenaConnection {
-  readonly client: Client;
-  #room: Room<ArenaRoomType, ArenaState> | undefined;
+  readonly client: MatchClient;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  #room: ArenaRoom | undefined;
   #input: InputHandle<InputFrameSchema> | undefined;
   /** The room's input frames, sent INPUT_GROUP_FRAMES to a message. */
   #frames: InputGroup | undefined;
@@ -56,7 +74,7 @@ export class ArenaConnection {
   #listeners: Listeners = { status: new Set(), patch: new Set(), event: new Set(), left: new Set(), message: new Set() };
   #graceMs = DEFAULT_GRACE_S * 1000;
   #lastPatchAt = 0;
-  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #watchdog: Timer | undefined;
   #rejoining = false;
   #attachCount = 0;
   /** Counters for the HUD, the tests and the figures. */
@@ -64,8 +82,10 @@ export class ArenaConnection {
 
   readonly #seats: SeatStore;
 
-  constructor(readonly endpoint: string, storage: Storage | undefined = globalThis.sessionStorage) {
-    this.client = new Client(endpoint);
+  constructor(readonly endpoint: string, storage: Storage | undefined = globalThis.sessionStorage, options: ConnectionOptions = {}) {
+    this.client = options.client ?? new Client(endpoint);
+    this.#clock = options.clock ?? realClock;
+    this.#random = options.random ?? Math.random;
     this.#seats = new SeatStore(storage);
   }
 
@@ -94,7 +114,7 @@ export class ArenaConnection {
   roundTripMs(): number { return this.#room?.clock.smoothedRtt() ?? 0; }
 
   async quickPlay(name: string, mode?: string): Promise<void> {
-    await this.enter(() => this.client.joinOrCreate<ArenaRoomType>(ROOM_NAME, this.options(name, mode), ArenaState));
+    await this.enter(() => this.client.joinOrCreate(ROOM_NAME, this.options(name, mode), ArenaState));
   }
 
   /** Creates a private room and joins it; resolves with its join code. */
@@ -117,7 +137,7 @@ export class ArenaConnection {
 
   /** Joins a public room picked from the list. */
   async joinRoom(roomId: string, name: string): Promise<void> {
-    await this.enter(() => this.client.joinById<ArenaRoomType>(roomId, this.options(name), ArenaState));
+    await this.enter(() => this.client.joinById(roomId, this.options(name), ArenaState));
   }
 
   /** Follows the public room list; returns a function that stops following. */
@@ -130,7 +150,7 @@ export class ArenaConnection {
     const seat = this.savedSeat();
     if (seat === undefined) return false;
     const deadline = seat.savedAt + seat.graceMs;
-    if (Date.now() >= deadline) {
+    if (this.#clock.now() >= deadline) {
       this.forgetSeat();
       return false;
     }
@@ -205,11 +225,11 @@ export class ArenaConnection {
     room.reconnection.enabled = false;
     this.#input = room.input<InputFrameSchema>({ type: InputFrameSchema, renderDelay: INTERPOLATION_DELAY_MS });
     this.#frames = new InputGroup(room, this.#input);
-    this.#lastPatchAt = Date.now();
+    this.#lastPatchAt = this.#clock.now();
     // The first state is the full one: its events come again in the next patch.
     let first = true;
     room.onStateChange((state) => {
-      this.#lastPatchAt = Date.now();
+      this.#lastPatchAt = this.#clock.now();
       for (const listener of this.#listeners.patch) listener(state);
       if (first) first = false;
       else forEachPatchEvent(state, (event) => { for (const listener of this.#listeners.event) listener(event); });
@@ -229,7 +249,7 @@ export class ArenaConnection {
 
   /** Stops listening to the current room without closing anything on the server. */
   private detach(): void {
-    clearInterval(this.#watchdog);
+    this.#clock.clearInterval(this.#watchdog);
     const room = this.#room;
     this.#room = undefined;
     // Frames held for a group go with the room: a rejoin numbers inputs anew.
@@ -244,28 +264,28 @@ export class ArenaConnection {
     this.detach();
     if (DROP_CLOSE_CODES.has(code) && token) {
       this.stats.drops++;
-      void this.rejoin(token, Date.now() + this.#graceMs);
+      void this.rejoin(token, this.#clock.now() + this.#graceMs);
       return;
     }
     this.end(closeSentence(code), code);
   }
 
   private startWatchdog(): void {
-    clearInterval(this.#watchdog);
-    this.#watchdog = setInterval(() => {
+    this.#clock.clearInterval(this.#watchdog);
+    this.#watchdog = this.#clock.setInterval(() => {
       const room = this.#room;
       if (room === undefined || this.#status !== "playing") return;
       // The grace window starts when the connection drops (a reload, a crash):
       // keep the saved seat's time fresh so a reload knows how long it has.
       this.saveSeat();
-      if (Date.now() - this.#lastPatchAt < WATCHDOG_MS) return;
+      if (this.#clock.now() - this.#lastPatchAt < WATCHDOG_MS) return;
       // The socket looks open but nothing arrives: give up on it and rejoin.
       this.stats.watchdogTrips++;
       this.stats.drops++;
       const token = room.reconnectionToken;
       this.detach();
       room.connection.close();
-      void this.rejoin(token, Date.now() + this.#graceMs);
+      void this.rejoin(token, this.#clock.now() + this.#graceMs);
     }, 250);
   }
 
@@ -280,18 +300,18 @@ export class ArenaConnection {
     this.#rejoining = true;
     this.setStatus("reconnecting");
     try {
-      const delays = reconnectDelays({ graceMs: Math.max(0, deadline - Date.now()) });
+      const delays = reconnectDelays({ graceMs: Math.max(0, deadline - this.#clock.now()) }, this.#random);
       // Retries come every MIGRATION_RETRY_MS or so while the server says the match is
       // moving, and after it has said so, while the answers are the ones a move gives.
       let moving = false;
       let sawMigration = false;
       for (;;) {
-        const delay = moving ? MIGRATION_RETRY_MS * (0.5 + Math.random() / 2) : delays.shift();
-        if (delay === undefined || Date.now() + delay >= deadline) break;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        const delay = moving ? MIGRATION_RETRY_MS * (0.5 + this.#random() / 2) : delays.shift();
+        if (delay === undefined || this.#clock.now() + delay >= deadline) break;
+        await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
         if (this.#status !== "reconnecting") return false;
         try {
-          const room = await withTimeout(this.client.reconnect<ArenaRoomType>(token, ArenaState), ATTEMPT_TIMEOUT_MS);
+          const room = await withTimeout(this.client.reconnect(token, ArenaState), ATTEMPT_TIMEOUT_MS, this.#clock);
           this.stats.rejoins++;
           this.attach(room);
           return true;
@@ -331,7 +351,7 @@ export class ArenaConnection {
 
   private saveSeat(): void {
     const token = this.#room?.reconnectionToken;
-    if (token !== undefined) this.#seats.save({ token, endpoint: this.endpoint, graceMs: this.#graceMs, savedAt: Date.now() });
+    if (token !== undefined) this.#seats.save({ token, endpoint: this.endpoint, graceMs: this.#graceMs, savedAt: this.#clock.now() });
   }
 
   private forgetSeat(): void {

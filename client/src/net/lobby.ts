@@ -1,5 +1,6 @@
-import type { Client, Room, RoomAvailable } from "@colyseus/sdk";
+import type { Room, RoomAvailable } from "@colyseus/sdk";
 import { DEFAULT_MODE, ROOM_NAME, type RoomListing } from "@arena/shared";
+import type { MatchClient } from "./matchClient.ts";
 
 /** A room as Colyseus's LobbyRoom sends it (its listing row). */
 type LobbyRow = RoomAvailable<{ mode?: string }> & { locked?: boolean; processId?: string };
@@ -19,7 +20,7 @@ function listingOf(row: LobbyRow): RoomListing {
  * Follows the public room list (Colyseus's LobbyRoom): `update` gets the
  * whole list on every change. Returns a function that stops following.
  */
-export function watchLobby(client: Client, update: (rooms: RoomListing[]) => void): () => void {
+export function watchLobby(client: Pick<MatchClient, "joinOrCreate">, update: (rooms: RoomListing[]) => void): () => void {
   const rooms = new Map<string, LobbyRow>();
   const publish = () => update([...rooms.values()].filter((r) => r.name === ROOM_NAME).map(listingOf));
   let lobby: Room | undefined;

@@ -15,13 +15,14 @@ const CLAIM_ATTEMPTS = 20;
  * the room is disposed (or its process is found dead).
  */
 export class JoinCodes {
-  constructor(private readonly presence: () => Presence) {}
+  /** `randomIndex`: a uniform integer in [0, n), crypto's by default (a test's own, to make codes collide). */
+  constructor(private readonly presence: () => Presence, private readonly randomIndex: (n: number) => number = randomInt) {}
 
   /** A fresh code no live room holds. */
   async claim(): Promise<string> {
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       let code = "";
-      for (let i = 0; i < JOIN_CODE_LENGTH; i++) code += JOIN_CODE_ALPHABET[randomInt(JOIN_CODE_ALPHABET.length)];
+      for (let i = 0; i < JOIN_CODE_LENGTH; i++) code += JOIN_CODE_ALPHABET[this.randomIndex(JOIN_CODE_ALPHABET.length)];
       if (await this.presence().hincrby(CLAIMS, code, 1) === 1) return code;
     }
     throw new Error("no free join code after several attempts");

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import { realClock, type Clock, type Timer } from "@arena/shared";
 
 /** Longest a quick-play decision may hold the lock (a room creation waits up to 2 s on a remote process). */
 const LOCK_TTL_MS = 5000;
@@ -28,36 +29,37 @@ export class QuickPlayQueue {
    *   resolves with null) and how long it may hold it (then the next request
    *   goes, whether or not the holder has answered). A decision takes
    *   milliseconds; this only bounds what a stuck one costs everyone behind it.
+   * @param clock what those waits and the lock's retries are timed by (a TestClock in unit tests).
    */
-  constructor(private readonly timeoutMs: number, private readonly redis?: Redis) {}
+  constructor(private readonly timeoutMs: number, private readonly redis?: Redis, private readonly clock: Clock = realClock) {}
 
   /** Waits for this request's turn; resolves with the function that ends it, or null if the wait ran out. */
   async turn(): Promise<(() => void) | null> {
     let endLocal!: () => void;
     const previous = this.#tail;
     this.#tail = new Promise<void>((resolve) => { endLocal = resolve; });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<true>((resolve) => { timer = setTimeout(() => resolve(true), this.timeoutMs); });
+    let timer: Timer | undefined;
+    const timedOut = new Promise<true>((resolve) => { timer = this.clock.setTimeout(() => resolve(true), this.timeoutMs); });
     if (await Promise.race([previous.then(() => false), timedOut])) {
       // Gave up: pass the turn on as soon as it comes, so the queue keeps moving.
       void previous.then(endLocal);
       return null;
     }
-    clearTimeout(timer);
+    this.clock.clearTimeout(timer);
     const end = once(await this.lock(endLocal));
-    const holdTimer = setTimeout(end, this.timeoutMs);
-    return () => { clearTimeout(holdTimer); end(); };
+    const holdTimer = this.clock.setTimeout(end, this.timeoutMs);
+    return () => { this.clock.clearTimeout(holdTimer); end(); };
   }
 
   /** Takes the Redis lock when scaled; resolves with what ends the turn. */
   private async lock(endLocal: () => void): Promise<() => void> {
     if (this.redis === undefined) return endLocal;
     const token = randomUUID();
-    const deadline = Date.now() + LOCK_TTL_MS;
+    const deadline = this.clock.now() + LOCK_TTL_MS;
     try {
       while ((await this.redis.set(LOCK_KEY, token, "PX", LOCK_TTL_MS, "NX")) !== "OK") {
-        if (Date.now() > deadline) break; // a holder died: its TTL is about to free the lock anyway
-        await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+        if (this.clock.now() > deadline) break; // a holder died: its TTL is about to free the lock anyway
+        await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), LOCK_RETRY_MS));
       }
     } catch {
       // Redis failed mid-wait: go on; the gate answers 503 to the next requests.

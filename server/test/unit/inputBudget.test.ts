@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { INPUT_GROUP_MAX_FRAMES } from "@arena/shared";
-import { BANKED_STEPS_MAX, InputBudget, QUEUED_FRAMES_MAX, STEPS_PER_TICK_MAX } from "@arena/shared";
+import { BANKED_STEPS_MAX, INPUT_BUFFER_FRAMES, INPUT_GROUP_MAX_FRAMES, InputBudget, QUEUED_FRAMES_MAX, STEPS_PER_TICK_MAX } from "@arena/shared";
 
 /** Runs the budget over ticks: `arrivals[t]` frames arrive before tick t. Returns what each tick ran and how many waited after it. */
-function play(arrivals: number[], framesPerMessage: number): { run: number[]; waiting: number[]; discarded: number } {
-  const budget = new InputBudget();
+function play(arrivals: number[], framesPerMessage: number, budget = new InputBudget()): { run: number[]; waiting: number[]; discarded: number } {
   let pending = 0;
   let discarded = 0;
   const run: number[] = [];
@@ -25,9 +23,32 @@ function play(arrivals: number[], framesPerMessage: number): { run: number[]; wa
 
 const framesPerMessage = fc.integer({ min: 1, max: INPUT_GROUP_MAX_FRAMES });
 
+/**
+ * Frames arriving per tick as a client's network delivers them: stretches
+ * of silence (a stall, long enough to fill the bank and more), of one a
+ * tick, of groups, and of floods, in any order.
+ */
+const arrivalsOverTime = fc.array(fc.record({
+  perTick: fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 0, max: 12 })),
+  ticks: fc.integer({ min: 1, max: 30 }),
+}), { maxLength: 10 }).map((stretches) => stretches.flatMap(({ perTick, ticks }) => Array<number>(ticks).fill(perTick)));
+
+/** The most frames run in any stretch of consecutive ticks, less the stretch's length (the bound says at most BANKED_STEPS_MAX). */
+function mostAheadOfTicks(run: number[]): number {
+  let most = -Infinity;
+  for (let from = 0; from < run.length; from++) {
+    let total = 0;
+    for (let to = from; to < run.length; to++) {
+      total += run[to];
+      most = Math.max(most, total - (to - from + 1));
+    }
+  }
+  return most;
+}
+
 describe("input budget", () => {
   it("over any stretch of ticks a player runs at most ticks + BANKED_STEPS_MAX frames, and at most STEPS_PER_TICK_MAX in one, whatever it sends", () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 200 }), framesPerMessage, (arrivals, perMessage) => {
+    fc.assert(fc.property(fc.oneof(arrivalsOverTime, fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 200 })), framesPerMessage, (arrivals, perMessage) => {
       const { run } = play(arrivals, perMessage);
       for (let from = 0; from < run.length; from++) {
         let total = 0;
@@ -37,6 +58,18 @@ describe("input budget", () => {
         }
         assert.ok(run[from] <= STEPS_PER_TICK_MAX);
       }
+    }));
+  });
+
+  it("the bound holds after a migration whatever bank the snapshot carried: what is restored is clamped to BANKED_STEPS_MAX", () => {
+    const banked = fc.oneof(fc.integer({ min: -5, max: 1000 }), fc.double({ noNaN: true }));
+    fc.assert(fc.property(banked, arrivalsOverTime, framesPerMessage, (steps, arrivals, perMessage) => {
+      // The process that takes the match over starts from the snapshot's bank, with a backlog waiting.
+      const budget = new InputBudget();
+      budget.restore("p", steps);
+      assert.ok(budget.banked("p") >= 0 && budget.banked("p") <= BANKED_STEPS_MAX, `restored ${budget.banked("p")} from ${steps}`);
+      const { run } = play([INPUT_BUFFER_FRAMES, ...arrivals], perMessage, budget);
+      assert.ok(mostAheadOfTicks(run) <= BANKED_STEPS_MAX, `${mostAheadOfTicks(run)} frames ahead of the ticks`);
     }));
   });
 

@@ -1,44 +1,56 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { QuickPlayBatcher, QuickPlayRefused, type OpenRoom, type SeatBroker, type SeatRequest } from "../src/matchmaking/QuickPlayBatcher.ts";
-import { QuickPlayQueue } from "../src/matchmaking/QuickPlayQueue.ts";
+import fc from "fast-check";
+import { QuickPlayBatcher, QuickPlayRefused, type OpenRoom, type SeatBroker, type SeatRequest } from "../../src/matchmaking/QuickPlayBatcher.ts";
+import { QuickPlayQueue } from "../../src/matchmaking/QuickPlayQueue.ts";
 
 interface MemoryRoom extends OpenRoom { clients: number; group: string; gone: boolean; sessions: string[] }
+
+/** A request's options: a mode picks the group, as `mode` does in Colyseus's filterBy. */
+interface Options { name: string; mode?: string }
 
 /**
  * An in-memory matchmaker (the real one is Colyseus's, tested across
  * processes in scaling.test.ts): rooms take seats up to capacity, a gone
- * room throws, `steal` takes seats behind the batcher's back (a join by id).
+ * room throws, `beforeReserve` can take seats behind the batcher's back (a
+ * join by id). `listFull` lists full rooms too, as a stale listing would.
+ * `overAsked` counts reservations asking a room for more seats than it had
+ * free when asked.
  */
-class MemoryBroker implements SeatBroker<{ name: string }, MemoryRoom, { roomId: string; sessionId: string }> {
+class MemoryBroker implements SeatBroker<Options, MemoryRoom, { roomId: string; sessionId: string }> {
   readonly rooms: MemoryRoom[] = [];
   calls = { openRooms: 0, createRoom: 0, reserve: 0 };
+  overAsked = 0;
+  listFull = false;
   #ids = 0;
   /** Called at each reservation, before the room answers. */
   beforeReserve: (room: MemoryRoom) => void = () => {};
 
-  constructor(private readonly cap = 8) {}
+  /** `cap`: the capacity of a new room, or of a new room of each group. */
+  constructor(private readonly cap: number | ((group: string) => number) = 8) {}
 
   async openRooms(group: string): Promise<readonly MemoryRoom[]> {
     this.calls.openRooms++;
     await Promise.resolve();
-    return this.rooms.filter((r) => r.group === group && !r.gone && r.clients < r.maxClients)
+    return this.rooms.filter((r) => r.group === group && !r.gone && (this.listFull || r.clients < r.maxClients))
       .sort((a, b) => b.clients - a.clients).map((r) => ({ ...r }));
   }
   /** Replaces room creation (a matchmaker refusing, for one). */
-  create: () => Promise<MemoryRoom> = async () => {
+  create: (options: Options) => Promise<MemoryRoom> = async (options) => {
     await Promise.resolve();
-    const room: MemoryRoom = { roomId: `r${++this.#ids}`, clients: 0, maxClients: this.cap, group: "ffa", gone: false, sessions: [] };
+    const group = options.mode ?? "ffa";
+    const room: MemoryRoom = { roomId: `r${++this.#ids}`, clients: 0, maxClients: this.capacity(group), group, gone: false, sessions: [] };
     this.rooms.push(room);
     return { ...room };
   };
-  async createRooms(options: readonly { name: string }[]): Promise<PromiseSettledResult<MemoryRoom>[]> {
+  async createRooms(options: readonly Options[]): Promise<PromiseSettledResult<MemoryRoom>[]> {
     this.calls.createRoom += options.length;
-    return Promise.allSettled(options.map(() => this.create()));
+    return Promise.allSettled(options.map((o) => this.create(o)));
   }
-  async reserve(snapshot: MemoryRoom, requests: readonly SeatRequest<{ name: string }>[]): Promise<readonly boolean[]> {
+  async reserve(snapshot: MemoryRoom, requests: readonly SeatRequest<Options>[]): Promise<readonly boolean[]> {
     this.calls.reserve++;
     const room = this.rooms.find((r) => r.roomId === snapshot.roomId)!;
+    if (requests.length > room.maxClients - room.clients) this.overAsked++;
     this.beforeReserve(room);
     await Promise.resolve();
     if (room.gone) throw new Error(`${room.roomId} is gone`);
@@ -53,7 +65,7 @@ class MemoryBroker implements SeatBroker<{ name: string }, MemoryRoom, { roomId:
     return !this.rooms.find((r) => r.roomId === snapshot.roomId)!.gone;
   }
   seat(room: MemoryRoom, sessionId: string) { return { roomId: room.roomId, sessionId }; }
-  capacity(): number { return this.cap; }
+  capacity(group: string): number { return typeof this.cap === "number" ? this.cap : this.cap(group); }
   sessionId(): string { return `s${++this.#ids}`; }
 }
 
@@ -230,5 +242,86 @@ describe("QuickPlayBatcher, what a request may cost", () => {
     assert.ok(duel.roomId && ffa.roomId);
     assert.equal(batcher.counts.retried, 1, "the ffa request went round again");
     assert.deepEqual(broker.rooms.flatMap((r) => r.sessions).sort(), [duel.sessionId, ffa.sessionId].sort());
+  });
+});
+
+const MODES = ["ffa", "duel", "team"] as const;
+type Mode = (typeof MODES)[number];
+/** What a reservation meets: the room as listed, its free seats taken meanwhile (joins by id), or the room gone. */
+const REFUSALS = ["none", "taken", "gone"] as const;
+
+/** A world for quick play: capacities per mode, rooms already there, requests in bursts, and what the rooms do to reservations. */
+const world = fc.record({
+  capacity: fc.record({ ffa: fc.integer({ min: 1, max: 6 }), duel: fc.integer({ min: 1, max: 6 }), team: fc.integer({ min: 1, max: 6 }) }),
+  /** Rooms there before: a mode and how full (0 to 1 of capacity; full ones included). */
+  existing: fc.array(fc.record({ mode: fc.constantFrom(...MODES), fill: fc.double({ min: 0, max: 1, noNaN: true }) }), { maxLength: 6 }),
+  /** Requests: a mode each; `pause` (one in five) lets the batcher run before the next ones come. */
+  requests: fc.array(fc.record({ mode: fc.constantFrom(...MODES), pause: fc.nat({ max: 4 }).map((n) => n === 0) }), { maxLength: 40, size: "max" }),
+  maxBatch: fc.integer({ min: 1, max: 16 }),
+  listFull: fc.boolean(),
+  /** One per reservation call, in order (then "none"): most worlds refuse nothing, so exact fill is checked often. */
+  refusals: fc.oneof(fc.constant([]), fc.array(fc.constantFrom(...REFUSALS), { maxLength: 12 })),
+});
+
+describe("QuickPlayBatcher, over random worlds", () => {
+  it("fills rooms exactly and never seats a player in a full room: modes, capacities, arrival orders, rooms already part full, refused reservations", async () => {
+    await fc.assert(fc.asyncProperty(world, async ({ capacity, existing, requests, maxBatch, listFull, refusals }) => {
+      const broker = new MemoryBroker((group) => capacity[group as Mode]);
+      broker.listFull = listFull;
+      existing.forEach(({ mode, fill }, i) => {
+        const clients = Math.round(fill * capacity[mode]);
+        broker.rooms.push({ roomId: `old${i}`, clients, maxClients: capacity[mode], group: mode, gone: false, sessions: [] });
+      });
+      const freeBefore = (mode: Mode) => broker.rooms.filter((r) => r.group === mode).reduce((free, r) => free + r.maxClients - r.clients, 0);
+      const free = Object.fromEntries(MODES.map((m) => [m, freeBefore(m)])) as Record<Mode, number>;
+      let reservation = 0;
+      broker.beforeReserve = (room) => {
+        const refusal = refusals[reservation++] ?? "none";
+        if (refusal === "taken") room.clients = room.maxClients;
+        if (refusal === "gone") room.gone = true;
+      };
+      const batcher = new QuickPlayBatcher(broker, turns(), { ...WAIT, maxBatch });
+      const answers: Promise<PromiseSettledResult<{ roomId: string; sessionId: string }>>[] = [];
+      for (const [i, { mode, pause }] of requests.entries()) {
+        const seat = batcher.join(mode, { name: `p${i}`, mode }, undefined);
+        answers.push(seat.then((value) => ({ status: "fulfilled", value }), (reason: unknown) => ({ status: "rejected", reason })));
+        if (pause) await new Promise((resolve) => setImmediate(resolve));
+      }
+      const outcomes = await Promise.all(answers);
+
+      // Never in a full room: a seat is one the room granted, in the request's mode, one per request; nobody refused holds one.
+      assert.equal(broker.overAsked, 0, "asked a room for more seats than it had free");
+      const holder = new Map<string, string>();
+      for (const room of broker.rooms) {
+        assert.ok(room.clients <= room.maxClients);
+        for (const session of room.sessions) {
+          assert.ok(!holder.has(session), `${session} holds two seats`);
+          holder.set(session, room.roomId);
+        }
+      }
+      outcomes.forEach((outcome, i) => {
+        if (outcome.status === "rejected") {
+          assert.ok(outcome.reason instanceof QuickPlayRefused && outcome.reason.reason === "failed", String(outcome.reason));
+          return;
+        }
+        const { roomId, sessionId } = outcome.value;
+        assert.equal(holder.get(sessionId), roomId, `request ${i}'s seat was not granted by ${roomId}`);
+        assert.equal(broker.rooms.find((r) => r.roomId === roomId)!.group, requests[i].mode, "a room of another mode");
+      });
+      assert.equal(holder.size, outcomes.filter((o) => o.status === "fulfilled").length, "a seat nobody was given");
+      assert.equal(batcher.waiting, 0);
+
+      // Exactly filled when no room refused: every request seated, free seats used before a room is made, as few new rooms as can be.
+      if (reservation === 0 || refusals.slice(0, reservation).every((r) => r === "none")) {
+        assert.ok(outcomes.every((o) => o.status === "fulfilled"), "a request refused though no room refused it");
+        for (const mode of MODES) {
+          const asked = requests.filter((r) => r.mode === mode).length;
+          const made = broker.rooms.filter((r) => r.group === mode && !r.roomId.startsWith("old"));
+          assert.equal(made.length, Math.ceil(Math.max(0, asked - free[mode]) / capacity[mode]), `${mode}: rooms made`);
+          if (made.length > 0) assert.ok(broker.rooms.filter((r) => r.group === mode && r.roomId.startsWith("old")).every((r) => r.clients === r.maxClients), `${mode}: a room made while one had seats`);
+          assert.ok(made.filter((r) => r.clients < r.maxClients).length <= 1, `${mode}: more than one new room part full`);
+        }
+      }
+    }));
   });
 });
