@@ -1,5 +1,4 @@
 import { INPUT_GROUP_HEADER_BYTES, INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, ROOM_DATA_BYTES } from "@arena/shared";
-import type { FramePolicy } from "./framePolicy.ts";
 
 /**
  * Input groups on the server (the format: shared/src/inputGroup.ts): the
@@ -21,7 +20,7 @@ export function isInputGroup(frame: Uint8Array): boolean {
  * a group with one bad frame is refused whole, so none of it reaches Colyseus.
  * The loop runs at most INPUT_GROUP_MAX_FRAMES times, whatever the bytes say.
  */
-export function inputGroupPolicy(frame: FramePolicy): FramePolicy {
+export function inputGroupPolicy(frame: (frame: Uint8Array) => boolean): (group: Uint8Array) => boolean {
   return (group) => {
     if (!isInputGroup(group)) return false;
     const count = group[2];
