@@ -97,6 +97,8 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
           clients: matchMaker.stats.local.ccu,
           uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
           redis: matchmaking.redis === undefined ? "unused" : matchmaking.redis.up ? "up" : "down",
+          // Only when on: a test page then offers its test actions (the client's testSurface.ts).
+          ...(settings.testHooks ? { testHooks: true } : {}),
         });
       });
       if (settings.testHooks) {
