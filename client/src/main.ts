@@ -5,6 +5,7 @@
  * changes after start.
  */
 import { ArenaConnection } from "./net/ArenaConnection.ts";
+import { silenceSdkDebugChannel } from "./net/sdkDebugChannel.ts";
 import { createGame } from "./game/ArenaScene.ts";
 import { ShotSound } from "./game/sound.ts";
 import { serverEndpoint } from "./endpoint.ts";
@@ -12,6 +13,8 @@ import { ArenaPage } from "./ArenaPage.ts";
 import { InputProbe } from "./InputProbe.ts";
 import { installTestSurface } from "./testSurface.ts";
 
+// Before the first join: no room (and so no reconnection token) on window.
+silenceSdkDebugChannel();
 const connection = new ArenaConnection(serverEndpoint());
 const page = new ArenaPage(connection, new ShotSound());
 const probe = new InputProbe();

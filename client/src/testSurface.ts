@@ -16,6 +16,9 @@ export interface SurfaceSources {
 /**
  * Puts `window.__arena` on the page: what the browser tests and the figures
  * read (client/test, client/bench). The game itself never uses it.
+ *
+ * The reconnection token is never here: it is a bearer secret for the seat
+ * (README, "Reconnection"), kept in sessionStorage for a reload.
  */
 export function installTestSurface(sources: SurfaceSources): void {
   const { connection, page, game, scene, probe } = sources;
@@ -32,7 +35,6 @@ export function installTestSurface(sources: SurfaceSources): void {
         resolve([c.r, c.g, c.b]);
       });
     }))),
-    get token() { return connection.reconnectionToken; },
     get stats() { return { ...connection.stats }; },
     get frames() { return scene.frames; },
     get renderer() { return game.renderer?.type === 2 ? "WEBGL" : game.renderer?.type === 1 ? "CANVAS" : "NONE"; },

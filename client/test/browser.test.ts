@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { PLAYER_RADIUS_PX, WALLS } from "@arena/shared";
 import { spawnServer, type ServerProcess } from "../../server/test/helpers/servers.ts";
 import { TcpProxy } from "../../server/test/helpers/tcpProxy.ts";
-import { arena, browserSkipReason, launch, openPlayer, placeAt, quickPlay } from "./helpers/browser.ts";
+import { arena, browserSkipReason, launch, openPlayer, placeAt, quickPlay, savedToken, windowPathsTo } from "./helpers/browser.ts";
 
 const skip = browserSkipReason();
 if (skip) console.log(`# skipping the browser tests: ${skip}`);
@@ -117,7 +117,7 @@ describe("the game in Chromium", { skip }, () => {
     await a.mouse.down();
     await a.waitForFunction(() => (window as any).__arena.server?.score >= 1, null, { timeout: 10_000 });
     await a.mouse.up();
-    const before = await arena(a, (w) => ({ token: w.token, server: w.server }));
+    const before = { token: await savedToken(a), server: await arena(a, (w) => w.server) };
 
     proxy.cut();
     await a.waitForFunction(() => (window as any).__arena.status === "reconnecting");
@@ -128,9 +128,9 @@ describe("the game in Chromium", { skip }, () => {
     proxy.restore();
 
     await a.waitForFunction(() => (window as any).__arena.status === "playing", null, { timeout: 15_000 });
-    const after = await arena(a, (w) => ({ id: w.sessionId, token: w.token, stats: w.stats, server: w.server }));
+    const after = await arena(a, (w) => ({ id: w.sessionId, stats: w.stats, server: w.server }));
     assert.equal(after.id, annId, "same session");
-    assert.notEqual(after.token, before.token, "a new reconnection token: a real rejoin");
+    assert.notEqual(await savedToken(a), before.token, "a new reconnection token: a real rejoin");
     assert.ok(after.stats.drops >= 1 && after.stats.rejoins >= 1, JSON.stringify(after.stats));
     assert.equal(after.server.score, before.server.score);
     assert.equal(await a.isVisible("#reconnecting"), false);
@@ -211,5 +211,14 @@ describe("the game in Chromium", { skip }, () => {
     await page.waitForFunction(() => (window as any).__arena.menuError !== "");
     assert.match(await page.textContent("#menu-error") ?? "", /No room has that code/);
     assert.equal(await arena(page, (w) => w.status), "idle");
+  });
+
+  it("a page of a server with test hooks has the test actions, and still no token on window", async () => {
+    const page = await player();
+    await quickPlay(page, "Tester");
+    assert.deepEqual(await arena(page, (w) => [typeof w.drop, typeof w.place]), ["function", "function"]);
+    const token = (await savedToken(page))?.split(":")[1];
+    assert.ok(token, "a token is saved for a reload");
+    assert.deepEqual(await windowPathsTo(page, token), []);
   });
 });
