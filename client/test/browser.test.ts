@@ -127,7 +127,8 @@ describe("the game in Chromium", { skip }, () => {
     assert.equal(await arena(a, (w) => w.status), "reconnecting", "still cut after 3 s");
     proxy.restore();
 
-    await a.waitForFunction(() => (window as any).__arena.status === "playing", null, { timeout: 15_000 });
+    // A rejoin is "playing" when the room answers; its state comes in the next message.
+    await a.waitForFunction(() => (window as any).__arena.status === "playing" && (window as any).__arena.server !== undefined, null, { timeout: 15_000 });
     const after = await arena(a, (w) => ({ id: w.sessionId, stats: w.stats, server: w.server }));
     assert.equal(after.id, annId, "same session");
     assert.notEqual(await savedToken(a), before.token, "a new reconnection token: a real rejoin");
