@@ -6,6 +6,7 @@
  */
 import { ArenaConnection } from "./net/ArenaConnection.ts";
 import { silenceSdkDebugChannel } from "./net/sdkDebugChannel.ts";
+import { serverHasTestHooks } from "./net/testHooks.ts";
 import { createGame } from "./game/ArenaScene.ts";
 import { ShotSound } from "./game/sound.ts";
 import { serverEndpoint } from "./endpoint.ts";
@@ -15,7 +16,8 @@ import { installTestSurface } from "./testSurface.ts";
 
 // Before the first join: no room (and so no reconnection token) on window.
 silenceSdkDebugChannel();
-const connection = new ArenaConnection(serverEndpoint());
+const endpoint = serverEndpoint();
+const connection = new ArenaConnection(endpoint);
 const page = new ArenaPage(connection, new ShotSound());
 const probe = new InputProbe();
 probe.listen(window);
@@ -27,5 +29,5 @@ const { game, scene } = createGame(document.getElementById("game")!, {
   },
 });
 
-installTestSurface({ connection, page, game, scene, probe });
+void serverHasTestHooks(endpoint).then((testHooks) => installTestSurface({ connection, page, game, scene, probe }, { testHooks }));
 void page.start();

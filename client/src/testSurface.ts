@@ -17,10 +17,16 @@ export interface SurfaceSources {
  * Puts `window.__arena` on the page: what the browser tests and the figures
  * read (client/test, client/bench). The game itself never uses it.
  *
- * The reconnection token is never here: it is a bearer secret for the seat
- * (README, "Reconnection"), kept in sessionStorage for a reload.
+ * Its getters are there on every page: each gives something the page draws
+ * or receives in every patch anyway (status, ids, positions, counters), and
+ * reading them changes nothing, so they help no cheat the state on the
+ * socket would not. `drop` and `place` (the server cuts this client's
+ * connection, moves this player) only with `testHooks`: a server started
+ * without ENABLE_TEST_HOOKS refuses those messages, and its pages do not
+ * offer them. The reconnection token is never here: it is a bearer secret
+ * for the seat (README, "Reconnection"), kept in sessionStorage for a reload.
  */
-export function installTestSurface(sources: SurfaceSources): void {
+export function installTestSurface(sources: SurfaceSources, { testHooks }: { testHooks: boolean }): void {
   const { connection, page, game, scene, probe } = sources;
   let pixelQueue: Promise<unknown> = Promise.resolve();
   const surface = {
@@ -51,8 +57,10 @@ export function installTestSurface(sources: SurfaceSources): void {
     get inputEpoch() { return connection.attachCount; },
     /** Frames between the last movement key press and the player drawn moving (0: the next frame drawn). */
     get inputToScreenFrames() { return probe.frames; },
+  };
+  const actions = testHooks ? {
     drop: () => connection.testDrop(),
     place: (x: number, y: number) => connection.testPlace(x, y),
-  };
-  Object.defineProperty(window, "__arena", { value: Object.freeze(surface) });
+  } : {};
+  Object.defineProperty(window, "__arena", { value: Object.freeze(Object.assign(surface, actions)) });
 }

@@ -223,3 +223,31 @@ describe("the game in Chromium", { skip }, () => {
     assert.deepEqual(await windowPathsTo(page, token), []);
   });
 });
+
+describe("a page of a server without test hooks (as in production)", { skip }, () => {
+  let server: ServerProcess;
+  let browser: Browser;
+
+  before(async () => {
+    server = await spawnServer({ ENABLE_TEST_HOOKS: "0" });
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("offers no test actions and keeps the reconnection token off window", async () => {
+    const page = await openPlayer(browser, `${server.endpoint}/`);
+    await quickPlay(page, "Player");
+    const keys = await arena(page, (w) => Object.keys(w));
+    assert.ok(keys.includes("status"), "the read-only surface is there");
+    assert.deepEqual(keys.filter((key) => ["drop", "place", "token"].includes(key)), [], keys.join(", "));
+    // The token's secret part (after "roomId:"), wherever a script could read it.
+    const token = (await savedToken(page))?.split(":")[1];
+    assert.ok(token, "a token is saved for a reload");
+    assert.deepEqual(await windowPathsTo(page, token), []);
+    await page.click("#leave");
+    await page.waitForFunction(() => (window as any).__arena.status !== "playing");
+  });
+});
