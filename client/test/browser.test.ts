@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { PLAYER_RADIUS_PX, WALLS } from "@arena/shared";
 import { spawnServer, type ServerProcess, TcpProxy } from "@arena/testkit";
-import { arena, browserSkipReason, launch, openPlayer, placeAt, quickPlay } from "./helpers/browser.ts";
+import { arena, browserSkipReason, launch, openPlayer, placeAt, quickPlay, savedToken, windowPathsTo } from "./helpers/browser.ts";
 
 const skip = browserSkipReason();
 if (skip) console.log(`# skipping the browser tests: ${skip}`);
@@ -116,7 +116,7 @@ describe("the game in Chromium", { skip }, () => {
     await a.mouse.down();
     await a.waitForFunction(() => (window as any).__arena.server?.score >= 1, null, { timeout: 10_000 });
     await a.mouse.up();
-    const before = await arena(a, (w) => ({ token: w.token, server: w.server }));
+    const before = { token: await savedToken(a), server: await arena(a, (w) => w.server) };
 
     proxy.cut();
     await a.waitForFunction(() => (window as any).__arena.status === "reconnecting");
@@ -126,10 +126,11 @@ describe("the game in Chromium", { skip }, () => {
     assert.equal(await arena(a, (w) => w.status), "reconnecting", "still cut after 3 s");
     proxy.restore();
 
-    await a.waitForFunction(() => (window as any).__arena.status === "playing", null, { timeout: 15_000 });
-    const after = await arena(a, (w) => ({ id: w.sessionId, token: w.token, stats: w.stats, server: w.server }));
+    // A rejoin is "playing" when the room answers; its state comes in the next message.
+    await a.waitForFunction(() => (window as any).__arena.status === "playing" && (window as any).__arena.server !== undefined, null, { timeout: 15_000 });
+    const after = await arena(a, (w) => ({ id: w.sessionId, stats: w.stats, server: w.server }));
     assert.equal(after.id, annId, "same session");
-    assert.notEqual(after.token, before.token, "a new reconnection token: a real rejoin");
+    assert.notEqual(await savedToken(a), before.token, "a new reconnection token: a real rejoin");
     assert.ok(after.stats.drops >= 1 && after.stats.rejoins >= 1, JSON.stringify(after.stats));
     assert.equal(after.server.score, before.server.score);
     assert.equal(await a.isVisible("#reconnecting"), false);
@@ -210,5 +211,42 @@ describe("the game in Chromium", { skip }, () => {
     await page.waitForFunction(() => (window as any).__arena.menuError !== "");
     assert.match(await page.textContent("#menu-error") ?? "", /No room has that code/);
     assert.equal(await arena(page, (w) => w.status), "idle");
+  });
+
+  it("a page of a server with test hooks has the test actions, and still no token on window", async () => {
+    const page = await player();
+    await quickPlay(page, "Tester");
+    assert.deepEqual(await arena(page, (w) => [typeof w.drop, typeof w.place]), ["function", "function"]);
+    const token = (await savedToken(page))?.split(":")[1];
+    assert.ok(token, "a token is saved for a reload");
+    assert.deepEqual(await windowPathsTo(page, token), []);
+  });
+});
+
+describe("a page of a server without test hooks (as in production)", { skip }, () => {
+  let server: ServerProcess;
+  let browser: Browser;
+
+  before(async () => {
+    server = await spawnServer({ ENABLE_TEST_HOOKS: "0" });
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("offers no test actions and keeps the reconnection token off window", async () => {
+    const page = await openPlayer(browser, `${server.endpoint}/`);
+    await quickPlay(page, "Player");
+    const keys = await arena(page, (w) => Object.keys(w));
+    assert.ok(keys.includes("status"), "the read-only surface is there");
+    assert.deepEqual(keys.filter((key) => ["drop", "place", "token"].includes(key)), [], keys.join(", "));
+    // The token's secret part (after "roomId:"), wherever a script could read it.
+    const token = (await savedToken(page))?.split(":")[1];
+    assert.ok(token, "a token is saved for a reload");
+    assert.deepEqual(await windowPathsTo(page, token), []);
+    await page.click("#leave");
+    await page.waitForFunction(() => (window as any).__arena.status !== "playing");
   });
 });

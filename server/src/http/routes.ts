@@ -38,6 +38,8 @@ export function installRoutes(app: Application, { settings, log, matchmaking, ad
       clients: matchMaker.stats.local.ccu,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       redis: matchmaking.redisState,
+      // Test-only messages are answered (ENABLE_TEST_HOOKS): the page offers its test actions (client/src/testSurface.ts).
+      ...(settings.testHooks ? { testHooks: true } : {}),
     });
   });
   if (settings.testHooks) {

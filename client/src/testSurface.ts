@@ -1,0 +1,66 @@
+import type Phaser from "phaser";
+import type { ArenaConnection } from "./net/ArenaConnection.ts";
+import type { ArenaScene } from "./game/ArenaScene.ts";
+import type { ArenaPage } from "./ArenaPage.ts";
+import type { InputProbe } from "./InputProbe.ts";
+
+/** What the test surface reads. */
+export interface SurfaceSources {
+  connection: ArenaConnection;
+  page: ArenaPage;
+  game: Phaser.Game;
+  scene: ArenaScene;
+  probe: InputProbe;
+}
+
+/**
+ * Puts `window.__arena` on the page: what the browser tests and the figures
+ * read (client/test, client/bench). The game itself never uses it.
+ *
+ * Its getters are there on every page: each gives something the page draws
+ * or receives in every patch anyway (status, ids, positions, counters), and
+ * reading them changes nothing, so they help no cheat the state on the
+ * socket would not. `drop` and `place` (the server cuts this client's
+ * connection, moves this player) only with `testHooks`: a server started
+ * without ENABLE_TEST_HOOKS refuses those messages, and its pages do not
+ * offer them. The reconnection token is never here: it is a bearer secret
+ * for the seat (README, "Reconnection"), kept in sessionStorage for a reload.
+ */
+export function installTestSurface(sources: SurfaceSources, { testHooks }: { testHooks: boolean }): void {
+  const { connection, page, game, scene, probe } = sources;
+  let pixelQueue: Promise<unknown> = Promise.resolve();
+  const surface = {
+    get status() { return connection.status; },
+    get sessionId() { return connection.sessionId; },
+    get roomId() { return connection.room?.roomId; },
+    get menuError() { return document.getElementById("menu-error")?.textContent ?? ""; },
+    /** The colour of a drawn pixel at arena coordinates, [r, g, b] (one snapshot at a time, as Phaser allows). */
+    pixel: (x: number, y: number) => (pixelQueue = pixelQueue.then(() => new Promise<number[]>((resolve) => {
+      game.renderer.snapshotPixel(Math.round(x), Math.round(y), (color) => {
+        const c = color as unknown as { r: number; g: number; b: number };
+        resolve([c.r, c.g, c.b]);
+      });
+    }))),
+    get stats() { return { ...connection.stats }; },
+    get frames() { return scene.frames; },
+    get renderer() { return game.renderer?.type === 2 ? "WEBGL" : game.renderer?.type === 1 ? "CANVAS" : "NONE"; },
+    get me() { return page.lastView?.me; },
+    get players() { return page.lastView?.players ?? []; },
+    get server() {
+      const id = connection.sessionId;
+      const p = id === undefined ? undefined : connection.state?.players.get(id);
+      return p && { x: p.x, y: p.y, score: p.score, hp: p.hp, connected: p.connected };
+    },
+    get corrections() { return page.session?.predicted.corrections.map((c) => c.sizePx) ?? []; },
+    get remoteDelayMs() { return page.session?.remoteDelayMs ?? 0; },
+    get pingMs() { return connection.roundTripMs(); },
+    get inputEpoch() { return connection.attachCount; },
+    /** Frames between the last movement key press and the player drawn moving (0: the next frame drawn). */
+    get inputToScreenFrames() { return probe.frames; },
+  };
+  const actions = testHooks ? {
+    drop: () => connection.testDrop(),
+    place: (x: number, y: number) => connection.testPlace(x, y),
+  } : {};
+  Object.defineProperty(window, "__arena", { value: Object.freeze(Object.assign(surface, actions)) });
+}
