@@ -12,6 +12,7 @@ import { join } from "node:path";
 const root = new URL("..", import.meta.url).pathname;
 const testDirs = ["shared/test", "server/test", "server/test/unit", "client/test", "client/test/unit", "loadtest/test"].filter((dir) => existsSync(join(root, dir)));
 
+/** @param {string} dir @returns {string[]} */
 function testFiles(dir) {
   return readdirSync(join(root, dir), { withFileTypes: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith(".test.ts"))
@@ -19,18 +20,23 @@ function testFiles(dir) {
     .sort();
 }
 
+/** @param {string} command @param {string[]} args @returns {number} the exit status */
 function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: "inherit" });
   if (result.error) throw result.error;
   return result.status ?? 1;
 }
 
-/** PING over a plain socket: is a Redis server answering at this URL? */
+/**
+ * PING over a plain socket: is a Redis server answering at this URL?
+ * @param {string} url
+ * @returns {Promise<boolean>}
+ */
 function redisAnswers(url) {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = connect({ host: hostname, port: Number(port || 6379) });
-    const done = (ok) => { socket.destroy(); resolve(ok); };
+    const done = (/** @type {boolean} */ ok) => { socket.destroy(); resolve(ok); };
     socket.setTimeout(1000, () => done(false));
     socket.on("error", () => done(false));
     socket.on("connect", () => socket.write("PING\r\n"));
