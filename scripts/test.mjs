@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: type-check, then run every test file with Node's test runner.
+ * `npm test`: type-check, lint, check the format, then run every test file with Node's test runner.
  * Each file runs in its own process (Colyseus's matchmaker is one per
  * process), so servers started by one file never meet another's.
  */
@@ -60,6 +60,16 @@ for (const [ok, what, tests] of services) {
 
 console.log("== type-check (tsc)");
 if (run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "."]) !== 0) process.exit(1);
+
+console.log("== lint (eslint, type-aware rules on TypeScript 5 from lint/)");
+if (!existsSync(join(root, "lint/node_modules/eslint"))) {
+  console.error("   lint/node_modules is missing: the root's postinstall installs it (npm ci --prefix lint)");
+  process.exit(1);
+}
+if (run(process.execPath, [join(root, "lint/node_modules/eslint/bin/eslint.js"), "."]) !== 0) process.exit(1);
+
+console.log("== format (prettier --check)");
+if (run(process.execPath, [join(root, "node_modules/prettier/bin/prettier.cjs"), "--check", "."]) !== 0) process.exit(1);
 
 console.log("== build the browser client (vite)");
 if (run(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn", join(root, "client")]) !== 0) process.exit(1);
