@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: type-check, then run every test file with Node's test runner.
+ * `npm test`: type-check, lint, check the format, then run every test file with Node's test runner.
  * Each file runs in its own process (Colyseus's matchmaker is one per
  * process), so servers started by one file never meet another's.
  */
@@ -12,6 +12,7 @@ import { join } from "node:path";
 const root = new URL("..", import.meta.url).pathname;
 const testDirs = ["shared/test", "server/test", "server/test/unit", "client/test", "client/test/unit", "loadtest/test", "testkit/test"].filter((dir) => existsSync(join(root, dir)));
 
+/** @param {string} dir @returns {string[]} */
 function testFiles(dir) {
   return readdirSync(join(root, dir), { withFileTypes: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith(".test.ts"))
@@ -19,18 +20,23 @@ function testFiles(dir) {
     .sort();
 }
 
+/** @param {string} command @param {string[]} args @returns {number} the exit status */
 function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: "inherit" });
   if (result.error) throw result.error;
   return result.status ?? 1;
 }
 
-/** PING over a plain socket: is a Redis server answering at this URL? */
+/**
+ * PING over a plain socket: is a Redis server answering at this URL?
+ * @param {string} url
+ * @returns {Promise<boolean>}
+ */
 function redisAnswers(url) {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = connect({ host: hostname, port: Number(port || 6379) });
-    const done = (ok) => { socket.destroy(); resolve(ok); };
+    const done = (/** @type {boolean} */ ok) => { socket.destroy(); resolve(ok); };
     socket.setTimeout(1000, () => done(false));
     socket.on("error", () => done(false));
     socket.on("connect", () => socket.write("PING\r\n"));
@@ -54,6 +60,16 @@ for (const [ok, what, tests] of services) {
 
 console.log("== type-check (tsc)");
 if (run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "."]) !== 0) process.exit(1);
+
+console.log("== lint (eslint, type-aware rules on TypeScript 5 from lint/)");
+if (!existsSync(join(root, "lint/node_modules/eslint"))) {
+  console.error("   lint/node_modules is missing: the root's postinstall installs it (npm ci --prefix lint)");
+  process.exit(1);
+}
+if (run(process.execPath, [join(root, "lint/node_modules/eslint/bin/eslint.js"), "."]) !== 0) process.exit(1);
+
+console.log("== format (prettier --check)");
+if (run(process.execPath, [join(root, "node_modules/prettier/bin/prettier.cjs"), "--check", "."]) !== 0) process.exit(1);
 
 console.log("== build the browser client (vite)");
 if (run(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn", join(root, "client")]) !== 0) process.exit(1);
