@@ -27,11 +27,12 @@ afterEach(async () => {
 after(() => server.stop());
 
 describe("health", () => {
-  it("answers with status, process, rooms, clients and uptime", async () => {
+  it("answers with status, process, rooms, clients and uptime (and testHooks, this server having them on)", async () => {
     const res = await fetch(`${server.endpoint}/api/health`);
     assert.equal(res.status, 200);
     const body = await res.json();
-    assert.deepEqual(Object.keys(body).sort(), ["clients", "processId", "redis", "rooms", "status", "uptimeSeconds"]);
+    assert.deepEqual(Object.keys(body).sort(), ["clients", "processId", "redis", "rooms", "status", "testHooks", "uptimeSeconds"]);
+    assert.equal(body.testHooks, true);
     assert.equal(body.status, "ok");
     assert.equal(typeof body.processId, "string");
   });
