@@ -5,6 +5,7 @@ import { defineRoom, defineServer, matchMaker, type Server } from "@colyseus/cor
 import { RedisDriver } from "@colyseus/redis-driver";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { WebSocketTransport } from "@colyseus/ws-transport";
+import { fileURLToPath } from "node:url";
 import type { Application } from "express";
 import { ROOM_NAME } from "@arena/shared";
 import type { Settings } from "./config.ts";
@@ -20,6 +21,11 @@ import { arenaLobbyFor } from "./rooms/ArenaLobby.ts";
 import { Metrics } from "./Metrics.ts";
 import { listenForMonitoring, type MonitoringServer } from "./monitoringServer.ts";
 
+/**
+ * The browser client's build (`npm run build -w client`), served at `/` when present. Found from
+ * this module, which sits as deep in server/src as the bundle (server/dist/main.js) does in server/dist.
+ */
+const CLIENT_DIST = fileURLToPath(new URL("../../client/dist/", import.meta.url));
 /** Server-side ping: a silent connection is dropped after about 3 s x 2. */
 const PING_INTERVAL_MS = 3000;
 const PING_MAX_RETRIES = 2;
@@ -87,7 +93,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
         .enableRealtimeListing(),
       lobby: defineRoom(arenaLobbyFor({ settings, log, matchmaking, metrics })),
     },
-    express: (app: Application) => installRoutes(app, { settings, log, matchmaking, admission, status: () => status, startedAt }),
+    express: (app: Application) => installRoutes(app, { settings, log, matchmaking, admission, status: () => status, startedAt, clientDist: CLIENT_DIST }),
   });
 
   let draining: Promise<void> | undefined;

@@ -201,15 +201,18 @@ export async function reconnectStorm(count: number, progress: (l: string) => voi
 
 export interface SoakFigures { minutes: number; botsJoined: number; rssStartMb: number; rssEndMb: number; redisKeysStart: number; redisKeysEnd: number; errors: number; cpuMsPerSecond: number }
 
-/** The bots' error texts from the last soak (a few kept, for the report's checks). */
-export const soakErrors: string[] = [];
+/** A soak's figures, and the first few of its bots' error texts (for the report's checks). */
+export interface SoakResult { figures: SoakFigures; errorSamples: string[] }
+
+/** How many error texts a soak keeps. */
+const SOAK_ERROR_SAMPLES = 10;
 
 /**
  * A long run with room churn on two processes sharing Redis: bots join,
  * play and leave all the time. Memory and Redis keys at the end (everyone
  * gone) against the start.
  */
-export async function soak(minutes: number, bots: number, redisUrl: string, progress: (l: string) => void): Promise<SoakFigures> {
+export async function soak(minutes: number, bots: number, redisUrl: string, progress: (l: string) => void): Promise<SoakResult> {
   const procs = await redisArena(redisUrl, 2);
   const redis = new Redis(redisUrl);
   const keys = async () => (await redis.keys("*")).filter((k) => !k.startsWith("arena:rl:")).length;
@@ -220,6 +223,7 @@ export async function soak(minutes: number, bots: number, redisUrl: string, prog
     const cpuStart = procs.map((p) => cpuMs(p.child.pid!));
     const started = Date.now();
     let errors = 0;
+    const errorSamples: string[] = [];
     let joined = 0;
     const active = new Set<Bot>();
     // Churn: keep about `bots` players; each plays 20 to 60 s, then leaves and a new one comes.
@@ -232,10 +236,10 @@ export async function soak(minutes: number, bots: number, redisUrl: string, prog
           setTimeout(() => {
             active.delete(bot);
             errors += bot.counters.errors.length;
-            soakErrors.push(...bot.counters.errors.slice(0, 10 - soakErrors.length));
+            errorSamples.push(...bot.counters.errors.slice(0, SOAK_ERROR_SAMPLES - errorSamples.length));
             void bot.stop();
           }, 20_000 + Math.random() * 40_000);
-        }, (error: unknown) => { errors++; if (soakErrors.length < 10) soakErrors.push(`join: ${String(error)}`); active.delete(bot); });
+        }, (error: unknown) => { errors++; if (errorSamples.length < SOAK_ERROR_SAMPLES) errorSamples.push(`join: ${String(error)}`); active.delete(bot); });
         await new Promise((r) => setTimeout(r, 30));
       }
       await new Promise((r) => setTimeout(r, 1000));
@@ -247,13 +251,14 @@ export async function soak(minutes: number, bots: number, redisUrl: string, prog
     await waitFor("every room gone", async () => (await (await fetch(`${procs[0].endpoint}/api/rooms`)).json()).rooms.length === 0, 60_000).catch(() => {});
     await new Promise((r) => setTimeout(r, 5000));
     const seconds = (Date.now() - started) / 1000;
-    return {
+    const figures: SoakFigures = {
       minutes, botsJoined: joined,
       rssStartMb: rssStart.reduce((a, b) => a + b, 0) / 2 ** 20,
       rssEndMb: procs.reduce((n, p) => n + rssBytes(p.child.pid!), 0) / 2 ** 20,
       redisKeysStart: keysStart, redisKeysEnd: await keys(), errors,
       cpuMsPerSecond: procs.reduce((n, p, i) => n + cpuMs(p.child.pid!) - cpuStart[i], 0) / seconds,
     };
+    return { figures, errorSamples };
   } finally {
     redis.disconnect();
     await Promise.all(procs.map((p) => p.stop()));

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { matchMaker } from "@colyseus/core";
 import express, { type Application, type Request, type Response } from "express";
 import type { Settings } from "../config.ts";
@@ -8,9 +7,6 @@ import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
 import type { Admission } from "./Admission.ts";
 import { matchmakingApi } from "./api.ts";
 import { sendError } from "./httpErrors.ts";
-
-/** The browser client's build (`npm run build -w client`), served at `/` when present. */
-const CLIENT_DIST = fileURLToPath(new URL("../../../client/dist/", import.meta.url));
 
 export type ServerStatus = "starting" | "ok" | "draining";
 
@@ -21,6 +17,8 @@ export interface RouteContext {
   admission: Admission;
   status: () => ServerStatus;
   startedAt: number;
+  /** The browser client's build (`npm run build -w client`), served at `/` when present. */
+  clientDist: string;
 }
 
 /**
@@ -29,7 +27,7 @@ export interface RouteContext {
  * route, the matchmaking API, and the browser client's files.
  * `/metrics` and `/monitor` are on the monitoring listener.
  */
-export function installRoutes(app: Application, { settings, log, matchmaking, admission, status, startedAt }: RouteContext): void {
+export function installRoutes(app: Application, { settings, log, matchmaking, admission, status, startedAt, clientDist }: RouteContext): void {
   app.get("/api/health", (_req: Request, res: Response) => {
     res.status(status() === "ok" ? 200 : 503).json({
       status: status(),
@@ -52,6 +50,6 @@ export function installRoutes(app: Application, { settings, log, matchmaking, ad
   }
   app.use("/api", matchmakingApi(matchmaking, admission));
   app.use("/api", (_req: Request, res: Response) => sendError(res, "not_found"));
-  if (existsSync(CLIENT_DIST)) app.use(express.static(CLIENT_DIST, { index: "index.html", maxAge: "1h" }));
-  else log.warn({ path: CLIENT_DIST }, "the browser client is not built (npm run build -w client): serving the API only");
+  if (existsSync(clientDist)) app.use(express.static(clientDist, { index: "index.html", maxAge: "1h" }));
+  else log.warn({ path: clientDist }, "the browser client is not built (npm run build -w client): serving the API only");
 }
