@@ -9,9 +9,9 @@
 // routes by port path (README, "TLS and a reverse proxy"), use for example
 // PUBLIC_ADDRESS: "game.example.com/{port}" and TRUSTED_PROXIES: "loopback".
 const { existsSync } = require("node:fs");
-const { join } = require("node:path");
+const path = require("node:path");
 
-const script = join(__dirname, "server/dist/main.js");
+const script = path.join(__dirname, "server/dist/main.js");
 if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
 
 module.exports = {

@@ -1,5 +1,7 @@
 import { Client, type InputHandle, type Room } from "@colyseus/sdk";
-import { ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, REJOIN_CLOSE_CODES, ROOM_NAME, STEP_SECONDS } from "@arena/shared";
+import {
+  ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, REJOIN_CLOSE_CODES, ROOM_NAME, STEP_SECONDS, type ArenaRoomType,
+} from "@arena/shared";
 import { BotBrain } from "./brain.ts";
 
 /** Tries of a rejoin, 150 ms apart on average: about the server's default 20 s grace. */
@@ -34,7 +36,7 @@ export interface BotCounters {
  * and then drops its connection and rejoins with its reconnection token.
  */
 export class Bot {
-  room: Room<any, ArenaState> | undefined;
+  room: Room<ArenaRoomType, ArenaState> | undefined;
   readonly counters: BotCounters = { joins: 0, leaves: 0, drops: 0, reconnects: 0, errors: [], framesSent: 0, shots: 0 };
   #client: Client;
   #input: InputHandle<InputFrameSchema> | undefined;
@@ -55,7 +57,7 @@ export class Bot {
   /** Joins (quick play); resolves once in the room. */
   async join(): Promise<void> {
     const options = { name: this.options.name, protocol: PROTOCOL_VERSION, ...(this.options.mode ? { mode: this.options.mode } : {}) };
-    this.attach(await this.#client.joinOrCreate(ROOM_NAME, options, ArenaState) as Room<any, ArenaState>);
+    this.attach(await this.#client.joinOrCreate<ArenaRoomType>(ROOM_NAME, options, ArenaState));
     this.counters.joins++;
   }
 
@@ -78,7 +80,7 @@ export class Bot {
     this.#timer = undefined;
   }
 
-  private attach(room: Room<any, ArenaState>): void {
+  private attach(room: Room<ArenaRoomType, ArenaState>): void {
     this.room = room;
     room.reconnection.enabled = false;
     this.#input = room.input<InputFrameSchema>({ type: InputFrameSchema });
@@ -148,7 +150,7 @@ export class Bot {
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          this.attach(await this.#client.reconnect(token, ArenaState) as Room<any, ArenaState>);
+          this.attach(await this.#client.reconnect<ArenaRoomType>(token, ArenaState));
           this.counters.reconnects++;
           return;
         } catch (error) {

@@ -15,6 +15,11 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
+/**
+ * The config for these processes, from the options as parseArgs gives them (checked here).
+ * @param {{ ports: string, listen?: string, serverName?: string, certificate?: string, certificateKey?: string }} options
+ * @returns {string}
+ */
 export function render({ ports, listen = "443", serverName, certificate, certificateKey }) {
   const list = String(ports).split(",").map((p) => p.trim()).filter(Boolean);
   if (list.length === 0 || !list.every((p) => /^\d{1,5}$/.test(p) && Number(p) > 0 && Number(p) < 65536)) {
@@ -25,17 +30,18 @@ export function render({ ports, listen = "443", serverName, certificate, certifi
     if (typeof value !== "string" || value === "" || /[\s;{}]/.test(value)) throw new Error(`${name}: required, without spaces, ';' or braces`);
   }
   const template = readFileSync(new URL("./arena.conf.template", import.meta.url), "utf8");
-  const values = {
-    UPSTREAM: list.map((p) => `server 127.0.0.1:${p};`).join(" "),
-    PORTS: list.join("|"),
-    LISTEN: String(listen),
-    SERVER_NAME: serverName,
-    CERTIFICATE: certificate,
-    CERTIFICATE_KEY: certificateKey,
-  };
-  return template.replace(/\{\{([A-Z_]+)\}\}/g, (_, key) => {
-    if (!(key in values)) throw new Error(`unknown placeholder {{${key}}}`);
-    return values[key];
+  const values = new Map([
+    ["UPSTREAM", list.map((p) => `server 127.0.0.1:${p};`).join(" ")],
+    ["PORTS", list.join("|")],
+    ["LISTEN", String(listen)],
+    ["SERVER_NAME", serverName],
+    ["CERTIFICATE", certificate],
+    ["CERTIFICATE_KEY", certificateKey],
+  ]);
+  return template.replace(/\{\{([A-Z_]+)\}\}/g, (_, /** @type {string} */ key) => {
+    const value = values.get(key);
+    if (value === undefined) throw new Error(`unknown placeholder {{${key}}}`);
+    return value;
   });
 }
 

@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { type ArenaRoomClient, freePort, quantile, type ServerProcess, spawnServer, TestPlayer, waitFor } from "@arena/testkit";
+import { type ArenaRoomClient, freePort, quantile, type ServerProcess, spawnServer, TestPlayer } from "@arena/testkit";
 
 const { values: args } = parseArgs({
   options: {

@@ -94,8 +94,8 @@ function schemaWorld(): { world: ArenaState; ids: string[] } {
 function patchBytes(kind: "chosen" | "number", patchMs: number, seed: number): { perPatch: number; perSecond: number } {
   const chosen = kind === "chosen";
   const world = (chosen ? new ArenaState() : new NumberArenaState()) as ArenaState;
-  initWorld(world, "ffa", 1, () => (chosen ? new Pickup() : new NumberPickup()) as Pickup);
-  const ids = populate(world, () => (chosen ? new Player() : new NumberPlayer()) as Player);
+  initWorld(world, "ffa", 1, () => (chosen ? new Pickup() : new NumberPickup()));
+  const ids = populate(world, () => (chosen ? new Player() : new NumberPlayer()));
   const encoder = new Encoder(world);
   encoder.encodeAll();
   encoder.discardChanges();

@@ -94,45 +94,46 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    const metrics = this;
+    // prom-client calls `collect` with the metric as `this`; these are arrows, so
+    // `this` stays the Metrics, and each names its metric by its const.
     let reportedBytes = 0;
     let reportedFrames = 0;
     const reportedInputs = { received: 0, dropped: 0, rejected: 0 };
-    new Counter({
+    const inputsTotal: Counter<"outcome"> = new Counter({
       name: "arena_inputs_total",
       help: "Input frames by outcome: received, dropped (beyond the input budget) or rejected (values the server had to correct).",
       labelNames: ["outcome"] as const,
       registers: [this.registry],
-      collect() {
+      collect: () => {
         for (const outcome of ["received", "dropped", "rejected"] as const) {
-          this.inc({ outcome }, metrics.inputs[outcome] - reportedInputs[outcome]);
-          reportedInputs[outcome] = metrics.inputs[outcome];
+          inputsTotal.inc({ outcome }, this.inputs[outcome] - reportedInputs[outcome]);
+          reportedInputs[outcome] = this.inputs[outcome];
         }
       },
     });
-    new Counter({
+    const bytesSentTotal: Counter = new Counter({
       name: "arena_bytes_sent_total",
       help: "Bytes written to players' TCP sockets (matches and the lobby) since they joined: WebSocket frames with their headers (patches, messages, pings, closes). Read from the sockets' own counts when scraped.",
       registers: [this.registry],
-      collect() {
+      collect: () => {
         // A socket destroyed with a backlog drops its unsent bytes from its count: never report a decrease.
-        const bytes = metrics.bytesSent();
-        if (bytes > reportedBytes) this.inc(bytes - reportedBytes);
+        const bytes = this.bytesSent();
+        if (bytes > reportedBytes) bytesSentTotal.inc(bytes - reportedBytes);
         reportedBytes = Math.max(reportedBytes, bytes);
       },
     });
-    new Counter({
+    const framesSentTotal: Counter = new Counter({
       name: "arena_frames_sent_total",
       help: "WebSocket frames of the game's stream sent to players in matches: one per player per patch, and one per recipient of each broadcast message (events, chat). One-off frames to one client (join handshake, welcome, errors), pings and the lobby's are not counted.",
       registers: [this.registry],
-      collect() { this.inc(metrics.framesSent - reportedFrames); reportedFrames = metrics.framesSent; },
+      collect: () => { framesSentTotal.inc(this.framesSent - reportedFrames); reportedFrames = this.framesSent; },
     });
     let reportedFramesIn = 0;
-    new Counter({
+    const framesReceivedTotal: Counter = new Counter({
       name: "arena_frames_received_total",
       help: "WebSocket frames received from clients, in every room type, refused ones included.",
       registers: [this.registry],
-      collect() { this.inc(metrics.framesReceived - reportedFramesIn); reportedFramesIn = metrics.framesReceived; },
+      collect: () => { framesReceivedTotal.inc(this.framesReceived - reportedFramesIn); reportedFramesIn = this.framesReceived; },
     });
     new Gauge({
       name: "arena_clients",

@@ -17,7 +17,7 @@ function logLine(child: ChildProcess, output: { text: string }, match: (line: Lo
   return new Promise((resolve, reject) => {
     let pending = "";
     const onData = (chunk: Buffer) => {
-      pending += chunk;
+      pending += chunk.toString();
       const lines = pending.split("\n");
       pending = lines.pop()!;
       for (const text of lines) {
@@ -44,8 +44,8 @@ describe("npm start's build (server/dist/main.js)", () => {
     const env = { ...process.env, NODE_OPTIONS: "", HOST: "127.0.0.1", PORT: "0", METRICS_HOST: "127.0.0.1", METRICS_PORT: "0", REDIS_URL: "", PUBLIC_ADDRESS: "", LOG_LEVEL: "info", SHUTDOWN_DEADLINE_SECONDS: "0" };
     child = spawn(process.execPath, ["--enable-source-maps", MAIN], { env, stdio: ["ignore", "pipe", "pipe"] });
     const output = { text: "" };
-    child.stdout!.on("data", (chunk: Buffer) => { output.text += chunk; });
-    child.stderr!.on("data", (chunk: Buffer) => { output.text += chunk; });
+    child.stdout!.on("data", (chunk: Buffer) => { output.text += chunk.toString(); });
+    child.stderr!.on("data", (chunk: Buffer) => { output.text += chunk.toString(); });
     const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
 
     const listening = await logLine(child, output, (line) => line.msg === "listening");

@@ -254,7 +254,7 @@ function rawHttp(port: number, r: RawHttpRequest): Promise<{ status: number; tex
     };
     const giveUp = setTimeout(finish, r.length === "larger" ? 150 : 5000);
     socket.on("data", (chunk) => {
-      text += chunk;
+      text += chunk.toString();
       const split = text.indexOf("\r\n\r\n");
       if (split < 0) return;
       const head = text.slice(0, split);

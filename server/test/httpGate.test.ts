@@ -28,7 +28,7 @@ function raw(port: number, head: string, body = ""): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const socket = connect(port, "127.0.0.1", () => socket.write(head + body));
     let text = "";
-    socket.on("data", (chunk) => { text += chunk; });
+    socket.on("data", (chunk) => { text += chunk.toString(); });
     socket.on("error", () => {});
     socket.on("close", () => resolve(answerOf(text)));
   });
@@ -56,7 +56,7 @@ function upload(port: number, totalBytes: number, chunked: boolean, path = "/mat
     let sent = 0;
     let done = false;
     const finish = () => { if (!done) { done = true; socket.destroy(); resolve(answerOf(text)); } };
-    socket.on("data", (chunk) => { text += chunk; if (text.includes("\r\n\r\n")) setTimeout(finish, 50); });
+    socket.on("data", (chunk) => { text += chunk.toString(); if (text.includes("\r\n\r\n")) setTimeout(finish, 50); });
     socket.on("error", finish);
     socket.on("close", finish);
     socket.on("connect", () => {
@@ -144,7 +144,7 @@ describe("a slow upload", () => {
     const slow = connect(server.port, "127.0.0.1");
     let slowText = "";
     let slowClosed = false;
-    slow.on("data", (chunk) => { slowText += chunk; });
+    slow.on("data", (chunk) => { slowText += chunk.toString(); });
     slow.on("error", () => {});
     slow.on("close", () => { slowClosed = true; });
     await new Promise((resolve) => slow.once("connect", resolve));

@@ -60,7 +60,7 @@ describe("several processes sharing Redis", { skip }, () => {
 
   /** Each quick-play seat (an HTTP answer) taken by a client of its own, on the process (A or B) that holds it. */
   const takeSeats = (answers: { body: any }[]) => Promise.all(answers.map((r) =>
-    new Client(r.body.processId === ids.get(a) ? a.endpoint : b.endpoint).consumeSeatReservation(r.body, ArenaState) as Promise<Room<any, ArenaState>>));
+    new Client(r.body.processId === ids.get(a) ? a.endpoint : b.endpoint).consumeSeatReservation<ArenaState>(r.body, ArenaState)));
 
   const listing = async (via: ServerProcess) => (await request(via.endpoint, "GET", "/api/rooms")).body.rooms as { roomId: string; processId: string; players: number }[];
 
@@ -135,7 +135,7 @@ describe("several processes sharing Redis", { skip }, () => {
       const perProcess = new Map<string, number>();
       for (const r of listed) perProcess.set(r.processId, (perProcess.get(r.processId) ?? 0) + 1);
       assert.equal(perProcess.size, 2, "rooms spread over both processes");
-      assert.ok(Math.min(...perProcess.values()) >= 40, `rooms per process: ${[...perProcess.values()]}`);
+      assert.ok(Math.min(...perProcess.values()) >= 40, `rooms per process: ${[...perProcess.values()].join(", ")}`);
     } finally {
       await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
       await waitFor("no rooms left", async () => (await listing(a)).length === 0, 20_000);

@@ -59,7 +59,7 @@ describe("send backlog check in the lobby", () => {
     const lobby = await new Client(server.endpoint).joinOrCreate("lobby");
     const reader = await new Client(server.endpoint).joinOrCreate("lobby");
     // A lobby sends too little to fill loopback's buffers for real: the server-side socket reports a backlog instead.
-    const joined = matchMaker.getLocalRoomById(lobby.roomId)!.clients.find((c) => c.sessionId === lobby.sessionId)!;
+    const joined = matchMaker.getLocalRoomById(lobby.roomId).clients.find((c) => c.sessionId === lobby.sessionId)!;
     Object.defineProperty((joined as unknown as { ref: object }).ref, "bufferedAmount", { get: () => LOBBY_BOUND + 1 });
     await waitFor("the stalled lobby client cut", () => !lobby.connection.isOpen, 2000);
     assert.ok(reader.connection.isOpen, "the other lobby client stays");

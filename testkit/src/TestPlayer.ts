@@ -1,7 +1,15 @@
 import { Client, type Room } from "@colyseus/sdk";
-import { ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, STEP_SECONDS, forEachPatchEvent, type PatchEvent, type ServerMessages } from "@arena/shared";
+import {
+  ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, ROOM_NAME, STEP_SECONDS, forEachPatchEvent, type ArenaRoomType, type PatchEvent, type ServerMessages,
+} from "@arena/shared";
 
-export type ArenaRoomClient = Room<any, ArenaState>;
+/**
+ * An arena room on the SDK, its state typed and its messages not: a test
+ * player sends what its test asks, off the wire contract too (unknown types,
+ * bad payloads, fuzz), which `Room<ArenaRoomType>` would refuse to compile.
+ * (The SDK reads a room type without `~state` as untyped messages.)
+ */
+export type ArenaRoomClient = Room<unknown, ArenaState>;
 
 export interface TestPlayerOptions {
   /** The interpolation delay the SDK stamps on inputs (`room.input({ renderDelay })`). */
@@ -35,8 +43,8 @@ export class TestPlayer {
   }
 
   static async join(endpoint: string, name: string, extra: Record<string, unknown> = {}, options: TestPlayerOptions = {}): Promise<TestPlayer> {
-    const room = await new Client(endpoint).joinOrCreate("arena", { name, protocol: PROTOCOL_VERSION, ...extra }, ArenaState);
-    return new TestPlayer(room as ArenaRoomClient, options);
+    const room = await new Client(endpoint).joinOrCreate<ArenaRoomType>(ROOM_NAME, { name, protocol: PROTOCOL_VERSION, ...extra }, ArenaState);
+    return new TestPlayer(room, options);
   }
 
   get id(): string {

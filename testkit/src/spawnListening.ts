@@ -58,16 +58,22 @@ export async function spawnListening(args: string[], options: ListeningOptions =
   let text = "";
   let stderrTail = "";
   let pending = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
+  // Text, not Buffers: a character split between two chunks is decoded whole.
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
+  child.stdout.on("data", (chunk: string) => {
     text += chunk;
     pending += chunk;
     const lines = pending.split("\n");
     pending = lines.pop()!;
     for (const line of lines) {
-      try { logs.push(JSON.parse(line)); } catch { /* not a log line */ }
+      try {
+        const log: unknown = JSON.parse(line);
+        if (typeof log === "object" && log !== null) logs.push(log as Record<string, unknown>);
+      } catch { /* not a log line */ }
     }
   });
-  child.stderr!.on("data", (chunk: Buffer) => {
+  child.stderr.on("data", (chunk: string) => {
     text += chunk;
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
   });

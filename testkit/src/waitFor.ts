@@ -1,3 +1,5 @@
+import { inspect } from "node:util";
+
 /** How long `waitFor` waits, and what may end the wait sooner. */
 export interface WaitOptions {
   /** ms; default 5000. */
@@ -22,14 +24,19 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, opti
     signal?.throwIfAborted();
     try {
       const value = await check();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
     } catch (error) {
       last = error;
     }
     signal?.throwIfAborted();
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${textOf(last)}` : ""}`);
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+/** What `check` threw, as a line: an Error's own text (its name and message), anything else as `util.inspect` shows it. */
+function textOf(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.toString() : inspect(thrown);
 }

@@ -1,4 +1,3 @@
-import assert from "node:assert/strict";
 import { once } from "node:events";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
@@ -22,7 +21,8 @@ describe("TcpProxy", () => {
   async function open() {
     const socket = connect(proxy.port, "127.0.0.1");
     const seen = { data: "", closed: false };
-    socket.on("data", (chunk) => { seen.data += chunk; });
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => { seen.data += chunk; });
     socket.on("close", () => { seen.closed = true; });
     socket.on("error", () => {});
     await once(socket, "connect");

@@ -1,4 +1,4 @@
-import { Client, type InputHandle, type Room } from "@colyseus/sdk";
+import { Client, type InputHandle, type Room, type SeatReservation } from "@colyseus/sdk";
 import {
   ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent, realClock,
   type ArenaRoomType, type Clock, type ErrorCode, type InputFrame, type JoinOptions, type PatchEvent, type RoomListing,
@@ -28,6 +28,12 @@ const ATTEMPT_TIMEOUT_MS = 5000;
 const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set(["client_outdated", "bad_options"]);
 /** Between tries while a match is moving, ms (jittered by up to half): a restore takes a second or two. */
 const MIGRATION_RETRY_MS = 400;
+
+/** What the private-room routes answer (server/src/http/api.ts): a seat, and the join code of a room just created. */
+interface SeatAnswer {
+  seat: SeatReservation;
+  code?: string;
+}
 
 export type ConnectionStatus = "idle" | "joining" | "playing" | "reconnecting" | "left";
 
@@ -114,30 +120,30 @@ export class ArenaConnection {
   roundTripMs(): number { return this.#room?.clock.smoothedRtt() ?? 0; }
 
   async quickPlay(name: string, mode?: string): Promise<void> {
-    await this.enter(() => this.client.joinOrCreate(ROOM_NAME, this.options(name, mode), ArenaState));
+    await this.enter(() => this.client.joinOrCreate<ArenaRoomType>(ROOM_NAME, this.options(name, mode), ArenaState));
   }
 
   /** Creates a private room and joins it; resolves with its join code. */
   async createPrivate(name: string, mode?: string): Promise<string> {
     let code = "";
     await this.enter(async () => {
-      const body = await this.post("/api/private-rooms", this.options(name, mode));
-      code = body.code;
-      return this.client.consumeSeatReservation(body.seat, ArenaState);
+      const answer = await this.post("/api/private-rooms", this.options(name, mode));
+      code = answer.code ?? "";
+      return this.client.consumeSeatReservation<ArenaRoomType>(answer.seat, ArenaState);
     });
     return code;
   }
 
   async joinByCode(code: string, name: string): Promise<void> {
     await this.enter(async () => {
-      const body = await this.post(`/api/private-rooms/${encodeURIComponent(code)}/seats`, this.options(name));
-      return this.client.consumeSeatReservation(body.seat, ArenaState);
+      const answer = await this.post(`/api/private-rooms/${encodeURIComponent(code)}/seats`, this.options(name));
+      return this.client.consumeSeatReservation<ArenaRoomType>(answer.seat, ArenaState);
     });
   }
 
   /** Joins a public room picked from the list. */
   async joinRoom(roomId: string, name: string): Promise<void> {
-    await this.enter(() => this.client.joinById(roomId, this.options(name), ArenaState));
+    await this.enter(() => this.client.joinById<ArenaRoomType>(roomId, this.options(name), ArenaState));
   }
 
   /** Follows the public room list; returns a function that stops following. */
@@ -198,13 +204,16 @@ export class ArenaConnection {
     return mode === undefined ? { name, protocol: PROTOCOL_VERSION } : { name, mode, protocol: PROTOCOL_VERSION };
   }
 
-  private async post(path: string, body: unknown): Promise<any> {
+  /** A POST to the private-room routes; a failure throws the body's error text, with the status as `code`. */
+  private async post(path: string, body: unknown): Promise<SeatAnswer> {
     const res = await fetch(new URL(path, this.endpoint), {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
     });
-    const json = await res.json().catch(() => ({}));
-    if (!res.ok) throw Object.assign(new Error(json.error ?? `HTTP ${res.status}`), { code: res.status });
-    return json;
+    const json: unknown = await res.json().catch(() => ({}));
+    const answer = typeof json === "object" && json !== null ? json as { [K in keyof SeatAnswer | "error"]?: unknown } : {};
+    if (!res.ok) throw Object.assign(new Error(typeof answer.error === "string" ? answer.error : `HTTP ${res.status}`), { code: res.status });
+    if (typeof answer.seat !== "object" || answer.seat === null) throw new Error("The server's answer carried no seat.");
+    return { seat: answer.seat as SeatReservation, code: typeof answer.code === "string" ? answer.code : undefined };
   }
 
   private async enter(join: () => Promise<Room<ArenaRoomType, ArenaState>>): Promise<void> {
@@ -311,7 +320,7 @@ export class ArenaConnection {
         await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
         if (this.#status !== "reconnecting") return false;
         try {
-          const room = await withTimeout(this.client.reconnect(token, ArenaState), ATTEMPT_TIMEOUT_MS, this.#clock);
+          const room = await withTimeout(this.client.reconnect<ArenaRoomType>(token, ArenaState), ATTEMPT_TIMEOUT_MS, this.#clock);
           this.stats.rejoins++;
           this.attach(room);
           return true;

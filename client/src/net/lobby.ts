@@ -5,6 +5,13 @@ import type { MatchClient } from "./matchClient.ts";
 /** A room as Colyseus's LobbyRoom sends it (its listing row). */
 type LobbyRow = RoomAvailable<{ mode?: string }> & { locked?: boolean; processId?: string };
 
+/** Colyseus's LobbyRoom as its clients see it: no state, the whole list, then each change. */
+interface LobbyRoomType {
+  state: undefined;
+  "~state": undefined;
+  "~client": { "~messages": { rooms: LobbyRow[]; "+": [roomId: string, room: LobbyRow]; "-": string } };
+}
+
 function listingOf(row: LobbyRow): RoomListing {
   return {
     roomId: row.roomId,
@@ -23,9 +30,9 @@ function listingOf(row: LobbyRow): RoomListing {
 export function watchLobby(client: Pick<MatchClient, "joinOrCreate">, update: (rooms: RoomListing[]) => void): () => void {
   const rooms = new Map<string, LobbyRow>();
   const publish = () => update([...rooms.values()].filter((r) => r.name === ROOM_NAME).map(listingOf));
-  let lobby: Room | undefined;
+  let lobby: Room<LobbyRoomType, undefined> | undefined;
   let stopped = false;
-  client.joinOrCreate("lobby").then((joined) => {
+  client.joinOrCreate<LobbyRoomType>("lobby").then((joined) => {
     if (stopped) return void joined.leave();
     lobby = joined;
     joined.onMessage("rooms", (list: LobbyRow[]) => {

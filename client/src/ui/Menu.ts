@@ -27,8 +27,8 @@ export class Menu {
   constructor(private readonly actions: MenuActions) {
     this.#name.value = localStorage.getItem(NAME_KEY) ?? "";
     this.#name.addEventListener("change", () => localStorage.setItem(NAME_KEY, this.#name.value.trim()));
-    $("quick-play").addEventListener("click", () => this.run((name) => actions.quickPlay(name, this.#mode.value)));
-    $("create-private").addEventListener("click", () => this.run((name) => actions.createPrivate(name, this.#mode.value)));
+    $("quick-play").addEventListener("click", () => void this.run((name) => actions.quickPlay(name, this.#mode.value)));
+    $("create-private").addEventListener("click", () => void this.run((name) => actions.createPrivate(name, this.#mode.value)));
     $("code-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const code = this.#code.value.trim();
@@ -77,13 +77,17 @@ export class Menu {
       const label = GAME_MODES[room.mode as keyof typeof GAME_MODES]?.label ?? room.mode;
       button.textContent = `${label}: ${room.players} / ${room.capacity} players`;
       button.disabled = room.locked;
-      button.addEventListener("click", () => this.run((name) => this.actions.joinRoom(room.roomId, name)));
+      button.addEventListener("click", () => void this.run((name) => this.actions.joinRoom(room.roomId, name)));
       item.append(button);
       return item;
     }));
   }
 
-  /** Runs a menu action with the current name; shows its error as a sentence. */
+  /**
+   * Runs a menu action with the current name; shows its error as a sentence.
+   * Never rejects (the action's error is the menu's to show), so the buttons'
+   * handlers leave the promise.
+   */
   async run(action: (name: string) => Promise<void>): Promise<void> {
     const name = this.name();
     if (name === null) return;

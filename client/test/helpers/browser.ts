@@ -40,7 +40,7 @@ export async function openPlayer(browser: Browser, url: string): Promise<Page> {
 
 /** Reads the page's test surface (window.__arena). */
 export function arena<T>(page: Page, read: (a: any) => T): Promise<T> {
-  return page.evaluate(`(${read.toString()})(window.__arena)`) as Promise<T>;
+  return page.evaluate<T>(`(${read.toString()})(window.__arena)`);
 }
 
 /**

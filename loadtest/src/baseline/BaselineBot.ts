@@ -41,7 +41,8 @@ export class BaselineBot {
     return this;
   }
 
-  stop(): void {
+  /** Async like `Bot`'s and `RawBot`'s, so a benchmark stops any bot the same way. */
+  async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#socket?.disconnect();
   }

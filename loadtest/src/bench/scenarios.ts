@@ -65,11 +65,11 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
     const systems: Record<string, Record<string, number>> = {};
     const ratios: Record<string, number> = {};
     for (const [n, figures] of Object.entries(arena)) {
-      systems[`arena:${n}p`] = { ...figures } as unknown as Record<string, number>;
+      systems[`arena:${n}p`] = { ...figures };
       if (baseline !== undefined) ratios[`joinP99Ms:arena:${n}p/baseline`] = figures.joinP99Ms / baseline.joinP99Ms;
       ratios[`joinsPerSecond:arena:${n}p/arena:${counts[0]}p`] = figures.joinsPerSecond / arena[String(counts[0])].joinsPerSecond;
     }
-    if (baseline !== undefined) systems.baseline = { ...baseline } as unknown as Record<string, number>;
+    if (baseline !== undefined) systems.baseline = { ...baseline };
     return {
       report: reportOf("join-storm", {
         systems, ratios,

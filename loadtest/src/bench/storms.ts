@@ -78,7 +78,7 @@ function postJson(url: string, body: unknown, agent: http.Agent): Promise<{ stat
         try {
           resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
         } catch (error) {
-          reject(error);
+          reject(new Error(`${url} answered ${res.statusCode} with no JSON: ${text.slice(0, 200)}`, { cause: error }));
         }
       });
       res.on("error", reject);

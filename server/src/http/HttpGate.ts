@@ -232,9 +232,8 @@ export class HttpGate {
   }
 }
 
+/** Colyseus's routes answer with its own codes as the status; the status line gets the HTTP one they mean (COLYSEUS_STATUS). */
 function mapColyseusStatus(res: ServerResponse): void {
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
-    return (writeHead as (...args: unknown[]) => ServerResponse).call(this, COLYSEUS_STATUS[status] ?? status, ...rest);
-  } as typeof res.writeHead;
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = (status: number, ...rest: unknown[]) => writeHead(COLYSEUS_STATUS[status] ?? status, ...rest);
 }

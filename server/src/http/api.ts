@@ -4,7 +4,7 @@ import { ROOM_NAME, isGameMode, normaliseJoinCode, GAME_MODES, type RoomListing 
 import { ArenaError } from "../ArenaError.ts";
 import { validateJoinOptions } from "../rooms/joinOptions.ts";
 import type { Logger } from "../logger.ts";
-import { RoomRefusal } from "../matchmaking/MatchMaker.ts";
+import { RoomRefusal, type RoomCache } from "../matchmaking/MatchMaker.ts";
 import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
 import type { Admission } from "./Admission.ts";
 import { errorJson, sendError, sendErrorJson } from "./httpErrors.ts";
@@ -32,10 +32,10 @@ export function matchmakingApi(matchmaking: Matchmaking, admission: Admission): 
     }
     const found = await matchmaking.rooms({ name: ROOM_NAME, private: false, unlisted: false });
     const rooms: RoomListing[] = found
-      .filter((room) => mode === undefined || room.metadata?.mode === mode)
+      .filter((room) => mode === undefined || modeOf(room) === mode)
       .map((room) => ({
         roomId: room.roomId,
-        mode: String(room.metadata?.mode),
+        mode: String(modeOf(room)),
         players: room.clients,
         capacity: room.maxClients,
         locked: room.locked === true,
@@ -80,6 +80,12 @@ export function matchmakingApi(matchmaking: Matchmaking, admission: Admission): 
 
   router.use(apiErrors(matchmaking.log));
   return router;
+}
+
+/** A listed room's game mode, from its listing's metadata (Colyseus types that as any). */
+function modeOf(room: RoomCache): unknown {
+  const metadata: unknown = room.metadata;
+  return typeof metadata === "object" && metadata !== null && "mode" in metadata ? metadata.mode : undefined;
 }
 
 function requireBody(req: Request, res: Response, next: NextFunction): void {

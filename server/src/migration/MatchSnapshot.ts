@@ -97,7 +97,7 @@ export function parseSnapshot(json: string, roomId: string): MatchSnapshot | nul
   const players = new Set(parsed.data.world.players.map(([playerId]) => playerId));
   if (players.size !== parsed.data.world.players.length) return null;
   if (!parsed.data.seats.every((s) => players.has(s.sessionId))) return null;
-  return parsed.data as MatchSnapshot;
+  return parsed.data;
 }
 
 /** How long a seat of the snapshot may still be claimed, ms, at `now` (≤ 0: its grace is over). */

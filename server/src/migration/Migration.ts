@@ -198,12 +198,12 @@ export class Migration {
         if (!(await matchMaker.healthCheckProcessId(owner))) this.#dead.add(owner);
       }));
       const adoptable = orphans.filter(([, { owner }]) => owner === NO_OWNER || owner === this.processId || this.#dead.has(owner));
-      await Promise.all(adoptable.map(([roomId, { owner, idleMs }]) => {
+      await Promise.all(adoptable.map(async ([roomId, { owner, idleMs }]) => {
         // A dead owner's lease may not have run out yet (it wrote just before it died):
         // the takeover is tried the moment it does, not at a later check.
         const leaseLeftMs = this.#dead.has(owner) ? this.#leaseMs - idleMs - (Date.now() - readAt) : 0;
-        if (leaseLeftMs <= 0) return this.adopt(roomId, owner);
-        setTimeout(() => void this.adopt(roomId, owner), leaseLeftMs + LEASE_SLACK_MS).unref();
+        if (leaseLeftMs <= 0) await this.adopt(roomId, owner);
+        else setTimeout(() => void this.adopt(roomId, owner), leaseLeftMs + LEASE_SLACK_MS).unref();
       }));
     } catch (err) {
       this.log.debug({ err: redisError(err) }, "migration scan failed");

@@ -3,7 +3,7 @@ import { ArenaError } from "../ArenaError.ts";
 import { z } from "zod";
 import { ClientGuard } from "./ClientGuard.ts";
 import { lobbyFrames } from "./framePolicy.ts";
-import { sendRoomError, sendUnknownMessage } from "./sendRoomError.ts";
+import { sendRoomError, sendUnknownMessage, type ErrorClient } from "./sendRoomError.ts";
 import type { RoomContext } from "./ArenaRoom.ts";
 
 /** Longest room name or metadata key or value a filter may name. */
@@ -18,6 +18,12 @@ const filterShape = z.object({
 
 /** What a client may pass when it joins the lobby (Colyseus's LobbyOptions). */
 const optionsShape = z.object({ filter: filterShape.optional() }).strict();
+
+/** LobbyRoom's client: it is sent the room list (core does not export the type). */
+type LobbyClient = Parameters<LobbyRoom["onJoin"]>[0];
+
+/** Core's Room.onMessage as its implementation answers (its overloads declare no return type, so any): the function that unbinds the handler. */
+type OnMessage = (type: string | number, ...rest: unknown[]) => () => void;
 
 /**
  * Colyseus's LobbyRoom (the realtime room list) with the guards every room
@@ -44,25 +50,26 @@ export class ArenaLobby extends LobbyRoom {
 
   override async onCreate(options: unknown): Promise<void> {
     await super.onCreate(options);
-    this.onMessage("*", (client: Client, type: unknown) => sendUnknownMessage(client, type));
+    this.onMessage("*", (client: ErrorClient, type: unknown) => sendUnknownMessage(client, type));
   }
 
   /** LobbyRoom registers its `filter` handler through here: it only ever sees a valid filter. */
   override onMessage(type: string | number, ...rest: unknown[]): () => void {
     const [handler] = rest;
     if (type !== "filter" || rest.length !== 1 || typeof handler !== "function") {
-      return (super.onMessage as (type: string | number, ...rest: unknown[]) => () => void)(type, ...rest);
+      return (super.onMessage as OnMessage)(type, ...rest);
     }
-    return super.onMessage("filter", (client: Client, payload: unknown) => {
+    return (super.onMessage as OnMessage)("filter", (client: ErrorClient, payload: unknown) => {
       const filter = filterShape.safeParse(payload);
       if (!filter.success) return sendRoomError(client, "bad_message");
       (handler as (client: Client, filter: unknown) => void)(client, filter.data);
     });
   }
 
-  override onJoin(client: Client, options: unknown): void {
+  /** `options` passed onAuth's check. */
+  override onJoin(client: LobbyClient, options: z.infer<typeof optionsShape> | undefined): void {
     this.guard.watch(client);
-    super.onJoin(client, (options ?? {}) as Parameters<LobbyRoom["onJoin"]>[1]);
+    super.onJoin(client, options ?? {});
   }
 
   /** The lobby has no state to patch, but core still calls this on every patch tick: the backlog check rides it. */
@@ -72,7 +79,7 @@ export class ArenaLobby extends LobbyRoom {
     return changed;
   }
 
-  override onLeave(client: Client): void {
+  override onLeave(client: LobbyClient): void {
     this.guard.forget(client.sessionId);
     super.onLeave(client);
   }

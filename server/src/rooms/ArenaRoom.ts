@@ -123,8 +123,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       rewind.attachAll(this.state.players, { fields: ["x", "y"] });
       this.seenBy = new LagCompensation(rewind).seenBy;
     }
-    this.onMessage("chat", (client, message: unknown) => this.chat.receive(client, message));
-    this.onMessage("*", (client, type) => sendUnknownMessage(client, type));
+    this.onMessage("chat", (client: ArenaClient, message: unknown) => this.chat.receive(client, message));
+    this.onMessage("*", (client: ArenaClient, type) => sendUnknownMessage(client, type));
     if (settings.testHooks) registerTestHooks(this, () => { this.faultRequested = true; });
     this.setFixedTimestep((step) => this.tick(step), TICK_RATE_HZ);
     const isPrivate = privateCode !== null;

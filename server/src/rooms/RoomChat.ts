@@ -1,7 +1,6 @@
-import type { Client } from "@colyseus/core";
 import { CHAT_MAX_CHARS, realClock, type Clock, type ErrorCode as ErrorCodeName, type ServerMessages } from "@arena/shared";
 import { clientMessages } from "./clientMessages.ts";
-import { sendRoomError } from "./sendRoomError.ts";
+import { sendRoomError, type ErrorClient } from "./sendRoomError.ts";
 
 /** What chat needs from its room. */
 export interface ChatRoom {
@@ -26,7 +25,7 @@ export class RoomChat {
   /** `clock`: what the rate limit's window is timed by (a TestClock in unit tests). */
   constructor(private readonly room: ChatRoom, private readonly clock: Clock = realClock) {}
 
-  receive(client: Client, message: unknown): void {
+  receive(client: ErrorClient, message: unknown): void {
     const parsed = clientMessages.chat.safeParse(message);
     if (!parsed.success) return this.refuse(client, "bad_message");
     const text = parsed.data.text.replace(/\p{C}+/gu, " ").trim();
@@ -54,7 +53,7 @@ export class RoomChat {
     return true;
   }
 
-  private refuse(client: Client, code: ErrorCodeName): void {
+  private refuse(client: ErrorClient, code: ErrorCodeName): void {
     sendRoomError(client, code);
   }
 }

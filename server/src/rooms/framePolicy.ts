@@ -34,10 +34,10 @@ export const isMessage: FramePolicy = (frame) => {
     // decode.string clamps a declared length to the frame: check it first.
     const length = stringLength(frame);
     if (length > MESSAGE_TYPE_MAX_CHARS * 4 || 2 + length > frame.length) return false;
-    const type = decode.string(frame, it) as string;
+    const type = decode.string(frame, it);
     if (type.length > MESSAGE_TYPE_MAX_CHARS) return false;
   } else {
-    const type = decode.number(frame, it) as number;
+    const type = decode.number(frame, it);
     if (!Number.isSafeInteger(type)) return false;
   }
   if (it.offset > frame.length) return false;
@@ -73,7 +73,7 @@ export function reliableInput(body: BodyCheck, stampsBoth: () => boolean): Frame
   return (frame) => {
     if ((frame[0] & ProtocolModifier.TIMED) === 0) return body(frame, 1);
     const it: Iterator = { offset: 1 };
-    const delta = decode.number(frame, it) as number;
+    const delta = decode.number(frame, it);
     if (!Number.isSafeInteger(delta) || it.offset > frame.length) return false;
     both ??= stampsBoth();
     if (both) it.offset += 2;

@@ -48,7 +48,7 @@ export class MemoryMatchMaker implements MatchMaker {
   async query(conditions: Partial<RoomCache>, sort?: Record<string, 1 | -1>): Promise<RoomCache[]> {
     const rows = this.rooms.filter((row) => Object.entries(conditions).every(([key, value]) =>
       (row as unknown as Record<string, unknown>)[key] === value || (row.metadata as Record<string, unknown> | undefined)?.[key] === value));
-    if (sort?.clients !== undefined) rows.sort((a, b) => (a.clients - b.clients) * sort.clients!);
+    if (sort?.clients !== undefined) rows.sort((a, b) => (a.clients - b.clients) * sort.clients);
     return rows;
   }
 
@@ -89,7 +89,7 @@ export class MemoryMatchMaker implements MatchMaker {
   }
 
   seat(room: RoomCache, sessionId: string): SeatReservation {
-    return { name: room.name, roomId: room.roomId, processId: room.processId, sessionId, publicAddress: room.publicAddress } as SeatReservation;
+    return { name: room.name, roomId: room.roomId, processId: room.processId, sessionId, publicAddress: room.publicAddress };
   }
 
   sessionId(): string {

@@ -65,7 +65,7 @@ describe("clientAddress (whose limits a request counts against)", () => {
         // Hops from the server outwards: the peer, then X-Forwarded-For from its end (each proxy appends the address it got the request from).
         const hops = [peer, ...(forwardedFor ?? []).toReversed()];
         const expected = hops.find((h, i) => i === hops.length - 1 || !trusted(entries, h));
-        assert.equal(address, expected, `peer ${peer}, X-Forwarded-For ${forwardedFor}, trusted ${entries}`);
+        assert.equal(address, expected, `peer ${peer}, X-Forwarded-For ${forwardedFor?.join(",")}, trusted ${entries.join(",")}`);
         if (!trusted(entries, peer)) assert.equal(address, peer, "X-Forwarded-For from an untrusted peer is ignored");
       },
     ));

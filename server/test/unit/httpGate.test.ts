@@ -134,7 +134,7 @@ describe("HttpGate over an in-memory matchmaker", () => {
     const { port } = new URL(base);
     const socket = connect(Number(port), "127.0.0.1");
     let received = "";
-    socket.setEncoding("utf8").on("data", (chunk) => { received += chunk; });
+    socket.setEncoding("utf8").on("data", (chunk: string) => { received += chunk; });
     const answers = () => received.match(/HTTP\/1\.1 \d{3}/g) ?? [];
     const until = async (n: number) => { for (let i = 0; i < 200 && answers().length < n; i++) await new Promise((r) => setTimeout(r, 10)); };
     const head = (path: string) => `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nX-Forwarded-For: 10.2.2.2\r\n\r\n`;

@@ -48,6 +48,7 @@ export class InputGroup {
     if (this.size === 1) return this.input.send();
     const connection = this.room.connection;
     const own = Object.hasOwn(connection, "send");
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back as it was (own property); never called detached
     const send = connection.send;
     connection.send = this.#take;
     let seq: number;
