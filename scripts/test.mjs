@@ -10,7 +10,9 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const testDirs = ["shared/test", "server/test", "server/test/unit", "client/test", "client/test/unit", "loadtest/test", "testkit/test"].filter((dir) => existsSync(join(root, dir)));
+const testDirs = ["shared/test", "server/test", "server/test/unit", "client/test", "client/test/unit", "loadtest/test", "testkit/test"].filter((dir) =>
+  existsSync(join(root, dir)),
+);
 
 /** @param {string} dir @returns {string[]} */
 function testFiles(dir) {
@@ -36,7 +38,10 @@ function redisAnswers(url) {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = connect({ host: hostname, port: Number(port || 6379) });
-    const done = (/** @type {boolean} */ ok) => { socket.destroy(); resolve(ok); };
+    const done = (/** @type {boolean} */ ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.setTimeout(1000, () => done(false));
     socket.on("error", () => done(false));
     socket.on("connect", () => socket.write("PING\r\n"));
@@ -47,10 +52,22 @@ function redisAnswers(url) {
 const inCI = process.env.CI === "true";
 const redisUrl = process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379";
 const services = [
-  [await redisAnswers(redisUrl), `Redis at ${redisUrl}`, "the multi-process scaling and match migration tests (server/test/scaling.test.ts, server/test/migration.test.ts, client/test/migration.test.ts)"],
+  [
+    await redisAnswers(redisUrl),
+    `Redis at ${redisUrl}`,
+    "the multi-process scaling and match migration tests (server/test/scaling.test.ts, server/test/migration.test.ts, client/test/migration.test.ts)",
+  ],
   [spawnSync("redis-server", ["--version"]).status === 0, "the redis-server binary", "the Redis outage test (server/test/redisOutage.test.ts)"],
-  [spawnSync(process.env.NGINX_PATH ?? "nginx", ["-v"]).status === 0 && spawnSync("openssl", ["version"]).status === 0, "nginx and openssl", "the reverse proxy test (server/test/nginx.test.ts)"],
-  [existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"), `Chromium at ${process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"}`, "the browser tests (client/test/browser.test.ts, client/test/migration.test.ts)"],
+  [
+    spawnSync(process.env.NGINX_PATH ?? "nginx", ["-v"]).status === 0 && spawnSync("openssl", ["version"]).status === 0,
+    "nginx and openssl",
+    "the reverse proxy test (server/test/nginx.test.ts)",
+  ],
+  [
+    existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"),
+    `Chromium at ${process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"}`,
+    "the browser tests (client/test/browser.test.ts, client/test/migration.test.ts)",
+  ],
 ];
 console.log("== services");
 for (const [ok, what, tests] of services) {

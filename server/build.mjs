@@ -43,17 +43,19 @@ const result = await build({
   keepNames: true,
   write: false,
   logLevel: "warning",
-  plugins: [{
-    name: "packages-stay-in-node-modules",
-    setup(builder) {
-      // A bare specifier (`ws`, `@colyseus/core`, `node:fs`) is a package: left as an
-      // import, so Colyseus's module singletons and `ws` are the ones node_modules holds.
-      // External imports are hoisted above the bundled code, so webSocketGlobal.ts's
-      // assignment now runs after @colyseus/core has loaded, not before: harmless, as
-      // core reads the WebSocket global only when a player rejoins (Room.mjs).
-      builder.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith(WORKSPACE_SCOPE) ? undefined : { path: args.path, external: true }));
+  plugins: [
+    {
+      name: "packages-stay-in-node-modules",
+      setup(builder) {
+        // A bare specifier (`ws`, `@colyseus/core`, `node:fs`) is a package: left as an
+        // import, so Colyseus's module singletons and `ws` are the ones node_modules holds.
+        // External imports are hoisted above the bundled code, so webSocketGlobal.ts's
+        // assignment now runs after @colyseus/core has loaded, not before: harmless, as
+        // core reads the WebSocket global only when a player rejoins (Room.mjs).
+        builder.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith(WORKSPACE_SCOPE) ? undefined : { path: args.path, external: true }));
+      },
     },
-  }],
+  ],
 });
 
 // Each file is written next to its final name, then renamed over it: a server

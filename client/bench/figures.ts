@@ -59,8 +59,12 @@ try {
   console.log(`| display rate (headless Chromium, software WebGL, two pages) | ${fps.toFixed(0)} fps |`);
   console.log(`| input-to-screen delay, local player (${presses.length} presses) | median ${median(presses)} frame(s), max ${Math.max(...presses)} |`);
   console.log(`| corrections while moving | ${corrections.length} in ${movedS.toFixed(0)} s (${(corrections.length / (movedS / 60)).toFixed(1)} per minute) |`);
-  console.log(`| correction size | median ${corrections.length ? median(corrections).toFixed(2) : 0} px, max ${corrections.length ? corrections.at(-1).toFixed(2) : 0} px |`);
-  console.log(`| remote players drawn behind the server's present | median ${median(delays).toFixed(0)} ms (100 ms interpolation buffer + half the round trip) |`);
+  console.log(
+    `| correction size | median ${corrections.length ? median(corrections).toFixed(2) : 0} px, max ${corrections.length ? corrections.at(-1).toFixed(2) : 0} px |`,
+  );
+  console.log(
+    `| remote players drawn behind the server's present | median ${median(delays).toFixed(0)} ms (100 ms interpolation buffer + half the round trip) |`,
+  );
 } finally {
   await browser.close();
   await server.stop();

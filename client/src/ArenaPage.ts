@@ -28,10 +28,11 @@ export class ArenaPage implements SceneHost {
     this.#hud = new Hud({ sendChat: (text) => connection.sendChat(text), leave: () => void connection.leave().then(() => this.showMenu()) });
     this.#menu = new Menu({
       quickPlay: (name, mode) => this.play(() => connection.quickPlay(name, mode)),
-      createPrivate: (name, mode) => this.play(async () => {
-        const code = await connection.createPrivate(name, mode);
-        this.#hud.showInvite(code, inviteLink(code));
-      }),
+      createPrivate: (name, mode) =>
+        this.play(async () => {
+          const code = await connection.createPrivate(name, mode);
+          this.#hud.showInvite(code, inviteLink(code));
+        }),
       joinByCode: (code, name) => this.play(() => connection.joinByCode(code, name)),
       joinRoom: (roomId, name) => this.play(() => connection.joinRoom(roomId, name)),
     });
@@ -48,9 +49,13 @@ export class ArenaPage implements SceneHost {
   }
 
   /** The match being played (undefined in the menu). */
-  get session(): GameSession | undefined { return this.#session; }
+  get session(): GameSession | undefined {
+    return this.#session;
+  }
   /** The view drawn last (undefined in the menu). */
-  get lastView(): View | undefined { return this.#lastView; }
+  get lastView(): View | undefined {
+    return this.#lastView;
+  }
 
   frame(frameMs: number, controls: Controls): View | undefined {
     if (this.#session === undefined) return undefined;

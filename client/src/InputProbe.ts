@@ -25,7 +25,9 @@ export class InputProbe {
    * Frames between the last movement key press and the player drawn moving
    * (0: the next frame drawn); -1 until one is measured.
    */
-  get frames(): number { return this.#frames; }
+  get frames(): number {
+    return this.#frames;
+  }
 
   /** Watches key presses on `target`, in the capture phase (before the game's own handlers). Returns a function that stops. */
   listen(target: EventTarget): () => void {

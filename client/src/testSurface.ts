@@ -30,37 +30,71 @@ export function installTestSurface(sources: SurfaceSources, { testHooks }: { tes
   const { connection, page, game, scene, probe } = sources;
   let pixelQueue: Promise<unknown> = Promise.resolve();
   const surface = {
-    get status() { return connection.status; },
-    get sessionId() { return connection.sessionId; },
-    get roomId() { return connection.room?.roomId; },
-    get menuError() { return document.getElementById("menu-error")?.textContent ?? ""; },
+    get status() {
+      return connection.status;
+    },
+    get sessionId() {
+      return connection.sessionId;
+    },
+    get roomId() {
+      return connection.room?.roomId;
+    },
+    get menuError() {
+      return document.getElementById("menu-error")?.textContent ?? "";
+    },
     /** The colour of a drawn pixel at arena coordinates, [r, g, b] (one snapshot at a time, as Phaser allows). */
-    pixel: (x: number, y: number) => (pixelQueue = pixelQueue.then(() => new Promise<number[]>((resolve) => {
-      game.renderer.snapshotPixel(Math.round(x), Math.round(y), (color) => {
-        const c = color as unknown as { r: number; g: number; b: number };
-        resolve([c.r, c.g, c.b]);
-      });
-    }))),
-    get stats() { return { ...connection.stats }; },
-    get frames() { return scene.frames; },
-    get renderer() { return game.renderer?.type === 2 ? "WEBGL" : game.renderer?.type === 1 ? "CANVAS" : "NONE"; },
-    get me() { return page.lastView?.me; },
-    get players() { return page.lastView?.players ?? []; },
+    pixel: (x: number, y: number) =>
+      (pixelQueue = pixelQueue.then(
+        () =>
+          new Promise<number[]>((resolve) => {
+            game.renderer.snapshotPixel(Math.round(x), Math.round(y), (color) => {
+              const c = color as unknown as { r: number; g: number; b: number };
+              resolve([c.r, c.g, c.b]);
+            });
+          }),
+      )),
+    get stats() {
+      return { ...connection.stats };
+    },
+    get frames() {
+      return scene.frames;
+    },
+    get renderer() {
+      return game.renderer?.type === 2 ? "WEBGL" : game.renderer?.type === 1 ? "CANVAS" : "NONE";
+    },
+    get me() {
+      return page.lastView?.me;
+    },
+    get players() {
+      return page.lastView?.players ?? [];
+    },
     get server() {
       const id = connection.sessionId;
       const p = id === undefined ? undefined : connection.state?.players.get(id);
       return p && { x: p.x, y: p.y, score: p.score, hp: p.hp, connected: p.connected };
     },
-    get corrections() { return page.session?.predicted.corrections.map((c) => c.sizePx) ?? []; },
-    get remoteDelayMs() { return page.session?.remoteDelayMs ?? 0; },
-    get pingMs() { return connection.roundTripMs(); },
-    get inputEpoch() { return connection.attachCount; },
+    get corrections() {
+      return page.session?.predicted.corrections.map((c) => c.sizePx) ?? [];
+    },
+    get remoteDelayMs() {
+      return page.session?.remoteDelayMs ?? 0;
+    },
+    get pingMs() {
+      return connection.roundTripMs();
+    },
+    get inputEpoch() {
+      return connection.attachCount;
+    },
     /** Frames between the last movement key press and the player drawn moving (0: the next frame drawn). */
-    get inputToScreenFrames() { return probe.frames; },
+    get inputToScreenFrames() {
+      return probe.frames;
+    },
   };
-  const actions = testHooks ? {
-    drop: () => connection.testDrop(),
-    place: (x: number, y: number) => connection.testPlace(x, y),
-  } : {};
+  const actions = testHooks
+    ? {
+        drop: () => connection.testDrop(),
+        place: (x: number, y: number) => connection.testPlace(x, y),
+      }
+    : {};
   Object.defineProperty(window, "__arena", { value: Object.freeze(Object.assign(surface, actions)) });
 }

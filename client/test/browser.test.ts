@@ -25,13 +25,15 @@ describe("the game in Chromium", { skip }, () => {
 
   /** Closes every page; players in a match press Leave first (closing a tab would hold their seat). */
   async function closeAll(): Promise<void> {
-    await Promise.all(pages.splice(0).map(async (page) => {
-      if (await page.isVisible("#leave")) {
-        await page.click("#leave");
-        await page.waitForFunction(() => (window as any).__arena.status !== "playing");
-      }
-      await page.context().close();
-    }));
+    await Promise.all(
+      pages.splice(0).map(async (page) => {
+        if (await page.isVisible("#leave")) {
+          await page.click("#leave");
+          await page.waitForFunction(() => (window as any).__arena.status !== "playing");
+        }
+        await page.context().close();
+      }),
+    );
   }
 
   async function player(viaProxy = false): Promise<Page> {
@@ -67,10 +69,14 @@ describe("the game in Chromium", { skip }, () => {
     await b.waitForFunction(() => Math.abs((window as any).__arena.players.find((p: any) => !p.isMe).x - 800) < 0.5);
 
     await a.keyboard.down("ArrowRight");
-    const framesToMove = (await (await a.waitForFunction(() => {
-      const frames = (window as any).__arena.inputToScreenFrames;
-      return frames >= 0 ? { frames } : null;
-    })).jsonValue() as { frames: number }).frames;
+    const framesToMove = (
+      (await (
+        await a.waitForFunction(() => {
+          const frames = (window as any).__arena.inputToScreenFrames;
+          return frames >= 0 ? { frames } : null;
+        })
+      ).jsonValue()) as { frames: number }
+    ).frames;
     console.log(`# local movement drawn ${framesToMove} frame(s) after the key press`);
     assert.ok(framesToMove <= 1, `drawn ${framesToMove} frames after the key press`);
     await b.waitForFunction(() => (window as any).__arena.players.find((p: any) => !p.isMe).x > 840);
@@ -84,14 +90,21 @@ describe("the game in Chromium", { skip }, () => {
     const wall = WALLS[4];
     const wallPixel = await arena(a, (w) => w.pixel(800, 600));
     const floorPixel = await arena(a, (w) => w.pixel(40, 1150));
-    assert.deepEqual(wallPixel.map((c: number) => Math.round(c / 8)), [0x5d, 0x6d, 0x7a].map((c) => Math.round(c / 8)), `wall at ${wall.x}`);
-    assert.deepEqual(floorPixel.map((c: number) => Math.round(c / 8)), [0x1d, 0x25, 0x2d].map((c) => Math.round(c / 8)));
+    assert.deepEqual(
+      wallPixel.map((c: number) => Math.round(c / 8)),
+      [0x5d, 0x6d, 0x7a].map((c) => Math.round(c / 8)),
+      `wall at ${wall.x}`,
+    );
+    assert.deepEqual(
+      floorPixel.map((c: number) => Math.round(c / 8)),
+      [0x1d, 0x25, 0x2d].map((c) => Math.round(c / 8)),
+    );
     // Eight points on a ring inside the local player's disc: most are its light blue
     // (the aim line and the shield ring may cover a few).
     const ring = Array.from({ length: 8 }, (_, i) => [300 + Math.cos(i) * PLAYER_RADIUS_PX * 0.6, 400 + Math.sin(i) * PLAYER_RADIUS_PX * 0.6]);
     // One snapshot at a time: Phaser keeps a single pending pixel snapshot.
     const colours: number[][] = [];
-    for (const point of ring) colours.push(await a.evaluate(([x, y]) => (window as any).__arena.pixel(x, y), point) as number[]);
+    for (const point of ring) colours.push((await a.evaluate(([x, y]) => (window as any).__arena.pixel(x, y), point)) as number[]);
     const blue = colours.filter(([r, , b]) => b > 200 && r < 120).length;
     assert.ok(blue >= 5, `the local player is drawn light blue: ${JSON.stringify(colours)}`);
     assert.equal(await arena(a, (w) => w.renderer), "WEBGL");
@@ -108,10 +121,14 @@ describe("the game in Chromium", { skip }, () => {
     // Ann scores: both in the open, Ann holds the mouse on Bob.
     await Promise.all([placeAt(a, 300, 150), placeAt(b, 600, 150)]);
     const bobId = await arena(b, (w) => w.sessionId);
-    await a.waitForFunction((ids) => {
-      const ps = (window as any).__arena.players.filter((p: any) => ids.includes(p.id));
-      return ps.length === 2 && ps.every((p: any) => !p.shielded && Math.abs(p.y - 150) < 0.5);
-    }, [annId, bobId], { timeout: 10_000 });
+    await a.waitForFunction(
+      (ids) => {
+        const ps = (window as any).__arena.players.filter((p: any) => ids.includes(p.id));
+        return ps.length === 2 && ps.every((p: any) => !p.shielded && Math.abs(p.y - 150) < 0.5);
+      },
+      [annId, bobId],
+      { timeout: 10_000 },
+    );
     await aimAt(a, 600, 150);
     await a.mouse.down();
     await a.waitForFunction(() => (window as any).__arena.server?.score >= 1, null, { timeout: 10_000 });
@@ -209,7 +226,7 @@ describe("the game in Chromium", { skip }, () => {
     await page.fill("#code", "ZZZZZZ");
     await page.click("#join-code");
     await page.waitForFunction(() => (window as any).__arena.menuError !== "");
-    assert.match(await page.textContent("#menu-error") ?? "", /No room has that code/);
+    assert.match((await page.textContent("#menu-error")) ?? "", /No room has that code/);
     assert.equal(await arena(page, (w) => w.status), "idle");
   });
 
@@ -241,7 +258,11 @@ describe("a page of a server without test hooks (as in production)", { skip }, (
     await quickPlay(page, "Player");
     const keys = await arena(page, (w) => Object.keys(w));
     assert.ok(keys.includes("status"), "the read-only surface is there");
-    assert.deepEqual(keys.filter((key) => ["drop", "place", "token"].includes(key)), [], keys.join(", "));
+    assert.deepEqual(
+      keys.filter((key) => ["drop", "place", "token"].includes(key)),
+      [],
+      keys.join(", "),
+    );
     // The token's secret part (after "roomId:"), wherever a script could read it.
     const token = (await savedToken(page))?.split(":")[1];
     assert.ok(token, "a token is saved for a reload");

@@ -15,7 +15,9 @@ import { spawnServer, type ServerProcess } from "@arena/testkit";
  */
 describe("the client's reading of server errors", () => {
   let server: ServerProcess;
-  before(async () => { server = await spawnServer(); });
+  before(async () => {
+    server = await spawnServer();
+  });
   after(() => server.stop());
 
   it("a refused join gives the project's code from the answer's body", async () => {

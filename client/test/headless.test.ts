@@ -49,15 +49,21 @@ describe(`client netcode, headless, ${ROUND_TRIP_MS} ms round trip`, () => {
         // Every moving frame acknowledged: what is still in flight are idle frames, which move nobody.
         const lastMovingSeq = session.framesSent;
         await waitFor("every moving frame acknowledged", () => connection.ackSeq >= lastMovingSeq, 3000);
-        const server = await waitFor("the server's position to settle", async () => {
-          const me = connection.state!.players.get(connection.sessionId!)!;
-          await new Promise((r) => setTimeout(r, 300));
-          const again = connection.state!.players.get(connection.sessionId!)!;
-          return me.x === again.x && me.y === again.y ? { x: again.x, y: again.y } : null;
-        }, 3000);
+        const server = await waitFor(
+          "the server's position to settle",
+          async () => {
+            const me = connection.state!.players.get(connection.sessionId!)!;
+            await new Promise((r) => setTimeout(r, 300));
+            const again = connection.state!.players.get(connection.sessionId!)!;
+            return me.x === again.x && me.y === again.y ? { x: again.x, y: again.y } : null;
+          },
+          3000,
+        );
         assert.deepEqual({ ...session.predicted.position }, server, "predicted position equals the server's, exactly");
         const median = correctionsWhileMoving.length === 0 ? 0 : medianOf(correctionsWhileMoving);
-        console.log(`# ${session.framesSent} frames, ${correctionsWhileMoving.length} corrections in ${movingFor / 1000} s of movement, median ${median.toFixed(3)} px`);
+        console.log(
+          `# ${session.framesSent} frames, ${correctionsWhileMoving.length} corrections in ${movingFor / 1000} s of movement, median ${median.toFixed(3)} px`,
+        );
         assert.ok(median < 1, `median correction ${median} px`);
       } finally {
         clearInterval(idle);
@@ -88,7 +94,9 @@ describe("client reconnection, headless", () => {
     const statuses: string[] = [];
     connection.on("status", (s) => statuses.push(s));
     let left: string | undefined;
-    connection.on("left", (reason) => { left = reason; });
+    connection.on("left", (reason) => {
+      left = reason;
+    });
     await connection.quickPlay("Ann");
     const id = connection.sessionId;
     await waitFor("the welcome message (grace window)", () => connection.state !== undefined);

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Protocol, Room } from "@colyseus/sdk";
 import {
-  ArenaState, INPUT_GROUP_FRAMES, INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, InputFrameSchema, InputGroup, ROOM_DATA_BYTES, encodeInputGroup,
+  ArenaState,
+  INPUT_GROUP_FRAMES,
+  INPUT_GROUP_MAX_FRAMES,
+  INPUT_GROUP_TYPE,
+  InputFrameSchema,
+  InputGroup,
+  ROOM_DATA_BYTES,
+  encodeInputGroup,
 } from "@arena/shared";
 
 /** A socket that records what the SDK sends on it (copies: the SDK reuses its buffers). */
@@ -81,9 +88,15 @@ describe("input groups", () => {
       seqs.push(group.send());
       assert.equal(grouped.connection.sent.length, Math.floor((i + 1) / INPUT_GROUP_FRAMES), "a message only once a group is full");
     }
-    assert.deepEqual(seqs, Array.from({ length: INPUT_GROUP_FRAMES * 3 }, (_, i) => i + 1));
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: INPUT_GROUP_FRAMES * 3 }, (_, i) => i + 1),
+    );
     assert.equal(grouped.input.sentCount, seqs.length, "the handle counted every frame (its ack and replay stay in step)");
-    assert.deepEqual(grouped.connection.sent.flatMap(framesOf).map((f) => [...f]), alone.connection.sent.map((f) => [...f]));
+    assert.deepEqual(
+      grouped.connection.sent.flatMap(framesOf).map((f) => [...f]),
+      alone.connection.sent.map((f) => [...f]),
+    );
   });
 
   it("puts nothing on the socket while the connection is closed, and holds nothing", () => {

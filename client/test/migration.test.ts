@@ -6,7 +6,7 @@ import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
 import { type ArenaRoomClient, freePort, redisSkipReason, request, type ServerProcess, spawnServer, TestPlayer, useDatabase, waitFor } from "@arena/testkit";
 import { arena, browserSkipReason, launch, openPlayer, quickPlay } from "./helpers/browser.ts";
 
-const skip = browserSkipReason() || await redisSkipReason();
+const skip = browserSkipReason() || (await redisSkipReason());
 if (skip) console.log(`# skipping the browser migration test: ${skip}`);
 
 /** This file's own database on the shared Redis. */
@@ -29,9 +29,14 @@ describe("a match moves to another process, with a player in Chromium", { skip }
 
   async function start(port: number): Promise<ServerProcess> {
     const proc = await spawnServer({
-      PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL: db.url, ENABLE_TEST_HOOKS: "1", RECONNECT_GRACE_SECONDS: "20",
+      PORT: String(port),
+      PUBLIC_ADDRESS: `127.0.0.1:${port}`,
+      REDIS_URL: db.url,
+      ENABLE_TEST_HOOKS: "1",
+      RECONNECT_GRACE_SECONDS: "20",
       // The SDK players below retry often, from the same address as the page.
-      RATE_JOINS_PER_MINUTE: "100000", RATE_CONNECTIONS_PER_MINUTE: "100000",
+      RATE_JOINS_PER_MINUTE: "100000",
+      RATE_CONNECTIONS_PER_MINUTE: "100000",
       ALLOWED_ORIGINS: ports.map((p) => `http://127.0.0.1:${p}`).join(","),
     });
     procs.push(proc);
@@ -71,16 +76,21 @@ describe("a match moves to another process, with a player in Chromium", { skip }
     assert.equal(roomId, ann.room.roomId);
     const cleoId = await arena(page, (w) => w.sessionId);
     await page.evaluate(() => (window as any).__arena.place(500, 150));
-    await waitFor("Cleo placed, in the match's snapshot", async () => {
-      const json = await db.hget(`arena:match:${roomId}`, "snapshot");
-      const players = json === null ? [] : (JSON.parse(json).world.players as [string, { x: number }][]);
-      return players.find(([id]) => id === cleoId)?.[1].x === 500;
-    }, 5000);
+    await waitFor(
+      "Cleo placed, in the match's snapshot",
+      async () => {
+        const json = await db.hget(`arena:match:${roomId}`, "snapshot");
+        const players = json === null ? [] : (JSON.parse(json).world.players as [string, { x: number }][]);
+        return players.find(([id]) => id === cleoId)?.[1].x === 500;
+      },
+      5000,
+    );
 
     const killedAt = Date.now();
     b.child.kill("SIGKILL");
     await page.waitForFunction(() => (window as any).__arena.status === "reconnecting", null, { timeout: 5000 });
-    const comeBack = (player: TestPlayer) => waitFor(`${player.id} back`, () => new Client(a.endpoint).reconnect(player.room.reconnectionToken, ArenaState), 10_000);
+    const comeBack = (player: TestPlayer) =>
+      waitFor(`${player.id} back`, () => new Client(a.endpoint).reconnect(player.room.reconnectionToken, ArenaState), 10_000);
     const [ann2] = await Promise.all([comeBack(ann), comeBack(bob)]);
     await page.waitForFunction(() => (window as any).__arena.status === "playing", null, { timeout: 10_000 });
     const backMs = Date.now() - killedAt;

@@ -32,27 +32,30 @@ describe("predicted player", () => {
   });
 
   it("replaying unacknowledged frames after a server state lands exactly on the server's result", () => {
-    fc.assert(fc.property(
-      fc.array(fc.tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true })), { minLength: 2, maxLength: 60 }),
-      fc.nat(),
-      (moves, cut) => {
-        const frames = moves.map(([x, y]) => frame(x, y));
-        const acked = cut % frames.length;
-        const start = { x: 500, y: 300 };
-        const me = new PredictedPlayer();
-        me.reset(start.x, start.y, true);
-        frames.forEach((f, i) => me.predict(i + 1, f, STEP_SECONDS));
-        // The server has consumed `acked` frames; the rest are in flight.
-        const server = serverAfter(start, frames.slice(0, acked));
-        const correction = me.reconcile({ ...server, alive: true }, acked, STEP_SECONDS, 0);
-        assert.equal(correction, null, "an exact prediction needs no correction");
-        assert.deepEqual(me.position, serverAfter(start, frames));
-        assert.equal(me.pendingCount, frames.length - acked);
-        // Once every frame is acked, the prediction is the server's state, bit for bit.
-        me.reconcile({ ...serverAfter(start, frames), alive: true }, frames.length, STEP_SECONDS, 0);
-        assert.deepEqual(me.position, serverAfter(start, frames));
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true })), { minLength: 2, maxLength: 60 }),
+        fc.nat(),
+        (moves, cut) => {
+          const frames = moves.map(([x, y]) => frame(x, y));
+          const acked = cut % frames.length;
+          const start = { x: 500, y: 300 };
+          const me = new PredictedPlayer();
+          me.reset(start.x, start.y, true);
+          frames.forEach((f, i) => me.predict(i + 1, f, STEP_SECONDS));
+          // The server has consumed `acked` frames; the rest are in flight.
+          const server = serverAfter(start, frames.slice(0, acked));
+          const correction = me.reconcile({ ...server, alive: true }, acked, STEP_SECONDS, 0);
+          assert.equal(correction, null, "an exact prediction needs no correction");
+          assert.deepEqual(me.position, serverAfter(start, frames));
+          assert.equal(me.pendingCount, frames.length - acked);
+          // Once every frame is acked, the prediction is the server's state, bit for bit.
+          me.reconcile({ ...serverAfter(start, frames), alive: true }, frames.length, STEP_SECONDS, 0);
+          assert.deepEqual(me.position, serverAfter(start, frames));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("a server correction glides instead of jumping, and a teleport jumps", () => {
@@ -85,35 +88,38 @@ describe("predicted player", () => {
 
 describe("interpolation of remote players", () => {
   it("is monotonic in time: never jumps backwards along a straight run", () => {
-    fc.assert(fc.property(
-      fc.array(fc.integer({ min: 30, max: 80 }), { minLength: 3, maxLength: 40 }),
-      fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 10, maxLength: 200 }),
-      (gaps, frameSteps) => {
-        const buffer = new SnapshotBuffer();
-        let t = 1000;
-        let x = 100;
-        for (const gap of gaps) {
-          t += gap;
-          x += gap * 0.2; // 200 px/s to the right
-          buffer.push(t, x, 200);
-        }
-        const clock = new RenderClock(100);
-        let serverNow = 1000;
-        let lastTime = -Infinity;
-        let lastX = -Infinity;
-        for (const step of frameSteps) {
-          serverNow += step;
-          // A clock estimate that wobbles back and forth must not move anyone backwards.
-          const wobble = (step % 7) - 3;
-          const renderTime = clock.now(serverNow + wobble, 60);
-          assert.ok(renderTime >= lastTime);
-          lastTime = renderTime;
-          const at = buffer.sample(renderTime)!;
-          assert.ok(at.x >= lastX - 1e-9, `x went back from ${lastX} to ${at.x}`);
-          lastX = at.x;
-        }
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 30, max: 80 }), { minLength: 3, maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 10, maxLength: 200 }),
+        (gaps, frameSteps) => {
+          const buffer = new SnapshotBuffer();
+          let t = 1000;
+          let x = 100;
+          for (const gap of gaps) {
+            t += gap;
+            x += gap * 0.2; // 200 px/s to the right
+            buffer.push(t, x, 200);
+          }
+          const clock = new RenderClock(100);
+          let serverNow = 1000;
+          let lastTime = -Infinity;
+          let lastX = -Infinity;
+          for (const step of frameSteps) {
+            serverNow += step;
+            // A clock estimate that wobbles back and forth must not move anyone backwards.
+            const wobble = (step % 7) - 3;
+            const renderTime = clock.now(serverNow + wobble, 60);
+            assert.ok(renderTime >= lastTime);
+            lastTime = renderTime;
+            const at = buffer.sample(renderTime)!;
+            assert.ok(at.x >= lastX - 1e-9, `x went back from ${lastX} to ${at.x}`);
+            lastX = at.x;
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("interpolates between the two snapshots around the render time and holds the newest", () => {
@@ -144,14 +150,20 @@ describe("fixed stepper", () => {
 
 describe("reconnection schedule", () => {
   it("uses full jitter with exponential caps and ends just before the seat is released", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 31 }), fc.integer({ min: 2000, max: 60000 }), (seed, graceMs) => {
-      let s = seed;
-      const random = () => { s = (s * 1103515245 + 12345) % 2 ** 31; return s / 2 ** 31; };
-      const delays = reconnectDelays({ graceMs, baseMs: 250, capMs: 4000, marginMs: 500 }, random);
-      const total = delays.reduce((a, b) => a + b, 0);
-      assert.equal(total, graceMs - 500);
-      delays.slice(0, -1).forEach((d, i) => assert.ok(d >= 0 && d <= Math.min(4000, 250 * 2 ** i), `delay ${i} = ${d}`));
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 }), fc.integer({ min: 2000, max: 60000 }), (seed, graceMs) => {
+        let s = seed;
+        const random = () => {
+          s = (s * 1103515245 + 12345) % 2 ** 31;
+          return s / 2 ** 31;
+        };
+        const delays = reconnectDelays({ graceMs, baseMs: 250, capMs: 4000, marginMs: 500 }, random);
+        const total = delays.reduce((a, b) => a + b, 0);
+        assert.equal(total, graceMs - 500);
+        delays.slice(0, -1).forEach((d, i) => assert.ok(d >= 0 && d <= Math.min(4000, 250 * 2 ** i), `delay ${i} = ${d}`));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("spreads clients out: a thousand clients do not retry in the same millisecond", () => {

@@ -1,7 +1,5 @@
 import { Client, type InputHandle, type Room } from "@colyseus/sdk";
-import {
-  ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, REJOIN_CLOSE_CODES, ROOM_NAME, STEP_SECONDS, type ArenaRoomType,
-} from "@arena/shared";
+import { ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, REJOIN_CLOSE_CODES, ROOM_NAME, STEP_SECONDS, type ArenaRoomType } from "@arena/shared";
 import { BotBrain } from "./brain.ts";
 
 /** Tries of a rejoin, 150 ms apart on average: about the server's default 20 s grace. */
@@ -90,7 +88,9 @@ export class Bot {
     room.onStateChange((state) => {
       // The first, full state's events come again in the next patch.
       if (first) return void (first = false);
-      state.shots.forEach((shot) => { if (shot.shooter === room.sessionId) this.counters.shots++; });
+      state.shots.forEach((shot) => {
+        if (shot.shooter === room.sessionId) this.counters.shots++;
+      });
     });
     room.onLeave((code) => {
       if (this.#stopped || this.#busy || room !== this.room) return;

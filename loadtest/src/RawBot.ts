@@ -12,20 +12,25 @@ const OPCODE_MASK = 0x1f;
 const HEADINGS = 16;
 
 /** One input frame per heading, firing or not, each a whole input (`[19][schema InputEncoder bytes]`). */
-const FRAMES: Uint8Array[][] = Array.from({ length: HEADINGS }, (_, h) => [false, true].map((fire) => {
-  const angle = (h / HEADINGS) * Math.PI * 2;
-  const encoder = new InputEncoder(new InputFrameSchema());
-  Object.assign(encoder.instance, { moveX: Math.fround(Math.cos(angle)), moveY: Math.fround(Math.sin(angle)), aim: Math.fround(angle), fire });
-  return Uint8Array.from([ROOM_INPUT_RELIABLE, ...encoder.encode()]);
-}));
+const FRAMES: Uint8Array[][] = Array.from({ length: HEADINGS }, (_, h) =>
+  [false, true].map((fire) => {
+    const angle = (h / HEADINGS) * Math.PI * 2;
+    const encoder = new InputEncoder(new InputFrameSchema());
+    Object.assign(encoder.instance, { moveX: Math.fround(Math.cos(angle)), moveY: Math.fround(Math.sin(angle)), aim: Math.fround(angle), fire });
+    return Uint8Array.from([ROOM_INPUT_RELIABLE, ...encoder.encode()]);
+  }),
+);
 /**
  * Input groups encoded once, at start, as the browser client sends its
  * frames (INPUT_GROUP_FRAMES to a message): one per heading and per
  * combination of frames that fire (bit i: frame i fires), so a bot's send is
  * one `send` of a buffer it already has.
  */
-const GROUPS: Buffer[][] = FRAMES.map((frames) => Array.from({ length: 1 << INPUT_GROUP_FRAMES }, (_, fires) =>
-  Buffer.from(encodeInputGroup(Array.from({ length: INPUT_GROUP_FRAMES }, (_, i) => frames[(fires >> i) & 1])))));
+const GROUPS: Buffer[][] = FRAMES.map((frames) =>
+  Array.from({ length: 1 << INPUT_GROUP_FRAMES }, (_, fires) =>
+    Buffer.from(encodeInputGroup(Array.from({ length: INPUT_GROUP_FRAMES }, (_, i) => frames[(fires >> i) & 1]))),
+  ),
+);
 
 /** Every started bot; one timer sends all their frames each tick (a timer per bot costs more than the sends). */
 const playing = new Set<RawBot>();
@@ -50,20 +55,26 @@ export class RawBot {
   #fires = 0;
   #leaving = false;
 
-  constructor(private readonly endpoint: string, private readonly name: string, private readonly random: () => number = Math.random) {
+  constructor(
+    private readonly endpoint: string,
+    private readonly name: string,
+    private readonly random: () => number = Math.random,
+  ) {
     this.#heading = Math.floor(random() * HEADINGS);
   }
 
   /** Takes a seat and joins (resolves on the server's JOIN_ROOM, once acknowledged). */
   async join(): Promise<void> {
     const res = await fetch(`${this.endpoint}/matchmake/joinOrCreate/${ROOM_NAME}`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: this.name, protocol: PROTOCOL_VERSION }),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: this.name, protocol: PROTOCOL_VERSION }),
     });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`matchmaking answered ${res.status}: ${text}`);
     const seat = JSON.parse(text) as { roomId: string; processId: string; sessionId: string; publicAddress?: string };
     const base = seat.publicAddress !== undefined ? `ws://${seat.publicAddress}` : this.endpoint.replace(/^http/, "ws");
-    const ws = this.#ws = new WebSocket(`${base}/${seat.processId}/${seat.roomId}?sessionId=${encodeURIComponent(seat.sessionId)}`);
+    const ws = (this.#ws = new WebSocket(`${base}/${seat.processId}/${seat.roomId}?sessionId=${encodeURIComponent(seat.sessionId)}`));
     await new Promise<void>((resolve, reject) => {
       ws.once("error", reject);
       ws.on("message", (data: Buffer) => {
@@ -86,7 +97,9 @@ export class RawBot {
     // Spread the bots' groups over the ticks: this one's first group is short by its phase (frames not made).
     this.#made = playing.size % INPUT_GROUP_FRAMES;
     playing.add(this);
-    ticker ??= setInterval(() => { for (const bot of playing) bot.#step(); }, STEP_SECONDS * 1000);
+    ticker ??= setInterval(() => {
+      for (const bot of playing) bot.#step();
+    }, STEP_SECONDS * 1000);
     return this;
   }
 

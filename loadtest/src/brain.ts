@@ -1,10 +1,22 @@
 import { MAX_HP, WEAPON_RANGE_PX, hasLineOfSight } from "@arena/shared";
 
-interface Point { x: number; y: number }
-interface SeenPlayer extends Point { id: string; alive: boolean; connected: boolean }
+interface Point {
+  x: number;
+  y: number;
+}
+interface SeenPlayer extends Point {
+  id: string;
+  alive: boolean;
+  connected: boolean;
+}
 
 /** What a bot does this tick: the same decisions whichever server it plays on. */
-export interface Decision { moveX: number; moveY: number; aim: number; fire: boolean }
+export interface Decision {
+  moveX: number;
+  moveY: number;
+  aim: number;
+  fire: boolean;
+}
 
 /**
  * A bot's mind, shared by the Colyseus bots and the Socket.IO baseline bots

@@ -8,11 +8,14 @@ import { BenchArgsError, SCENARIO_NAMES, parseBenchArgs } from "../src/bench/ben
 
 /** Asserts that the arguments are refused with a message naming `argument`. */
 function refused(argv: string[], argument: RegExp): void {
-  assert.throws(() => parseBenchArgs(argv), (error: Error) => {
-    assert.ok(error instanceof BenchArgsError, String(error));
-    assert.match(error.message, argument);
-    return true;
-  });
+  assert.throws(
+    () => parseBenchArgs(argv),
+    (error: Error) => {
+      assert.ok(error instanceof BenchArgsError, String(error));
+      assert.match(error.message, argument);
+      return true;
+    },
+  );
 }
 
 describe("the bench's arguments", () => {
@@ -28,15 +31,33 @@ describe("the bench's arguments", () => {
   it("read good values into numbers, lists and flags", () => {
     const out = join(tmpdir(), "report.json");
     const args = parseBenchArgs([
-      "--scenario", "capacity", "--steps", "8,16,24", "--seconds", "2.5", "--room-size", "8,16", "--no-baseline", "--light",
-      "--profile", "--profile-interval-us", "500", "--arena-variants", "semi16=--max-semi-space-size=16", "--out", out,
+      "--scenario",
+      "capacity",
+      "--steps",
+      "8,16,24",
+      "--seconds",
+      "2.5",
+      "--room-size",
+      "8,16",
+      "--no-baseline",
+      "--light",
+      "--profile",
+      "--profile-interval-us",
+      "500",
+      "--arena-variants",
+      "semi16=--max-semi-space-size=16",
+      "--out",
+      out,
     ]);
     assert.equal(args.scenario, "capacity");
     assert.deepEqual(args.steps, [8, 16, 24]);
     assert.deepEqual(args.roomSizes, [8, 16]);
     assert.deepEqual([args.seconds, args.baseline, args.light, args.out], [2.5, false, true, out]);
     assert.equal(args.profile?.intervalMicros, 500);
-    assert.deepEqual(args.variants.map((v) => v.name), ["default", "semi16"]);
+    assert.deepEqual(
+      args.variants.map((v) => v.name),
+      ["default", "semi16"],
+    );
     assert.deepEqual(parseBenchArgs(["--scenario", "join-storm", "--processes", "1,4", "--keep-alive", "16"]).processes, [1, 4]);
     assert.ok(Object.isFrozen(args));
   });
@@ -54,10 +75,13 @@ describe("the bench's arguments", () => {
   });
 
   it("name every bad argument at once, and unknown options too", () => {
-    assert.throws(() => parseBenchArgs(["--bots=-3", "--seconds", "0", "--processes", "1,9", "--redis", "http://x", "--out", "/no/such/folder/r.json"]), (error: Error) => {
-      for (const name of ["--bots", "--seconds", "--processes", "--redis", "--out"]) assert.match(error.message, new RegExp(name));
-      return true;
-    });
+    assert.throws(
+      () => parseBenchArgs(["--bots=-3", "--seconds", "0", "--processes", "1,9", "--redis", "http://x", "--out", "/no/such/folder/r.json"]),
+      (error: Error) => {
+        for (const name of ["--bots", "--seconds", "--processes", "--redis", "--out"]) assert.match(error.message, new RegExp(name));
+        return true;
+      },
+    );
     refused(["--stepz", "3"], /--stepz/);
     refused(["smoke"], /smoke/);
     refused(["--arena-variants", "default=--x"], /--arena-variants: .*default/);

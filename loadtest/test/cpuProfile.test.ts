@@ -3,8 +3,11 @@ import { describe, it } from "node:test";
 import { summarizeProfile, trimProfile, type CpuProfile, type ProfileNode } from "../src/bench/cpuProfile.ts";
 
 const ROOT = "file:///repo/";
-const frame = (id: number, functionName: string, url: string, children: number[] = [], lineNumber = 9): ProfileNode =>
-  ({ id, callFrame: { functionName, url, lineNumber, columnNumber: 4 }, children });
+const frame = (id: number, functionName: string, url: string, children: number[] = [], lineNumber = 9): ProfileNode => ({
+  id,
+  callFrame: { functionName, url, lineNumber, columnNumber: 4 },
+  children,
+});
 
 /**
  * A call tree with one node per category: `writev` (native) under
@@ -50,7 +53,13 @@ describe("CPU profile summary", () => {
       "@colyseus/schema": 0.125,
       ws: 0.125,
     });
-    assert.deepEqual(summary.topFunctions.slice(0, 2).map((f) => [f.functionName, f.location, f.samples]), [["writev", "native", 2], ["parse", "native", 2]]);
+    assert.deepEqual(
+      summary.topFunctions.slice(0, 2).map((f) => [f.functionName, f.location, f.samples]),
+      [
+        ["writev", "native", 2],
+        ["parse", "native", 2],
+      ],
+    );
     assert.equal(summary.topFunctions.find((f) => f.functionName === "encode")?.location, "index.mjs:10 (@colyseus/schema)");
     assert.equal(summary.topFunctions.find((f) => f.functionName === "sendFrame")?.location, "sender.js:10 (ws)");
   });
@@ -59,7 +68,10 @@ describe("CPU profile summary", () => {
     const whole = profile([5, 5, 6, 6, 6, 10, 10, 2]);
     const window = { startMicros: 2500, endMicros: 5500 }; // samples at 3000, 4000, 5000 µs: stepTick three times
     const summary = summarizeProfile(whole, { projectRoot: ROOT, window });
-    assert.deepEqual(summary.topFunctions.map((f) => [f.functionName, f.samples]), [["stepTick", 3]]);
+    assert.deepEqual(
+      summary.topFunctions.map((f) => [f.functionName, f.samples]),
+      [["stepTick", 3]],
+    );
     assert.equal(summary.windowSeconds, 0.003);
     const trimmed = trimProfile(whole, window);
     assert.deepEqual(trimmed.samples, [6, 6, 6]);
@@ -70,7 +82,13 @@ describe("CPU profile summary", () => {
 
   it("asks for the source line of the project's scripts only", () => {
     const asked: string[] = [];
-    const summary = summarizeProfile(profile([5, 9]), { projectRoot: ROOT, sourceLine: (f) => { asked.push(f.functionName); return 42; } });
+    const summary = summarizeProfile(profile([5, 9]), {
+      projectRoot: ROOT,
+      sourceLine: (f) => {
+        asked.push(f.functionName);
+        return 42;
+      },
+    });
     assert.equal(summary.topFunctions.find((f) => f.functionName === "tick")?.location, "ArenaRoom.ts:42");
     assert.deepEqual(asked, ["tick"]);
   });

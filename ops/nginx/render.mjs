@@ -21,12 +21,19 @@ import { parseArgs } from "node:util";
  * @returns {string}
  */
 export function render({ ports, listen = "443", serverName, certificate, certificateKey }) {
-  const list = String(ports).split(",").map((p) => p.trim()).filter(Boolean);
+  const list = String(ports)
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (list.length === 0 || !list.every((p) => /^\d{1,5}$/.test(p) && Number(p) > 0 && Number(p) < 65536)) {
     throw new Error("--ports: a comma-separated list of the game processes' ports, e.g. 2567,2568");
   }
   if (!/^\d{1,5}$/.test(String(listen))) throw new Error("--listen: a port number");
-  for (const [name, value] of [["--server-name", serverName], ["--certificate", certificate], ["--certificate-key", certificateKey]]) {
+  for (const [name, value] of [
+    ["--server-name", serverName],
+    ["--certificate", certificate],
+    ["--certificate-key", certificateKey],
+  ]) {
     if (typeof value !== "string" || value === "" || /[\s;{}]/.test(value)) throw new Error(`${name}: required, without spaces, ';' or braces`);
   }
   const template = readFileSync(new URL("./arena.conf.template", import.meta.url), "utf8");
@@ -48,15 +55,23 @@ export function render({ ports, listen = "443", serverName, certificate, certifi
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
-      ports: { type: "string" }, listen: { type: "string", default: "443" }, "server-name": { type: "string" },
-      certificate: { type: "string" }, "certificate-key": { type: "string" },
+      ports: { type: "string" },
+      listen: { type: "string", default: "443" },
+      "server-name": { type: "string" },
+      certificate: { type: "string" },
+      "certificate-key": { type: "string" },
     },
   });
   try {
-    process.stdout.write(render({
-      ports: values.ports ?? "", listen: values.listen, serverName: values["server-name"],
-      certificate: values.certificate, certificateKey: values["certificate-key"],
-    }));
+    process.stdout.write(
+      render({
+        ports: values.ports ?? "",
+        listen: values.listen,
+        serverName: values["server-name"],
+        certificate: values.certificate,
+        certificateKey: values["certificate-key"],
+      }),
+    );
   } catch (error) {
     console.error(error.message);
     process.exit(2);

@@ -51,10 +51,15 @@ interface Player {
   discarded: number;
 }
 
-interface ObservedRoom { patchAt: number[] }
+interface ObservedRoom {
+  patchAt: number[];
+}
 
 const server = await startServer({
-  RATE_JOINS_PER_MINUTE: "100000", RATE_CONNECTIONS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", MAX_SOCKETS_PER_ADDRESS: "100000",
+  RATE_JOINS_PER_MINUTE: "100000",
+  RATE_CONNECTIONS_PER_MINUTE: "100000",
+  RATE_CREATES_PER_MINUTE: "100000",
+  MAX_SOCKETS_PER_ADDRESS: "100000",
 });
 const players = new Map<string, Player>();
 const rooms = new Map<string, ObservedRoom>();
@@ -103,7 +108,10 @@ const timers: ReturnType<typeof setInterval>[] = [];
 const startedAt = performance.now();
 for (let c = 0; c < CLIENTS; c++) {
   for (const size of SIZES) {
-    const room = await new Client(server.endpoint).joinOrCreate("arena", { name: `G${size}-${c}`, protocol: PROTOCOL_VERSION }, ArenaState) as Room<any, ArenaState>;
+    const room = (await new Client(server.endpoint).joinOrCreate("arena", { name: `G${size}-${c}`, protocol: PROTOCOL_VERSION }, ArenaState)) as Room<
+      any,
+      ArenaState
+    >;
     sdkRooms.push(room);
     room.onMessage("*", () => {});
     observe(room.roomId);
@@ -115,17 +123,19 @@ for (let c = 0; c < CLIENTS; c++) {
     // A random phase against the server's ticks, as players have.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * STEP_SECONDS * 1000));
     let last = performance.now();
-    timers.push(setInterval(() => {
-      const now = performance.now();
-      const steps = stepper.advance(now - last);
-      last = now;
-      for (let i = 0; i < steps; i++) {
-        // Walk back and forth along x, so a remote player would see every step.
-        input.data.moveX = Math.floor(player.sampledAt.length / 45) % 2 === 0 ? 1 : -1;
-        const seq = frames.send();
-        if (seq > 0) player.sampledAt[seq - 1] = performance.now();
-      }
-    }, DISPLAY_FRAME_MS));
+    timers.push(
+      setInterval(() => {
+        const now = performance.now();
+        const steps = stepper.advance(now - last);
+        last = now;
+        for (let i = 0; i < steps; i++) {
+          // Walk back and forth along x, so a remote player would see every step.
+          input.data.moveX = Math.floor(player.sampledAt.length / 45) % 2 === 0 ? 1 : -1;
+          const seq = frames.send();
+          if (seq > 0) player.sampledAt[seq - 1] = performance.now();
+        }
+      }, DISPLAY_FRAME_MS),
+    );
   }
 }
 console.error(`# ${players.size} players in ${rooms.size} rooms, ${SECONDS} s`);
@@ -138,13 +148,20 @@ await server.stop();
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 console.log(`# Input delay at the server, by frames per message (${CLIENTS} clients each, ${SECONDS} s, loopback, no added latency)\n`);
-console.log("| frames per message | messages per second | delay sampled → simulated, ms: mean / p50 / p90 / max | frames run in the same tick as the one before | patch intervals with no step | frames discarded |");
+console.log(
+  "| frames per message | messages per second | delay sampled → simulated, ms: mean / p50 / p90 / max | frames run in the same tick as the one before | patch intervals with no step | frames discarded |",
+);
 console.log("|---:|---:|---|---:|---:|---:|");
 const baseMean: number[] = [];
 for (const size of SIZES) {
   const group = [...players.values()].filter((p) => p.size === size);
   const delays: number[] = [];
-  let pairs = 0, sameTick = 0, intervals = 0, stops = 0, discarded = 0, frames = 0;
+  let pairs = 0,
+    sameTick = 0,
+    intervals = 0,
+    stops = 0,
+    discarded = 0,
+    frames = 0;
   for (const p of group) {
     discarded += p.discarded;
     const simulated = Math.min(p.simulatedAt.length, p.sampledAt.length);
@@ -174,6 +191,8 @@ for (const size of SIZES) {
   const m = mean(delays);
   baseMean.push(m);
   const perSecond = 1000 / (STEP_SECONDS * 1000 * size);
-  console.log(`| ${size} | ${perSecond.toFixed(1)} | ${m.toFixed(1)} / ${quantile(delays, 0.5).toFixed(1)} / ${quantile(delays, 0.9).toFixed(1)} / ${delays.at(-1)?.toFixed(1)} (${size === SIZES[0] ? "" : `+${(m - baseMean[0]).toFixed(1)} `}over ${frames} frames) | ${(100 * sameTick / Math.max(1, pairs)).toFixed(1)}% | ${(100 * stops / Math.max(1, intervals)).toFixed(1)}% | ${discarded} |`);
+  console.log(
+    `| ${size} | ${perSecond.toFixed(1)} | ${m.toFixed(1)} / ${quantile(delays, 0.5).toFixed(1)} / ${quantile(delays, 0.9).toFixed(1)} / ${delays.at(-1)?.toFixed(1)} (${size === SIZES[0] ? "" : `+${(m - baseMean[0]).toFixed(1)} `}over ${frames} frames) | ${((100 * sameTick) / Math.max(1, pairs)).toFixed(1)}% | ${((100 * stops) / Math.max(1, intervals)).toFixed(1)}% | ${discarded} |`,
+  );
 }
 process.exit(0);

@@ -32,13 +32,27 @@ const SECONDS = Number(args.seconds);
 async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; endpoint: string }> {
   const port = await freePort();
   const server = await spawnServer({
-    PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`,
-    ROOM_CAPACITY: "8", RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", MAX_SOCKETS_PER_ADDRESS: "1000000", ...env,
+    PORT: String(port),
+    PUBLIC_ADDRESS: `127.0.0.1:${port}`,
+    ROOM_CAPACITY: "8",
+    RATE_JOINS_PER_MINUTE: "1000000",
+    RATE_CONNECTIONS_PER_MINUTE: "1000000",
+    RATE_CREATES_PER_MINUTE: "1000000",
+    MAX_SOCKETS_PER_ADDRESS: "1000000",
+    ...env,
   });
   return { child: server.child, endpoint: server.endpoint };
 }
 
-interface Step { rate: number; joined: number; errors: number; throughput: number; p50: number; p99: number; botsCpuCores: number }
+interface Step {
+  rate: number;
+  joined: number;
+  errors: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+  botsCpuCores: number;
+}
 
 /** Opens joins at `rate` per second for SECONDS, open loop; measures request to first state. */
 async function step(endpoints: string[], rate: number): Promise<Step> {
@@ -54,30 +68,39 @@ async function step(endpoints: string[], rate: number): Promise<Step> {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const t0 = performance.now();
-    joins.push((async () => {
-      try {
-        const room = await new Client(endpoints[i % endpoints.length])
-          .joinOrCreate("arena", { name: `b${i}`, protocol: PROTOCOL_VERSION }, ArenaState);
-        await new Promise<void>((resolve) => {
-          if (room.state.players?.size > 0) resolve();
-          else room.onStateChange.once(() => resolve());
-        });
-        latencies.push(performance.now() - t0);
-        // Joined: by default the bot leaves at once, so this one process measures joins, not
-        // thousands of players decoding patches (with --hold they stay to the end of the step).
-        if (args.hold) rooms.push(room);
-        else void room.leave().catch(() => {});
-      } catch {
-        errors++;
-      }
-    })());
+    joins.push(
+      (async () => {
+        try {
+          const room = await new Client(endpoints[i % endpoints.length]).joinOrCreate("arena", { name: `b${i}`, protocol: PROTOCOL_VERSION }, ArenaState);
+          await new Promise<void>((resolve) => {
+            if (room.state.players?.size > 0) resolve();
+            else room.onStateChange.once(() => resolve());
+          });
+          latencies.push(performance.now() - t0);
+          // Joined: by default the bot leaves at once, so this one process measures joins, not
+          // thousands of players decoding patches (with --hold they stay to the end of the step).
+          if (args.hold) rooms.push(room);
+          else void room.leave().catch(() => {});
+        } catch {
+          errors++;
+        }
+      })(),
+    );
   }
   await Promise.all(joins);
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
   await new Promise((r) => setTimeout(r, 500));
-  return { rate, joined: latencies.length, errors, throughput: latencies.length / elapsed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), botsCpuCores: (cpu.user + cpu.system) / 1e6 / elapsed };
+  return {
+    rate,
+    joined: latencies.length,
+    errors,
+    throughput: latencies.length / elapsed,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    botsCpuCores: (cpu.user + cpu.system) / 1e6 / elapsed,
+  };
 }
 
 const redis = new Redis(args.redis);
@@ -90,7 +113,12 @@ try {
     // Alternate systems at each rate, so both see the same machine.
     process.stderr.write(`rate ${rate}/s ...\n`);
     results["1 process, embedded"].push(await step([single.endpoint], rate));
-    results["2 processes, Redis"].push(await step(pair.map((p) => p.endpoint), rate));
+    results["2 processes, Redis"].push(
+      await step(
+        pair.map((p) => p.endpoint),
+        rate,
+      ),
+    );
   }
 } finally {
   for (const p of [single, ...pair]) p.child.kill("SIGKILL");
@@ -99,12 +127,16 @@ try {
 }
 
 console.log(`# Join benchmark: matchmake request to first state, ${SECONDS} s per rate, rooms of 8\n`);
-console.log(`Bots ${args.hold ? "stay in their rooms to the end of each step" : "leave as soon as they have their first state"}; the bots' CPU is this process's, in cores.\n`);
+console.log(
+  `Bots ${args.hold ? "stay in their rooms to the end of each step" : "leave as soon as they have their first state"}; the bots' CPU is this process's, in cores.\n`,
+);
 console.log("| system | offered joins/s | joined | errors | achieved joins/s | p50 ms | p99 ms | bots' CPU |");
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const [system, steps] of Object.entries(results)) {
   for (const s of steps) {
-    console.log(`| ${system} | ${s.rate} | ${s.joined} | ${s.errors} | ${s.throughput.toFixed(0)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.botsCpuCores.toFixed(2)} |`);
+    console.log(
+      `| ${system} | ${s.rate} | ${s.joined} | ${s.errors} | ${s.throughput.toFixed(0)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.botsCpuCores.toFixed(2)} |`,
+    );
   }
 }
 process.exit(0);

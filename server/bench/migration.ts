@@ -52,9 +52,16 @@ const redis = new Redis(args.redis);
 async function start(env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
   return spawnServer({
-    PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL: args.redis, ROOM_CAPACITY: String(Math.max(PLAYERS, 8)),
-    RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", MAX_SOCKETS_PER_ADDRESS: "1000000",
-    SHUTDOWN_DEADLINE_SECONDS: "30", ...env,
+    PORT: String(port),
+    PUBLIC_ADDRESS: `127.0.0.1:${port}`,
+    REDIS_URL: args.redis,
+    ROOM_CAPACITY: String(Math.max(PLAYERS, 8)),
+    RATE_JOINS_PER_MINUTE: "1000000",
+    RATE_CONNECTIONS_PER_MINUTE: "1000000",
+    RATE_CREATES_PER_MINUTE: "1000000",
+    MAX_SOCKETS_PER_ADDRESS: "1000000",
+    SHUTDOWN_DEADLINE_SECONDS: "30",
+    ...env,
   });
 }
 
@@ -74,20 +81,22 @@ async function match(host: ServerProcess): Promise<TestPlayer[]> {
 }
 
 async function allBack(players: TestPlayer[], via: ServerProcess): Promise<TestPlayer[]> {
-  return Promise.all(players.map(async (player) => {
-    const token = player.room.reconnectionToken;
-    player.pause();
-    const client = new Client(via.endpoint);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        return new TestPlayer(await client.reconnect(token, ArenaState) as ArenaRoomClient);
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((r) => setTimeout(r, 100));
+  return Promise.all(
+    players.map(async (player) => {
+      const token = player.room.reconnectionToken;
+      player.pause();
+      const client = new Client(via.endpoint);
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          return new TestPlayer((await client.reconnect(token, ArenaState)) as ArenaRoomClient);
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((r) => setTimeout(r, 100));
+        }
       }
-    }
-  }));
+    }),
+  );
 }
 
 /** One migration: ms from the signal to every player back. */
@@ -124,22 +133,38 @@ async function metric(proc: ServerProcess, name: string, labels = ""): Promise<n
   return line === undefined ? 0 : Number(line.split(" ")[1]);
 }
 
-interface Cost { cpuMsPerRoomSecond: number; redisCommandsPerRoomSecond: number; snapshotBytes: number; snapshotMakeMs: number; snapshotsPerRoomSecond: number }
+interface Cost {
+  cpuMsPerRoomSecond: number;
+  redisCommandsPerRoomSecond: number;
+  snapshotBytes: number;
+  snapshotMakeMs: number;
+  snapshotsPerRoomSecond: number;
+}
 
 /** ROOMS matches on one process for SECONDS; `snapshotMs` 0 is the baseline without migration. */
 async function cost(snapshotMs: number): Promise<Cost> {
   await redis.flushdb();
   const server = await start({ MATCH_SNAPSHOT_MS: String(snapshotMs) });
   const players: TestPlayer[] = [];
-  for (let i = 0; i < ROOMS; i++) players.push(...await match(server));
+  for (let i = 0; i < ROOMS; i++) players.push(...(await match(server)));
   await new Promise((r) => setTimeout(r, 2000));
-  const [cpu0, cmd0, written0, bytes0, make0] = [cpuSeconds(server.child.pid!), await redisCommands(),
-    await metric(server, "arena_match_snapshots_total", '{outcome="written"}'), await metric(server, "arena_match_snapshot_bytes_total"), await metric(server, "arena_match_snapshot_seconds_total")];
+  const [cpu0, cmd0, written0, bytes0, make0] = [
+    cpuSeconds(server.child.pid!),
+    await redisCommands(),
+    await metric(server, "arena_match_snapshots_total", '{outcome="written"}'),
+    await metric(server, "arena_match_snapshot_bytes_total"),
+    await metric(server, "arena_match_snapshot_seconds_total"),
+  ];
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   const elapsed = (performance.now() - t0) / 1000;
-  const [cpu1, cmd1, written1, bytes1, make1] = [cpuSeconds(server.child.pid!), await redisCommands(),
-    await metric(server, "arena_match_snapshots_total", '{outcome="written"}'), await metric(server, "arena_match_snapshot_bytes_total"), await metric(server, "arena_match_snapshot_seconds_total")];
+  const [cpu1, cmd1, written1, bytes1, make1] = [
+    cpuSeconds(server.child.pid!),
+    await redisCommands(),
+    await metric(server, "arena_match_snapshots_total", '{outcome="written"}'),
+    await metric(server, "arena_match_snapshot_bytes_total"),
+    await metric(server, "arena_match_snapshot_seconds_total"),
+  ];
   await Promise.all(players.map((p) => p.leave()));
   await server.stop();
   const written = written1 - written0;
@@ -157,7 +182,10 @@ const f = (n: number, digits = 0) => n.toFixed(digits);
 
 async function main(): Promise<void> {
   console.log(`match migration: ${PLAYERS} players a match; ${RUNS} crash runs, ${TERM_RUNS} deploy runs; cost: ${ROOMS} matches for ${SECONDS} s`);
-  for (const [signal, runs] of [["SIGKILL", RUNS], ["SIGTERM", TERM_RUNS]] as const) {
+  for (const [signal, runs] of [
+    ["SIGKILL", RUNS],
+    ["SIGTERM", TERM_RUNS],
+  ] as const) {
     if (runs === 0) continue;
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {

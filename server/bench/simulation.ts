@@ -10,9 +10,23 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Encoder, schema, t } from "@colyseus/schema";
 import {
-  ArenaState, Pickup, Player, STEP_SECONDS, TICK_RATE_HZ,
-  createPlainWorld, initWorld, joinPlayer, livePositions, newPlainPlayer, nextRandom, sanitizeInput, stepTick,
-  type InputFrame, type PlayerState, type SimEvent, type WorldState,
+  ArenaState,
+  Pickup,
+  Player,
+  STEP_SECONDS,
+  TICK_RATE_HZ,
+  createPlainWorld,
+  initWorld,
+  joinPlayer,
+  livePositions,
+  newPlainPlayer,
+  nextRandom,
+  sanitizeInput,
+  stepTick,
+  type InputFrame,
+  type PlayerState,
+  type SimEvent,
+  type WorldState,
 } from "@arena/shared";
 import { median } from "@arena/testkit";
 
@@ -26,36 +40,67 @@ const TICKS = 30 * TICK_RATE_HZ; // 30 s of play per round
 const PATCH_HEADER_BYTES = 9;
 
 // The same state with every numeric field a plain `number`: the baseline.
-const NumberPlayer = schema({
-  name: t.string().default(""), x: t.number().default(0), y: t.number().default(0), aim: t.number().default(0),
-  hp: t.number().default(0), score: t.number().default(0), alive: t.boolean().default(false),
-  connected: t.boolean().default(true), shielded: t.boolean().default(false),
-  fireCooldownS: t.number().noSync().default(0), respawnS: t.number().noSync().default(0), shieldS: t.number().noSync().default(0),
-}, "NumberPlayer");
-const NumberPickup = schema({
-  x: t.number().default(0), y: t.number().default(0), active: t.boolean().default(true), respawnS: t.number().noSync().default(0),
-}, "NumberPickup");
-const NumberArenaState = schema({
-  players: t.map(NumberPlayer), pickups: t.array(NumberPickup), mode: t.string().default("ffa"),
-  phase: t.string().default("playing"), round: t.number().default(1), phaseSecondsLeft: t.number().default(0),
-  phaseTimeS: t.number().noSync().default(0), roundLengthS: t.number().noSync().default(0), rngState: t.number().noSync().default(0),
-}, "NumberArenaState");
+const NumberPlayer = schema(
+  {
+    name: t.string().default(""),
+    x: t.number().default(0),
+    y: t.number().default(0),
+    aim: t.number().default(0),
+    hp: t.number().default(0),
+    score: t.number().default(0),
+    alive: t.boolean().default(false),
+    connected: t.boolean().default(true),
+    shielded: t.boolean().default(false),
+    fireCooldownS: t.number().noSync().default(0),
+    respawnS: t.number().noSync().default(0),
+    shieldS: t.number().noSync().default(0),
+  },
+  "NumberPlayer",
+);
+const NumberPickup = schema(
+  {
+    x: t.number().default(0),
+    y: t.number().default(0),
+    active: t.boolean().default(true),
+    respawnS: t.number().noSync().default(0),
+  },
+  "NumberPickup",
+);
+const NumberArenaState = schema(
+  {
+    players: t.map(NumberPlayer),
+    pickups: t.array(NumberPickup),
+    mode: t.string().default("ffa"),
+    phase: t.string().default("playing"),
+    round: t.number().default(1),
+    phaseSecondsLeft: t.number().default(0),
+    phaseTimeS: t.number().noSync().default(0),
+    roundLengthS: t.number().noSync().default(0),
+    rngState: t.number().noSync().default(0),
+  },
+  "NumberArenaState",
+);
 
 /** Bots that play like people: run in a direction for a while, sweep their aim, fire often. */
 function botInputs(seed: number, players: number): (tick: number) => InputFrame[] {
   let rng = seed;
-  const rand = () => { const [n, v] = nextRandom(rng); rng = n; return v; };
+  const rand = () => {
+    const [n, v] = nextRandom(rng);
+    rng = n;
+    return v;
+  };
   const bots = Array.from({ length: players }, () => ({ moveX: 0, moveY: 0, aim: rand() * 6.28, turn: 0 }));
-  return (tick) => bots.map((bot) => {
-    if (tick % 30 === 0 || rand() < 0.02) {
-      const a = rand() * Math.PI * 2;
-      bot.moveX = Math.cos(a);
-      bot.moveY = Math.sin(a);
-      bot.turn = (rand() - 0.5) * 0.3;
-    }
-    bot.aim += bot.turn;
-    return sanitizeInput({ moveX: bot.moveX, moveY: bot.moveY, aim: bot.aim, fire: rand() < 0.3 });
-  });
+  return (tick) =>
+    bots.map((bot) => {
+      if (tick % 30 === 0 || rand() < 0.02) {
+        const a = rand() * Math.PI * 2;
+        bot.moveX = Math.cos(a);
+        bot.moveY = Math.sin(a);
+        bot.turn = (rand() - 0.5) * 0.3;
+      }
+      bot.aim += bot.turn;
+      return sanitizeInput({ moveX: bot.moveX, moveY: bot.moveY, aim: bot.aim, fire: rand() < 0.3 });
+    });
 }
 
 function populate<P extends PlayerState>(world: WorldState<P>, newPlayer: () => P): string[] {
@@ -73,7 +118,13 @@ function timeTicks(world: WorldState, ids: string[], seed: number): number {
     const frames = inputs(tick);
     const byId = new Map(ids.map((id, i) => [id, [frames[i]]]));
     const start = performance.now();
-    stepTick(world, (id) => byId.get(id) ?? [], STEP_SECONDS, () => livePositions, events);
+    stepTick(
+      world,
+      (id) => byId.get(id) ?? [],
+      STEP_SECONDS,
+      () => livePositions,
+      events,
+    );
     samples.push(performance.now() - start);
     events.length = 0;
   }
@@ -107,7 +158,13 @@ function patchBytes(kind: "chosen" | "number", patchMs: number, seed: number): {
   for (let tick = 1; tick <= TICKS; tick++) {
     const frames = inputs(tick);
     const byId = new Map(ids.map((id, i) => [id, [frames[i]]]));
-    stepTick(world, (id) => byId.get(id) ?? [], STEP_SECONDS, () => livePositions, events);
+    stepTick(
+      world,
+      (id) => byId.get(id) ?? [],
+      STEP_SECONDS,
+      () => livePositions,
+      events,
+    );
     events.length = 0;
     const nowMs = (tick * 1000) / TICK_RATE_HZ;
     while (nextPatchMs <= nowMs) {
@@ -148,7 +205,9 @@ console.log("|---|---:|---:|---:|");
 const baseline = patchBytes("number", 50, 7);
 const chosen = patchBytes("chosen", 50, 7);
 console.log(`| plain \`number\` fields (baseline) | ${fmt(baseline.perPatch)} | ${fmt(baseline.perSecond, 0)} | 1.00 |`);
-console.log(`| chosen types (16-bit position and angle, uint8/16) | ${fmt(chosen.perPatch)} | ${fmt(chosen.perSecond, 0)} | ${fmt(chosen.perSecond / baseline.perSecond, 2)} |`);
+console.log(
+  `| chosen types (16-bit position and angle, uint8/16) | ${fmt(chosen.perPatch)} | ${fmt(chosen.perSecond, 0)} | ${fmt(chosen.perSecond / baseline.perSecond, 2)} |`,
+);
 
 console.log("\n## Patch rate: bytes against smoothness (chosen types)\n");
 console.log("A remote player is drawn interpolating between patches, so the patch interval");

@@ -9,7 +9,10 @@ import { ErrorCode, errorText, type ErrorCode as ErrorCodeName } from "@arena/sh
  * take the code from `errorCode` rather than from the text.
  */
 export class ArenaError extends ServerError {
-  constructor(readonly errorCode: ErrorCodeName, detail?: string) {
+  constructor(
+    readonly errorCode: ErrorCodeName,
+    detail?: string,
+  ) {
     super(ErrorCode[errorCode].status, errorText(errorCode, detail));
   }
 }

@@ -126,26 +126,36 @@ export class Metrics {
       name: "arena_frames_sent_total",
       help: "WebSocket frames of the game's stream sent to players in matches: one per player per patch, and one per recipient of each broadcast message (events, chat). One-off frames to one client (join handshake, welcome, errors), pings and the lobby's are not counted.",
       registers: [this.registry],
-      collect: () => { framesSentTotal.inc(this.framesSent - reportedFrames); reportedFrames = this.framesSent; },
+      collect: () => {
+        framesSentTotal.inc(this.framesSent - reportedFrames);
+        reportedFrames = this.framesSent;
+      },
     });
     let reportedFramesIn = 0;
     const framesReceivedTotal: Counter = new Counter({
       name: "arena_frames_received_total",
       help: "WebSocket frames received from clients, in every room type, refused ones included.",
       registers: [this.registry],
-      collect: () => { framesReceivedTotal.inc(this.framesReceived - reportedFramesIn); reportedFramesIn = this.framesReceived; },
+      collect: () => {
+        framesReceivedTotal.inc(this.framesReceived - reportedFramesIn);
+        reportedFramesIn = this.framesReceived;
+      },
     });
     new Gauge({
       name: "arena_clients",
       help: "Players connected to this process.",
       registers: [this.registry],
-      collect() { this.set(matchMaker.stats?.local.ccu ?? 0); },
+      collect() {
+        this.set(matchMaker.stats?.local.ccu ?? 0);
+      },
     });
     new Gauge({
       name: "arena_rooms",
       help: "Rooms on this process.",
       registers: [this.registry],
-      collect() { this.set(matchMaker.stats?.local.roomCount ?? 0); },
+      collect() {
+        this.set(matchMaker.stats?.local.roomCount ?? 0);
+      },
     });
   }
 

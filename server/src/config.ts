@@ -78,9 +78,7 @@ export interface HttpSettings {
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
-const capacityVars = Object.fromEntries(
-  Object.keys(GAME_MODES).map((mode) => [`ROOM_CAPACITY_${mode.toUpperCase()}`, integer(1, 256).optional()]),
-);
+const capacityVars = Object.fromEntries(Object.keys(GAME_MODES).map((mode) => [`ROOM_CAPACITY_${mode.toUpperCase()}`, integer(1, 256).optional()]));
 
 const schema = z.object({
   PORT: integer(0, 65535).default(2567),
@@ -88,15 +86,23 @@ const schema = z.object({
   METRICS_PORT: integer(0, 65535).default(9567),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  PUBLIC_ADDRESS: z.string().regex(/^[^\s/:]+(:(\d+|\{port\}))?(\/\S*)?$/, "host[:port][/path], without a scheme").optional(),
+  PUBLIC_ADDRESS: z
+    .string()
+    .regex(/^[^\s/:]+(:(\d+|\{port\}))?(\/\S*)?$/, "host[:port][/path], without a scheme")
+    .optional(),
   NODE_APP_INSTANCE: integer(0, 1000).optional(),
   TRUSTED_PROXIES: z.string().optional(),
-  ALLOWED_ORIGINS: z.string().regex(/^(\*|https?:\/\/[^\s,/]+)(,\s*(\*|https?:\/\/[^\s,/]+))*$/, "comma-separated origins like https://game.example.com, or *").optional(),
+  ALLOWED_ORIGINS: z
+    .string()
+    .regex(/^(\*|https?:\/\/[^\s,/]+)(,\s*(\*|https?:\/\/[^\s,/]+))*$/, "comma-separated origins like https://game.example.com, or *")
+    .optional(),
   RECONNECT_GRACE_SECONDS: integer(0, 3600).default(20),
   ROOM_CAPACITY: integer(1, 256).optional(),
   ...capacityVars,
   SHUTDOWN_DEADLINE_SECONDS: integer(0, 3600).default(30),
-  MATCH_SNAPSHOT_MS: integer(0, 60_000).refine((ms) => ms === 0 || ms >= 100, "0 (off) or 100 to 60000").default(1000),
+  MATCH_SNAPSHOT_MS: integer(0, 60_000)
+    .refine((ms) => ms === 0 || ms >= 100, "0 (off) or 100 to 60000")
+    .default(1000),
   REWIND_WINDOW_MS: integer(0, 1000).default(300),
   MAX_MESSAGES_PER_SECOND: integer(1, 10000).default(120),
   MAX_PAYLOAD_BYTES: integer(256, 1048576).default(4096),
@@ -142,7 +148,10 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   if (production && v.MONITOR && v.MONITOR_PASSWORD === undefined) {
     throw new ConfigError("Invalid configuration:\n  MONITOR_PASSWORD: required when MONITOR=1 and NODE_ENV=production (the panel can close rooms)");
   }
-  const trustedProxies = (v.TRUSTED_PROXIES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  const trustedProxies = (v.TRUSTED_PROXIES ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   try {
     proxyaddr.compile(trustedProxies); // as http/clientAddress.ts will: a list it would throw on is refused at start
   } catch (error) {
@@ -158,9 +167,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     metricsPort,
     metricsHost: v.METRICS_HOST,
     redisUrl: v.REDIS_URL,
-    publicAddress: v.PUBLIC_ADDRESS
-      ?.replaceAll("{port}", String(port))
-      .replaceAll("{instance}", String(instance)),
+    publicAddress: v.PUBLIC_ADDRESS?.replaceAll("{port}", String(port)).replaceAll("{instance}", String(instance)),
     reconnectGraceSeconds: v.RECONNECT_GRACE_SECONDS,
     capacity: Object.freeze(capacity),
     shutdownDeadlineSeconds: v.SHUTDOWN_DEADLINE_SECONDS,
@@ -172,7 +179,10 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     trustedProxies: Object.freeze(trustedProxies),
     // In development the client's dev server (npm run dev, port 5173) is allowed too.
     allowedOrigins: Object.freeze([
-      ...(v.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
+      ...(v.ALLOWED_ORIGINS ?? "")
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
       ...(production ? [] : ["http://localhost:5173", "http://127.0.0.1:5173"]),
     ]),
     rateLimits: Object.freeze({

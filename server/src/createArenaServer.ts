@@ -73,7 +73,8 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     beforeUpgrade: (request) => {
       if (admission.origins.allows(request.headers.get("origin"), request.headers.get("host"))) return;
       return new Response(errorBody("origin_not_allowed"), {
-        status: 403, headers: { "content-type": "application/json" },
+        status: 403,
+        headers: { "content-type": "application/json" },
       });
     },
   });
@@ -100,7 +101,9 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
   let monitoring: MonitoringServer | undefined;
   return {
     colyseus,
-    get metricsPort() { return monitoring?.port; },
+    get metricsPort() {
+      return monitoring?.port;
+    },
     async listen() {
       await colyseus.listen(settings.port, settings.host);
       // Colyseus adds CORS headers echoing any Origin, with credentials, to every
@@ -117,10 +120,13 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
       draining ??= (async () => {
         status = "draining";
         log.info({ deadlineSeconds: settings.shutdownDeadlineSeconds }, "draining: no new players, rounds play on until the deadline");
-        const overrun = setTimeout(() => {
-          log.error("drain overran the shutdown deadline; exiting");
-          process.exit(1);
-        }, settings.shutdownDeadlineSeconds * 1000 + DRAIN_OVERRUN_MS);
+        const overrun = setTimeout(
+          () => {
+            log.error("drain overran the shutdown deadline; exiting");
+            process.exit(1);
+          },
+          settings.shutdownDeadlineSeconds * 1000 + DRAIN_OVERRUN_MS,
+        );
         overrun.unref();
         await colyseus.gracefullyShutdown(false);
         await monitoring?.close();

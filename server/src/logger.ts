@@ -8,14 +8,17 @@ import { pino, type DestinationStream, type Logger } from "pino";
  * a match snapshot, with its players' tokens): redacted too.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({
-    level,
-    base: { pid: process.pid },
-    redact: {
-      paths: ["reconnectionToken", "*.reconnectionToken", "token", "*.token", "options.token", "err.command", "*.err.command"],
-      censor: "[redacted]",
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      redact: {
+        paths: ["reconnectionToken", "*.reconnectionToken", "token", "*.token", "options.token", "err.command", "*.err.command"],
+        censor: "[redacted]",
+      },
     },
-  }, destination);
+    destination,
+  );
 }
 
 export type { Logger };

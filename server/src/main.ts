@@ -34,7 +34,10 @@ process.on("unhandledRejection", (reason) => {
 
 try {
   const port = await server.listen();
-  log.info({ port, host: settings.host, metricsPort: server.metricsPort, metricsHost: settings.metricsHost, redis: settings.redisUrl !== undefined }, "listening");
+  log.info(
+    { port, host: settings.host, metricsPort: server.metricsPort, metricsHost: settings.metricsHost, redis: settings.redisUrl !== undefined },
+    "listening",
+  );
 } catch (err) {
   // A failed bind leaves Colyseus running without a port (EADDRINUSE): stop.
   log.fatal({ err }, "could not start");
@@ -44,9 +47,12 @@ try {
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
     log.info({ signal }, "shutting down");
-    server.drain().then(() => process.exit(0), (err: unknown) => {
-      log.error({ err }, "drain failed");
-      process.exit(1);
-    });
+    server.drain().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, "drain failed");
+        process.exit(1);
+      },
+    );
   });
 }

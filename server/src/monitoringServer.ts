@@ -29,9 +29,10 @@ export async function listenForMonitoring(settings: Settings, metrics: Metrics, 
   if (settings.monitor.enabled) {
     const { password } = settings.monitor;
     if (password === undefined) log.warn("the monitor panel is open without a password (MONITOR_PASSWORD): development only");
-    const guard = password === undefined
-      ? (_req: Request, _res: Response, next: NextFunction) => next()
-      : basicAuth({ users: { admin: password }, challenge: true, realm: "arena-monitor" });
+    const guard =
+      password === undefined
+        ? (_req: Request, _res: Response, next: NextFunction) => next()
+        : basicAuth({ users: { admin: password }, challenge: true, realm: "arena-monitor" });
     app.use("/monitor", guard, monitor() as unknown as express.RequestHandler);
   }
   app.use((_req: Request, res: Response) => sendError(res, "not_found"));
@@ -45,9 +46,10 @@ export async function listenForMonitoring(settings: Settings, metrics: Metrics, 
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -22,7 +22,11 @@ function logLine(child: ChildProcess, output: { text: string }, match: (line: Lo
       pending = lines.pop()!;
       for (const text of lines) {
         let line: LogLine;
-        try { line = JSON.parse(text) as LogLine; } catch { continue; }
+        try {
+          line = JSON.parse(text) as LogLine;
+        } catch {
+          continue;
+        }
         if (match(line)) {
           child.stdout!.off("data", onData);
           resolve(line);
@@ -36,23 +40,40 @@ function logLine(child: ChildProcess, output: { text: string }, match: (line: Lo
 
 describe("npm start's build (server/dist/main.js)", () => {
   let child: ChildProcess | undefined;
-  after(() => { if (child?.exitCode === null) child.kill("SIGKILL"); });
+  after(() => {
+    if (child?.exitCode === null) child.kill("SIGKILL");
+  });
 
   it("builds, serves /api/health and the client from plain Node without tsx, and drains on SIGTERM", { timeout: 30_000 }, async () => {
     await promisify(execFile)(process.execPath, [BUILD]);
     // Loopback, free ports, no Redis, whatever the shell running the tests has set; no loader.
-    const env = { ...process.env, NODE_OPTIONS: "", HOST: "127.0.0.1", PORT: "0", METRICS_HOST: "127.0.0.1", METRICS_PORT: "0", REDIS_URL: "", PUBLIC_ADDRESS: "", LOG_LEVEL: "info", SHUTDOWN_DEADLINE_SECONDS: "0" };
+    const env = {
+      ...process.env,
+      NODE_OPTIONS: "",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      METRICS_HOST: "127.0.0.1",
+      METRICS_PORT: "0",
+      REDIS_URL: "",
+      PUBLIC_ADDRESS: "",
+      LOG_LEVEL: "info",
+      SHUTDOWN_DEADLINE_SECONDS: "0",
+    };
     child = spawn(process.execPath, ["--enable-source-maps", MAIN], { env, stdio: ["ignore", "pipe", "pipe"] });
     const output = { text: "" };
-    child.stdout!.on("data", (chunk: Buffer) => { output.text += chunk.toString(); });
-    child.stderr!.on("data", (chunk: Buffer) => { output.text += chunk.toString(); });
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output.text += chunk.toString();
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+      output.text += chunk.toString();
+    });
     const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
 
     const listening = await logLine(child, output, (line) => line.msg === "listening");
     const endpoint = `http://127.0.0.1:${listening.port as number}`;
     const health = await fetch(`${endpoint}/api/health`);
     assert.equal(health.status, 200);
-    assert.equal((await health.json() as { status: string }).status, "ok");
+    assert.equal(((await health.json()) as { status: string }).status, "ok");
 
     // The bundle sits as deep as server/src, so import.meta.url still finds client/dist.
     if (existsSync(CLIENT_DIST)) {

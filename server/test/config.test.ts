@@ -35,11 +35,14 @@ describe("settings", () => {
   });
 
   it("name every invalid variable", () => {
-    assert.throws(() => loadSettings({ PORT: "http", RECONNECT_GRACE_SECONDS: "-1", REDIS_URL: "localhost" }), (e: Error) => {
-      assert.ok(e instanceof ConfigError);
-      for (const name of ["PORT", "RECONNECT_GRACE_SECONDS", "REDIS_URL"]) assert.match(e.message, new RegExp(name));
-      return true;
-    });
+    assert.throws(
+      () => loadSettings({ PORT: "http", RECONNECT_GRACE_SECONDS: "-1", REDIS_URL: "localhost" }),
+      (e: Error) => {
+        assert.ok(e instanceof ConfigError);
+        for (const name of ["PORT", "RECONNECT_GRACE_SECONDS", "REDIS_URL"]) assert.match(e.message, new RegExp(name));
+        return true;
+      },
+    );
     assert.throws(() => loadSettings({ PUBLIC_ADDRESS: "ws://game.example.com" }), /PUBLIC_ADDRESS/);
   });
 
@@ -56,7 +59,9 @@ describe("settings", () => {
   it("stop the server at start with a message naming the variable", () => {
     const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
     const run = spawnSync(process.execPath, ["--import", "tsx", main], {
-      env: { ...process.env, PORT: "99999" }, encoding: "utf8", timeout: 20_000,
+      env: { ...process.env, PORT: "99999" },
+      encoding: "utf8",
+      timeout: 20_000,
     });
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /PORT/);

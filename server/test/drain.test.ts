@@ -55,7 +55,9 @@ describe("SIGTERM", () => {
     const unclaimed = await request(server.endpoint, "POST", "/matchmake/joinOrCreate/arena", { name: "Ghost", protocol: PROTOCOL_VERSION });
     assert.equal(unclaimed.body.roomId, ann.room.roomId, "the seat is in Ann's room");
     let code: number | undefined;
-    ann.room.onLeave((c) => { code = c; });
+    ann.room.onLeave((c) => {
+      code = c;
+    });
 
     server.child.kill("SIGTERM");
     const exit = await server.exited;

@@ -64,10 +64,18 @@ describe("frame policies", () => {
   });
 
   it("a match accepts join ack, leave, messages, ping, reliable inputs with or without a stamp, and input groups; nothing else", () => {
-    assert.deepEqual(allowedLeadingBytes(arena), [
-      Protocol.JOIN_ROOM, Protocol.LEAVE_ROOM, Protocol.ROOM_DATA, Protocol.ROOM_DATA_BYTES, Protocol.PING,
-      Protocol.ROOM_INPUT_RELIABLE, Protocol.ROOM_INPUT_RELIABLE | TIMED,
-    ].sort((a, b) => a - b));
+    assert.deepEqual(
+      allowedLeadingBytes(arena),
+      [
+        Protocol.JOIN_ROOM,
+        Protocol.LEAVE_ROOM,
+        Protocol.ROOM_DATA,
+        Protocol.ROOM_DATA_BYTES,
+        Protocol.PING,
+        Protocol.ROOM_INPUT_RELIABLE,
+        Protocol.ROOM_INPUT_RELIABLE | TIMED,
+      ].sort((a, b) => a - b),
+    );
   });
 
   it("the lobby accepts join ack, leave and messages only (no input groups)", () => {
@@ -76,15 +84,22 @@ describe("frame policies", () => {
 
   it("every group of 1 to INPUT_GROUP_MAX_FRAMES input frames is accepted, and splits back into those frames", () => {
     const f32 = fc.float({ noNaN: false });
-    const frame = fc.tuple(f32, f32, f32, fc.boolean(), fc.option(fc.integer({ min: -1e6, max: 1e6 }), { nil: undefined }))
+    const frame = fc
+      .tuple(f32, f32, f32, fc.boolean(), fc.option(fc.integer({ min: -1e6, max: 1e6 }), { nil: undefined }))
       .map(([moveX, moveY, aim, fire, stamp]) => inputFrame({ moveX, moveY, aim, fire }, stamp));
-    fc.assert(fc.property(fc.array(frame, { minLength: 1, maxLength: INPUT_GROUP_MAX_FRAMES }), (frames) => {
-      const group = encodeInputGroup(frames);
-      assert.ok(arena(group), `refused ${Buffer.from(group).toString("hex")}`);
-      const split: number[][] = [];
-      forEachGroupedFrame(Buffer.from(group), (f) => split.push([...f]));
-      assert.deepEqual(split, frames.map((f) => [...f]));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.array(frame, { minLength: 1, maxLength: INPUT_GROUP_MAX_FRAMES }), (frames) => {
+        const group = encodeInputGroup(frames);
+        assert.ok(arena(group), `refused ${Buffer.from(group).toString("hex")}`);
+        const split: number[][] = [];
+        forEachGroupedFrame(Buffer.from(group), (f) => split.push([...f]));
+        assert.deepEqual(
+          split,
+          frames.map((f) => [...f]),
+        );
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("the longest input frame (29 bytes) fits a group's length byte", () => {
@@ -123,13 +138,16 @@ describe("frame policies", () => {
 
   it("every input frame the schema's encoder writes is accepted, and decodes to what was sent", () => {
     const f32 = fc.float({ noNaN: false });
-    fc.assert(fc.property(f32, f32, f32, fc.boolean(), fc.option(fc.integer({ min: -1e6, max: 1e6 }), { nil: undefined }), (moveX, moveY, aim, fire, stamp) => {
-      const frame = inputFrame({ moveX, moveY, aim, fire }, stamp);
-      assert.ok(arena(frame), `refused ${Buffer.from(frame).toString("hex")}`);
-      const decoded = new InputDecoder(new InputFrameSchema()).decode(frame.subarray(1 + (stamp === undefined ? 0 : stampLength(stamp))));
-      const same = (a: number, b: number) => a === b || Number.isNaN(a) && Number.isNaN(b);
-      assert.ok(same(decoded.moveX, Math.fround(moveX)) && same(decoded.aim, Math.fround(aim)) && decoded.fire === fire);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(f32, f32, f32, fc.boolean(), fc.option(fc.integer({ min: -1e6, max: 1e6 }), { nil: undefined }), (moveX, moveY, aim, fire, stamp) => {
+        const frame = inputFrame({ moveX, moveY, aim, fire }, stamp);
+        assert.ok(arena(frame), `refused ${Buffer.from(frame).toString("hex")}`);
+        const decoded = new InputDecoder(new InputFrameSchema()).decode(frame.subarray(1 + (stamp === undefined ? 0 : stampLength(stamp))));
+        const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
+        assert.ok(same(decoded.moveX, Math.fround(moveX)) && same(decoded.aim, Math.fround(aim)) && decoded.fire === fire);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("refuses input bodies Colyseus's decoder would mis-read or log about", () => {
@@ -168,10 +186,13 @@ describe("frame policies", () => {
   });
 
   it("is total: any bytes give a boolean, quickly, whatever they claim", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.constantFrom(...[10, 12, 13, 17, 18, 19, 20, 21, 147, 148, 0xff]), (rest, lead) => {
-      const frame = Uint8Array.from([lead, ...rest]);
-      for (const policy of [arena, lobbyFrames, arenaFrames(body, () => true)]) assert.equal(typeof policy(frame), "boolean");
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.constantFrom(...[10, 12, 13, 17, 18, 19, 20, 21, 147, 148, 0xff]), (rest, lead) => {
+        const frame = Uint8Array.from([lead, ...rest]);
+        for (const policy of [arena, lobbyFrames, arenaFrames(body, () => true)]) assert.equal(typeof policy(frame), "boolean");
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -15,7 +15,10 @@ const me = { name: "Ann", protocol: PROTOCOL_VERSION };
 const BODY = JSON.stringify(me);
 const MB = 2 ** 20;
 
-interface RawAnswer { status: number; body: string }
+interface RawAnswer {
+  status: number;
+  body: string;
+}
 
 /** The status line and body of an HTTP answer read off a raw socket (0 if it closed without one). */
 function answerOf(text: string): RawAnswer {
@@ -28,7 +31,9 @@ function raw(port: number, head: string, body = ""): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const socket = connect(port, "127.0.0.1", () => socket.write(head + body));
     let text = "";
-    socket.on("data", (chunk) => { text += chunk.toString(); });
+    socket.on("data", (chunk) => {
+      text += chunk.toString();
+    });
     socket.on("error", () => {});
     socket.on("close", () => resolve(answerOf(text)));
   });
@@ -36,7 +41,13 @@ function raw(port: number, head: string, body = ""): Promise<RawAnswer> {
 
 /** A POST with the given path and headers, spelled exactly so. */
 function post(port: number, path: string, headers: Record<string, string> = {}, body = BODY): Promise<RawAnswer> {
-  const lines = Object.entries({ host: `127.0.0.1:${port}`, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), connection: "close", ...headers });
+  const lines = Object.entries({
+    host: `127.0.0.1:${port}`,
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(body)),
+    connection: "close",
+    ...headers,
+  });
   return raw(port, `POST ${path} HTTP/1.1\r\n${lines.map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\n\r\n`, body);
 }
 
@@ -55,8 +66,17 @@ function upload(port: number, totalBytes: number, chunked: boolean, path = "/mat
     let text = "";
     let sent = 0;
     let done = false;
-    const finish = () => { if (!done) { done = true; socket.destroy(); resolve(answerOf(text)); } };
-    socket.on("data", (chunk) => { text += chunk.toString(); if (text.includes("\r\n\r\n")) setTimeout(finish, 50); });
+    const finish = () => {
+      if (!done) {
+        done = true;
+        socket.destroy();
+        resolve(answerOf(text));
+      }
+    };
+    socket.on("data", (chunk) => {
+      text += chunk.toString();
+      if (text.includes("\r\n\r\n")) setTimeout(finish, 50);
+    });
     socket.on("error", finish);
     socket.on("close", finish);
     socket.on("connect", () => {
@@ -87,7 +107,9 @@ describe("request bodies", () => {
     const pid = server.child.pid!;
     const start = rssBytes(pid);
     let peak = start;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssBytes(pid)); }, 5);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssBytes(pid));
+    }, 5);
     try {
       const declared = await upload(server.port, 40 * MB, false);
       assert.equal(declared.status, 413);
@@ -106,7 +128,9 @@ describe("request bodies", () => {
         assert.equal((await upload(server.port, 40 * MB, isChunked, path, headers)).status, status, path);
       }
       await new Promise((r) => setTimeout(r, 100));
-      console.log(`# 40 MB bodies: server RSS ${(start / MB).toFixed(1)} MB before, peak ${(peak / MB).toFixed(1)} MB (+${((peak - start) / MB).toFixed(1)} MB)`);
+      console.log(
+        `# 40 MB bodies: server RSS ${(start / MB).toFixed(1)} MB before, peak ${(peak / MB).toFixed(1)} MB (+${((peak - start) / MB).toFixed(1)} MB)`,
+      );
       assert.ok(peak - start < 30 * MB, `RSS grew by ${((peak - start) / MB).toFixed(1)} MB`);
     } finally {
       clearInterval(sampler);
@@ -144,16 +168,23 @@ describe("a slow upload", () => {
     const slow = connect(server.port, "127.0.0.1");
     let slowText = "";
     let slowClosed = false;
-    slow.on("data", (chunk) => { slowText += chunk.toString(); });
+    slow.on("data", (chunk) => {
+      slowText += chunk.toString();
+    });
     slow.on("error", () => {});
-    slow.on("close", () => { slowClosed = true; });
+    slow.on("close", () => {
+      slowClosed = true;
+    });
     await new Promise((resolve) => slow.once("connect", resolve));
-    slow.write("POST /matchmake/joinOrCreate/arena HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n{\"nam");
+    slow.write('POST /matchmake/joinOrCreate/arena HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n{"nam');
     await new Promise((r) => setTimeout(r, 100)); // the slow request is in the gate first
 
     const started = performance.now();
     const quick = await fetch(`${server.endpoint}/matchmake/joinOrCreate/arena`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: BODY, signal: AbortSignal.timeout(3000),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: BODY,
+      signal: AbortSignal.timeout(3000),
     }).catch((error: unknown) => assert.fail(`quick play got no answer during a slow upload: ${String(error)}`));
     const tookMs = performance.now() - started;
     console.log(`# quick play during a slow upload answered in ${tookMs.toFixed(0)} ms`);
@@ -172,7 +203,9 @@ function sendAs(port: number, path: string, headers: Record<string, string> = {}
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: "127.0.0.1", port, method: "POST", path, headers: { "content-type": "application/json", ...headers } }, (res) => {
       let body = "";
-      res.on("data", (chunk) => { body += chunk; });
+      res.on("data", (chunk) => {
+        body += chunk;
+      });
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on("error", reject);
@@ -196,12 +229,29 @@ describe("path spellings", () => {
     assert.equal((await sendAs(server.port, "/matchmake/create/arena")).status, 200, "the one create the limit allows");
     const before = await rooms();
     const spellings = [
-      "/matchmake/create/arena", "/matchmake/x\\..\\create/arena", "/matchmake/x\\%2e%2e\\create/arena", "/matchmake/x\\.%2E\\create/arena",
-      "/matchmake/x%5C..%5Ccreate/arena", "/matchmake/x%5c%2e%2e%5ccreate/arena", "/matchmake/joinOrCreate\\..\\create/arena",
-      "/matchmake/joinOrCreate/..\\create/arena", "/matchmake/join/%2e%2e/create/arena", "//matchmake/create/arena", "/matchmake//create/arena",
-      "/./matchmake/create/arena", "/matchmake/./create/arena", "/matchmake/create/./arena", "/matchmake/create/x/../arena",
-      "/matchmake/Create/arena", "/matchmake/CREATE/arena", "/Matchmake/create/arena", "/MATCHMAKE/create/arena", "/matchmake/%63reate/arena",
-      "/matchmake/create/arena/", "/matchmake/create/arena?x=/../../", "/matchmake/create/arena#x",
+      "/matchmake/create/arena",
+      "/matchmake/x\\..\\create/arena",
+      "/matchmake/x\\%2e%2e\\create/arena",
+      "/matchmake/x\\.%2E\\create/arena",
+      "/matchmake/x%5C..%5Ccreate/arena",
+      "/matchmake/x%5c%2e%2e%5ccreate/arena",
+      "/matchmake/joinOrCreate\\..\\create/arena",
+      "/matchmake/joinOrCreate/..\\create/arena",
+      "/matchmake/join/%2e%2e/create/arena",
+      "//matchmake/create/arena",
+      "/matchmake//create/arena",
+      "/./matchmake/create/arena",
+      "/matchmake/./create/arena",
+      "/matchmake/create/./arena",
+      "/matchmake/create/x/../arena",
+      "/matchmake/Create/arena",
+      "/matchmake/CREATE/arena",
+      "/Matchmake/create/arena",
+      "/MATCHMAKE/create/arena",
+      "/matchmake/%63reate/arena",
+      "/matchmake/create/arena/",
+      "/matchmake/create/arena?x=/../../",
+      "/matchmake/create/arena#x",
     ];
     for (const path of spellings) {
       const answer = await sendAs(server.port, path);
@@ -209,7 +259,9 @@ describe("path spellings", () => {
     }
     // A Host or X-Forwarded-Proto that moves the path Colyseus routes on.
     const hosts: Record<string, string>[] = [
-      { host: "x/matchmake/create/arena?" }, { host: "x/matchmake/create/arena#" }, { "x-forwarded-proto": "http://x/matchmake/create/arena?" },
+      { host: "x/matchmake/create/arena?" },
+      { host: "x/matchmake/create/arena#" },
+      { "x-forwarded-proto": "http://x/matchmake/create/arena?" },
     ];
     for (const headers of hosts) {
       const answer = await sendAs(server.port, "/matchmake/joinOrCreate/arena", headers);
@@ -221,9 +273,16 @@ describe("path spellings", () => {
   it("no spelling of joinById reaches a private room", async () => {
     const roomId = privateRoomId;
     const spellings = [
-      `/matchmake/joinById/${roomId}`, `/matchmake/joinbyid/${roomId}`, `/matchmake/JoinById/${roomId}`, `/matchmake/x\\..\\joinById/${roomId}`,
-      `/matchmake/joinById/x\\..\\${roomId}`, `/matchmake/joinById/.\\${roomId}`, `/matchmake/joinById/./${roomId}`, `//matchmake/joinById/${roomId}`,
-      `/matchmake/joinById/${roomId.toLowerCase()}`, `/matchmake/joinById/${encodeURIComponent(roomId)}%20`,
+      `/matchmake/joinById/${roomId}`,
+      `/matchmake/joinbyid/${roomId}`,
+      `/matchmake/JoinById/${roomId}`,
+      `/matchmake/x\\..\\joinById/${roomId}`,
+      `/matchmake/joinById/x\\..\\${roomId}`,
+      `/matchmake/joinById/.\\${roomId}`,
+      `/matchmake/joinById/./${roomId}`,
+      `//matchmake/joinById/${roomId}`,
+      `/matchmake/joinById/${roomId.toLowerCase()}`,
+      `/matchmake/joinById/${encodeURIComponent(roomId)}%20`,
     ];
     for (const path of spellings) {
       const answer = await sendAs(server.port, path);

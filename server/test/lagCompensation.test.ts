@@ -8,12 +8,17 @@ const ROUND_TRIP_MS = 150;
 /** The shooter's interpolation delay for remote players, as the browser client uses. */
 const RENDER_DELAY_MS = 100;
 
-interface Sample { t: number; x: number; y: number }
+interface Sample {
+  t: number;
+  x: number;
+  y: number;
+}
 
 /** Linear interpolation in a received history, as the client displays it. */
 function positionAt(history: Sample[], t: number): { x: number; y: number } | undefined {
   for (let i = 1; i < history.length; i++) {
-    const a = history[i - 1], b = history[i];
+    const a = history[i - 1],
+      b = history[i];
     if (a.t <= t && t <= b.t) {
       const k = b.t === a.t ? 0 : (t - a.t) / (b.t - a.t);
       return { x: a.x + (b.x - a.x) * k, y: a.y + (b.y - a.y) * k };
@@ -35,10 +40,15 @@ async function shootAtRunner(server: ServerProcess): Promise<{ target: string | 
   try {
     runner.room.send("__test:place", { x: 560, y: 150 });
     shooter.room.send("__test:place", { x: 800, y: 420 });
-    await waitFor("placed, shields down", () => {
-      const r = shooter.state.players.get(runner.id), s = shooter.state.players.get(shooter.id);
-      return r && s && r.x === 560 && s.x === 800 && !r.shielded;
-    }, 5000);
+    await waitFor(
+      "placed, shields down",
+      () => {
+        const r = shooter.state.players.get(runner.id),
+          s = shooter.state.players.get(shooter.id);
+        return r && s && r.x === 560 && s.x === 800 && !r.shielded;
+      },
+      5000,
+    );
     const history: Sample[] = [];
     shooter.room.onStateChange(() => {
       const r = shooter.state.players.get(runner.id)!;
@@ -48,10 +58,14 @@ async function shootAtRunner(server: ServerProcess): Promise<{ target: string | 
     runner.controls.moveX = 1;
     runner.play();
     const clock = shooter.room.clock;
-    await waitFor("clock sync and 500 ms of the runner moving", () => {
-      const moving = history.filter((h) => h.x > 560);
-      return clock.smoothedRtt() > 0 && moving.length > 0 && history.at(-1)!.t - moving[0].t > 500;
-    }, 5000);
+    await waitFor(
+      "clock sync and 500 ms of the runner moving",
+      () => {
+        const moving = history.filter((h) => h.x > 560);
+        return clock.smoothedRtt() > 0 && moving.length > 0 && history.at(-1)!.t - moving[0].t > 500;
+      },
+      5000,
+    );
 
     // The instant the SDK stamps on the next frame (InputHandle._sampleStamp).
     const renderTime = Math.round(clock.serverNow()) - Math.round(RENDER_DELAY_MS + clock.smoothedRtt() / 2);

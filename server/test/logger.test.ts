@@ -11,7 +11,12 @@ const skip = await redisSkipReason();
 /** A logger writing into an array of parsed lines. */
 function capture(): { log: ReturnType<typeof createLogger>; lines: string[] } {
   const lines: string[] = [];
-  const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
   return { log: createLogger("info", sink), lines };
 }
 
@@ -22,7 +27,9 @@ describe("logs never carry a reconnection token", { skip }, () => {
   it("a Redis reply error about a snapshot write (its arguments hold the tokens) is logged without them", async () => {
     const secret = "tokenSecret42";
     // A real reply error from Redis, for a command whose arguments carry a token, as a snapshot write's do.
-    const error = await redis.eval("return redis.error_reply('OOM command not allowed')", 0, JSON.stringify({ seats: [{ tokens: [secret] }] })).catch((e: unknown) => e);
+    const error = await redis
+      .eval("return redis.error_reply('OOM command not allowed')", 0, JSON.stringify({ seats: [{ tokens: [secret] }] }))
+      .catch((e: unknown) => e);
     assert.ok(error instanceof Error);
     assert.ok(JSON.stringify((error as Error & { command?: unknown }).command).includes(secret), "ioredis attaches the command and its arguments");
     const { log, lines } = capture();

@@ -9,7 +9,13 @@ function written(): MatchSnapshot {
   joinPlayer(world, "annSession", newPlainPlayer(), "Ann");
   joinPlayer(world, "bobSession", newPlainPlayer(), "Bob");
   return {
-    format: SNAPSHOT_FORMAT, roomId: "room123", version: 4, savedAt: 1_000_000, mode: "ffa", privateCode: "ABCDEF", graceSeconds: 20,
+    format: SNAPSHOT_FORMAT,
+    roomId: "room123",
+    version: 4,
+    savedAt: 1_000_000,
+    mode: "ffa",
+    privateCode: "ABCDEF",
+    graceSeconds: 20,
     world: snapshotWorld(world),
     seats: [
       { sessionId: "annSession", tokens: ["tokenA2", "tokenA1"], droppedAt: null, bankedSteps: 3 },
@@ -28,26 +34,102 @@ describe("match snapshots", () => {
     const state = new ArenaState();
     initWorld(state, "duel", 3, () => new Pickup());
     joinPlayer(state, "cleoSession", new Player(), "Cleo");
-    const snapshot = { ...written(), mode: "duel" as const, world: snapshotWorld(state), seats: [{ sessionId: "cleoSession", tokens: ["tokenC1"], droppedAt: null, bankedSteps: 8 }] };
+    const snapshot = {
+      ...written(),
+      mode: "duel" as const,
+      world: snapshotWorld(state),
+      seats: [{ sessionId: "cleoSession", tokens: ["tokenC1"], droppedAt: null, bankedSteps: 8 }],
+    };
     assert.deepEqual(parseSnapshot(JSON.stringify(snapshot), "room123"), snapshot);
   });
 
   it("refuses what a forged or corrupt record could hold", () => {
     const cases: [string, (s: any) => unknown][] = [
-      ["stored under another room's key", (s) => { s.roomId = "otherRoom"; }],
-      ["another format", (s) => { s.format = 2; }],
-      ["a seat without a player", (s) => { s.seats[0].sessionId = "nobody"; }],
-      ["a player twice", (s) => { s.world.players.push(s.world.players[0]); }],
-      ["three tokens for a seat", (s) => { s.seats[0].tokens.push("tokenA0"); }],
-      ["a token that is not an id", (s) => { s.seats[0].tokens[0] = "../../x"; }],
-      ["an unknown mode", (s) => { s.mode = "battle"; s.world.mode = "battle"; }],
-      ["a mode unlike the world's", (s) => { s.world.mode = "duel"; }],
-      ["a position JSON cannot hold (Infinity, written as null)", (s) => { s.world.players[0][1].x = Infinity; }],
-      ["health out of range", (s) => { s.world.players[0][1].hp = 1000; }],
-      ["an unknown field", (s) => { s.world.players[0][1].admin = true; }],
-      ["a join code outside the alphabet", (s) => { s.privateCode = "AAAAA0"; }],
-      ["a grace of days", (s) => { s.graceSeconds = 86_400; }],
-      ["too many players", (s) => { s.world.players = Array.from({ length: 300 }, (_, i) => [`p${i}`, s.world.players[0][1]]); }],
+      [
+        "stored under another room's key",
+        (s) => {
+          s.roomId = "otherRoom";
+        },
+      ],
+      [
+        "another format",
+        (s) => {
+          s.format = 2;
+        },
+      ],
+      [
+        "a seat without a player",
+        (s) => {
+          s.seats[0].sessionId = "nobody";
+        },
+      ],
+      [
+        "a player twice",
+        (s) => {
+          s.world.players.push(s.world.players[0]);
+        },
+      ],
+      [
+        "three tokens for a seat",
+        (s) => {
+          s.seats[0].tokens.push("tokenA0");
+        },
+      ],
+      [
+        "a token that is not an id",
+        (s) => {
+          s.seats[0].tokens[0] = "../../x";
+        },
+      ],
+      [
+        "an unknown mode",
+        (s) => {
+          s.mode = "battle";
+          s.world.mode = "battle";
+        },
+      ],
+      [
+        "a mode unlike the world's",
+        (s) => {
+          s.world.mode = "duel";
+        },
+      ],
+      [
+        "a position JSON cannot hold (Infinity, written as null)",
+        (s) => {
+          s.world.players[0][1].x = Infinity;
+        },
+      ],
+      [
+        "health out of range",
+        (s) => {
+          s.world.players[0][1].hp = 1000;
+        },
+      ],
+      [
+        "an unknown field",
+        (s) => {
+          s.world.players[0][1].admin = true;
+        },
+      ],
+      [
+        "a join code outside the alphabet",
+        (s) => {
+          s.privateCode = "AAAAA0";
+        },
+      ],
+      [
+        "a grace of days",
+        (s) => {
+          s.graceSeconds = 86_400;
+        },
+      ],
+      [
+        "too many players",
+        (s) => {
+          s.world.players = Array.from({ length: 300 }, (_, i) => [`p${i}`, s.world.players[0][1]]);
+        },
+      ],
     ];
     for (const [what, forge] of cases) {
       const snapshot = structuredClone(written());

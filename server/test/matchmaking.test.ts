@@ -26,7 +26,12 @@ async function quickPlay(name: string, mode?: string): Promise<TestPlayer> {
 const roomCount = async () => (await request(server.endpoint, "GET", "/api/health")).body.rooms as number;
 
 before(async () => {
-  server = await startServer({ RATE_JOINS_PER_MINUTE: "1000", RATE_CONNECTIONS_PER_MINUTE: "1000", RATE_CREATES_PER_MINUTE: "1000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000" });
+  server = await startServer({
+    RATE_JOINS_PER_MINUTE: "1000",
+    RATE_CONNECTIONS_PER_MINUTE: "1000",
+    RATE_CREATES_PER_MINUTE: "1000",
+    RATE_CODE_LOOKUPS_PER_MINUTE: "1000",
+  });
 });
 afterEach(async () => {
   await Promise.all(players.map((p) => p.leave()));
@@ -41,7 +46,10 @@ describe("private rooms", () => {
     assert.equal(created.status, 201);
     const { code, seat } = created.body;
     assert.equal(code.length, JOIN_CODE_LENGTH);
-    assert.ok([...code].every((c: string) => JOIN_CODE_ALPHABET.includes(c)), code);
+    assert.ok(
+      [...code].every((c: string) => JOIN_CODE_ALPHABET.includes(c)),
+      code,
+    );
     const host = await seated(seat);
 
     const typed = `${code.slice(0, 3).toLowerCase()}-${code.slice(3).toLowerCase()}`;
@@ -60,7 +68,10 @@ describe("private rooms", () => {
     const stranger = await quickPlay("Stranger");
     assert.notEqual(stranger.room.roomId, host.room.roomId);
     const listing = await request(server.endpoint, "GET", "/api/rooms");
-    assert.deepEqual(listing.body.rooms.map((r: { roomId: string }) => r.roomId), [stranger.room.roomId]);
+    assert.deepEqual(
+      listing.body.rooms.map((r: { roomId: string }) => r.roomId),
+      [stranger.room.roomId],
+    );
   });
 
   it("lose their code when the room is gone", async () => {
@@ -119,7 +130,10 @@ describe("public room listing", () => {
     assert.deepEqual(pickListing(byId.get(a.room.roomId)), { mode: "ffa", players: 2, capacity: 16, locked: false });
     assert.deepEqual(pickListing(byId.get(d.room.roomId)), { mode: "duel", players: 1, capacity: 2, locked: false });
     const duels = await request(server.endpoint, "GET", "/api/rooms?mode=duel");
-    assert.deepEqual(duels.body.rooms.map((r: { roomId: string }) => r.roomId), [d.room.roomId]);
+    assert.deepEqual(
+      duels.body.rooms.map((r: { roomId: string }) => r.roomId),
+      [d.room.roomId],
+    );
     const bogus = await request(server.endpoint, "GET", "/api/rooms?mode=nope");
     assert.equal(bogus.status, 400);
     assert.equal(bogus.body.errorCode, "unknown_mode");
@@ -128,9 +142,15 @@ describe("public room listing", () => {
   it("is live in the lobby room: rooms appear and disappear, private ones never", async () => {
     const lobby = await new Client(server.endpoint).joinOrCreate("lobby");
     const listed = new Map<string, { clients: number; metadata?: { mode?: string } }>();
-    lobby.onMessage("rooms", (rooms: { roomId: string }[]) => { for (const r of rooms) listed.set(r.roomId, r as never); });
-    lobby.onMessage("+", ([roomId, room]: [string, never]) => { listed.set(roomId, room); });
-    lobby.onMessage("-", (roomId: string) => { listed.delete(roomId); });
+    lobby.onMessage("rooms", (rooms: { roomId: string }[]) => {
+      for (const r of rooms) listed.set(r.roomId, r as never);
+    });
+    lobby.onMessage("+", ([roomId, room]: [string, never]) => {
+      listed.set(roomId, room);
+    });
+    lobby.onMessage("-", (roomId: string) => {
+      listed.delete(roomId);
+    });
     try {
       const pub = await quickPlay("Public");
       const { body } = await request(server.endpoint, "POST", "/api/private-rooms", me);

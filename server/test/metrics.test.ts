@@ -60,7 +60,9 @@ describe("metrics and the monitor panel", () => {
         got.frames++;
         got.bytes += length + (length < 126 ? 2 : length < 65536 ? 4 : 10);
       });
-      ws.on("ping", (data: Buffer) => { got.bytes += 2 + data.length; });
+      ws.on("ping", (data: Buffer) => {
+        got.bytes += 2 + data.length;
+      });
       const read = async () => (await fetch(`${server.metricsEndpoint}/metrics`)).text();
       // Right after a frame arrives the player is idle and the next patch is 50 ms away: time to scrape.
       const quietMoment = async () => {
@@ -103,7 +105,10 @@ describe("metrics and the monitor panel", () => {
       assert.equal(monitoring.status, 200, `${path} on the monitoring port`);
     }
     for (const method of ["GET", "OPTIONS"]) {
-      const res = await fetch(`${server.metricsEndpoint}/metrics`, { method, headers: { origin: "https://evil.example", "access-control-request-method": "GET" } });
+      const res = await fetch(`${server.metricsEndpoint}/metrics`, {
+        method,
+        headers: { origin: "https://evil.example", "access-control-request-method": "GET" },
+      });
       assert.equal(res.headers.get("access-control-allow-origin"), null, `${method} /metrics`);
       assert.equal(res.headers.get("access-control-allow-credentials"), null);
     }
@@ -114,7 +119,9 @@ describe("metrics and the monitor panel", () => {
     const before = await size();
     for (let i = 0; i < 300; i++) {
       await fetch(`${server.endpoint}/matchmake/made-up-${i}-${"x".repeat(40)}/arena`, {
-        method: "POST", headers: { "content-type": "application/json" }, body: "{}",
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
       });
     }
     const text = await (await fetch(`${server.metricsEndpoint}/metrics`)).text();
@@ -123,7 +130,10 @@ describe("metrics and the monitor panel", () => {
     assert.ok(grown < 20_000, `grew by ${grown} bytes`);
     const methods = new Set([...text.matchAll(/^arena_matchmaking_duration_seconds_count\{method="([^"]*)"/gm)].map((m) => m[1]));
     const allowed = new Set(["joinOrCreate", "create", "join", "joinById", "reconnect", "other", "api:rooms", "api:private-rooms"]);
-    assert.ok([...methods].every((m) => allowed.has(m)), [...methods].join(", "));
+    assert.ok(
+      [...methods].every((m) => allowed.has(m)),
+      [...methods].join(", "),
+    );
     assert.ok(methods.has("other"));
   });
 });

@@ -50,10 +50,16 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     assert.equal(ann2.state.players.get(ann.id)!.score, 1);
     assert.equal(ann2.state.round, seen.round, "the same round");
     const elapsedS = (Date.now() - snapshot.savedAt) / 1000;
-    assert.ok(ann2.state.phaseSecondsLeft <= snapshot.world.phaseSecondsLeft && ann2.state.phaseSecondsLeft >= seen.secondsLeft - Math.ceil(elapsedS) - 1,
-      `the round clock goes on from the snapshot (${snapshot.world.phaseSecondsLeft} then, ${ann2.state.phaseSecondsLeft} now)`);
+    assert.ok(
+      ann2.state.phaseSecondsLeft <= snapshot.world.phaseSecondsLeft && ann2.state.phaseSecondsLeft >= seen.secondsLeft - Math.ceil(elapsedS) - 1,
+      `the round clock goes on from the snapshot (${snapshot.world.phaseSecondsLeft} then, ${ann2.state.phaseSecondsLeft} now)`,
+    );
     const rows = (await listing(a)).filter((r) => r.roomId === roomId);
-    assert.deepEqual(rows.map((r) => r.processId), [a.processId], "listed once, on the survivor");
+    assert.deepEqual(
+      rows.map((r) => r.processId),
+      [a.processId],
+      "listed once, on the survivor",
+    );
     // Play on: Bob moves, Ann's shots hit him.
     await waitFor("Bob alive", () => ann2.state.players.get(bob.id)!.alive, 6000);
     const from = ann2.state.players.get(bob.id)!.y;
@@ -73,7 +79,9 @@ describe("match migration (several processes on Redis)", { skip }, () => {
   it("a deploy (SIGTERM): the match is handed over at once, the players are back within 3 s, and the old process exits early", async () => {
     const { a, b, ann, bob } = await scoredMatch();
     const closes: number[] = [];
-    ann.room.onLeave((code) => { closes.push(code); });
+    ann.room.onLeave((code) => {
+      closes.push(code);
+    });
     const termAt = Date.now();
     b.child.kill("SIGTERM");
     await waitFor("Ann's socket closed", () => closes.length > 0, 5000);
@@ -96,7 +104,9 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     const b = await start({ SHUTDOWN_DEADLINE_SECONDS: "1" });
     const [ann] = await matchOn(b);
     const closes: number[] = [];
-    ann.room.onLeave((code) => { closes.push(code); });
+    ann.room.onLeave((code) => {
+      closes.push(code);
+    });
     b.child.kill("SIGTERM");
     assert.equal((await b.exited).code, 0);
     await waitFor("Ann's socket closed", () => closes.length > 0);
@@ -120,9 +130,16 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     assert.equal(seat.status, 200, "the code still finds the match");
     assert.equal(seat.body.seat.roomId, ann.room.roomId);
     const bob = track(await new Client(a.endpoint).consumeSeatReservation(seat.body.seat, ArenaState));
-    assert.deepEqual((await listing(a)).filter((r) => r.roomId === ann.room.roomId), [], "still private: not listed");
+    assert.deepEqual(
+      (await listing(a)).filter((r) => r.roomId === ann.room.roomId),
+      [],
+      "still private: not listed",
+    );
     await Promise.all([ann2.leave(), bob.leave()]);
-    await waitFor("the code freed with the match", async () => (await request(a.endpoint, "POST", `/api/private-rooms/${code}/seats`, { name: "Cleo", protocol: PROTOCOL_VERSION })).status === 404);
+    await waitFor(
+      "the code freed with the match",
+      async () => (await request(a.endpoint, "POST", `/api/private-rooms/${code}/seats`, { name: "Cleo", protocol: PROTOCOL_VERSION })).status === 404,
+    );
     assert.equal(await snapshotOf(ann.room.roomId), null, "and its snapshot deleted");
     // A restored player counted in when back, out when gone: the process's count ends at 0, not below.
     assert.equal((await request(a.endpoint, "GET", "/api/health")).body.clients, 0);
@@ -132,7 +149,9 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     const { a, b, ann, bob } = await scoredMatch();
     const roomId = ann.room.roomId;
     const closes: number[] = [];
-    ann.room.onLeave((code) => { closes.push(code); });
+    ann.room.onLeave((code) => {
+      closes.push(code);
+    });
     // B still runs the match, but in Redis it is no longer B's: let go, as a process cut off
     // from Redis past its lease would find it taken. A is told, as after a handover, and takes it.
     await cluster.redis.hset(`arena:match:${roomId}`, "owner", "");
@@ -145,7 +164,10 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     assert.equal(ann2.room.roomId, roomId);
     const annNow = await waitFor("Ann's state on A", () => ann2.state.players?.get(ann.id));
     assert.equal(annNow.score, 1);
-    assert.deepEqual((await listing(a)).filter((r) => r.roomId === roomId).map((r) => r.processId), [a.processId]);
+    assert.deepEqual(
+      (await listing(a)).filter((r) => r.roomId === roomId).map((r) => r.processId),
+      [a.processId],
+    );
   });
 
   it("players behind one address, retrying while their match moves, are not locked out by the joins limit", async () => {
@@ -186,16 +208,25 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     let reconnected = false;
     ann.room.reconnection.enabled = true;
     Object.assign(ann.room.reconnection, { minUptime: 0, delay: 100, minDelay: 100 });
-    ann.room.onReconnect(() => { reconnected = true; });
+    ann.room.onReconnect(() => {
+      reconnected = true;
+    });
     ann.room.send("__test:drop");
     // The SDK takes the new token just after its onReconnect.
-    const rotated: string = await waitFor("Ann reconnected (token rotated)", () => (reconnected && ann.room.reconnectionToken !== oldToken ? ann.room.reconnectionToken : null), 8000);
+    const rotated: string = await waitFor(
+      "Ann reconnected (token rotated)",
+      () => (reconnected && ann.room.reconnectionToken !== oldToken ? ann.room.reconnectionToken : null),
+      8000,
+    );
     ann.room.reconnection.enabled = false;
     const snapshot = await waitFor("the rotated token in the snapshot", async () => {
       const s = await snapshotOf(ann.room.roomId);
       return s?.seats.find((seat) => seat.sessionId === ann.id)?.tokens[0] === rotated.split(":")[1] ? s : null;
     });
-    assert.deepEqual(snapshot.seats.find((seat) => seat.sessionId === ann.id)!.tokens, [rotated, oldToken].map((t) => t.split(":")[1]));
+    assert.deepEqual(
+      snapshot.seats.find((seat) => seat.sessionId === ann.id)!.tokens,
+      [rotated, oldToken].map((t) => t.split(":")[1]),
+    );
     b.child.kill("SIGKILL");
     // As if the new token never reached Ann: the one she came back with still works.
     const ann2 = await comeBack(ann, a, oldToken);
@@ -253,7 +284,10 @@ describe("match migration (several processes on Redis)", { skip }, () => {
     assert.equal(ann2.state.players.get(carl.id)?.connected, false);
     await waitFor("Carl's seat released", () => !ann2.state.players.has(carl.id), 10_000);
     const heldMs = Date.now() - carlDroppedAt;
-    assert.ok(heldMs < (GRACE_SECONDS + 1.5) * 1000, `Carl's seat went ${heldMs} ms after his drop (grace ${GRACE_SECONDS} s), not a fresh grace from the restore`);
+    assert.ok(
+      heldMs < (GRACE_SECONDS + 1.5) * 1000,
+      `Carl's seat went ${heldMs} ms after his drop (grace ${GRACE_SECONDS} s), not a fresh grace from the restore`,
+    );
     await assert.rejects(new Client(a.endpoint).reconnect(carl.room.reconnectionToken, ArenaState), "Carl's token after his grace");
     // The forged snapshots were refused and removed; nothing was restored twice.
     assert.equal(await cluster.redis.exists("arena:match:forged1", "arena:match:forged2"), 0);

@@ -48,7 +48,9 @@ describe("match migration: faults", { skip }, () => {
       assert.equal((await cluster.listing(a)).find((r) => r.roomId === roomId)?.processId, b.processId);
       await cluster.settledSnapshot(ann);
       const closes: number[] = [];
-      ann.room.onLeave((code) => { closes.push(code); });
+      ann.room.onLeave((code) => {
+        closes.push(code);
+      });
       proxy.cut();
       // While cut off, Carl leaves: B's listing update for it waits in its Redis client's queue.
       void carl.leave();
@@ -71,7 +73,11 @@ describe("match migration: faults", { skip }, () => {
     b.child.kill("SIGKILL");
     const ann2 = await cluster.comeBack(ann, a); // Bob never comes back
     ann2.room.send("__test:fault"); // the restored room's tick throws: it closes (4101)
-    await waitFor("the room gone from A, Bob's held seat let go", async () => (await request(a.endpoint, "GET", "/api/health")).body.rooms === 0, (GRACE_SECONDS + 4) * 1000);
+    await waitFor(
+      "the room gone from A, Bob's held seat let go",
+      async () => (await request(a.endpoint, "GET", "/api/health")).body.rooms === 0,
+      (GRACE_SECONDS + 4) * 1000,
+    );
     await waitFor("its snapshot gone", async () => (await cluster.snapshotOf(roomId)) === null, 3000);
     assert.equal((await cluster.listing(a)).filter((r) => r.roomId === roomId).length, 0);
   });
@@ -82,10 +88,14 @@ describe("match migration: faults", { skip }, () => {
     b.child.kill("SIGKILL");
     const ann2 = await cluster.comeBack(ann, a); // Bob never comes back
     ann2.room.send("__test:drop"); // Ann drops again: core holds her seat for a fresh grace
-    await waitFor("Bob's held seat expired", async () => {
-      const snapshot = await cluster.snapshotOf(roomId);
-      return snapshot !== null && snapshot.seats.length === 1;
-    }, (GRACE_SECONDS + 4) * 1000);
+    await waitFor(
+      "Bob's held seat expired",
+      async () => {
+        const snapshot = await cluster.snapshotOf(roomId);
+        return snapshot !== null && snapshot.seats.length === 1;
+      },
+      (GRACE_SECONDS + 4) * 1000,
+    );
     const ann3 = await cluster.comeBack(ann2, a);
     assert.equal(ann3.room.roomId, roomId);
     assert.equal(ann3.id, ann.id);

@@ -18,17 +18,25 @@ const hex = (text: string) => Uint8Array.from(Buffer.from(text.replace(/\s+/g, "
 describe("message payload grammar", () => {
   it("accepts whatever the SDK's encoder writes for plain data, and msgpackr decodes it back", () => {
     const plain = fc.letrec((tie) => ({
-      value: fc.oneof({ depthSize: "small", maxDepth: 4 },
+      value: fc.oneof(
+        { depthSize: "small", maxDepth: 4 },
         fc.constantFrom(null, true, false, undefined, 0, -1, 127, 128, -33, 2 ** 31, 2 ** 40, -(2 ** 40), 1.5, NaN, Infinity),
-        fc.double(), fc.integer(), fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 70 }),
+        fc.double(),
+        fc.integer(),
+        fc.string({ maxLength: 300 }),
+        fc.uint8Array({ maxLength: 70 }),
         fc.array(tie("value"), { maxLength: 20 }),
-        fc.dictionary(fc.string({ maxLength: 8 }), tie("value"), { maxKeys: 8 })),
+        fc.dictionary(fc.string({ maxLength: 8 }), tie("value"), { maxKeys: 8 }),
+      ),
     })).value;
-    fc.assert(fc.property(plain, (value) => {
-      const bytes = sdkPacker.pack(value);
-      assert.ok(accepts(bytes), `refused ${Buffer.from(bytes).toString("hex")}`);
-      assert.doesNotThrow(() => unpack(bytes));
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(plain, (value) => {
+        const bytes = sdkPacker.pack(value);
+        assert.ok(accepts(bytes), `refused ${Buffer.from(bytes).toString("hex")}`);
+        assert.doesNotThrow(() => unpack(bytes));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("accepts the SDK's chat and lobby filter payloads as sent", () => {
@@ -64,14 +72,16 @@ describe("message payload grammar", () => {
 
   it("never accepts what msgpackr cannot decode exactly, and is total on any bytes", () => {
     const valid = fc.jsonValue({ maxDepth: 3 }).map((v) => sdkPacker.pack(v));
-    const mutated = fc.tuple(valid, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }))
-      .map(([bytes, edits]) => {
-        const copy = Uint8Array.from(bytes);
-        for (const [at, byte] of edits) if (copy.length > 0) copy[at % copy.length] = byte;
-        return copy;
-      });
-    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 64 }), mutated), (bytes) => {
-      if (accepts(bytes)) assert.doesNotThrow(() => unpack(bytes), Buffer.from(bytes).toString("hex"));
-    }), { numRuns: 5000 });
+    const mutated = fc.tuple(valid, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 })).map(([bytes, edits]) => {
+      const copy = Uint8Array.from(bytes);
+      for (const [at, byte] of edits) if (copy.length > 0) copy[at % copy.length] = byte;
+      return copy;
+    });
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 64 }), mutated), (bytes) => {
+        if (accepts(bytes)) assert.doesNotThrow(() => unpack(bytes), Buffer.from(bytes).toString("hex"));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -22,13 +22,18 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NGINX = process.env.NGINX_PATH ?? "nginx";
 
 function toolsSkipReason(): string | false {
-  const missing = [[NGINX, "-v"], ["openssl", "version"]].filter(([bin, arg]) => spawnSync(bin, [arg]).status !== 0).map(([bin]) => bin);
+  const missing = [
+    [NGINX, "-v"],
+    ["openssl", "version"],
+  ]
+    .filter(([bin, arg]) => spawnSync(bin, [arg]).status !== 0)
+    .map(([bin]) => bin);
   if (missing.length === 0) return false;
   const reason = `no ${missing.join(" or ")} on PATH (apt-get install nginx openssl)`;
   if (process.env.CI === "true") throw new Error(`CI=true and ${reason}`);
   return reason;
 }
-const skip = toolsSkipReason() || await redisSkipReason();
+const skip = toolsSkipReason() || (await redisSkipReason());
 if (skip) console.log(`# skipping the reverse proxy test: ${skip}`);
 
 /** This file's own database on the shared Redis. */
@@ -48,18 +53,32 @@ describe("two processes behind nginx, as the README sets them up", { skip }, () 
   function viaProxy(method: string, path: string, body?: unknown, from = "127.0.0.1"): Promise<{ status: number; body: any }> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = httpsRequest({
-        host: "127.0.0.1", port: tls, method, path, localAddress: from, rejectUnauthorized: false,
-        headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
-      }, (res) => {
-        let text = "";
-        res.on("data", (chunk) => { text += chunk; });
-        res.on("end", () => {
-          let parsed: unknown = text;
-          try { parsed = JSON.parse(text); } catch { /* not JSON */ }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      });
+      const req = httpsRequest(
+        {
+          host: "127.0.0.1",
+          port: tls,
+          method,
+          path,
+          localAddress: from,
+          rejectUnauthorized: false,
+          headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (chunk) => {
+            text += chunk;
+          });
+          res.on("end", () => {
+            let parsed: unknown = text;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              /* not JSON */
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
       req.on("error", reject);
       req.end(payload);
     });
@@ -71,8 +90,21 @@ describe("two processes behind nginx, as the README sets them up", { skip }, () 
     dir = mkdtempSync(join(tmpdir(), "arena-nginx-"));
     db = await useDatabase(DB);
     const made = spawnSync("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-      "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
     ]);
     assert.equal(made.status, 0, String(made.stderr));
     tls = await freePort();
@@ -80,32 +112,65 @@ describe("two processes behind nginx, as the README sets them up", { skip }, () 
     const ports = [await freePort(), await freePort()];
     for (const port of ports) {
       const proc = await spawnServer({
-        PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${tls}/{port}`, REDIS_URL: db.url, TRUSTED_PROXIES: "loopback",
-        ENABLE_TEST_HOOKS: "1", RATE_CREATES_PER_MINUTE: "2", RATE_JOINS_PER_MINUTE: "1000", RATE_CONNECTIONS_PER_MINUTE: "1000",
+        PORT: String(port),
+        PUBLIC_ADDRESS: `127.0.0.1:${tls}/{port}`,
+        REDIS_URL: db.url,
+        TRUSTED_PROXIES: "loopback",
+        ENABLE_TEST_HOOKS: "1",
+        RATE_CREATES_PER_MINUTE: "2",
+        RATE_JOINS_PER_MINUTE: "1000",
+        RATE_CONNECTIONS_PER_MINUTE: "1000",
       });
       procs.push(proc);
-      const health = await fetch(`${proc.endpoint}/api/health`).then((r) => r.json()) as { processId: string };
+      const health = (await fetch(`${proc.endpoint}/api/health`).then((r) => r.json())) as { processId: string };
       ids.set(health.processId, port);
     }
-    const rendered = spawnSync(process.execPath, [
-      join(ROOT, "ops/nginx/render.mjs"), "--ports", ports.join(","), "--listen", String(tls), "--server-name", "localhost",
-      "--certificate", join(dir, "cert.pem"), "--certificate-key", join(dir, "key.pem"),
-    ], { encoding: "utf8" });
+    const rendered = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, "ops/nginx/render.mjs"),
+        "--ports",
+        ports.join(","),
+        "--listen",
+        String(tls),
+        "--server-name",
+        "localhost",
+        "--certificate",
+        join(dir, "cert.pem"),
+        "--certificate-key",
+        join(dir, "key.pem"),
+      ],
+      { encoding: "utf8" },
+    );
     assert.equal(rendered.status, 0, rendered.stderr);
     writeFileSync(join(dir, "arena.conf"), rendered.stdout);
     // A minimal nginx.conf around it; every path nginx writes is in the test's directory.
     const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `${t}_temp_path ${join(dir, t)};`).join(" ");
-    writeFileSync(join(dir, "nginx.conf"), [
-      process.getuid?.() === 0 ? "user root;" : "",
-      "daemon off;", "worker_processes 1;", `pid ${join(dir, "nginx.pid")};`, `error_log ${join(dir, "error.log")} warn;`,
-      "events { worker_connections 256; }",
-      `http { access_log off; ${temp} include ${join(dir, "arena.conf")}; }`,
-    ].join("\n"));
+    writeFileSync(
+      join(dir, "nginx.conf"),
+      [
+        process.getuid?.() === 0 ? "user root;" : "",
+        "daemon off;",
+        "worker_processes 1;",
+        `pid ${join(dir, "nginx.pid")};`,
+        `error_log ${join(dir, "error.log")} warn;`,
+        "events { worker_connections 256; }",
+        `http { access_log off; ${temp} include ${join(dir, "arena.conf")}; }`,
+      ].join("\n"),
+    );
     nginx = spawn(NGINX, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], { stdio: "ignore" });
-    await waitFor("nginx to listen", () => new Promise<boolean>((resolve) => {
-      const socket = connect(tls, "127.0.0.1", () => { socket.destroy(); resolve(true); });
-      socket.on("error", () => resolve(false));
-    }), 10_000);
+    await waitFor(
+      "nginx to listen",
+      () =>
+        new Promise<boolean>((resolve) => {
+          const socket = connect(tls, "127.0.0.1", () => {
+            socket.destroy();
+            resolve(true);
+          });
+          socket.on("error", () => resolve(false));
+        }),
+      10_000,
+    );
   });
 
   after(async () => {
@@ -138,8 +203,13 @@ describe("two processes behind nginx, as the README sets them up", { skip }, () 
     assert.deepEqual(new Set(hosts).size, 2, "a room on each process");
     for (const seat of seats) {
       assert.equal(seat.publicAddress, `127.0.0.1:${tls}/${ids.get(seat.processId)}`, "the room's address is the proxy's, with its own process's port");
-      const host = players[players.push(new TestPlayer(await new Client(origin).consumeSeatReservation(seat, ArenaState) as ArenaRoomClient)) - 1];
-      const guest = players[players.push(new TestPlayer(await new Client(origin).joinById(seat.roomId, { name: "Guest", protocol: PROTOCOL_VERSION }, ArenaState) as ArenaRoomClient)) - 1];
+      const host = players[players.push(new TestPlayer((await new Client(origin).consumeSeatReservation(seat, ArenaState)) as ArenaRoomClient)) - 1];
+      const guest =
+        players[
+          players.push(
+            new TestPlayer((await new Client(origin).joinById(seat.roomId, { name: "Guest", protocol: PROTOCOL_VERSION }, ArenaState)) as ArenaRoomClient),
+          ) - 1
+        ];
       assert.ok((host.room.connection.transport as unknown as { ws: { url: string } }).ws.url.startsWith(`wss://127.0.0.1:${tls}/${ids.get(seat.processId)}/`));
       await waitFor("both in", () => guest.state.players?.size === 2);
       const from = guest.state.players.get(host.id)!.x;

@@ -12,15 +12,23 @@ function upgrade(endpoint: string, seat: { processId: string; roomId: string; se
   const url = `${endpoint.replace("http", "ws")}/${seat.processId}/${seat.roomId}?sessionId=${seat.sessionId}`;
   return new Promise((resolve) => {
     const socket = new WebSocket(url, origin ? { origin } : {});
-    socket.on("unexpected-response", (_req, res) => { resolve(res.statusCode ?? 0); socket.terminate(); });
-    socket.on("open", () => { resolve(101); socket.terminate(); });
+    socket.on("unexpected-response", (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.on("open", () => {
+      resolve(101);
+      socket.terminate();
+    });
     socket.on("error", () => {});
   });
 }
 
 describe("origins", () => {
   let server: RunningServer;
-  before(async () => { server = await startServer(); });
+  before(async () => {
+    server = await startServer();
+  });
   after(() => server.stop());
 
   it("matchmaking from another site's page is refused; the server's own page and non-browser clients are not", async () => {
@@ -43,7 +51,9 @@ describe("origins", () => {
 
 describe("ALLOWED_ORIGINS", () => {
   let server: RunningServer;
-  before(async () => { server = await spawnServer({ ALLOWED_ORIGINS: "https://game.example.com" }); });
+  before(async () => {
+    server = await spawnServer({ ALLOWED_ORIGINS: "https://game.example.com" });
+  });
   after(() => server.stop());
 
   it("admits the listed origins", async () => {
@@ -63,16 +73,25 @@ describe("ALLOWED_ORIGINS", () => {
     const listing = await request(server.endpoint, "GET", "/api/rooms", undefined, { origin: game });
     assert.deepEqual([listing.status, listing.headers.get("access-control-allow-origin")], [200, game]);
     const preflight = await fetch(`${server.endpoint}/matchmake/joinOrCreate/arena`, {
-      method: "OPTIONS", headers: { origin: game, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      method: "OPTIONS",
+      headers: { origin: game, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
     });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get("access-control-allow-origin"), game);
     assert.match(preflight.headers.get("access-control-allow-methods") ?? "", /POST/);
     assert.match(preflight.headers.get("access-control-allow-headers") ?? "", /content-type/);
 
-    for (const [method, path] of [["GET", "/api/health"], ["GET", "/api/rooms"], ["POST", "/matchmake/joinOrCreate/arena"], ["OPTIONS", "/matchmake/joinOrCreate/arena"], ["GET", "/__healthcheck"], ["GET", "/"]]) {
+    for (const [method, path] of [
+      ["GET", "/api/health"],
+      ["GET", "/api/rooms"],
+      ["POST", "/matchmake/joinOrCreate/arena"],
+      ["OPTIONS", "/matchmake/joinOrCreate/arena"],
+      ["GET", "/__healthcheck"],
+      ["GET", "/"],
+    ]) {
       const res = await fetch(`${server.endpoint}${path}`, {
-        method, headers: { origin: "https://evil.example", "content-type": "application/json", "access-control-request-method": "POST" },
+        method,
+        headers: { origin: "https://evil.example", "content-type": "application/json", "access-control-request-method": "POST" },
         body: method === "POST" ? JSON.stringify(me) : undefined,
       });
       await res.arrayBuffer();

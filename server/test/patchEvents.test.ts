@@ -11,7 +11,9 @@ const ROOM_STATE_PATCH = 15;
 const OPCODE_MASK = 0x1f;
 
 let server: RunningServer;
-before(async () => { server = await startServer({ ENABLE_TEST_HOOKS: "1" }); });
+before(async () => {
+  server = await startServer({ ENABLE_TEST_HOOKS: "1" });
+});
 after(() => server.stop());
 
 describe("events ride in the patch", () => {
@@ -24,7 +26,8 @@ describe("events ride in the patch", () => {
       ann.room.send("__test:place", { x: 300, y: 150 });
       bob.room.send("__test:place", { x: 600, y: 150 });
       await waitFor("placed, shields down", () => {
-        const a = bob.state.players.get(ann.id)!, b = bob.state.players.get(bob.id)!;
+        const a = bob.state.players.get(ann.id)!,
+          b = bob.state.players.get(bob.id)!;
         return a.x === 300 && b.x === 600 && !a.shielded && !b.shielded;
       });
       const framesBefore = watcher.frames.length;
@@ -45,7 +48,10 @@ describe("events ride in the patch", () => {
       assert.deepEqual(bob.events, ann.events, "both clients saw the same events in the same order");
       const shots = ann.eventsOf("shot");
       assert.ok(shots.length >= 100 / WEAPON_DAMAGE_HP + 2, `${shots.length} shots`);
-      assert.ok(shots.some((s) => s.target === null), "misses arrive too");
+      assert.ok(
+        shots.some((s) => s.target === null),
+        "misses arrive too",
+      );
       assert.ok(shots.every((s) => s.shooter === bob.id && s.x1 === 600 && s.y1 === 150));
       for (const kill of ann.eventsOf("kill")) assert.deepEqual(kill, { type: "kill", killer: bob.id, victim: ann.id });
       // A kill comes after the shot that made it.
@@ -57,9 +63,16 @@ describe("events ride in the patch", () => {
       const during = watcher.frames.slice(framesBefore);
       const opcodes = new Set(during.map((f) => f[0] & OPCODE_MASK));
       assert.ok(during.length > 20, `${during.length} frames`);
-      assert.deepEqual([...opcodes].filter((op) => op !== ROOM_STATE_PATCH && op !== ROOM_DATA), [], "nothing but patches and messages");
+      assert.deepEqual(
+        [...opcodes].filter((op) => op !== ROOM_STATE_PATCH && op !== ROOM_DATA),
+        [],
+        "nothing but patches and messages",
+      );
       const messages = during.filter((f) => (f[0] & OPCODE_MASK) === ROOM_DATA).map((f) => f.subarray(1, 13).toString("latin1"));
-      assert.ok(messages.every((m) => /round_(start|end)/.test(m)), `messages during the fight: ${messages.join(", ")}`);
+      assert.ok(
+        messages.every((m) => /round_(start|end)/.test(m)),
+        `messages during the fight: ${messages.join(", ")}`,
+      );
     } finally {
       watcher.destroy();
       await Promise.all([ann.leave(), bob.leave()]);

@@ -5,8 +5,17 @@ import { Client, type Room } from "@colyseus/sdk";
 import { InputEncoder } from "@colyseus/schema/input";
 import { pack } from "msgpackr";
 import {
-  CloseCode, INPUT_GROUP_MAX_FRAMES, INPUT_GROUP_TYPE, InputFrameSchema, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, ROOM_DATA_BYTES, STEP_SECONDS,
-  encodeInputGroup, moveBody, parseErrorCode,
+  CloseCode,
+  INPUT_GROUP_MAX_FRAMES,
+  INPUT_GROUP_TYPE,
+  InputFrameSchema,
+  PLAYER_SPEED_PX_PER_S,
+  PROTOCOL_VERSION,
+  ROOM_DATA_BYTES,
+  STEP_SECONDS,
+  encodeInputGroup,
+  moveBody,
+  parseErrorCode,
 } from "@arena/shared";
 import { type ServerProcess, spawnServer, TestPlayer, waitFor } from "@arena/testkit";
 import { RawClient } from "./helpers/rawClient.ts";
@@ -22,7 +31,10 @@ import { regExpOverSharedReferences, sharedReferences } from "./helpers/sharedRe
  * the child's memory stayed within 30 MB of where it started.
  */
 const LAX_LIMITS = {
-  RATE_JOINS_PER_MINUTE: "100000", RATE_CONNECTIONS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", ENABLE_TEST_HOOKS: "1",
+  RATE_JOINS_PER_MINUTE: "100000",
+  RATE_CONNECTIONS_PER_MINUTE: "100000",
+  RATE_CREATES_PER_MINUTE: "100000",
+  ENABLE_TEST_HOOKS: "1",
 };
 const MAX_PATCH_GAP_MS = 300;
 const MAX_RSS_GROWTH_MB = 30;
@@ -81,8 +93,10 @@ class Scene {
       const fatal = this.server.logs.findLast((l) => (l.level as number) >= 50) as { msg?: string; err?: { message?: string } } | undefined;
       problems.push(`the server exited (${exitCode ?? signalCode}): ${fatal ? `${fatal.msg}: ${fatal.err?.message}` : this.server.output().slice(-300)}`);
     } else {
-      const health = await fetch(`${this.endpoint}/api/health`, { signal: AbortSignal.timeout(1000) })
-        .then((res) => res.status, (error: Error) => `no answer within 1 s (${error.name})`);
+      const health = await fetch(`${this.endpoint}/api/health`, { signal: AbortSignal.timeout(1000) }).then(
+        (res) => res.status,
+        (error: Error) => `no answer within 1 s (${error.name})`,
+      );
       if (health !== 200) problems.push(`/api/health: ${health}`);
       const grown = this.rssMb() - this.#rssStartMb;
       if (grown >= MAX_RSS_GROWTH_MB) problems.push(`the server's memory grew ${grown.toFixed(0)} MB`);
@@ -101,7 +115,7 @@ class Scene {
   /** Players and lobby clients connected, as /api/health counts them. */
   async clients(): Promise<number> {
     const res = await fetch(`${this.endpoint}/api/health`, { signal: AbortSignal.timeout(1000) });
-    return (await res.json() as { clients: number }).clients;
+    return ((await res.json()) as { clients: number }).clients;
   }
 
   joinRaw(mode: "ws" | "ignore-close" = "ws", name = "Raw"): Promise<RawClient> {
@@ -160,11 +174,18 @@ function errorCodeOf(body: unknown): string | null {
 
 async function matchmake(endpoint: string, room: string, body: unknown): Promise<{ status: number; code: string | null }> {
   const res = await fetch(`${endpoint}/matchmake/joinOrCreate/${room}`, {
-    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(2000),
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(2000),
   });
   const text = await res.text();
   let parsed: unknown;
-  try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
   return { status: res.status, code: errorCodeOf(parsed) };
 }
 
@@ -242,7 +263,9 @@ describe("lobby options and filters", () => {
     const lobby: Room = await new Client(scene.endpoint).joinOrCreate("lobby");
     lobby.reconnection.enabled = false;
     const received: { type: string; payload: unknown }[] = [];
-    lobby.onMessage("*", (type, payload) => { received.push({ type: String(type), payload }); });
+    lobby.onMessage("*", (type, payload) => {
+      received.push({ type: String(type), payload });
+    });
     await waitFor("the lobby's room list", () => received.some((m) => m.type === "rooms"));
     const bad = ["abc", 7, null, [1, 2], { name: {} }];
     for (const filter of bad) lobby.send("filter", filter);
@@ -250,7 +273,11 @@ describe("lobby options and filters", () => {
     // Handled in order: once the good filter's answer is in, every bad one has been answered.
     await waitFor("the good filter's answer", () => received.filter((m) => m.type === "rooms").length === 2, 2000);
     const errors = received.filter((m) => m.type === "error").map((m) => (m.payload as { code?: unknown }).code);
-    assert.deepEqual(errors, bad.map(() => "bad_message"), "one bad_message per malformed filter, and no room list for them");
+    assert.deepEqual(
+      errors,
+      bad.map(() => "bad_message"),
+      "one bad_message per malformed filter, and no room list for them",
+    );
     await lobby.leave();
     await scene.assertSound();
   });
@@ -288,7 +315,9 @@ describe("lobby floods", () => {
     // Listed rooms make each answer big (a full room list), as on a busy server.
     for (let i = 0; i < 12; i++) {
       const res = await fetch(`${scene.endpoint}/matchmake/create/arena`, {
-        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: `Room${i}`, protocol: PROTOCOL_VERSION }),
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: `Room${i}`, protocol: PROTOCOL_VERSION }),
       });
       assert.equal(res.status, 200);
     }
@@ -331,7 +360,11 @@ describe("a flooder that ignores the close frame", () => {
     await waitFor("the close frame", () => flooder.closeCode, 2000);
     const closedAt = Date.now();
     assert.equal(flooder.closeCode, CloseCode.FLOODING);
-    const settled = (p: Promise<unknown>) => p.then(() => true, () => false);
+    const settled = (p: Promise<unknown>) =>
+      p.then(
+        () => true,
+        () => false,
+      );
     const cut = settled(waitFor("the TCP connection cut", () => flooder.ended, 2000));
     const gone = settled(scene.assertGone(flooder.sessionId, 2000));
     // Ignore it: 3,000 more frames, one chat in ten, over about a second.
@@ -342,8 +375,11 @@ describe("a flooder that ignores the close frame", () => {
     const observed = { cutWithin2s: await cut, goneWithin2s: await gone, chatsAfterClose: 0 };
     await settle(200);
     observed.chatsAfterClose = scene.observer.received("chat").filter((c) => c.text.startsWith("after close")).length;
-    assert.deepEqual(observed, { cutWithin2s: true, goneWithin2s: true, chatsAfterClose: 0 },
-      flooder.endedAt === undefined ? "the TCP connection was never cut" : `TCP cut ${flooder.endedAt - closedAt} ms after the close frame`);
+    assert.deepEqual(
+      observed,
+      { cutWithin2s: true, goneWithin2s: true, chatsAfterClose: 0 },
+      flooder.endedAt === undefined ? "the TCP connection was never cut" : `TCP cut ${flooder.endedAt - closedAt} ms after the close frame`,
+    );
     await scene.assertSound();
   });
 });
@@ -353,10 +389,17 @@ describe("names", () => {
 
   it("names that render blank or break layout are refused with bad_name; ordinary names of every script are accepted", BOUNDED, async () => {
     const bad = {
-      "Hangul filler": "\u3164", "Hangul fillers": "\u3164\u3164\u3164\u3164", "Hangul filler and space": "\u3164 \u3164",
-      "braille blanks": "\u2800\u2800\u2800", "choseong filler": "\u115F", "jungseong filler": "\u1160", "both fillers": "\u115F\u1160",
-      "stacked marks": "Z\u0300\u0301\u0302\u0303\u0304\u0305", "a tall stack": "ok\u0336\u0336\u0336\u0336\u0336\u0336\u0336\u0336\u0336\u0336",
-      "line separator": "Ann\u2028Bob", "paragraph separator": "Ann\u2029Bob",
+      "Hangul filler": "\u3164",
+      "Hangul fillers": "\u3164\u3164\u3164\u3164",
+      "Hangul filler and space": "\u3164 \u3164",
+      "braille blanks": "\u2800\u2800\u2800",
+      "choseong filler": "\u115F",
+      "jungseong filler": "\u1160",
+      "both fillers": "\u115F\u1160",
+      "stacked marks": "Z\u0300\u0301\u0302\u0303\u0304\u0305",
+      "a tall stack": "ok\u0336\u0336\u0336\u0336\u0336\u0336\u0336\u0336\u0336\u0336",
+      "line separator": "Ann\u2028Bob",
+      "paragraph separator": "Ann\u2029Bob",
     };
     const good = ["Ana", "José", "Jose\u0301", "Zoë", "李小龙", "Ünal-42", "🙂Bob", "👍🏽Kim", "Nguye\u0323\u0302n"];
     const answers = async (names: Record<string, string>) => {
@@ -384,7 +427,9 @@ describe("counting a flooder's removal", () => {
     await waitFor("the flooder in the observer's state", () => scene.observer.state.players.has(flooder.id));
     const leftBefore = await scene.connectionEvents("left");
     let code = 0;
-    flooder.room.onLeave((c) => { code = c; });
+    flooder.room.onLeave((c) => {
+      code = c;
+    });
     for (let i = 0; i < 2000 && code === 0; i++) {
       flooder.input.data.moveX = i % 2;
       flooder.input.send();
@@ -395,9 +440,9 @@ describe("counting a flooder's removal", () => {
     await scene.assertGone(flooder.id);
     await waitFor("the removal counted", async () => (await scene.connectionEvents("left")) > leftBefore, 2000);
     await settle(300); // a second count would follow within a few milliseconds
-    assert.equal(await scene.connectionEvents("left") - leftBefore, 1, "arena_connection_events_total{event=\"left\"} grew by one");
+    assert.equal((await scene.connectionEvents("left")) - leftBefore, 1, 'arena_connection_events_total{event="left"} grew by one');
     const lines = scene.server.logs.filter((l) => l.msg === "player left" && l.sessionId === flooder.id);
-    assert.equal(lines.length, 1, "one \"player left\" line for the flooder");
+    assert.equal(lines.length, 1, 'one "player left" line for the flooder');
     await scene.assertSound();
   });
 });
@@ -412,7 +457,10 @@ describe("input groups", () => {
   /** Every way a group can be malformed, each alone enough to refuse it. */
   const MALFORMED: [string, number[]][] = [
     ["no frames (count 0)", [...header, 0]],
-    ["more frames than the maximum", [...header, INPUT_GROUP_MAX_FRAMES + 1, ...Array.from({ length: INPUT_GROUP_MAX_FRAMES + 1 }, () => [MOVE.length, ...MOVE]).flat()]],
+    [
+      "more frames than the maximum",
+      [...header, INPUT_GROUP_MAX_FRAMES + 1, ...Array.from({ length: INPUT_GROUP_MAX_FRAMES + 1 }, () => [MOVE.length, ...MOVE]).flat()],
+    ],
     ["no count", header],
     ["a frame of length 0", [...header, 1, 0]],
     ["a length past the end", [...header, 1, MOVE.length + 1, ...MOVE]],
@@ -437,7 +485,9 @@ describe("input groups", () => {
       await settle(100);
       const framesBefore = await scene.metric("arena_frames_received_total");
       const seen: number[] = [];
-      const onPatch = () => { seen.push(scene.observer.state.players.get(raw.sessionId)?.x ?? NaN); };
+      const onPatch = () => {
+        seen.push(scene.observer.state.players.get(raw.sessionId)?.x ?? NaN);
+      };
       scene.observer.room.onStateChange(onPatch);
       // 5 groups of 4 frames, one group every 4 ticks: each input is simulated, none discarded.
       for (let i = 0; i < 5; i++) {
@@ -446,18 +496,19 @@ describe("input groups", () => {
       }
       const expected = { x: 300, y: 150 };
       for (let i = 0; i < 20; i++) moveBody(expected, 1, 0, STEP_SECONDS);
-      await waitFor("20 steps to the right", () => scene.observer.state.players.get(raw.sessionId)?.x === expected.x, 1000)
-        .catch(() => assert.equal(scene.observer.state.players.get(raw.sessionId)?.x, expected.x));
+      await waitFor("20 steps to the right", () => scene.observer.state.players.get(raw.sessionId)?.x === expected.x, 1000).catch(() =>
+        assert.equal(scene.observer.state.players.get(raw.sessionId)?.x, expected.x),
+      );
       scene.observer.room.onStateChange.remove(onPatch);
       // Played out one per tick (InputBudget), not 4 in one tick: a patch (1.5 ticks) sees 1 or 2 steps, 3 if ticks bunch.
       const jumps = seen.slice(1).map((x, i) => (x - seen[i]) / (PLAYER_SPEED_PX_PER_S * STEP_SECONDS));
       assert.ok(Math.max(...jumps) < 3.5, `steps between patches: ${jumps.map((j) => j.toFixed(1)).join(" ")}`);
-      assert.equal(await scene.metric("arena_frames_received_total") - framesBefore, 5, "5 frames received");
+      assert.equal((await scene.metric("arena_frames_received_total")) - framesBefore, 5, "5 frames received");
       // 100 groups at once: 400 inputs, far past MAX_MESSAGES_PER_SECOND (120) as frames, not as groups.
       for (let i = 0; i < 100; i++) raw.send(group(MOVE, MOVE, MOVE, MOVE));
       await settle(300);
       assert.equal(raw.closeCode, undefined, "not closed for flooding");
-      assert.equal(await scene.metric("arena_frames_received_total") - framesBefore, 105);
+      assert.equal((await scene.metric("arena_frames_received_total")) - framesBefore, 105);
       raw.destroy();
     } finally {
       scene.observer.play();

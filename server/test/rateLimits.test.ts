@@ -14,8 +14,10 @@ describe("rate limits per client address", () => {
   let server: RunningServer;
   before(async () => {
     server = await startServer({
-      RATE_JOINS_PER_MINUTE: String(JOINS), RATE_CREATES_PER_MINUTE: String(CREATES),
-      RATE_CODE_LOOKUPS_PER_MINUTE: "100", RATE_FAILED_JOINS_PER_HOUR: String(FAILED),
+      RATE_JOINS_PER_MINUTE: String(JOINS),
+      RATE_CREATES_PER_MINUTE: String(CREATES),
+      RATE_CODE_LOOKUPS_PER_MINUTE: "100",
+      RATE_FAILED_JOINS_PER_HOUR: String(FAILED),
     });
   });
   after(() => server.stop());
@@ -23,7 +25,10 @@ describe("rate limits per client address", () => {
   it("room creation through Colyseus's /matchmake/create is limited, with Retry-After", async () => {
     const answers = [];
     for (let i = 0; i < CREATES + 2; i++) answers.push(await request(server.endpoint, "POST", "/matchmake/create/arena", me));
-    assert.deepEqual(answers.map((answer) => answer.status), [...Array(CREATES).fill(200), 429, 429]);
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      [...Array(CREATES).fill(200), 429, 429],
+    );
     const last = answers[answers.length - 1];
     assert.equal(last.body.errorCode, "rate_limited");
     assert.ok(Number(last.headers.get("retry-after")) >= 1);
@@ -43,7 +48,12 @@ describe("rate limits per client address", () => {
 describe("join code guessing", () => {
   let server: RunningServer;
   before(async () => {
-    server = await spawnServer({ RATE_JOINS_PER_MINUTE: "1000", RATE_CONNECTIONS_PER_MINUTE: "1000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000", RATE_FAILED_JOINS_PER_HOUR: String(FAILED) });
+    server = await spawnServer({
+      RATE_JOINS_PER_MINUTE: "1000",
+      RATE_CONNECTIONS_PER_MINUTE: "1000",
+      RATE_CODE_LOOKUPS_PER_MINUTE: "1000",
+      RATE_FAILED_JOINS_PER_HOUR: String(FAILED),
+    });
   });
   after(() => server.stop());
 
@@ -95,17 +105,28 @@ describe("connection bursts", () => {
   it("WebSocket upgrades from one address are limited before the transport sees them", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      statuses.push(await new Promise<number>((resolve) => {
-        // No seat: a connection the transport refuses anyway; the limit answers first once spent.
-        const socket = new WebSocket(`${server.endpoint.replace("http", "ws")}/nope/nope?sessionId=x`);
-        socket.on("unexpected-response", (_req, res) => { resolve(res.statusCode ?? 0); socket.terminate(); });
-        socket.on("open", () => { resolve(101); socket.terminate(); });
-        socket.on("error", () => resolve(-1));
-        socket.on("close", () => resolve(-2));
-      }));
+      statuses.push(
+        await new Promise<number>((resolve) => {
+          // No seat: a connection the transport refuses anyway; the limit answers first once spent.
+          const socket = new WebSocket(`${server.endpoint.replace("http", "ws")}/nope/nope?sessionId=x`);
+          socket.on("unexpected-response", (_req, res) => {
+            resolve(res.statusCode ?? 0);
+            socket.terminate();
+          });
+          socket.on("open", () => {
+            resolve(101);
+            socket.terminate();
+          });
+          socket.on("error", () => resolve(-1));
+          socket.on("close", () => resolve(-2));
+        }),
+      );
     }
     assert.deepEqual(statuses.slice(5), [429, 429]);
-    assert.ok(statuses.slice(0, 5).every((s) => s !== 429), JSON.stringify(statuses));
+    assert.ok(
+      statuses.slice(0, 5).every((s) => s !== 429),
+      JSON.stringify(statuses),
+    );
   });
 });
 
@@ -136,7 +157,12 @@ describe("sockets held open per address", () => {
   const CAP = 3;
   let server: ServerProcess;
   before(async () => {
-    server = await spawnServer({ MAX_SOCKETS_PER_ADDRESS: String(CAP), RATE_JOINS_PER_MINUTE: "1000", RATE_CONNECTIONS_PER_MINUTE: "1000", RATE_CREATES_PER_MINUTE: "1000" });
+    server = await spawnServer({
+      MAX_SOCKETS_PER_ADDRESS: String(CAP),
+      RATE_JOINS_PER_MINUTE: "1000",
+      RATE_CONNECTIONS_PER_MINUTE: "1000",
+      RATE_CREATES_PER_MINUTE: "1000",
+    });
   });
   after(() => server.stop());
 
@@ -149,8 +175,13 @@ describe("sockets held open per address", () => {
       socket.on("open", () => resolve({ status: 101, socket }));
       socket.on("unexpected-response", (_req, res) => {
         let text = "";
-        res.on("data", (chunk: Buffer) => { text += chunk.toString(); });
-        res.on("end", () => { resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }); socket.terminate(); });
+        res.on("data", (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        res.on("end", () => {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+          socket.terminate();
+        });
       });
       socket.on("error", () => {});
     });
@@ -158,7 +189,10 @@ describe("sockets held open per address", () => {
 
   it(`admits ${CAP} sockets at once from one address, refuses the next with 429 too_many_connections, and admits again once one closes`, async () => {
     const open = await Promise.all(Array.from({ length: CAP }, openSeat));
-    assert.deepEqual(open.map((o) => o.status), Array(CAP).fill(101));
+    assert.deepEqual(
+      open.map((o) => o.status),
+      Array(CAP).fill(101),
+    );
     const refused = await openSeat();
     assert.deepEqual([refused.status, refused.body?.errorCode], [429, "too_many_connections"]);
     const closed = new Promise((resolve) => open[0].socket!.once("close", resolve));

@@ -42,16 +42,21 @@ describe("Redis outage", { skip }, () => {
     const res = await request(a.endpoint, "POST", "/matchmake/create/arena", me);
     const other = res.body.processId === ids.get(a) ? b : a;
     const host = other === a ? b : a;
-    player = new TestPlayer(await new Client(a.endpoint).consumeSeatReservation(res.body, ArenaState) as ArenaRoomClient);
+    player = new TestPlayer((await new Client(a.endpoint).consumeSeatReservation(res.body, ArenaState)) as ArenaRoomClient);
     const leaver = await new Client(a.endpoint).joinById(res.body.roomId, { name: "Leaver", protocol: PROTOCOL_VERSION }, ArenaState);
     player.controls.moveX = 1;
     player.play();
     const roomId = player.room.roomId;
-    await waitFor("the room listed by the other process", async () => (await request(other.endpoint, "GET", "/api/rooms")).body.rooms?.some((r: { roomId: string }) => r.roomId === roomId));
+    await waitFor("the room listed by the other process", async () =>
+      (await request(other.endpoint, "GET", "/api/rooms")).body.rooms?.some((r: { roomId: string }) => r.roomId === roomId),
+    );
 
     await redis.kill();
-    await waitFor("both to notice", async () =>
-      (await request(a.endpoint, "GET", "/api/health")).body.redis === "down" && (await request(b.endpoint, "GET", "/api/health")).body.redis === "down");
+    await waitFor(
+      "both to notice",
+      async () =>
+        (await request(a.endpoint, "GET", "/api/health")).body.redis === "down" && (await request(b.endpoint, "GET", "/api/health")).body.redis === "down",
+    );
 
     for (const [method, path, body] of [
       ["POST", "/matchmake/joinOrCreate/arena", me],
@@ -85,8 +90,11 @@ describe("Redis outage", { skip }, () => {
     // Redis comes back empty, as after a restart.
     await redis.restart();
     const restoredIn = Date.now();
-    await waitFor("the room listed again, seen from the other process", async () =>
-      (await request(other.endpoint, "GET", "/api/rooms")).body.rooms?.some((r: { roomId: string }) => r.roomId === roomId), 10_000);
+    await waitFor(
+      "the room listed again, seen from the other process",
+      async () => (await request(other.endpoint, "GET", "/api/rooms")).body.rooms?.some((r: { roomId: string }) => r.roomId === roomId),
+      10_000,
+    );
     console.log(`# listings restored ${Date.now() - restoredIn} ms after Redis came back`);
 
     const check = new Redis(redis.url);

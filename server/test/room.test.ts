@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import {
-  ArenaState, CloseCode, INPUT_GROUP_FRAMES, PLAYER_SPEED_PX_PER_S, PROTOCOL_VERSION, STEP_SECONDS, moveBody, parseErrorCode, sanitizeInput,
+  ArenaState,
+  CloseCode,
+  INPUT_GROUP_FRAMES,
+  PLAYER_SPEED_PX_PER_S,
+  PROTOCOL_VERSION,
+  STEP_SECONDS,
+  moveBody,
+  parseErrorCode,
+  sanitizeInput,
 } from "@arena/shared";
 import { type RunningServer, TestPlayer, type TestPlayerOptions, waitFor } from "@arena/testkit";
 import { startServer } from "./helpers/servers.ts";
@@ -90,10 +98,14 @@ describe("arena room", () => {
       await new Promise((resolve) => setTimeout(resolve, STEP_SECONDS * 1000));
     }
     await waitFor("every frame acknowledged", () => ann.input.lastProcessed === frames, 3000);
-    await waitFor("the server's position on the prediction", () => {
-      const me = ann.state.players.get(ann.id)!;
-      return me.x === predicted.x && me.y === predicted.y;
-    }, 1000).catch(() => assert.deepEqual({ x: ann.state.players.get(ann.id)!.x, y: ann.state.players.get(ann.id)!.y }, predicted));
+    await waitFor(
+      "the server's position on the prediction",
+      () => {
+        const me = ann.state.players.get(ann.id)!;
+        return me.x === predicted.x && me.y === predicted.y;
+      },
+      1000,
+    ).catch(() => assert.deepEqual({ x: ann.state.players.get(ann.id)!.x, y: ann.state.players.get(ann.id)!.y }, predicted));
   });
 
   it("a player moves no faster than the speed limit whatever its inputs say", async () => {
@@ -124,9 +136,11 @@ describe("arena room", () => {
 describe("hostile input", () => {
   async function refusal(options: Record<string, unknown>): Promise<{ status: number; code: string | null; message: string }> {
     const res = await fetch(`${server.endpoint}/matchmake/joinOrCreate/arena`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(options),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(options),
     });
-    const body = await res.json() as { error: string };
+    const body = (await res.json()) as { error: string };
     return { status: res.status, code: parseErrorCode(body.error), message: body.error };
   }
 
@@ -193,7 +207,9 @@ describe("reconnection", () => {
     // Retry only after 400 ms, so the held seat is visible to Bob meanwhile.
     Object.assign(ann.room.reconnection, { minUptime: 0, delay: 400, minDelay: 400 });
     let reconnected = false;
-    ann.room.onReconnect(() => { reconnected = true; });
+    ann.room.onReconnect(() => {
+      reconnected = true;
+    });
     dropConnection(ann);
     await waitFor("Ann to reconnect", () => reconnected, 8000);
     assert.equal(ann.id, sessionId);
@@ -247,7 +263,10 @@ describe("floods", () => {
     await waitFor("both present", () => bob.state.players.size === 2);
     let code = 0;
     let closedAt = 0;
-    flooder.room.onLeave((c) => { code = c; closedAt = Date.now(); });
+    flooder.room.onLeave((c) => {
+      code = c;
+      closedAt = Date.now();
+    });
     const started = Date.now();
     for (let i = 0; i < 2000 && code === 0; i++) {
       flooder.input.data.moveX = i % 2;
@@ -273,7 +292,10 @@ describe("chat", () => {
     ann.room.send("chat", { text: "x".repeat(201) });
     ann.room.send("chat", { text: 42 });
     await waitFor("two refusals", () => ann.received("error").length >= 2);
-    assert.deepEqual(ann.received("error").map((e) => e.code), ["chat_too_long", "bad_message"]);
+    assert.deepEqual(
+      ann.received("error").map((e) => e.code),
+      ["chat_too_long", "bad_message"],
+    );
     for (let i = 0; i < 6; i++) ann.room.send("chat", { text: `spam ${i}` });
     await waitFor("the rate limit", () => ann.received("error").some((e) => e.code === "chat_rate_limited"));
     await new Promise((r) => setTimeout(r, 200));
@@ -289,7 +311,9 @@ describe("ownership", () => {
     const firstToken = ann.room.reconnectionToken;
     Object.assign(ann.room.reconnection, { minUptime: 0, delay: 300, minDelay: 300 });
     let rejoined = 0;
-    ann.room.onReconnect(() => { rejoined++; });
+    ann.room.onReconnect(() => {
+      rejoined++;
+    });
     dropConnection(ann);
     await waitFor("Ann rejoined", () => rejoined === 1, 8000);
     assert.notEqual(ann.room.reconnectionToken, firstToken, "the token rotated");
@@ -321,7 +345,9 @@ describe("room isolation", () => {
     const other = await join("Other", { mode: "duel" });
     assert.notEqual(doomed.room.roomId, other.room.roomId);
     let closeCode = 0;
-    doomed.room.onLeave((code) => { closeCode = code; });
+    doomed.room.onLeave((code) => {
+      closeCode = code;
+    });
     other.controls.moveX = 1;
     other.play();
     doomed.room.send("__test:fault");

@@ -32,9 +32,18 @@ describe("several processes sharing Redis", { skip }, () => {
     const port = await freePort();
     const proc = await spawnServer({
       MATCH_SNAPSHOT_MS: "0",
-      PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL: db.url, ROOM_CAPACITY: String(CAPACITY),
-      RATE_JOINS_PER_MINUTE: "100000", RATE_CONNECTIONS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", RATE_CODE_LOOKUPS_PER_MINUTE: "1000",
-      RATE_FAILED_JOINS_PER_HOUR: String(FAILED_JOINS), SHUTDOWN_DEADLINE_SECONDS: "1", MAX_SOCKETS_PER_ADDRESS: "100000", ENABLE_TEST_HOOKS: "1",
+      PORT: String(port),
+      PUBLIC_ADDRESS: `127.0.0.1:${port}`,
+      REDIS_URL: db.url,
+      ROOM_CAPACITY: String(CAPACITY),
+      RATE_JOINS_PER_MINUTE: "100000",
+      RATE_CONNECTIONS_PER_MINUTE: "100000",
+      RATE_CREATES_PER_MINUTE: "100000",
+      RATE_CODE_LOOKUPS_PER_MINUTE: "1000",
+      RATE_FAILED_JOINS_PER_HOUR: String(FAILED_JOINS),
+      SHUTDOWN_DEADLINE_SECONDS: "1",
+      MAX_SOCKETS_PER_ADDRESS: "100000",
+      ENABLE_TEST_HOOKS: "1",
     });
     procs.push(proc);
     ids.set(proc, (await request(proc.endpoint, "GET", "/api/health")).body.processId);
@@ -59,10 +68,13 @@ describe("several processes sharing Redis", { skip }, () => {
   }
 
   /** Each quick-play seat (an HTTP answer) taken by a client of its own, on the process (A or B) that holds it. */
-  const takeSeats = (answers: { body: any }[]) => Promise.all(answers.map((r) =>
-    new Client(r.body.processId === ids.get(a) ? a.endpoint : b.endpoint).consumeSeatReservation<ArenaState>(r.body, ArenaState)));
+  const takeSeats = (answers: { body: any }[]) =>
+    Promise.all(
+      answers.map((r) => new Client(r.body.processId === ids.get(a) ? a.endpoint : b.endpoint).consumeSeatReservation<ArenaState>(r.body, ArenaState)),
+    );
 
-  const listing = async (via: ServerProcess) => (await request(via.endpoint, "GET", "/api/rooms")).body.rooms as { roomId: string; processId: string; players: number }[];
+  const listing = async (via: ServerProcess) =>
+    (await request(via.endpoint, "GET", "/api/rooms")).body.rooms as { roomId: string; processId: string; players: number }[];
 
   async function leaveAll(): Promise<void> {
     await Promise.all(players.splice(0).map((p) => p.leave()));
@@ -91,7 +103,8 @@ describe("several processes sharing Redis", { skip }, () => {
     second.controls.moveY = 1;
     second.play();
     const start = first.state.players.get(second.id)!;
-    const x0 = start.x, y0 = start.y;
+    const x0 = start.x,
+      y0 = start.y;
     await waitFor("the first player to see the second move", () => {
       const p = first.state.players.get(second.id)!;
       return p.x !== x0 || p.y !== y0;
@@ -102,9 +115,15 @@ describe("several processes sharing Redis", { skip }, () => {
   it("each process's lobby lists the rooms of all", async () => {
     const lobby = await new Client(a.endpoint).joinOrCreate("lobby");
     const listed = new Map<string, { processId: string }>();
-    lobby.onMessage("rooms", (rooms: { roomId: string; processId: string }[]) => { for (const r of rooms) listed.set(r.roomId, r); });
-    lobby.onMessage("+", ([roomId, room]: [string, { processId: string }]) => { listed.set(roomId, room); });
-    lobby.onMessage("-", (roomId: string) => { listed.delete(roomId); });
+    lobby.onMessage("rooms", (rooms: { roomId: string; processId: string }[]) => {
+      for (const r of rooms) listed.set(r.roomId, r);
+    });
+    lobby.onMessage("+", ([roomId, room]: [string, { processId: string }]) => {
+      listed.set(roomId, room);
+    });
+    lobby.onMessage("-", (roomId: string) => {
+      listed.delete(roomId);
+    });
     try {
       await roomOn(a, b, "R1");
       await roomOn(b, b, "R2");
@@ -119,8 +138,11 @@ describe("several processes sharing Redis", { skip }, () => {
   });
 
   it(`1,000 concurrent quick-play joins with capacity ${CAPACITY} fill exactly 125 rooms, none over capacity`, async () => {
-    const results = await Promise.allSettled(Array.from({ length: 1000 }, (_, i) =>
-      new Client((i % 2 ? a : b).endpoint).joinOrCreate("arena", { name: `p${i}`, protocol: PROTOCOL_VERSION }, ArenaState)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 1000 }, (_, i) =>
+        new Client((i % 2 ? a : b).endpoint).joinOrCreate("arena", { name: `p${i}`, protocol: PROTOCOL_VERSION }, ArenaState),
+      ),
+    );
     const rooms = results.flatMap((r) => (r.status === "fulfilled" ? [r.value as Room<any, ArenaState>] : []));
     const errors = results.flatMap((r) => (r.status === "rejected" ? [`${r.reason?.code} ${r.reason?.message}`] : []));
     try {
@@ -150,22 +172,38 @@ describe("several processes sharing Redis", { skip }, () => {
     c.child.kill("SIGKILL");
     await c.exited;
     for (const p of onC) players.splice(players.indexOf(p), 1);
-    assert.ok((await listing(a)).some((r) => r.processId === cId), "C's rooms still listed (the sweep has not run yet)");
+    assert.ok(
+      (await listing(a)).some((r) => r.processId === cId),
+      "C's rooms still listed (the sweep has not run yet)",
+    );
     const others = (await listing(a)).filter((r) => r.processId !== cId);
     const seated = others.reduce((n, r) => n + r.players, 0);
 
-    const answers = await Promise.all(Array.from({ length: 400 }, (_, i) =>
-      request((i % 2 ? a : b).endpoint, "POST", "/matchmake/joinOrCreate/arena", { name: `k${i}`, protocol: PROTOCOL_VERSION })));
+    const answers = await Promise.all(
+      Array.from({ length: 400 }, (_, i) =>
+        request((i % 2 ? a : b).endpoint, "POST", "/matchmake/joinOrCreate/arena", { name: `k${i}`, protocol: PROTOCOL_VERSION }),
+      ),
+    );
     const rooms: Room<any, ArenaState>[] = [];
     try {
-      assert.deepEqual(answers.filter((r) => r.status !== 200).map((r) => [r.status, r.body]), []);
-      assert.deepEqual(answers.filter((r) => r.body.processId === cId).map((r) => r.body.roomId), [], "no seat in a dead process's room");
+      assert.deepEqual(
+        answers.filter((r) => r.status !== 200).map((r) => [r.status, r.body]),
+        [],
+      );
+      assert.deepEqual(
+        answers.filter((r) => r.body.processId === cId).map((r) => r.body.roomId),
+        [],
+        "no seat in a dead process's room",
+      );
       // The seats are real: every one is taken by a client.
-      rooms.push(...await takeSeats(answers));
+      rooms.push(...(await takeSeats(answers)));
       const perRoom = new Map<string, number>();
       for (const room of rooms) perRoom.set(room.roomId, (perRoom.get(room.roomId) ?? 0) + 1);
       const listed = (await listing(a)).filter((r) => r.processId !== cId);
-      assert.ok(listed.every((r) => r.players <= CAPACITY), JSON.stringify(listed));
+      assert.ok(
+        listed.every((r) => r.players <= CAPACITY),
+        JSON.stringify(listed),
+      );
       // Exactly filled: the players already seated plus the burst, in as few rooms as capacity allows.
       assert.equal(listed.length, Math.ceil((seated + 400) / CAPACITY), JSON.stringify([...perRoom.values()]));
     } finally {
@@ -178,8 +216,12 @@ describe("several processes sharing Redis", { skip }, () => {
   it("a process killed between the two halves of a burst: every join gets a seat, none of the second half in the dead process's rooms", async () => {
     const c = await start();
     const cId = ids.get(c)!;
-    const wave = (from: number) => Promise.all(Array.from({ length: 500 }, (_, i) =>
-      request((i % 2 ? a : b).endpoint, "POST", "/matchmake/joinOrCreate/arena", { name: `m${from + i}`, protocol: PROTOCOL_VERSION })));
+    const wave = (from: number) =>
+      Promise.all(
+        Array.from({ length: 500 }, (_, i) =>
+          request((i % 2 ? a : b).endpoint, "POST", "/matchmake/joinOrCreate/arena", { name: `m${from + i}`, protocol: PROTOCOL_VERSION }),
+        ),
+      );
     const first = await wave(0);
     const onC = first.filter((r) => r.body.processId === cId).length;
     c.child.kill("SIGKILL");
@@ -190,13 +232,23 @@ describe("several processes sharing Redis", { skip }, () => {
     const rooms: Room<any, ArenaState>[] = [];
     try {
       assert.ok(onC > 0, "C hosted part of the first half");
-      assert.deepEqual([...first, ...second].filter((r) => r.status !== 200).map((r) => [r.status, r.body]), []);
-      assert.deepEqual(second.filter((r) => r.body.processId === cId).map((r) => r.body.roomId), [], "no seat in a dead process's room");
+      assert.deepEqual(
+        [...first, ...second].filter((r) => r.status !== 200).map((r) => [r.status, r.body]),
+        [],
+      );
+      assert.deepEqual(
+        second.filter((r) => r.body.processId === cId).map((r) => r.body.roomId),
+        [],
+        "no seat in a dead process's room",
+      );
       // The seats on live processes are real: each is taken by a client; no live room is over capacity.
       const live = [...first, ...second].filter((r) => r.body.processId !== cId);
-      rooms.push(...await takeSeats(live));
+      rooms.push(...(await takeSeats(live)));
       const listed = (await listing(a)).filter((r) => r.processId !== cId);
-      assert.ok(listed.every((r) => r.players <= CAPACITY), JSON.stringify(listed));
+      assert.ok(
+        listed.every((r) => r.players <= CAPACITY),
+        JSON.stringify(listed),
+      );
       // Exactly filled: the live players in as few rooms as capacity allows.
       assert.equal(listed.length, Math.ceil(live.length / CAPACITY));
       console.log(`# ${onC} seats of the first half on C before it died; ${live.length} players in ${listed.length} live rooms`);
@@ -220,13 +272,20 @@ describe("several processes sharing Redis", { skip }, () => {
     const redis = new Redis(db.url);
     await redis.set("arena:quickplay:lock", "someone-else", "PX", 3000);
     let quickAnswered = false;
-    const quick = request(a.endpoint, "POST", "/matchmake/joinOrCreate/arena", me).finally(() => { quickAnswered = true; });
+    const quick = request(a.endpoint, "POST", "/matchmake/joinOrCreate/arena", me).finally(() => {
+      quickAnswered = true;
+    });
     try {
       // Each is answered while the quick play sent before it still waits for the turn.
-      const first = async <T,>(work: () => Promise<T>) => { const value = await work(); return { value, beforeQuickPlay: !quickAnswered }; };
+      const first = async <T>(work: () => Promise<T>) => {
+        const value = await work();
+        return { value, beforeQuickPlay: !quickAnswered };
+      };
       const created = await first(() => request(a.endpoint, "POST", "/api/private-rooms", me));
       assert.equal(created.value.status, 201);
-      const byCode = await first(() => request(b.endpoint, "POST", `/api/private-rooms/${created.value.body.code}/seats`, { name: "Bob", protocol: PROTOCOL_VERSION }));
+      const byCode = await first(() =>
+        request(b.endpoint, "POST", `/api/private-rooms/${created.value.body.code}/seats`, { name: "Bob", protocol: PROTOCOL_VERSION }),
+      );
       assert.equal(byCode.value.status, 200);
       const byId = await first(() => request(a.endpoint, "POST", `/matchmake/joinById/${open.room.roomId}`, me));
       assert.equal(byId.value.status, 200);
@@ -234,7 +293,13 @@ describe("several processes sharing Redis", { skip }, () => {
       assert.equal(back.value.sessionId, dropped.id);
       players.splice(players.indexOf(dropped), 1);
       players.push(new TestPlayer(back.value as ArenaRoomClient));
-      assert.deepEqual(Object.entries({ created, byCode, byId, back }).filter(([, t]) => !t.beforeQuickPlay).map(([what]) => what), [], "answered only after quick play");
+      assert.deepEqual(
+        Object.entries({ created, byCode, byId, back })
+          .filter(([, t]) => !t.beforeQuickPlay)
+          .map(([what]) => what),
+        [],
+        "answered only after quick play",
+      );
       const answer = await quick;
       assert.equal(answer.status, 200, "quick play is seated once the turn is free");
       const guest = await new Client(b.endpoint).consumeSeatReservation(byCode.value.body.seat, ArenaState);
@@ -275,19 +340,30 @@ describe("several processes sharing Redis", { skip }, () => {
     const liveProc = a;
     const lobby = await new Client(liveProc.endpoint).joinOrCreate("lobby");
     const listed = new Set<string>();
-    lobby.onMessage("rooms", (rooms: { roomId: string }[]) => { for (const r of rooms) listed.add(r.roomId); });
-    lobby.onMessage("+", ([roomId]: [string]) => { listed.add(roomId); });
-    lobby.onMessage("-", (roomId: string) => { listed.delete(roomId); });
+    lobby.onMessage("rooms", (rooms: { roomId: string }[]) => {
+      for (const r of rooms) listed.add(r.roomId);
+    });
+    lobby.onMessage("+", ([roomId]: [string]) => {
+      listed.add(roomId);
+    });
+    lobby.onMessage("-", (roomId: string) => {
+      listed.delete(roomId);
+    });
     await waitFor("the lobby to list both", () => listed.has(survivor.room.roomId) && listed.has(doomed.room.roomId));
     let survivorClosed = false;
-    survivor.room.onLeave(() => { survivorClosed = true; });
+    survivor.room.onLeave(() => {
+      survivorClosed = true;
+    });
     survivor.controls.moveX = 1;
     survivor.play();
 
     const killedAt = Date.now();
     deadProc.child.kill("SIGKILL");
-    await waitFor("the dead process's room to leave the listing and the lobby", async () =>
-      !(await listing(liveProc)).some((r) => r.roomId === doomed.room.roomId) && !listed.has(doomed.room.roomId), 10_000);
+    await waitFor(
+      "the dead process's room to leave the listing and the lobby",
+      async () => !(await listing(liveProc)).some((r) => r.roomId === doomed.room.roomId) && !listed.has(doomed.room.roomId),
+      10_000,
+    );
     const delistedMs = Date.now() - killedAt;
     assert.ok(delistedMs < 10_000, `delisted in ${delistedMs} ms`);
     console.log(`# dead process delisted in ${delistedMs} ms`);
@@ -313,7 +389,9 @@ describe("several processes sharing Redis", { skip }, () => {
     const player = await roomOn(drained, drained, "Drained");
     const ownerOf = async () => (await listing(stayer)).find((r) => r.roomId === player.room.roomId)?.processId;
     let code = 0;
-    player.room.onLeave((c) => { code = c; });
+    player.room.onLeave((c) => {
+      code = c;
+    });
     drained.child.kill("SIGTERM");
     await waitFor("the player closed", () => code !== 0, 5000);
     assert.equal(code, CloseCode.SERVER_DRAINING);

@@ -13,8 +13,13 @@ const BOUND = 1000;
 /** A ws socket as ClientGuard reads it: terminate() moves it to CLOSING, as ws does. */
 function socket(bufferedAmount: number) {
   return {
-    readyState: 1, bufferedAmount, terminated: 0,
-    terminate() { this.terminated++; this.readyState = 2; },
+    readyState: 1,
+    bufferedAmount,
+    terminated: 0,
+    terminate() {
+      this.terminated++;
+      this.readyState = 2;
+    },
     close() {},
   };
 }
@@ -24,7 +29,8 @@ function guardOver(clients: { sessionId: string; ref?: ReturnType<typeof socket>
   const room = { roomId: "r", clients, _onMessage() {} } as unknown as Room;
   const guard = new ClientGuard(room, () => true, {
     settings: { maxMessagesPerSecond: 120, maxSendBacklogBytes: BOUND },
-    metrics, log: createLogger("silent"),
+    metrics,
+    log: createLogger("silent"),
   });
   const slow = async () => (await metrics.connections.get()).values.find((v) => v.labels.event === "slow")?.value ?? 0;
   return { guard, slow };
@@ -36,8 +42,10 @@ describe("send backlog check (once per patch)", () => {
     const atBound = socket(BOUND);
     const closing = Object.assign(socket(BOUND * 10), { readyState: 2 });
     const clients = [
-      { sessionId: "stalled", ref: stalled }, { sessionId: "reader", ref: atBound },
-      { sessionId: "closing", ref: closing }, { sessionId: "no socket" },
+      { sessionId: "stalled", ref: stalled },
+      { sessionId: "reader", ref: atBound },
+      { sessionId: "closing", ref: closing },
+      { sessionId: "no socket" },
     ];
     const { guard, slow } = guardOver(clients);
     guard.checkBacklogs();
@@ -52,7 +60,9 @@ describe("send backlog check (once per patch)", () => {
 describe("send backlog check in the lobby", () => {
   const LOBBY_BOUND = 16384;
   let server: RunningServer;
-  before(async () => { server = await startServer({ MAX_SEND_BACKLOG_BYTES: String(LOBBY_BOUND) }); });
+  before(async () => {
+    server = await startServer({ MAX_SEND_BACKLOG_BYTES: String(LOBBY_BOUND) });
+  });
   after(() => server.stop());
 
   it("rides the lobby's patch ticks (it has no state to patch): a lobby client whose backlog passes the bound is cut", async () => {

@@ -9,7 +9,9 @@ import { TickFrames, type FrameQueue } from "../src/rooms/TickFrames.ts";
 class Queue implements FrameQueue {
   readonly frames: InputFrame[] = [];
   consumed = 0;
-  get size(): number { return this.frames.length; }
+  get size(): number {
+    return this.frames.length;
+  }
   push(count: number): void {
     for (let i = 0; i < count; i++) this.frames.push({ moveX: 0, moveY: 0, aim: this.consumed + this.frames.length, fire: false });
   }
@@ -26,30 +28,34 @@ class Queue implements FrameQueue {
 
 describe("a tick's frames", () => {
   it("are the budget's: its run, oldest first, each consumed just before it is handed out, then its discards", () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 60 }), (arrivals) => {
-      const queue = new Queue();
-      const reference = new InputBudget();
-      let dropped = 0;
-      const frames = new TickFrames(new InputBudget(), (n) => { dropped += n; });
-      for (const arriving of arrivals) {
-        queue.push(arriving);
-        const pending = queue.size;
-        const { run, discard } = reference.allow("p", pending);
-        const firstAim = queue.consumed;
-        const consumedBefore = queue.consumed;
-        const droppedBefore = dropped;
-        let handed = 0;
-        for (const frame of frames.of("p", queue)) {
-          assert.equal(frame.aim, firstAim + handed, "oldest first");
-          handed++;
-          // Lag compensation reads the stamp of the frame consumed last: it must be this one.
-          assert.equal(queue.consumed, consumedBefore + handed, "consumed just before it is handed out");
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 60 }), (arrivals) => {
+        const queue = new Queue();
+        const reference = new InputBudget();
+        let dropped = 0;
+        const frames = new TickFrames(new InputBudget(), (n) => {
+          dropped += n;
+        });
+        for (const arriving of arrivals) {
+          queue.push(arriving);
+          const pending = queue.size;
+          const { run, discard } = reference.allow("p", pending);
+          const firstAim = queue.consumed;
+          const consumedBefore = queue.consumed;
+          const droppedBefore = dropped;
+          let handed = 0;
+          for (const frame of frames.of("p", queue)) {
+            assert.equal(frame.aim, firstAim + handed, "oldest first");
+            handed++;
+            // Lag compensation reads the stamp of the frame consumed last: it must be this one.
+            assert.equal(queue.consumed, consumedBefore + handed, "consumed just before it is handed out");
+          }
+          assert.equal(handed, run);
+          assert.equal(dropped - droppedBefore, discard);
+          assert.equal(queue.consumed - consumedBefore, run + discard);
         }
-        assert.equal(handed, run);
-        assert.equal(dropped - droppedBefore, discard);
-        assert.equal(queue.consumed - consumedBefore, run + discard);
-      }
-    }));
+      }),
+    );
   });
 
   it("reuse one iterator and one result for every player and tick", () => {

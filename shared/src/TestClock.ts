@@ -12,10 +12,11 @@ interface Scheduled {
 }
 
 /** One turn of the host's event loop: every pending promise reaction has run by then. */
-const settle = (): Promise<void> => new Promise((resolve) => {
-  if (typeof setImmediate === "function") setImmediate(resolve);
-  else globalThis.setTimeout(resolve, 0);
-});
+const settle = (): Promise<void> =>
+  new Promise((resolve) => {
+    if (typeof setImmediate === "function") setImmediate(resolve);
+    else globalThis.setTimeout(resolve, 0);
+  });
 
 /**
  * A Clock that moves only when a test steps it (the model is Excalibur's

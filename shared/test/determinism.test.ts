@@ -2,9 +2,25 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import {
-  ArenaState, Pickup, Player, STEP_SECONDS,
-  createPlainWorld, initWorld, joinPlayer, leavePlayer, livePositions, newPlainPlayer, nextRandom, sanitizeInput,
-  restoreWorld, snapshotWorld, stepTick, type InputFrame, type PlayerState, type SimEvent, type WorldState,
+  ArenaState,
+  Pickup,
+  Player,
+  STEP_SECONDS,
+  createPlainWorld,
+  initWorld,
+  joinPlayer,
+  leavePlayer,
+  livePositions,
+  newPlainPlayer,
+  nextRandom,
+  sanitizeInput,
+  restoreWorld,
+  snapshotWorld,
+  stepTick,
+  type InputFrame,
+  type PlayerState,
+  type SimEvent,
+  type WorldState,
 } from "../src/index.ts";
 
 /** What happens in one tick of a recorded match. */
@@ -39,9 +55,14 @@ function recordMatch(seed: number, ticks: number): LoggedTick[] {
     if (present.length > 0 && rand() < 0.02) tick.reconnects.push(present[Math.floor(rand() * present.length)]);
     for (const id of present) {
       const count = Math.floor(rand() * 3); // 0, 1 or 2 frames: stalls and catch-ups
-      tick.frames[id] = Array.from({ length: count }, () => sanitizeInput({
-        moveX: rand() * 2 - 1, moveY: rand() * 2 - 1, aim: rand() * 7 - 0.5, fire: rand() < 0.3,
-      }));
+      tick.frames[id] = Array.from({ length: count }, () =>
+        sanitizeInput({
+          moveX: rand() * 2 - 1,
+          moveY: rand() * 2 - 1,
+          aim: rand() * 7 - 0.5,
+          fire: rand() < 0.3,
+        }),
+      );
     }
     log.push(tick);
   }
@@ -54,9 +75,21 @@ function replay<P extends PlayerState>(world: WorldState<P>, log: LoggedTick[], 
   for (const tick of log) {
     for (const { id, name } of tick.joins) joinPlayer(world, id, newPlayer(), name);
     for (const id of tick.leaves) leavePlayer(world, id);
-    for (const id of tick.disconnects) { const p = world.players.get(id); if (p) p.connected = false; }
-    for (const id of tick.reconnects) { const p = world.players.get(id); if (p) p.connected = true; }
-    stepTick(world, (id) => tick.frames[id] ?? [], STEP_SECONDS, () => livePositions, events);
+    for (const id of tick.disconnects) {
+      const p = world.players.get(id);
+      if (p) p.connected = false;
+    }
+    for (const id of tick.reconnects) {
+      const p = world.players.get(id);
+      if (p) p.connected = true;
+    }
+    stepTick(
+      world,
+      (id) => tick.frames[id] ?? [],
+      STEP_SECONDS,
+      () => livePositions,
+      events,
+    );
   }
   return events;
 }
@@ -66,15 +99,30 @@ function snapshot(world: WorldState): unknown {
   const players: Record<string, unknown> = {};
   world.players.forEach((p, id) => {
     players[id] = {
-      name: p.name, x: p.x, y: p.y, aim: p.aim, hp: p.hp, score: p.score, alive: p.alive, connected: p.connected,
-      shielded: p.shielded, fireCooldownS: p.fireCooldownS, respawnS: p.respawnS, shieldS: p.shieldS,
+      name: p.name,
+      x: p.x,
+      y: p.y,
+      aim: p.aim,
+      hp: p.hp,
+      score: p.score,
+      alive: p.alive,
+      connected: p.connected,
+      shielded: p.shielded,
+      fireCooldownS: p.fireCooldownS,
+      respawnS: p.respawnS,
+      shieldS: p.shieldS,
     };
   });
   return {
     players,
     pickups: [...world.pickups].map((k) => ({ x: k.x, y: k.y, active: k.active, respawnS: k.respawnS })),
-    mode: world.mode, phase: world.phase, round: world.round, phaseSecondsLeft: world.phaseSecondsLeft,
-    phaseTimeS: world.phaseTimeS, roundLengthS: world.roundLengthS, rngState: world.rngState,
+    mode: world.mode,
+    phase: world.phase,
+    round: world.round,
+    phaseSecondsLeft: world.phaseSecondsLeft,
+    phaseTimeS: world.phaseTimeS,
+    roundLengthS: world.roundLengthS,
+    rngState: world.rngState,
   };
 }
 
@@ -96,7 +144,10 @@ describe("determinism", () => {
     assert.deepEqual(snapshot(a), snapshot(b));
     assert.deepEqual(eventsA, eventsB);
     assert.ok(eventsA.filter((e) => e.type === "kill").length > 10, "the log exercises kills");
-    assert.ok(eventsA.some((e) => e.type === "round_end"), "the log crosses a round end");
+    assert.ok(
+      eventsA.some((e) => e.type === "round_end"),
+      "the log crosses a round end",
+    );
   });
 
   it("a schema-backed world and a plain-object world give identical results", () => {
@@ -123,7 +174,10 @@ describe("determinism", () => {
     const restoredEvents = replay(restored, rest, () => new Player());
     assert.deepEqual(restoredEvents, originalEvents);
     assert.deepEqual(snapshot(restored), snapshot(original));
-    assert.ok(originalEvents.some((e) => e.type === "kill"), "the rest of the log has kills");
+    assert.ok(
+      originalEvents.some((e) => e.type === "kill"),
+      "the rest of the log has kills",
+    );
   });
 
   it("matches the golden result recorded for this log", () => {

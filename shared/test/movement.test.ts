@@ -2,8 +2,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
-  ARENA_HEIGHT_PX, ARENA_WIDTH_PX, PLAYER_RADIUS_PX, PLAYER_SPEED_PX_PER_S, STEP_SECONDS, WALLS,
-  moveBody, sanitizeInput, snapPosition, type InputFrame,
+  ARENA_HEIGHT_PX,
+  ARENA_WIDTH_PX,
+  PLAYER_RADIUS_PX,
+  PLAYER_SPEED_PX_PER_S,
+  STEP_SECONDS,
+  WALLS,
+  moveBody,
+  sanitizeInput,
+  snapPosition,
+  type InputFrame,
 } from "../src/index.ts";
 
 const STEP_PX = PLAYER_SPEED_PX_PER_S * STEP_SECONDS;
@@ -64,30 +72,39 @@ describe("movement", () => {
 
   it("never exceeds the speed limit or leaves the arena, whatever a client sends", () => {
     const anything = fc.oneof(
-      fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 1e308, -1e308, -0),
-      fc.string(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.array(fc.integer()), fc.object(),
+      fc.double(),
+      fc.constantFrom(NaN, Infinity, -Infinity, 1e308, -1e308, -0),
+      fc.string(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.array(fc.integer()),
+      fc.object(),
     );
-    fc.assert(fc.property(
-      fc.array(fc.record({ moveX: anything, moveY: anything, aim: anything, fire: anything }), { minLength: 1, maxLength: 40 }),
-      fc.integer({ min: PLAYER_RADIUS_PX, max: ARENA_WIDTH_PX - PLAYER_RADIUS_PX }),
-      fc.integer({ min: PLAYER_RADIUS_PX, max: ARENA_HEIGHT_PX - PLAYER_RADIUS_PX }),
-      (frames, x0, y0) => {
-        const body = { x: x0, y: y0 };
-        for (const raw of frames) {
-          const frame = sanitizeInput(raw as unknown as InputFrame);
-          assert.ok(frame.moveX >= -1 && frame.moveX <= 1 && frame.moveY >= -1 && frame.moveY <= 1);
-          assert.ok(Number.isFinite(frame.aim) && typeof frame.fire === "boolean");
-          const before = { ...body };
-          moveBody(body, frame.moveX, frame.moveY, STEP_SECONDS);
-          const step = Math.hypot(body.x - before.x, body.y - before.y);
-          // A body that started inside a wall may be pushed out further than a
-          // step; it never moves faster once it is free.
-          const startedFree = WALLS.every((w) => distanceToWall(before.x, before.y, w) >= PLAYER_RADIUS_PX - 1 / 16);
-          if (startedFree) assert.ok(step <= STEP_PX + STEP_TOLERANCE_PX, `step ${step}`);
-          assert.ok(body.x >= PLAYER_RADIUS_PX && body.x <= ARENA_WIDTH_PX - PLAYER_RADIUS_PX);
-          assert.ok(body.y >= PLAYER_RADIUS_PX && body.y <= ARENA_HEIGHT_PX - PLAYER_RADIUS_PX);
-        }
-      },
-    ), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ moveX: anything, moveY: anything, aim: anything, fire: anything }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: PLAYER_RADIUS_PX, max: ARENA_WIDTH_PX - PLAYER_RADIUS_PX }),
+        fc.integer({ min: PLAYER_RADIUS_PX, max: ARENA_HEIGHT_PX - PLAYER_RADIUS_PX }),
+        (frames, x0, y0) => {
+          const body = { x: x0, y: y0 };
+          for (const raw of frames) {
+            const frame = sanitizeInput(raw as unknown as InputFrame);
+            assert.ok(frame.moveX >= -1 && frame.moveX <= 1 && frame.moveY >= -1 && frame.moveY <= 1);
+            assert.ok(Number.isFinite(frame.aim) && typeof frame.fire === "boolean");
+            const before = { ...body };
+            moveBody(body, frame.moveX, frame.moveY, STEP_SECONDS);
+            const step = Math.hypot(body.x - before.x, body.y - before.y);
+            // A body that started inside a wall may be pushed out further than a
+            // step; it never moves faster once it is free.
+            const startedFree = WALLS.every((w) => distanceToWall(before.x, before.y, w) >= PLAYER_RADIUS_PX - 1 / 16);
+            if (startedFree) assert.ok(step <= STEP_PX + STEP_TOLERANCE_PX, `step ${step}`);
+            assert.ok(body.x >= PLAYER_RADIUS_PX && body.x <= ARENA_WIDTH_PX - PLAYER_RADIUS_PX);
+            assert.ok(body.y >= PLAYER_RADIUS_PX && body.y <= ARENA_HEIGHT_PX - PLAYER_RADIUS_PX);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -23,7 +23,12 @@ describe("patch events", () => {
     const state = new ArenaState();
     const encoder = new Encoder(state);
     const clients: Receiver[] = [];
-    const join = () => { const c = new Receiver(); c.receive(encoder.encodeAll().slice()); clients.push(c); return c; };
+    const join = () => {
+      const c = new Receiver();
+      c.receive(encoder.encodeAll().slice());
+      clients.push(c);
+      return c;
+    };
     const patch = () => {
       const it = { offset: 0 };
       const bytes = encoder.hasChanges ? encoder.encode(it).slice(0, it.offset) : new Uint8Array(0);
@@ -33,7 +38,10 @@ describe("patch events", () => {
     };
     const early = join();
     const recorded: PatchEvent[] = [];
-    const record = (e: PatchEvent) => { recordEvent(state, e); recorded.push(e); };
+    const record = (e: PatchEvent) => {
+      recordEvent(state, e);
+      recorded.push(e);
+    };
     record(shot(1));
     record(shot(2));
     record({ type: "kill", killer: "s", victim: "t" });

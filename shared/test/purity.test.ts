@@ -23,8 +23,10 @@ describe("simulation purity", () => {
       const source = readFileSync(new URL(file, SIM_DIR), "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
       for (const [pattern, what] of FORBIDDEN) assert.doesNotMatch(source, pattern, `${file} uses ${what}`);
       for (const [, from] of source.matchAll(/from\s+"([^"]+)"/g)) {
-        assert.ok(from.startsWith("./") || from.startsWith("../constants") || from.startsWith("../arena") || from.startsWith("../modes"),
-          `${file} imports ${from}`);
+        assert.ok(
+          from.startsWith("./") || from.startsWith("../constants") || from.startsWith("../arena") || from.startsWith("../modes"),
+          `${file} imports ${from}`,
+        );
       }
     });
   }

@@ -20,7 +20,10 @@ describe("TestClock", () => {
   it("repeats an interval until cleared", async () => {
     const clock = new TestClock();
     const ran: number[] = [];
-    const timer = clock.setInterval(() => { ran.push(clock.now()); if (ran.length === 3) clock.clearInterval(timer); }, 250);
+    const timer = clock.setInterval(() => {
+      ran.push(clock.now());
+      if (ran.length === 3) clock.clearInterval(timer);
+    }, 250);
     await clock.advance(2000);
     assert.deepEqual(ran, [250, 500, 750]);
   });

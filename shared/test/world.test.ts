@@ -1,10 +1,27 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  FIRE_COOLDOWN_S, INTERMISSION_S, MAX_HP, PICKUP_HEAL_HP, PICKUP_RESPAWN_S, RESPAWN_DELAY_S, SPAWN_POINTS,
-  SPAWN_PROTECTION_S, STEP_SECONDS, WEAPON_DAMAGE_HP, GAME_MODES,
-  advanceWorld, applyInput, createPlainWorld, joinPlayer, livePositions, newPlainPlayer, stepTick,
-  type InputFrame, type PlainWorld, type SimEvent,
+  FIRE_COOLDOWN_S,
+  INTERMISSION_S,
+  MAX_HP,
+  PICKUP_HEAL_HP,
+  PICKUP_RESPAWN_S,
+  RESPAWN_DELAY_S,
+  SPAWN_POINTS,
+  SPAWN_PROTECTION_S,
+  STEP_SECONDS,
+  WEAPON_DAMAGE_HP,
+  GAME_MODES,
+  advanceWorld,
+  applyInput,
+  createPlainWorld,
+  joinPlayer,
+  livePositions,
+  newPlainPlayer,
+  stepTick,
+  type InputFrame,
+  type PlainWorld,
+  type SimEvent,
 } from "../src/index.ts";
 
 const still: InputFrame = { moveX: 0, moveY: 0, aim: 0, fire: false };
@@ -95,7 +112,10 @@ describe("combat", () => {
     assert.equal(victim.alive, false);
     assert.equal(victim.hp, 0);
     assert.equal(world.players.get(a)!.score, 1);
-    assert.deepEqual(events.filter((e) => e.type === "kill"), [{ type: "kill", killer: a, victim: b }]);
+    assert.deepEqual(
+      events.filter((e) => e.type === "kill"),
+      [{ type: "kill", killer: a, victim: b }],
+    );
 
     const before = { x: victim.x, y: victim.y };
     applyInput(world, b, { ...still, moveX: 1 }, STEP_SECONDS, () => livePositions, []);
@@ -170,8 +190,12 @@ describe("rounds", () => {
     assert.equal(world.phase, "intermission");
     const end = events.find((e) => e.type === "round_end");
     assert.deepEqual(end, {
-      type: "round_end", round: 1,
-      scoreboard: [{ id: b, name: "Bob", score: 3 }, { id: a, name: "Ann", score: 1 }],
+      type: "round_end",
+      round: 1,
+      scoreboard: [
+        { id: b, name: "Bob", score: 3 },
+        { id: a, name: "Ann", score: 1 },
+      ],
     });
     assert.equal(world.phaseSecondsLeft, INTERMISSION_S);
 

@@ -27,7 +27,10 @@ export class TcpProxy {
       const pair: [Socket, Socket] = [client, upstream];
       this.#pairs.add(pair);
       client.pipe(upstream).pipe(client);
-      client.on("close", () => { upstream.destroy(); this.#pairs.delete(pair); });
+      client.on("close", () => {
+        upstream.destroy();
+        this.#pairs.delete(pair);
+      });
       upstream.on("close", () => client.destroy());
     });
   }

@@ -1,6 +1,15 @@
 import { Client, type Room } from "@colyseus/sdk";
 import {
-  ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, ROOM_NAME, STEP_SECONDS, forEachPatchEvent, type ArenaRoomType, type PatchEvent, type ServerMessages,
+  ArenaState,
+  InputFrameSchema,
+  InputGroup,
+  PROTOCOL_VERSION,
+  ROOM_NAME,
+  STEP_SECONDS,
+  forEachPatchEvent,
+  type ArenaRoomType,
+  type PatchEvent,
+  type ServerMessages,
 } from "@arena/shared";
 
 /**
@@ -32,14 +41,19 @@ export class TestPlayer {
   patches = 0;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly room: ArenaRoomClient, options: TestPlayerOptions = {}) {
+  constructor(
+    readonly room: ArenaRoomClient,
+    options: TestPlayerOptions = {},
+  ) {
     this.input = room.input({ type: InputFrameSchema, renderDelay: options.renderDelayMs });
     this.frames = new InputGroup(room, this.input, options.groupFrames ?? 1);
     room.onStateChange((state) => {
       // The first, full state's events come again in the next patch.
       if (this.patches++ > 0) forEachPatchEvent(state, (event) => this.events.push(event));
     });
-    room.onMessage("*", (type, payload) => { this.messages.push({ type: String(type), payload }); });
+    room.onMessage("*", (type, payload) => {
+      this.messages.push({ type: String(type), payload });
+    });
   }
 
   static async join(endpoint: string, name: string, extra: Record<string, unknown> = {}, options: TestPlayerOptions = {}): Promise<TestPlayer> {

@@ -3,7 +3,11 @@ import { spawnListening, type ListeningProcess, type NodeRuntime } from "./spawn
 
 /** Settings every test server shares: loopback, free ports (game and monitoring), quiet logs. */
 export const TEST_SERVER_ENV: Readonly<Record<string, string>> = Object.freeze({
-  HOST: "127.0.0.1", PORT: "0", METRICS_HOST: "127.0.0.1", METRICS_PORT: "0", LOG_LEVEL: "silent",
+  HOST: "127.0.0.1",
+  PORT: "0",
+  METRICS_HOST: "127.0.0.1",
+  METRICS_PORT: "0",
+  LOG_LEVEL: "silent",
 });
 
 /** An arena server a test talks to, in this process or in a child. */
@@ -27,7 +31,9 @@ export async function spawnServer(env: Record<string, string> = {}, node: NodeRu
   // Resolved here, not by the child's working directory: tsx and the server are this package's dependencies.
   const main = fileURLToPath(import.meta.resolve("@arena/server/main"));
   const proc = await spawnListening(["--import", import.meta.resolve("tsx"), main], {
-    name: "the server", env: { ...TEST_SERVER_ENV, LOG_LEVEL: "info", ...env }, node,
+    name: "the server",
+    env: { ...TEST_SERVER_ENV, LOG_LEVEL: "info", ...env },
+    node,
   });
   return Object.assign(proc, { metricsEndpoint: `http://127.0.0.1:${proc.listening.metricsPort as number}` });
 }

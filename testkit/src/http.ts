@@ -3,7 +3,13 @@
  * when it is not JSON), for tests to assert on.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read by tests and benchmarks, which take untyped bodies on purpose (eslint.config.js); unknown would ask ~90 call sites for a cast each
-export async function request(endpoint: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+export async function request(
+  endpoint: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(`${endpoint}${path}`, {
     method,
     headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
@@ -11,6 +17,10 @@ export async function request(endpoint: string, method: string, path: string, bo
   });
   const text = await res.text();
   let parsed: unknown = text;
-  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
   return { status: res.status, body: parsed, headers: res.headers };
 }

@@ -58,11 +58,16 @@ export interface TestDatabase {
 export async function useDatabase(db: number): Promise<TestDatabase> {
   const url = `${REDIS_TEST_URL.replace(/\/\d*$/, "")}/${db}`;
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  const flush = async () => { await client.flushdb(); };
+  const flush = async () => {
+    await client.flushdb();
+  };
   await flush();
   return {
     url,
-    flush: async () => { await flush(); client.disconnect(); },
+    flush: async () => {
+      await flush();
+      client.disconnect();
+    },
     keys: () => client.keys("*"),
     hget: (key, field) => client.hget(key, field),
   };

@@ -70,7 +70,9 @@ export async function spawnListening(args: string[], options: ListeningOptions =
       try {
         const log: unknown = JSON.parse(line);
         if (typeof log === "object" && log !== null) logs.push(log as Record<string, unknown>);
-      } catch { /* not a log line */ }
+      } catch {
+        /* not a log line */
+      }
     }
   });
   child.stderr.on("data", (chunk: string) => {
@@ -81,7 +83,9 @@ export async function spawnListening(args: string[], options: ListeningOptions =
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
   let gone = false;
-  void exited.then(() => { gone = true; });
+  void exited.then(() => {
+    gone = true;
+  });
 
   // 'close' comes after 'exit' once stdout and stderr are drained, so the error quotes all of stderr's end.
   const early = new AbortController();
@@ -94,8 +98,10 @@ export async function spawnListening(args: string[], options: ListeningOptions =
 
   let listening: Record<string, unknown>;
   try {
-    listening = await waitFor(`${name} to listen`, () => logs.find((l) => l.msg === "listening" && typeof l.port === "number"),
-      { timeoutMs: options.timeoutMs ?? 20_000, signal: early.signal });
+    listening = await waitFor(`${name} to listen`, () => logs.find((l) => l.msg === "listening" && typeof l.port === "number"), {
+      timeoutMs: options.timeoutMs ?? 20_000,
+      signal: early.signal,
+    });
   } catch (error) {
     child.kill("SIGKILL");
     if (early.signal.aborted) throw error;
@@ -103,7 +109,12 @@ export async function spawnListening(args: string[], options: ListeningOptions =
   }
   const port = listening.port as number;
   return {
-    child, listening, logs, exited, port, endpoint: `http://127.0.0.1:${port}`,
+    child,
+    listening,
+    logs,
+    exited,
+    port,
+    endpoint: `http://127.0.0.1:${port}`,
     output: () => text,
     async stop() {
       if (!gone) {

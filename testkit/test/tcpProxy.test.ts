@@ -22,8 +22,12 @@ describe("TcpProxy", () => {
     const socket = connect(proxy.port, "127.0.0.1");
     const seen = { data: "", closed: false };
     socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => { seen.data += chunk; });
-    socket.on("close", () => { seen.closed = true; });
+    socket.on("data", (chunk: string) => {
+      seen.data += chunk;
+    });
+    socket.on("close", () => {
+      seen.closed = true;
+    });
     socket.on("error", () => {});
     await once(socket, "connect");
     return { socket, seen };

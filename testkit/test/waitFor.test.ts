@@ -9,14 +9,26 @@ describe("waitFor", () => {
   });
 
   it("fails after the timeout with what it waited for and the check's last error", async () => {
-    await assert.rejects(waitFor("Godot", () => { throw new Error("not yet"); }, 50), /^Error: timed out after 50 ms waiting for Godot: Error: not yet$/);
+    await assert.rejects(
+      waitFor(
+        "Godot",
+        () => {
+          throw new Error("not yet");
+        },
+        50,
+      ),
+      /^Error: timed out after 50 ms waiting for Godot: Error: not yet$/,
+    );
   });
 
   it("fails at once with the reason when its signal is aborted", async () => {
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(new Error("the child exited")), 20);
-    await assert.rejects(waitFor("never", () => false, { timeoutMs: 10_000, signal: controller.signal }), /^Error: the child exited$/);
+    await assert.rejects(
+      waitFor("never", () => false, { timeoutMs: 10_000, signal: controller.signal }),
+      /^Error: the child exited$/,
+    );
     assert.ok(Date.now() - started < 1000);
   });
 });

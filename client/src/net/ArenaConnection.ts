@@ -1,8 +1,21 @@
 import { Client, type InputHandle, type Room, type SeatReservation } from "@colyseus/sdk";
 import {
-  ArenaState, InputFrameSchema, InputGroup, PROTOCOL_VERSION, ROOM_NAME, forEachPatchEvent, realClock,
-  type ArenaRoomType, type Clock, type ErrorCode, type InputFrame, type JoinOptions, type PatchEvent, type RoomListing,
-  type ServerMessages, type Timer,
+  ArenaState,
+  InputFrameSchema,
+  InputGroup,
+  PROTOCOL_VERSION,
+  ROOM_NAME,
+  forEachPatchEvent,
+  realClock,
+  type ArenaRoomType,
+  type Clock,
+  type ErrorCode,
+  type InputFrame,
+  type JoinOptions,
+  type PatchEvent,
+  type RoomListing,
+  type ServerMessages,
+  type Timer,
 } from "@arena/shared";
 import type { MatchClient } from "./matchClient.ts";
 import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isMatchBetweenProcesses, isSeatRefused } from "./errors.ts";
@@ -88,7 +101,11 @@ export class ArenaConnection {
 
   readonly #seats: SeatStore;
 
-  constructor(readonly endpoint: string, storage: Storage | undefined = globalThis.sessionStorage, options: ConnectionOptions = {}) {
+  constructor(
+    readonly endpoint: string,
+    storage: Storage | undefined = globalThis.sessionStorage,
+    options: ConnectionOptions = {},
+  ) {
     this.client = options.client ?? new Client(endpoint);
     this.#clock = options.clock ?? realClock;
     this.#random = options.random ?? Math.random;
@@ -100,24 +117,44 @@ export class ArenaConnection {
     return () => (this.#listeners[event] as Set<ConnectionEvents[K]>).delete(listener);
   }
 
-  get status(): ConnectionStatus { return this.#status; }
-  get room(): Room<ArenaRoomType, ArenaState> | undefined { return this.#room; }
-  get state(): ArenaState | undefined { return this.#room?.state; }
-  get sessionId(): string | undefined { return this.#room?.sessionId; }
+  get status(): ConnectionStatus {
+    return this.#status;
+  }
+  get room(): Room<ArenaRoomType, ArenaState> | undefined {
+    return this.#room;
+  }
+  get state(): ArenaState | undefined {
+    return this.#room?.state;
+  }
+  get sessionId(): string | undefined {
+    return this.#room?.sessionId;
+  }
   /** Frames of ours the server has consumed (acks come with every patch). */
-  get ackSeq(): number { return this.#input?.lastProcessed ?? 0; }
+  get ackSeq(): number {
+    return this.#input?.lastProcessed ?? 0;
+  }
   /**
    * Counts joins and rejoins. Each one starts a new input numbering (acks
    * restart at 0), so the predictor starts over when this changes.
    */
-  get attachCount(): number { return this.#attachCount; }
-  get reconnectionToken(): string | undefined { return this.#room?.reconnectionToken; }
+  get attachCount(): number {
+    return this.#attachCount;
+  }
+  get reconnectionToken(): string | undefined {
+    return this.#room?.reconnectionToken;
+  }
 
   /** Server time now, ms since room start (estimated from patches). */
-  serverNow(): number { return this.#room?.clock.serverNow() ?? 0; }
+  serverNow(): number {
+    return this.#room?.clock.serverNow() ?? 0;
+  }
   /** Server time of the newest patch. */
-  lastServerTime(): number { return this.#room?.clock.lastServerTime() ?? 0; }
-  roundTripMs(): number { return this.#room?.clock.smoothedRtt() ?? 0; }
+  lastServerTime(): number {
+    return this.#room?.clock.lastServerTime() ?? 0;
+  }
+  roundTripMs(): number {
+    return this.#room?.clock.smoothedRtt() ?? 0;
+  }
 
   async quickPlay(name: string, mode?: string): Promise<void> {
     await this.enter(() => this.client.joinOrCreate<ArenaRoomType>(ROOM_NAME, this.options(name, mode), ArenaState));
@@ -207,10 +244,12 @@ export class ArenaConnection {
   /** A POST to the private-room routes; a failure throws the body's error text, with the status as `code`. */
   private async post(path: string, body: unknown): Promise<SeatAnswer> {
     const res = await fetch(new URL(path, this.endpoint), {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
     });
     const json: unknown = await res.json().catch(() => ({}));
-    const answer = typeof json === "object" && json !== null ? json as { [K in keyof SeatAnswer | "error"]?: unknown } : {};
+    const answer = typeof json === "object" && json !== null ? (json as { [K in keyof SeatAnswer | "error"]?: unknown }) : {};
     if (!res.ok) throw Object.assign(new Error(typeof answer.error === "string" ? answer.error : `HTTP ${res.status}`), { code: res.status });
     if (typeof answer.seat !== "object" || answer.seat === null) throw new Error("The server's answer carried no seat.");
     return { seat: answer.seat as SeatReservation, code: typeof answer.code === "string" ? answer.code : undefined };
@@ -241,7 +280,10 @@ export class ArenaConnection {
       this.#lastPatchAt = this.#clock.now();
       for (const listener of this.#listeners.patch) listener(state);
       if (first) first = false;
-      else forEachPatchEvent(state, (event) => { for (const listener of this.#listeners.event) listener(event); });
+      else
+        forEachPatchEvent(state, (event) => {
+          for (const listener of this.#listeners.event) listener(event);
+        });
     });
     room.onMessage("*", (type, payload) => {
       if (type === "welcome") {

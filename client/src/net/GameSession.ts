@@ -1,6 +1,16 @@
 import {
-  FIRE_COOLDOWN_S, FixedStepper, STEP_SECONDS, TICK_RATE_HZ, sanitizeInput,
-  type ArenaState, type InputFrame, type PatchEvent, type PlayerState, type ScoreLine, type ServerMessages, type ShotEvent,
+  FIRE_COOLDOWN_S,
+  FixedStepper,
+  STEP_SECONDS,
+  TICK_RATE_HZ,
+  sanitizeInput,
+  type ArenaState,
+  type InputFrame,
+  type PatchEvent,
+  type PlayerState,
+  type ScoreLine,
+  type ServerMessages,
+  type ShotEvent,
 } from "@arena/shared";
 import { INTERPOLATION_DELAY_MS, type ArenaConnection } from "./ArenaConnection.ts";
 import { PredictedPlayer } from "./PredictedPlayer.ts";
@@ -21,7 +31,10 @@ export type PlayerView = Pick<PlayerState, "name" | "x" | "y" | "aim" | "hp" | "
 };
 
 export interface ShotView {
-  x1: number; y1: number; x2: number; y2: number;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
   hit: boolean;
   mine: boolean;
   /** 0 when fired, 1 when gone. */
@@ -69,7 +82,10 @@ export class GameSession {
   /** How far behind the server's present remote players are drawn, ms (figures). */
   remoteDelayMs = 0;
 
-  constructor(private readonly connection: ArenaConnection, private readonly clockMs: () => number = () => performance.now()) {
+  constructor(
+    private readonly connection: ArenaConnection,
+    private readonly clockMs: () => number = () => performance.now(),
+  ) {
     this.#unsubscribe.push(
       connection.on("patch", (state) => this.onPatch(state)),
       connection.on("event", (event) => this.onEvent(event)),
@@ -159,12 +175,19 @@ export class GameSession {
     let me: PlayerView | undefined;
     state?.players.forEach((p, id) => {
       const isMe = id === myId;
-      const at = isMe
-        ? this.predicted.render(this.#stepper.alpha, now, controls, STEP_SECONDS)
-        : this.#remotes.get(id)?.sample(renderTime) ?? p;
+      const at = isMe ? this.predicted.render(this.#stepper.alpha, now, controls, STEP_SECONDS) : (this.#remotes.get(id)?.sample(renderTime) ?? p);
       const view: PlayerView = {
-        id, name: p.name, x: at.x, y: at.y, aim: p.aim, hp: p.hp, score: p.score,
-        alive: p.alive, connected: p.connected, shielded: p.shielded, isMe,
+        id,
+        name: p.name,
+        x: at.x,
+        y: at.y,
+        aim: p.aim,
+        hp: p.hp,
+        score: p.score,
+        alive: p.alive,
+        connected: p.connected,
+        shielded: p.shielded,
+        isMe,
       };
       players.push(view);
       if (isMe) me = view;
@@ -175,8 +198,13 @@ export class GameSession {
       players,
       pickups: state ? [...state.pickups].map((k) => ({ x: k.x, y: k.y, active: k.active })) : [],
       shots: this.#shots.map(({ shot, atMs }) => ({
-        x1: shot.x1, y1: shot.y1, x2: shot.x2, y2: shot.y2, hit: shot.target !== null,
-        mine: shot.shooter === myId, age: (now - atMs) / SHOT_VISIBLE_MS,
+        x1: shot.x1,
+        y1: shot.y1,
+        x2: shot.x2,
+        y2: shot.y2,
+        hit: shot.target !== null,
+        mine: shot.shooter === myId,
+        age: (now - atMs) / SHOT_VISIBLE_MS,
       })),
       firedLocally,
       hud: {

@@ -7,7 +7,10 @@ export const CORRECTION_SMOOTH_MS = 100;
 /** Below this a correction is rounding, not a misprediction. */
 const EPSILON_PX = 1e-6;
 
-interface Point { x: number; y: number }
+interface Point {
+  x: number;
+  y: number;
+}
 
 /** One misprediction the server corrected. */
 export interface Correction {

@@ -3,7 +3,11 @@ export const TELEPORT_DISTANCE_PX = 96;
 /** Snapshots kept per entity: a second of patches at 20 Hz, and some. */
 const CAPACITY = 32;
 
-interface Snapshot { t: number; x: number; y: number }
+interface Snapshot {
+  t: number;
+  x: number;
+  y: number;
+}
 
 /**
  * A remote player's recent server positions, keyed by server time, drawn
@@ -17,7 +21,10 @@ export class SnapshotBuffer {
     const last = this.#snapshots.at(-1);
     if (last !== undefined && t <= last.t) {
       // Same patch time (several fields of one patch): keep the newest value.
-      if (t === last.t) { last.x = x; last.y = y; }
+      if (t === last.t) {
+        last.x = x;
+        last.y = y;
+      }
       return;
     }
     this.#snapshots.push({ t, x, y });

@@ -77,8 +77,10 @@ export function isUnreachable(error: unknown): boolean {
 export function isMatchBetweenProcesses(error: unknown): boolean {
   const code = colyseusCodeOf(error);
   const message = messageOf(error) ?? "";
-  return (code === MATCHMAKE_UNHANDLED && /^remote room \(.*\) timed out/.test(message))
-    || (code === MATCHMAKE_INVALID_ROOM_ID && /^room ".*" has been disposed/.test(message));
+  return (
+    (code === MATCHMAKE_UNHANDLED && /^remote room \(.*\) timed out/.test(message)) ||
+    (code === MATCHMAKE_INVALID_ROOM_ID && /^room ".*" has been disposed/.test(message))
+  );
 }
 
 /**

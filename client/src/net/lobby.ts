@@ -32,17 +32,28 @@ export function watchLobby(client: Pick<MatchClient, "joinOrCreate">, update: (r
   const publish = () => update([...rooms.values()].filter((r) => r.name === ROOM_NAME).map(listingOf));
   let lobby: Room<LobbyRoomType, undefined> | undefined;
   let stopped = false;
-  client.joinOrCreate<LobbyRoomType>("lobby").then((joined) => {
-    if (stopped) return void joined.leave();
-    lobby = joined;
-    joined.onMessage("rooms", (list: LobbyRow[]) => {
-      rooms.clear();
-      for (const room of list) rooms.set(room.roomId, room);
-      publish();
+  client
+    .joinOrCreate<LobbyRoomType>("lobby")
+    .then((joined) => {
+      if (stopped) return void joined.leave();
+      lobby = joined;
+      joined.onMessage("rooms", (list: LobbyRow[]) => {
+        rooms.clear();
+        for (const room of list) rooms.set(room.roomId, room);
+        publish();
+      });
+      joined.onMessage("+", ([roomId, room]: [string, LobbyRow]) => {
+        rooms.set(roomId, room);
+        publish();
+      });
+      joined.onMessage("-", (roomId: string) => {
+        rooms.delete(roomId);
+        publish();
+      });
+    })
+    .catch(() => {
+      /* no list: the menu still works without it */
     });
-    joined.onMessage("+", ([roomId, room]: [string, LobbyRow]) => { rooms.set(roomId, room); publish(); });
-    joined.onMessage("-", (roomId: string) => { rooms.delete(roomId); publish(); });
-  }).catch(() => { /* no list: the menu still works without it */ });
   return () => {
     stopped = true;
     void lobby?.leave().catch(() => {});

@@ -25,15 +25,18 @@ type JoinOptionsOf<RoomType extends RoomShape> = Parameters<NonNullable<RoomType
  */
 export interface MatchClient {
   joinOrCreate<RoomType extends RoomShape>(
-    roomName: string, options?: JoinOptionsOf<RoomType>, rootSchema?: StateClass<RoomType["state"]>,
+    roomName: string,
+    options?: JoinOptionsOf<RoomType>,
+    rootSchema?: StateClass<RoomType["state"]>,
   ): Promise<Room<RoomType, RoomType["state"]>>;
   joinById<RoomType extends RoomShape>(
-    roomId: string, options?: JoinOptionsOf<RoomType>, rootSchema?: StateClass<RoomType["state"]>,
+    roomId: string,
+    options?: JoinOptionsOf<RoomType>,
+    rootSchema?: StateClass<RoomType["state"]>,
   ): Promise<Room<RoomType, RoomType["state"]>>;
   consumeSeatReservation<RoomType extends RoomShape>(
-    reservation: SeatReservation, rootSchema?: StateClass<RoomType["state"]>,
+    reservation: SeatReservation,
+    rootSchema?: StateClass<RoomType["state"]>,
   ): Promise<Room<RoomType, RoomType["state"]>>;
-  reconnect<RoomType extends RoomShape>(
-    reconnectionToken: string, rootSchema?: StateClass<RoomType["state"]>,
-  ): Promise<Room<RoomType, RoomType["state"]>>;
+  reconnect<RoomType extends RoomShape>(reconnectionToken: string, rootSchema?: StateClass<RoomType["state"]>): Promise<Room<RoomType, RoomType["state"]>>;
 }

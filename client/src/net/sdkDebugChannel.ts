@@ -18,6 +18,8 @@ export function silenceSdkDebugChannel(global: object = globalThis): void {
   if (current !== undefined && current.__buffer === undefined) return;
   Object.defineProperty(global, CHANNEL, {
     value: Object.freeze({ __buffer: Object.freeze([]), publish() {} }),
-    writable: true, configurable: true, enumerable: false,
+    writable: true,
+    configurable: true,
+    enumerable: false,
   });
 }

@@ -30,7 +30,9 @@ export class Hud {
         input.focus();
       }
     });
-    $("invite-close").addEventListener("click", () => { $("invite").hidden = true; });
+    $("invite-close").addEventListener("click", () => {
+      $("invite").hidden = true;
+    });
     $("invite-copy").addEventListener("click", () => {
       void navigator.clipboard?.writeText($<HTMLAnchorElement>("invite-link").href).catch(() => {});
     });
@@ -95,8 +97,9 @@ export class Hud {
     if ((board !== undefined) !== this.#scoreboardShown) {
       this.#scoreboardShown = board !== undefined;
       $("scoreboard").hidden = board === undefined;
-      $("scoreboard-list").replaceChildren(...(board ?? []).map((line) =>
-        Object.assign(document.createElement("li"), { textContent: `${line.name}: ${line.score}` })));
+      $("scoreboard-list").replaceChildren(
+        ...(board ?? []).map((line) => Object.assign(document.createElement("li"), { textContent: `${line.name}: ${line.score}` })),
+      );
     }
   }
 }

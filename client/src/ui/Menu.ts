@@ -70,17 +70,19 @@ export class Menu {
 
   setRooms(rooms: RoomListing[]): void {
     this.#roomsEmpty.hidden = rooms.length > 0;
-    this.#rooms.replaceChildren(...rooms.map((room) => {
-      const item = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      const label = GAME_MODES[room.mode as keyof typeof GAME_MODES]?.label ?? room.mode;
-      button.textContent = `${label}: ${room.players} / ${room.capacity} players`;
-      button.disabled = room.locked;
-      button.addEventListener("click", () => void this.run((name) => this.actions.joinRoom(room.roomId, name)));
-      item.append(button);
-      return item;
-    }));
+    this.#rooms.replaceChildren(
+      ...rooms.map((room) => {
+        const item = document.createElement("li");
+        const button = document.createElement("button");
+        button.type = "button";
+        const label = GAME_MODES[room.mode as keyof typeof GAME_MODES]?.label ?? room.mode;
+        button.textContent = `${label}: ${room.players} / ${room.capacity} players`;
+        button.disabled = room.locked;
+        button.addEventListener("click", () => void this.run((name) => this.actions.joinRoom(room.roomId, name)));
+        item.append(button);
+        return item;
+      }),
+    );
   }
 
   /**

@@ -20,10 +20,18 @@ export async function launch(): Promise<Browser> {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--enable-unsafe-swiftshader",
       // Two pages play at once: neither may be throttled as a background tab.
-      "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
+      "--disable-background-timer-throttling",
+      "--disable-renderer-backgrounding",
+      "--disable-backgrounding-occluded-windows",
     ],
   });
 }
@@ -65,14 +73,20 @@ export function windowPathsTo(page: Page, needle: string): Promise<string[]> {
     frame.remove();
     // Entries are [path, owner, key]: read when taken, as a getter throwing is no finding.
     // (No named function in here: tsx would wrap it in a helper the page does not have.)
-    const queue: [string, any, PropertyKey][] = Object.getOwnPropertyNames(window).filter((n) => !blank.has(n)).map((n) => [`window.${n}`, window, n]);
+    const queue: [string, any, PropertyKey][] = Object.getOwnPropertyNames(window)
+      .filter((n) => !blank.has(n))
+      .map((n) => [`window.${n}`, window, n]);
     const seen = new Set<unknown>();
     const found: string[] = [];
     // Breadth first, up to 200,000 objects: a page's own globals are far fewer.
     for (let i = 0; i < queue.length && seen.size < 200_000; i++) {
       const [path, owner, key] = queue[i];
       let value: unknown;
-      try { value = owner[key]; } catch { continue; }
+      try {
+        value = owner[key];
+      } catch {
+        continue;
+      }
       if (typeof value === "string") {
         if (value.includes(needle)) found.push(path);
         continue;
@@ -107,10 +121,14 @@ export async function placeAt(page: Page, x: number, y: number, attempts = 4): P
   for (let attempt = 1; ; attempt++) {
     await page.evaluate(([px, py]) => (window as any).__arena.place(px, py), [x, y]);
     try {
-      await page.waitForFunction(([px, py]) => {
-        const a = (window as any).__arena;
-        return a.server?.x === px && a.server?.y === py && Math.abs(a.me.x - px) < 0.5 && Math.abs(a.me.y - py) < 0.5;
-      }, [x, y], { timeout: 3000 });
+      await page.waitForFunction(
+        ([px, py]) => {
+          const a = (window as any).__arena;
+          return a.server?.x === px && a.server?.y === py && Math.abs(a.me.x - px) < 0.5 && Math.abs(a.me.y - py) < 0.5;
+        },
+        [x, y],
+        { timeout: 3000 },
+      );
       return;
     } catch (error) {
       if (attempt >= attempts) throw new Error(`the player was not placed at (${x}, ${y}) in ${attempts} attempts`, { cause: error });

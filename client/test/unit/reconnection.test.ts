@@ -23,27 +23,52 @@ class FakeRoom {
   readonly state = { shots: [], kills: [], pickupsTaken: [] };
   readonly reconnection = { enabled: true };
   readonly clock = { serverNow: () => 0, lastServerTime: () => 0, smoothedRtt: () => 0 };
-  readonly connection = { isOpen: true, closed: 0, send: () => {}, close: () => { this.connection.closed++; } };
+  readonly connection = {
+    isOpen: true,
+    closed: 0,
+    send: () => {},
+    close: () => {
+      this.connection.closed++;
+    },
+  };
   #onState: ((state: object) => void) | undefined;
   #onMessage: ((type: string, payload: unknown) => void) | undefined;
   #onLeave: ((code: number) => void) | undefined;
 
   constructor(readonly reconnectionToken: string) {}
 
-  input() { return { data: {}, lastProcessed: 0, send: () => 0 }; }
-  onStateChange(listener: (state: object) => void) { this.#onState = listener; }
-  onMessage(_type: "*", listener: (type: string, payload: unknown) => void) { this.#onMessage = listener; }
-  onLeave(listener: (code: number) => void) { this.#onLeave = listener; }
-  removeAllListeners() { this.#onState = this.#onMessage = this.#onLeave = undefined; }
+  input() {
+    return { data: {}, lastProcessed: 0, send: () => 0 };
+  }
+  onStateChange(listener: (state: object) => void) {
+    this.#onState = listener;
+  }
+  onMessage(_type: "*", listener: (type: string, payload: unknown) => void) {
+    this.#onMessage = listener;
+  }
+  onLeave(listener: (code: number) => void) {
+    this.#onLeave = listener;
+  }
+  removeAllListeners() {
+    this.#onState = this.#onMessage = this.#onLeave = undefined;
+  }
   send() {}
   async leave() {}
 
   /** The server's side of things. */
-  patch() { this.#onState?.(this.state); }
-  welcome(reconnectGraceSeconds: number) { this.#onMessage?.("welcome", { reconnectGraceSeconds }); }
-  drop(code = DROPPED) { this.#onLeave?.(code); }
+  patch() {
+    this.#onState?.(this.state);
+  }
+  welcome(reconnectGraceSeconds: number) {
+    this.#onMessage?.("welcome", { reconnectGraceSeconds });
+  }
+  drop(code = DROPPED) {
+    this.#onLeave?.(code);
+  }
 
-  asRoom<State>(): Room<any, State> { return this as unknown as Room<any, State>; }
+  asRoom<State>(): Room<any, State> {
+    return this as unknown as Room<any, State>;
+  }
 }
 
 /**
@@ -58,9 +83,15 @@ class FakeServer implements MatchClient {
 
   constructor(private readonly clock: TestClock) {}
 
-  async joinOrCreate<State>(): Promise<Room<any, State>> { return this.#open().asRoom<State>(); }
-  async joinById<State>(): Promise<Room<any, State>> { throw new Error("not in these tests"); }
-  async consumeSeatReservation<State>(): Promise<Room<any, State>> { throw new Error("not in these tests"); }
+  async joinOrCreate<State>(): Promise<Room<any, State>> {
+    return this.#open().asRoom<State>();
+  }
+  async joinById<State>(): Promise<Room<any, State>> {
+    throw new Error("not in these tests");
+  }
+  async consumeSeatReservation<State>(): Promise<Room<any, State>> {
+    throw new Error("not in these tests");
+  }
   async reconnect<State>(token: string): Promise<Room<any, State>> {
     assert.equal(token, this.rooms.at(-1)?.reconnectionToken, "rejoins with the latest room's token");
     this.attempts.push(this.clock.now());
@@ -69,25 +100,47 @@ class FakeServer implements MatchClient {
     return room.asRoom<State>();
   }
   /** A room this server would hand out next. */
-  room(): FakeRoom { return new FakeRoom(`token${this.rooms.length + 1}`); }
-  #open(): FakeRoom { const room = this.room(); this.rooms.push(room); return room; }
+  room(): FakeRoom {
+    return new FakeRoom(`token${this.rooms.length + 1}`);
+  }
+  #open(): FakeRoom {
+    const room = this.room();
+    this.rooms.push(room);
+    return room;
+  }
 }
 
 /** A seeded random in [0, 1) (the shared simulation's generator), for the schedule's jitter. */
 function seeded(seed: number): () => number {
   let state = seed >>> 0;
-  return () => { const [next, value] = nextRandom(state); state = next; return value; };
+  return () => {
+    const [next, value] = nextRandom(state);
+    state = next;
+    return value;
+  };
 }
 
 /** sessionStorage in memory. */
 class MemoryStorage implements Storage {
   readonly #items = new Map<string, string>();
-  get length() { return this.#items.size; }
-  clear() { this.#items.clear(); }
-  getItem(key: string) { return this.#items.get(key) ?? null; }
-  key(index: number) { return [...this.#items.keys()][index] ?? null; }
-  removeItem(key: string) { this.#items.delete(key); }
-  setItem(key: string, value: string) { this.#items.set(key, value); }
+  get length() {
+    return this.#items.size;
+  }
+  clear() {
+    this.#items.clear();
+  }
+  getItem(key: string) {
+    return this.#items.get(key) ?? null;
+  }
+  key(index: number) {
+    return [...this.#items.keys()][index] ?? null;
+  }
+  removeItem(key: string) {
+    this.#items.delete(key);
+  }
+  setItem(key: string, value: string) {
+    this.#items.set(key, value);
+  }
 }
 
 /** A connection in a match, on a clock the test steps, with its server in memory. */
@@ -112,30 +165,38 @@ describe("ArenaConnection's reconnection, on a clock the test steps", () => {
     await clock.advance(60_000);
     // Jitter 0.5: waits of 125, 250, 500, 1000 and 2000 ms, then 2000 (the cap's half) until the last, 500 ms before the 20 s grace ends.
     const waits = [125, 250, 500, 1000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 1625];
-    assert.deepEqual(server.attempts.map((at) => at - droppedAt), waits.map((_, i) => waits.slice(0, i + 1).reduce((a, b) => a + b)));
+    assert.deepEqual(
+      server.attempts.map((at) => at - droppedAt),
+      waits.map((_, i) => waits.slice(0, i + 1).reduce((a, b) => a + b)),
+    );
     assert.equal(connection.status, "left");
     assert.deepEqual(left, [{ at: droppedAt + 19_500, reason: "The connection could not be restored before your seat was released. Back to the menu." }]);
   });
 
   it("whatever the jitter and the grace, every attempt comes within the backoff's bounds and before the seat goes, the last one just before", async () => {
-    await fc.assert(fc.asyncProperty(fc.integer(), fc.integer({ min: 0, max: 60 }), async (seed, graceSeconds) => {
-      const { clock, server, connection, left, room, storage } = await playing({ random: seeded(seed), graceSeconds });
-      const droppedAt = clock.now();
-      const deadline = droppedAt + graceSeconds * 1000;
-      room.drop();
-      await clock.advance(graceSeconds * 1000 + 10_000);
-      let previous = droppedAt;
-      server.attempts.forEach((at, k) => {
-        assert.ok(at - previous <= Math.min(CAP_MS, BASE_MS * 2 ** k), `wait ${k} of ${at - previous} ms`);
-        assert.ok(at >= previous && at < deadline);
-        previous = at;
-      });
-      if (deadline - MARGIN_MS > droppedAt) assert.equal(server.attempts.at(-1), deadline - MARGIN_MS, "the last try comes just before the seat goes");
-      else assert.equal(server.attempts.length, 0, "no time for a try");
-      assert.equal(connection.status, "left");
-      assert.deepEqual(left.map((l) => l.at), [Math.max(droppedAt, deadline - MARGIN_MS)]);
-      assert.equal(storage.length, 0, "the saved seat is forgotten");
-    }));
+    await fc.assert(
+      fc.asyncProperty(fc.integer(), fc.integer({ min: 0, max: 60 }), async (seed, graceSeconds) => {
+        const { clock, server, connection, left, room, storage } = await playing({ random: seeded(seed), graceSeconds });
+        const droppedAt = clock.now();
+        const deadline = droppedAt + graceSeconds * 1000;
+        room.drop();
+        await clock.advance(graceSeconds * 1000 + 10_000);
+        let previous = droppedAt;
+        server.attempts.forEach((at, k) => {
+          assert.ok(at - previous <= Math.min(CAP_MS, BASE_MS * 2 ** k), `wait ${k} of ${at - previous} ms`);
+          assert.ok(at >= previous && at < deadline);
+          previous = at;
+        });
+        if (deadline - MARGIN_MS > droppedAt) assert.equal(server.attempts.at(-1), deadline - MARGIN_MS, "the last try comes just before the seat goes");
+        else assert.equal(server.attempts.length, 0, "no time for a try");
+        assert.equal(connection.status, "left");
+        assert.deepEqual(
+          left.map((l) => l.at),
+          [Math.max(droppedAt, deadline - MARGIN_MS)],
+        );
+        assert.equal(storage.length, 0, "the saved seat is forgotten");
+      }),
+    );
   });
 
   it("a refused token, or an error retrying cannot mend, ends it at once: no more attempts", async () => {
@@ -162,7 +223,10 @@ describe("ArenaConnection's reconnection, on a clock the test steps", () => {
     room.drop();
     await clock.advance(6000);
     // Jitter 0.5: the first try at 125 ms hangs until 5125 ms; the second comes 250 ms later.
-    assert.deepEqual(server.attempts.map((at) => at - droppedAt), [125, 5375]);
+    assert.deepEqual(
+      server.attempts.map((at) => at - droppedAt),
+      [125, 5375],
+    );
     assert.equal(connection.status, "playing");
   });
 
@@ -211,7 +275,10 @@ describe("ArenaConnection's reconnection, on a clock the test steps", () => {
 
   it("after a reload, the saved seat is rejoined while its grace lasts, and forgotten after", async () => {
     const savedAt = 1_000_000;
-    for (const [reloadAfterMs, rejoins] of [[20_000, true], [30_000, false]] as const) {
+    for (const [reloadAfterMs, rejoins] of [
+      [20_000, true],
+      [30_000, false],
+    ] as const) {
       const clock = new TestClock(savedAt + reloadAfterMs);
       const storage = new MemoryStorage();
       new SeatStore(storage).save({ token: "token1", endpoint: ENDPOINT, graceMs: 30_000, savedAt });
@@ -221,7 +288,11 @@ describe("ArenaConnection's reconnection, on a clock the test steps", () => {
       const connection = new ArenaConnection(ENDPOINT, storage, { client: server, clock, random: () => 0.5 });
       const resumed = connection.resume();
       await clock.advance(1000);
-      assert.deepEqual([await resumed, server.attempts.length, connection.status], rejoins ? [true, 1, "playing"] : [false, 0, "idle"], `reloaded after ${reloadAfterMs} ms`);
+      assert.deepEqual(
+        [await resumed, server.attempts.length, connection.status],
+        rejoins ? [true, 1, "playing"] : [false, 0, "idle"],
+        `reloaded after ${reloadAfterMs} ms`,
+      );
       assert.equal(new SeatStore(storage).load(ENDPOINT)?.token, rejoins ? "token2" : undefined);
     }
   });

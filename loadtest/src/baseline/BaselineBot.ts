@@ -16,17 +16,26 @@ export class BaselineBot {
   readonly #brain: BotBrain;
   readonly errors: string[] = [];
 
-  constructor(private readonly endpoint: string, private readonly name: string, random: () => number = Math.random) {
+  constructor(
+    private readonly endpoint: string,
+    private readonly name: string,
+    random: () => number = Math.random,
+  ) {
     this.#brain = new BotBrain(random);
   }
 
   async join(): Promise<void> {
     const socket = io(this.endpoint, { transports: ["websocket"], reconnection: false });
     this.#socket = socket;
-    socket.on("state", (state: PublicState) => { this.#state = state; });
+    socket.on("state", (state: PublicState) => {
+      this.#state = state;
+    });
     socket.on("connect_error", (error) => this.errors.push(String(error)));
     await new Promise<void>((resolve, reject) => {
-      socket.once("joined", ({ id }: { id: string }) => { this.#id = id; resolve(); });
+      socket.once("joined", ({ id }: { id: string }) => {
+        this.#id = id;
+        resolve();
+      });
       socket.once("connect_error", reject);
       socket.emit("join", { name: this.name });
     });

@@ -13,8 +13,18 @@
 import { createServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import {
-  STEP_SECONDS, TICK_RATE_HZ, createPlainWorld, joinPlayer, leavePlayer, livePositions, newPlainPlayer, sanitizeInput, stepTick,
-  type InputFrame, type PlainWorld, type SimEvent,
+  STEP_SECONDS,
+  TICK_RATE_HZ,
+  createPlainWorld,
+  joinPlayer,
+  leavePlayer,
+  livePositions,
+  newPlainPlayer,
+  sanitizeInput,
+  stepTick,
+  type InputFrame,
+  type PlainWorld,
+  type SimEvent,
 } from "@arena/shared";
 import { InputBudget } from "@arena/shared";
 
@@ -50,8 +60,22 @@ let lastTickStart: number | undefined;
 const http = createServer((req, res) => {
   if (req.url?.startsWith("/stats")) {
     const bytes = bytesSent();
-    const body = JSON.stringify({ bytesSent: bytes - bytesSentAtReset, framesSent, framesReceived, clients: io.engine.clientsCount, tickDurationsMs, tickIntervalsMs, rooms: rooms.length });
-    if (req.url.includes("reset=1")) { bytesSentAtReset = bytes; framesSent = 0; framesReceived = 0; tickDurationsMs = []; tickIntervalsMs = []; }
+    const body = JSON.stringify({
+      bytesSent: bytes - bytesSentAtReset,
+      framesSent,
+      framesReceived,
+      clients: io.engine.clientsCount,
+      tickDurationsMs,
+      tickIntervalsMs,
+      rooms: rooms.length,
+    });
+    if (req.url.includes("reset=1")) {
+      bytesSentAtReset = bytes;
+      framesSent = 0;
+      framesReceived = 0;
+      tickDurationsMs = [];
+      tickIntervalsMs = [];
+    }
     res.writeHead(200, { "content-type": "application/json" }).end(body);
     return;
   }
@@ -60,7 +84,9 @@ const http = createServer((req, res) => {
 const io = new Server(http, { transports: ["websocket"], perMessageDeflate: false, httpCompression: false, cors: { origin: "*" } });
 
 io.on("connection", (socket: Socket) => {
-  socket.conn.on("packet", () => { framesReceived++; });
+  socket.conn.on("packet", () => {
+    framesReceived++;
+  });
   socket.on("join", ({ name }: { name?: string }) => {
     let room = rooms.find((r) => r.world.players.size < CAPACITY);
     if (room === undefined) {
@@ -112,21 +138,38 @@ setInterval(() => {
 
 function tick(room: BaselineRoom): void {
   const events: SimEvent[] = [];
-  stepTick(room.world, (id) => {
-    const queue = room.queues.get(id) ?? [];
-    const { run, discard } = room.budget.allow(id, queue.length);
-    const frames = queue.splice(0, run);
-    queue.splice(0, discard);
-    return frames;
-  }, STEP_SECONDS, () => livePositions, events);
+  stepTick(
+    room.world,
+    (id) => {
+      const queue = room.queues.get(id) ?? [];
+      const { run, discard } = room.budget.allow(id, queue.length);
+      const frames = queue.splice(0, run);
+      queue.splice(0, discard);
+      return frames;
+    },
+    STEP_SECONDS,
+    () => livePositions,
+    events,
+  );
   const players = [...room.world.players].map(([id, p]) => ({
-    id, name: p.name, x: p.x, y: p.y, aim: p.aim, hp: p.hp, score: p.score, alive: p.alive, connected: p.connected, shielded: p.shielded,
+    id,
+    name: p.name,
+    x: p.x,
+    y: p.y,
+    aim: p.aim,
+    hp: p.hp,
+    score: p.score,
+    alive: p.alive,
+    connected: p.connected,
+    shielded: p.shielded,
   }));
   framesSent += io.sockets.adapter.rooms.get(room.id)?.size ?? 0;
   io.to(room.id).emit("state", {
     players,
     pickups: room.world.pickups.map((k) => ({ x: k.x, y: k.y, active: k.active })),
-    phase: room.world.phase, round: room.world.round, secondsLeft: room.world.phaseSecondsLeft,
+    phase: room.world.phase,
+    round: room.world.round,
+    secondsLeft: room.world.phaseSecondsLeft,
     events,
   });
 }

@@ -7,7 +7,8 @@ const SERVER = fileURLToPath(new URL("./server.ts", import.meta.url));
 export async function spawnBaseline(roomSize: number): Promise<{ endpoint: string; pid: number; stop(): void }> {
   const port = await freePort();
   const proc = await spawnListening(["--import", "tsx", SERVER], {
-    name: "the baseline", env: { PORT: String(port), ROOM_CAPACITY: String(roomSize) },
+    name: "the baseline",
+    env: { PORT: String(port), ROOM_CAPACITY: String(roomSize) },
   });
   return { endpoint: proc.endpoint, pid: proc.child.pid!, stop: () => void proc.stop() };
 }

@@ -58,16 +58,29 @@ export interface BenchArgs {
 export class BenchArgsError extends Error {}
 
 const wholeNumber = (min: number, max: number) =>
-  z.string().regex(/^\d+$/, "a whole number").transform(Number).pipe(z.number().min(min, `at least ${min}`).max(max, `at most ${max}`));
+  z
+    .string()
+    .regex(/^\d+$/, "a whole number")
+    .transform(Number)
+    .pipe(z.number().min(min, `at least ${min}`).max(max, `at most ${max}`));
 const positiveNumber = (unit: string, max: number) =>
-  z.string().regex(/^\d+(\.\d+)?$/, `a number of ${unit}, like 20 or 2.5`).transform(Number).pipe(z.number().positive(`more than 0 ${unit}`).max(max, `at most ${max} ${unit}`));
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, `a number of ${unit}, like 20 or 2.5`)
+    .transform(Number)
+    .pipe(z.number().positive(`more than 0 ${unit}`).max(max, `at most ${max} ${unit}`));
 const wholeNumbers = (min: number, max: number, example: string) =>
-  z.string()
+  z
+    .string()
     .regex(/^\d+(,\d+)*$/, `comma-separated whole numbers, like ${example}`)
     .transform((text) => text.split(",").map(Number))
     .refine((numbers) => numbers.every((n) => n >= min && n <= max), `each from ${min} to ${max}`);
 /** A file the harness writes at the end of a run: its folder must exist now, not after an hour's soak. */
-const reportFile = z.string().min(1).refine((path) => existsSync(dirname(resolve(path))), "its folder does not exist").optional();
+const reportFile = z
+  .string()
+  .min(1)
+  .refine((path) => existsSync(dirname(resolve(path))), "its folder does not exist")
+  .optional();
 
 const schema = z.strictObject({
   scenario: z.enum(SCENARIO_NAMES, { error: (issue) => `no scenario "${String(issue.input)}"; the scenarios are ${SCENARIO_NAMES.join(", ")}` }),
@@ -86,14 +99,17 @@ const schema = z.strictObject({
   "room-size": wholeNumbers(1, 256, "8,16"),
   light: z.boolean(),
   "no-baseline": z.boolean(),
-  "arena-variants": z.string().optional().transform((text, ctx) => {
-    try {
-      return parseVariants(text);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: (error as Error).message });
-      return z.NEVER;
-    }
-  }),
+  "arena-variants": z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return parseVariants(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   profile: z.boolean(),
   "profile-dir": z.string().min(1),
   // V8's sampling interval: Node's default is 1000 µs; the sampler's own cost grows with the rate.
@@ -151,12 +167,25 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   }
   const v = parsed.data;
   return Object.freeze({
-    scenario: v.scenario, out: v.out, html: v.html,
-    bots: v.bots, seconds: v.seconds ?? (v.scenario === "hostile" ? 180 : 20), hostile: v.hostile,
-    steps: v.steps, joins: v.joins, processes: v.processes,
-    seatsOnly: v["seats-only"], pinServers: v["pin-servers"], keepAlive: v["keep-alive"],
-    roomSizes: v["room-size"], light: v.light, baseline: !v["no-baseline"], variants: v["arena-variants"],
+    scenario: v.scenario,
+    out: v.out,
+    html: v.html,
+    bots: v.bots,
+    seconds: v.seconds ?? (v.scenario === "hostile" ? 180 : 20),
+    hostile: v.hostile,
+    steps: v.steps,
+    joins: v.joins,
+    processes: v.processes,
+    seatsOnly: v["seats-only"],
+    pinServers: v["pin-servers"],
+    keepAlive: v["keep-alive"],
+    roomSizes: v["room-size"],
+    light: v.light,
+    baseline: !v["no-baseline"],
+    variants: v["arena-variants"],
     profile: v.profile ? { dir: v["profile-dir"], intervalMicros: v["profile-interval-us"] } : undefined,
-    clients: v.clients, minutes: v.minutes, redisUrl: v.redis,
+    clients: v.clients,
+    minutes: v.minutes,
+    redisUrl: v.redis,
   });
 }

@@ -83,11 +83,22 @@ export interface ProfileOptions {
 
 /** The arena's process; under `--cpu-prof` when asked, then stopped by a drain so Node writes the profile. */
 async function startArena(roomSize: number, runtime: RuntimeVariant, profile?: ProfileOptions): Promise<Running> {
-  const env = { ROOM_CAPACITY: String(roomSize), RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", MAX_SOCKETS_PER_ADDRESS: "1000000", LOG_LEVEL: "info" };
+  const env = {
+    ROOM_CAPACITY: String(roomSize),
+    RATE_JOINS_PER_MINUTE: "1000000",
+    RATE_CONNECTIONS_PER_MINUTE: "1000000",
+    RATE_CREATES_PER_MINUTE: "1000000",
+    MAX_SOCKETS_PER_ADDRESS: "1000000",
+    LOG_LEVEL: "info",
+  };
   const server = profile
-    ? await spawnServer({ ...env, SHUTDOWN_DEADLINE_SECONDS: "0" }, {
-      execPath: runtime.execPath, execArgv: [...runtime.execArgv, "--cpu-prof", `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-interval=${profile.intervalMicros}`],
-    })
+    ? await spawnServer(
+        { ...env, SHUTDOWN_DEADLINE_SECONDS: "0" },
+        {
+          execPath: runtime.execPath,
+          execArgv: [...runtime.execArgv, "--cpu-prof", `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-interval=${profile.intervalMicros}`],
+        },
+      )
     : await spawnServer(env, runtime);
   const read = async () => parseMetrics(await (await fetch(`${server.metricsEndpoint}/metrics`)).text());
   const drain = async () => {
@@ -96,7 +107,9 @@ async function startArena(roomSize: number, runtime: RuntimeVariant, profile?: P
     if (exited === false) await server.stop();
   };
   return {
-    pid: server.child.pid!, endpoint: server.endpoint, stop: profile ? drain : () => server.stop(),
+    pid: server.child.pid!,
+    endpoint: server.endpoint,
+    stop: profile ? drain : () => server.stop(),
     async measure(seconds) {
       const before = await read();
       const window = await timedWait(seconds);
@@ -121,9 +134,18 @@ async function startArena(roomSize: number, runtime: RuntimeVariant, profile?: P
 async function startBaseline(roomSize: number): Promise<Running> {
   const baseline = await spawnBaseline(roomSize);
   const { endpoint } = baseline;
-  const stats = async (reset = false) => (await fetch(`${endpoint}/stats${reset ? "?reset=1" : ""}`)).json() as Promise<{ bytesSent: number; framesSent: number; framesReceived: number; clients: number; tickDurationsMs: number[]; tickIntervalsMs: number[] }>;
+  const stats = async (reset = false) =>
+    (await fetch(`${endpoint}/stats${reset ? "?reset=1" : ""}`)).json() as Promise<{
+      bytesSent: number;
+      framesSent: number;
+      framesReceived: number;
+      clients: number;
+      tickDurationsMs: number[];
+      tickIntervalsMs: number[];
+    }>;
   return {
-    pid: baseline.pid, endpoint,
+    pid: baseline.pid,
+    endpoint,
     stop: async () => baseline.stop(),
     async measure(seconds) {
       await stats(true);
@@ -180,8 +202,12 @@ export async function profileStep(options: Omit<StepOptions, "system">, profile:
   const windowProfilePath = join(dir, "window.cpuprofile");
   writeFileSync(windowProfilePath, JSON.stringify(trimProfile(written, window)));
   return {
-    players: options.players, rawProfilePath, windowProfilePath, summary: summarizeProfile(written, { projectRoot: PROJECT_ROOT, window, sourceLine: tsxLocator() }),
-    figures: result.figures, threadsCpuMsPerClientSecond: threadsCpu,
+    players: options.players,
+    rawProfilePath,
+    windowProfilePath,
+    summary: summarizeProfile(written, { projectRoot: PROJECT_ROOT, window, sourceLine: tsxLocator() }),
+    figures: result.figures,
+    threadsCpuMsPerClientSecond: threadsCpu,
   };
 }
 
@@ -192,29 +218,38 @@ export interface ThreadsCpu {
   otherThreads: number;
 }
 
-async function runStep(options: StepOptions, profile?: ProfileOptions): Promise<{ result: StepResult; window: ProfileWindow; pid: number; threadsCpu: ThreadsCpu }> {
+async function runStep(
+  options: StepOptions,
+  profile?: ProfileOptions,
+): Promise<{ result: StepResult; window: ProfileWindow; pid: number; threadsCpu: ThreadsCpu }> {
   const { system, players, seconds, roomSize, progress } = options;
   const runtime = options.runtime ?? DEFAULT_VARIANT;
   const name = system === "baseline" ? "baseline" : systemName(runtime);
   const server = system === "baseline" ? await startBaseline(roomSize) : await startArena(roomSize, runtime, profile);
   pin(server.pid, 0);
   pin(process.pid, 1);
-  const bots = Array.from({ length: players }, (_, i) => system === "baseline"
-    ? new BaselineBot(server.endpoint, `bot ${i}`)
-    : options.light && i >= FULL_BOTS ? new RawBot(server.endpoint, `raw ${i}`) : new Bot({ endpoint: server.endpoint, name: `bot ${i}` }));
+  const bots = Array.from({ length: players }, (_, i) =>
+    system === "baseline"
+      ? new BaselineBot(server.endpoint, `bot ${i}`)
+      : options.light && i >= FULL_BOTS
+        ? new RawBot(server.endpoint, `raw ${i}`)
+        : new Bot({ endpoint: server.endpoint, name: `bot ${i}` }),
+  );
   const label = `${name}${profile ? " (profiled)" : ""}, rooms of ${roomSize}`;
   let joinErrors = 0;
   try {
     progress(`${label}: ${players} players joining`);
-    await Promise.all(bots.map(async (bot, i) => {
-      await new Promise((r) => setTimeout(r, i * 10));
-      try {
-        await bot.join();
-        bot.start();
-      } catch {
-        joinErrors++;
-      }
-    }));
+    await Promise.all(
+      bots.map(async (bot, i) => {
+        await new Promise((r) => setTimeout(r, i * 10));
+        try {
+          await bot.join();
+          bot.start();
+        } catch {
+          joinErrors++;
+        }
+      }),
+    );
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     progress(`${label}: ${players} players, measuring ${seconds} s`);
     const cpuBefore = cpuMs(server.pid);
@@ -230,11 +265,17 @@ async function runStep(options: StepOptions, profile?: ProfileOptions): Promise<
     const botCpu = process.cpuUsage(botCpuBefore);
     const clients = players - joinErrors;
     const result: StepResult = {
-      players, system: name, joinErrors,
+      players,
+      system: name,
+      joinErrors,
       botCpuShare: (botCpu.user + botCpu.system) / 1e6 / wall,
       figures: {
-        clients, seconds: wall, cpuMsPerClientSecond: cpu / (clients * wall), mainThreadCpuMsPerClientSecond: main / (clients * wall),
-        rssMegabytes: rssBytes(server.pid) / 2 ** 20, ...measured,
+        clients,
+        seconds: wall,
+        cpuMsPerClientSecond: cpu / (clients * wall),
+        mainThreadCpuMsPerClientSecond: main / (clients * wall),
+        rssMegabytes: rssBytes(server.pid) / 2 ** 20,
+        ...measured,
       },
     };
     const perClientSecond = (ms: number) => ms / (clients * wall);

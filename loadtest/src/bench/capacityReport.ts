@@ -14,14 +14,16 @@ export function capacityMarkdown(results: RoomSizeResult[]): string[] {
   const lines = results.map((r) => `Rooms of ${r.roomSize}: ${r.limit} (highest step ${highest(r)} players).`);
   lines.push("", ...figuresTable(results, suffix), ...variantsTable(results, suffix), "", ...stepsTable(results));
   const profiled = results.filter((r): r is RoomSizeResult & { profile: ProfiledRun } => r.profile !== undefined && "summary" in r.profile);
-  if (profiled.length) lines.push("", "### Where the time goes: self time by category, share of busy samples (CPU profile of the highest step)", "", ...categoriesTable(profiled));
+  if (profiled.length)
+    lines.push("", "### Where the time goes: self time by category, share of busy samples (CPU profile of the highest step)", "", ...categoriesTable(profiled));
   for (const r of results) if (r.profile) lines.push("", ...profileSection(r));
   return lines;
 }
 
 /** Categories as rows, one column per profiled room size. */
 function categoriesTable(results: (RoomSizeResult & { profile: ProfiledRun })[]): string[] {
-  const share = (r: RoomSizeResult & { profile: ProfiledRun }, category: string) => r.profile.summary.categories.find((c) => c.category === category)?.selfShareOfBusy ?? 0;
+  const share = (r: RoomSizeResult & { profile: ProfiledRun }, category: string) =>
+    r.profile.summary.categories.find((c) => c.category === category)?.selfShareOfBusy ?? 0;
   return [
     `| category | ${results.map((r) => `rooms of ${r.roomSize}, ${r.profile.players} players`).join(" | ")} |`,
     `|---|${results.map(() => "---:").join("|")}|`,
@@ -34,8 +36,13 @@ const highest = (r: RoomSizeResult) => r.steps.filter((s) => s.system === "arena
 /** Figures as rows; for each room size its systems then arena / baseline. */
 function figuresTable(results: RoomSizeResult[], suffix: (r: RoomSizeResult) => string): string[] {
   const columns = results.flatMap((r) => [
-    ...Object.keys(r.systems).map((system) => ({ head: `${system}${suffix(r)}`, cell: (key: string) => format(r.systems[system][key as keyof RoomSizeResult["systems"][string]] ?? NaN) })),
-    ...(Object.keys(r.ratios).length ? [{ head: `arena / baseline${suffix(r)}`, cell: (key: string) => (r.ratios[key] === undefined ? "" : r.ratios[key].toFixed(2)) }] : []),
+    ...Object.keys(r.systems).map((system) => ({
+      head: `${system}${suffix(r)}`,
+      cell: (key: string) => format(r.systems[system][key as keyof RoomSizeResult["systems"][string]] ?? NaN),
+    })),
+    ...(Object.keys(r.ratios).length
+      ? [{ head: `arena / baseline${suffix(r)}`, cell: (key: string) => (r.ratios[key] === undefined ? "" : r.ratios[key].toFixed(2)) }]
+      : []),
   ]);
   const present = new Set(results.flatMap((r) => Object.values(r.systems).flatMap((f) => Object.keys(f))));
   return [
@@ -47,12 +54,16 @@ function figuresTable(results: RoomSizeResult[], suffix: (r: RoomSizeResult) => 
 
 /** Each runtime variant over the default arena, at the highest step and (CPU) over every step. */
 function variantsTable(results: RoomSizeResult[], suffix: (r: RoomSizeResult) => string): string[] {
-  const columns = results.flatMap((r) => Object.entries(r.variantRatios).map(([name, ratios]) => ({ head: `${name.replace(/^arena:/, "")} / default${suffix(r)}`, ratios })));
+  const columns = results.flatMap((r) =>
+    Object.entries(r.variantRatios).map(([name, ratios]) => ({ head: `${name.replace(/^arena:/, "")} / default${suffix(r)}`, ratios })),
+  );
   if (columns.length === 0) return [];
   const keys = Object.keys(columns[0].ratios);
   const label = (key: string) => (key === "cpuMsPerClientSecondOverSteps" ? "server CPU per client-second, geometric mean over every step" : labelOf(key));
   return [
-    "", "Runtime variants against the default arena (variant / default, at the highest step unless said):", "",
+    "",
+    "Runtime variants against the default arena (variant / default, at the highest step unless said):",
+    "",
     `| figure | ${columns.map((c) => c.head).join(" | ")} |`,
     `|---|${columns.map(() => "---:").join("|")}|`,
     ...keys.map((key) => `| ${label(key)} | ${columns.map((c) => (Number.isFinite(c.ratios[key]) ? c.ratios[key].toFixed(2) : "n/a")).join(" | ")} |`),
@@ -86,28 +97,40 @@ function profileSection(r: RoomSizeResult): string[] {
   const sampledMs = summary.busyShare * summary.windowSeconds * 1000;
   const mainMs = threads.mainThread * profile.figures.clients * profile.figures.seconds;
   return [
-    title, "",
+    title,
+    "",
     `The measured window only (${summary.windowSeconds.toFixed(1)} s, ${summary.samples} samples of the main thread, ${percent(summary.busyShare)} of them busy, the rest idle in the event loop), ` +
       `in a run of its own after the sweep. Server CPU in that run, ms per client-second: ${format(profile.figures.cpuMsPerClientSecond)} ` +
       `(main thread ${format(threads.mainThread)}, V8's sampler ${format(threads.profiler)}, other threads ${format(threads.otherThreads)}: GC and compiler helpers, libuv), ` +
       `against ${format(unprofiled)} in the unprofiled step. ` +
       `The busy samples stand for ${format(sampledMs)} ms of the main thread's ${format(mainMs)} ms of CPU${sampledMs < 0.8 * mainMs ? " (the sampler missed busy time: a loaded machine; the shares still hold if the misses are even)" : ""}. Native functions count toward the code that called them; lines of the project's .ts files are mapped back from tsx's output.`,
-    "", `Profile of the window: \`${profile.windowProfilePath}\` (whole process: \`${profile.rawProfilePath}\`); open either in Chrome DevTools.`,
-    "", "| self time, share of busy samples | function | file:line | category |", "|---:|---|---|---|",
+    "",
+    `Profile of the window: \`${profile.windowProfilePath}\` (whole process: \`${profile.rawProfilePath}\`); open either in Chrome DevTools.`,
+    "",
+    "| self time, share of busy samples | function | file:line | category |",
+    "|---:|---|---|---|",
     ...summary.topFunctions.map((f) => `| ${percent(f.selfShareOfBusy)} | \`${f.functionName}\` | ${f.location} | ${f.category} |`),
   ];
 }
 
 /** Line charts against players for each room size side by side, and each profile's categories. */
 export function capacityCharts(results: RoomSizeResult[], colours: string[]): string {
-  const lines = results.map((r) => `<div><h2>Rooms of ${r.roomSize}</h2>${(["cpuMsPerClientSecond", "bytesPerClientSecond"] as const).map((key) => lineChart(r.steps, key, colours)).join("")}</div>`).join("");
+  const lines = results
+    .map(
+      (r) =>
+        `<div><h2>Rooms of ${r.roomSize}</h2>${(["cpuMsPerClientSecond", "bytesPerClientSecond"] as const).map((key) => lineChart(r.steps, key, colours)).join("")}</div>`,
+    )
+    .join("");
   const profiles = results.flatMap((r) => (r.profile && "summary" in r.profile ? [categoriesChart(r.roomSize, r.profile)] : [])).join("");
   return `<div class="side">${lines}</div><div class="side">${profiles}</div>`;
 }
 
 function categoriesChart(roomSize: number, profile: ProfiledRun): string {
-  return barChart(`Self time by category, share of busy samples: arena, rooms of ${roomSize}, ${profile.players} players`,
-    profile.summary.categories.map((c) => [c.category, c.selfShareOfBusy]), percent);
+  return barChart(
+    `Self time by category, share of busy samples: arena, rooms of ${roomSize}, ${profile.players} players`,
+    profile.summary.categories.map((c) => [c.category, c.selfShareOfBusy]),
+    percent,
+  );
 }
 
 /** Figure against concurrent players, one line per system (inline SVG). */
@@ -118,12 +141,16 @@ function lineChart(steps: StepResult[], key: "cpuMsPerClientSecond" | "bytesPerC
   const [x0, x1, y1] = [Math.min(...xs), Math.max(...xs), Math.max(...ys, 1e-9)];
   const px = (x: number) => 60 + ((x - x0) / Math.max(1, x1 - x0)) * 420;
   const py = (y: number) => 220 - (y / y1) * 200;
-  const lines = systems.map((system, i) => {
-    const points = steps.filter((s) => s.system === system).map((s) => [px(s.players).toFixed(1), py(s.figures[key]).toFixed(1)]);
-    const colour = colours[i % colours.length];
-    const dots = points.map(([x, y]) => `<circle cx="${x}" cy="${y}" r="3" fill="${colour}"/>`).join("");
-    return `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points.map((p) => p.join(",")).join(" ")}"/>${dots}<text x="490" y="${20 + i * 16}" fill="${colour}">${escape(system)}</text>`;
-  }).join("");
-  return `<figure><figcaption>${labelOf(key)} against concurrent players (0 to ${format(y1)}; ${x0} to ${x1} players)</figcaption>` +
-    `<svg width="600" height="240" font-size="12" font-family="sans-serif"><line x1="60" y1="220" x2="480" y2="220" stroke="#999"/><line x1="60" y1="20" x2="60" y2="220" stroke="#999"/>${lines}</svg></figure>`;
+  const lines = systems
+    .map((system, i) => {
+      const points = steps.filter((s) => s.system === system).map((s) => [px(s.players).toFixed(1), py(s.figures[key]).toFixed(1)]);
+      const colour = colours[i % colours.length];
+      const dots = points.map(([x, y]) => `<circle cx="${x}" cy="${y}" r="3" fill="${colour}"/>`).join("");
+      return `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points.map((p) => p.join(",")).join(" ")}"/>${dots}<text x="490" y="${20 + i * 16}" fill="${colour}">${escape(system)}</text>`;
+    })
+    .join("");
+  return (
+    `<figure><figcaption>${labelOf(key)} against concurrent players (0 to ${format(y1)}; ${x0} to ${x1} players)</figcaption>` +
+    `<svg width="600" height="240" font-size="12" font-family="sans-serif"><line x1="60" y1="220" x2="480" y2="220" stroke="#999"/><line x1="60" y1="20" x2="60" y2="220" stroke="#999"/>${lines}</svg></figure>`
+  );
 }

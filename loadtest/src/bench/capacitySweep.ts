@@ -31,8 +31,23 @@ export interface RoomSizeResult {
   profile?: ProfiledRun | ProfileFailure;
 }
 
-const BASELINE_RATIOS = ["cpuMsPerClientSecond", "mainThreadCpuMsPerClientSecond", "bytesPerClientSecond", "framesInPerClientSecond", "framesOutPerClientSecond", "tickP99Ms"] as const;
-const VARIANT_RATIOS = ["cpuMsPerClientSecond", "mainThreadCpuMsPerClientSecond", "gcPauseMsPerClientSecond", "minorGcPerSecond", "tickP99Ms", "tickIntervalP99Ms", "rssMegabytes"] as const;
+const BASELINE_RATIOS = [
+  "cpuMsPerClientSecond",
+  "mainThreadCpuMsPerClientSecond",
+  "bytesPerClientSecond",
+  "framesInPerClientSecond",
+  "framesOutPerClientSecond",
+  "tickP99Ms",
+] as const;
+const VARIANT_RATIOS = [
+  "cpuMsPerClientSecond",
+  "mainThreadCpuMsPerClientSecond",
+  "gcPauseMsPerClientSecond",
+  "minorGcPerSecond",
+  "tickP99Ms",
+  "tickIntervalP99Ms",
+  "rssMegabytes",
+] as const;
 
 /** One system's turn at a step. */
 type Turn = { system: "baseline" } | { system: "arena"; runtime: RuntimeVariant };
@@ -46,24 +61,54 @@ type Turn = { system: "baseline" } | { system: "arena"; runtime: RuntimeVariant 
  * reached, and the limit says the bots were it).
  */
 export async function sweepRoomSize(roomSize: number, options: SweepOptions): Promise<RoomSizeResult> {
-  const turns: Turn[] = [...options.variants.map((runtime) => ({ system: "arena" as const, runtime })), ...(options.baseline ? [{ system: "baseline" as const }] : [])];
+  const turns: Turn[] = [
+    ...options.variants.map((runtime) => ({ system: "arena" as const, runtime })),
+    ...(options.baseline ? [{ system: "baseline" as const }] : []),
+  ];
   const steps: StepResult[] = [];
   let limit = "every step ran";
   for (const [index, players] of options.steps.entries()) {
     const order = [...turns.slice(index % turns.length), ...turns.slice(0, index % turns.length)];
     const measured: StepResult[] = [];
     for (const turn of order) {
-      measured.push(await measureStep({ ...turn, players, seconds: options.seconds, roomSize, progress: options.progress, light: turn.system === "arena" && options.light }));
+      measured.push(
+        await measureStep({
+          ...turn,
+          players,
+          seconds: options.seconds,
+          roomSize,
+          progress: options.progress,
+          light: turn.system === "arena" && options.light,
+        }),
+      );
     }
     steps.push(...measured);
     const arena = measured.find((s) => s.system === systemName(DEFAULT_VARIANT))!.figures;
-    if (arena.tickP99Ms > 10) { limit = `arena tick p99 over 10 ms at ${players} players`; break; }
+    if (arena.tickP99Ms > 10) {
+      limit = `arena tick p99 over 10 ms at ${players} players`;
+      break;
+    }
     // Ticks that start late mean the server's core is full, however short each tick is.
-    if (arena.tickIntervalP99Ms > 40) { limit = `arena tick interval p99 over 40 ms at ${players} players`; break; }
-    if (Math.max(...measured.map((s) => s.botCpuShare)) > 0.9) { limit = `bots saturated their core at ${players} players (server figures are per player at that load)`; break; }
+    if (arena.tickIntervalP99Ms > 40) {
+      limit = `arena tick interval p99 over 40 ms at ${players} players`;
+      break;
+    }
+    if (Math.max(...measured.map((s) => s.botCpuShare)) > 0.9) {
+      limit = `bots saturated their core at ${players} players (server figures are per player at that load)`;
+      break;
+    }
   }
-  const systems = Object.fromEntries([...new Set(steps.map((s) => s.system))].map((system) => [system, steps.filter((s) => s.system === system).at(-1)!.figures]));
-  const result: RoomSizeResult = { roomSize, systems, ratios: ratios(systems, "arena", "baseline", BASELINE_RATIOS), variantRatios: variantRatios(steps, systems, options.variants), steps, limit };
+  const systems = Object.fromEntries(
+    [...new Set(steps.map((s) => s.system))].map((system) => [system, steps.filter((s) => s.system === system).at(-1)!.figures]),
+  );
+  const result: RoomSizeResult = {
+    roomSize,
+    systems,
+    ratios: ratios(systems, "arena", "baseline", BASELINE_RATIOS),
+    variantRatios: variantRatios(steps, systems, options.variants),
+    steps,
+    limit,
+  };
   if (options.profile) {
     const players = steps.filter((s) => s.system === "arena").at(-1)!.players;
     result.profile = await profileStep({ players, seconds: options.seconds, roomSize, progress: options.progress, light: options.light }, options.profile);
@@ -81,10 +126,12 @@ function variantRatios(steps: StepResult[], systems: Record<string, SystemFigure
   const out: Record<string, Record<string, number>> = {};
   for (const variant of variants.filter((v) => v.name !== DEFAULT_VARIANT.name)) {
     const name = systemName(variant);
-    const perStep = steps.filter((s) => s.system === name).flatMap((s) => {
-      const base = steps.find((b) => b.system === "arena" && b.players === s.players);
-      return base ? [s.figures.cpuMsPerClientSecond / base.figures.cpuMsPerClientSecond] : [];
-    });
+    const perStep = steps
+      .filter((s) => s.system === name)
+      .flatMap((s) => {
+        const base = steps.find((b) => b.system === "arena" && b.players === s.players);
+        return base ? [s.figures.cpuMsPerClientSecond / base.figures.cpuMsPerClientSecond] : [];
+      });
     out[name] = {
       ...ratios(systems, name, "arena", VARIANT_RATIOS),
       cpuMsPerClientSecondOverSteps: Math.exp(perStep.reduce((sum, r) => sum + Math.log(r), 0) / perStep.length),

@@ -143,14 +143,18 @@ export function summarizeProfile(profile: CpuProfile, options: SummaryOptions): 
     busySamples: busy,
     busyShare: indices.length === 0 ? 0 : busy / indices.length,
     categories: CATEGORIES.map((category) => ({ category, samples: perCategory.get(category) ?? 0, selfShareOfBusy: share(perCategory.get(category) ?? 0) }))
-      .filter((c) => c.samples > 0).sort((a, b) => b.samples - a.samples),
-    topFunctions: [...perFunction.values()].sort((a, b) => b.samples - a.samples).slice(0, options.top ?? 15).map(({ node, samples }) => ({
-      functionName: node.callFrame.functionName || "(anonymous)",
-      location: location(node, options.sourceLine),
-      category: categories.get(node.id)!,
-      selfShareOfBusy: share(samples),
-      samples,
-    })),
+      .filter((c) => c.samples > 0)
+      .sort((a, b) => b.samples - a.samples),
+    topFunctions: [...perFunction.values()]
+      .sort((a, b) => b.samples - a.samples)
+      .slice(0, options.top ?? 15)
+      .map(({ node, samples }) => ({
+        functionName: node.callFrame.functionName || "(anonymous)",
+        location: location(node, options.sourceLine),
+        category: categories.get(node.id)!,
+        selfShareOfBusy: share(samples),
+        samples,
+      })),
   };
 }
 

@@ -75,7 +75,9 @@ function seeded(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type AnyRoom = Room<any, any>;
-interface RawSocket { _socket?: { pause(): void; resume(): void; destroy(): void } }
+interface RawSocket {
+  _socket?: { pause(): void; resume(): void; destroy(): void };
+}
 
 /** Per legit bot: patch gaps by the server's stamps and by arrival. */
 class GapRecorder {
@@ -144,12 +146,22 @@ function malformedFrames(random: () => number): Uint8Array[] {
 function badOpcodeFrame(random: () => number): Uint8Array {
   const allowed = new Set([10, 12, 13, 18, 19, 0x93]);
   let lead: number;
-  do lead = Math.floor(random() * 256); while (allowed.has(lead));
+  do lead = Math.floor(random() * 256);
+  while (allowed.has(lead));
   return Uint8Array.from([lead, ...Array.from({ length: Math.floor(random() * 16) }, () => Math.floor(random() * 256))]);
 }
 
 function filterPayload(random: () => number): unknown {
-  const shapes = [() => ({ name: "arena" }), () => ({ metadata: { mode: "ffa" } }), () => "arena", () => 42, () => [1, 2], () => null, () => ({ metadata: "ab" }), () => ({ name: "x".repeat(500) })];
+  const shapes = [
+    () => ({ name: "arena" }),
+    () => ({ metadata: { mode: "ffa" } }),
+    () => "arena",
+    () => 42,
+    () => [1, 2],
+    () => null,
+    () => ({ metadata: "ab" }),
+    () => ({ name: "x".repeat(500) }),
+  ];
   return shapes[Math.floor(random() * shapes.length)]();
 }
 
@@ -195,7 +207,12 @@ class HostileClient {
     const client = new Client(this.endpoint);
     let room: AnyRoom;
     if (lobbyBody !== undefined) {
-      const res = await fetch(`${this.endpoint}/matchmake/joinOrCreate/lobby`, { method: "POST", headers: { "content-type": "application/json" }, body: lobbyBody, signal: AbortSignal.timeout(3000) });
+      const res = await fetch(`${this.endpoint}/matchmake/joinOrCreate/lobby`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: lobbyBody,
+        signal: AbortSignal.timeout(3000),
+      });
       if (!res.ok) throw new Refused(`lobby join refused by matchmaking (${res.status})`);
       room = await client.consumeSeatReservation(await res.json());
     } else {
@@ -204,7 +221,9 @@ class HostileClient {
     room.reconnection.enabled = false;
     room.onMessage("*", () => {});
     room.onError(() => {});
-    room.onLeave((code) => { this.counts.closeCodes[code] = (this.counts.closeCodes[code] ?? 0) + 1; });
+    room.onLeave((code) => {
+      this.counts.closeCodes[code] = (this.counts.closeCodes[code] ?? 0) + 1;
+    });
     return room;
   }
 
@@ -301,8 +320,11 @@ async function readEvents(server: ServerProcess): Promise<Record<string, number>
 
 export async function runHostile(options: HostileOptions): Promise<HostileResult> {
   const server = await spawnServer({
-    RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000",
-    RATE_FAILED_JOINS_PER_HOUR: "1000000", MAX_SOCKETS_PER_ADDRESS: "1000000",
+    RATE_JOINS_PER_MINUTE: "1000000",
+    RATE_CONNECTIONS_PER_MINUTE: "1000000",
+    RATE_CREATES_PER_MINUTE: "1000000",
+    RATE_FAILED_JOINS_PER_HOUR: "1000000",
+    MAX_SOCKETS_PER_ADDRESS: "1000000",
   });
   const pid = server.child.pid!;
   pin(pid, 0);
@@ -311,7 +333,7 @@ export async function runHostile(options: HostileOptions): Promise<HostileResult
   const started = Date.now();
   void server.exited.then(({ code, signal }) => {
     const fatal = server.logs.filter((l) => Number(l.level) >= 50).at(-1) as { msg?: string; err?: { message?: string } } | undefined;
-    const why = fatal ? `${fatal.msg}: ${fatal.err?.message ?? ""}` : /FATAL ERROR[^\n]*/.exec(server.output())?.[0] ?? "";
+    const why = fatal ? `${fatal.msg}: ${fatal.err?.message ?? ""}` : (/FATAL ERROR[^\n]*/.exec(server.output())?.[0] ?? "");
     serverExit = `exited (${code ?? signal}) after ${((Date.now() - started) / 1000).toFixed(0)} s${why ? `: ${why.slice(0, 200)}` : ""}`;
   });
   const mb = () => (serverExit === null ? rssBytes(pid) / 2 ** 20 : NaN);
@@ -324,7 +346,14 @@ export async function runHostile(options: HostileOptions): Promise<HostileResult
     rssMax = Math.max(rssMax, Number.isFinite(now) ? now : 0);
     const t = Math.round((Date.now() - started) / 1000);
     if (t % every === 0 && rssOverTime.at(-1)?.[0] !== t) rssOverTime.push([t, Math.round(now * 10) / 10]);
-    fetch(`${server.endpoint}/api/health`, { signal: AbortSignal.timeout(1000) }).then((r) => { if (r.status !== 200) healthFailures++; }, () => { healthFailures++; });
+    fetch(`${server.endpoint}/api/health`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => {
+        if (r.status !== 200) healthFailures++;
+      },
+      () => {
+        healthFailures++;
+      },
+    );
   }, 1000);
 
   const random = seeded(SEED);
@@ -336,14 +365,16 @@ export async function runHostile(options: HostileOptions): Promise<HostileResult
   const stopBots = () => (stopped ??= Promise.race([Promise.all(bots.map((bot) => bot.stop())), sleep(5000)]));
   try {
     options.progress(`joining ${bots.length} legit bots`);
-    await Promise.all(bots.map(async (bot, i) => {
-      await sleep(i * 20);
-      await bot.join();
-      const recorder = new GapRecorder();
-      recorder.attach(bot.room!);
-      recorders.set(bot, recorder);
-      bot.start();
-    }));
+    await Promise.all(
+      bots.map(async (bot, i) => {
+        await sleep(i * 20);
+        await bot.join();
+        const recorder = new GapRecorder();
+        recorder.attach(bot.room!);
+        recorders.set(bot, recorder);
+        bot.start();
+      }),
+    );
     await sleep(2000);
     const rssStart = mb();
     rssOverTime.push([Math.round((Date.now() - started) / 1000), Math.round(rssStart * 10) / 10]);
@@ -355,8 +386,16 @@ export async function runHostile(options: HostileOptions): Promise<HostileResult
       const phaseStart = performance.now();
       options.progress(`${name}: ${seconds} s, ${hostile} hostile clients`);
       const until = Date.now() + seconds * 1000;
-      const clients = Array.from({ length: hostile }, (_, i) => new HostileClient(server.endpoint, seeded(SEED * 31 + i + Math.floor(random() * 1e6)), counts).run(until));
-      const ticker = setInterval(() => options.progress(`${name}: ${Math.round((performance.now() - phaseStart) / 1000)}/${seconds} s, server RSS ${mb().toFixed(0)} MB${serverExit ? `, server ${serverExit}` : ""}`), 10_000);
+      const clients = Array.from({ length: hostile }, (_, i) =>
+        new HostileClient(server.endpoint, seeded(SEED * 31 + i + Math.floor(random() * 1e6)), counts).run(until),
+      );
+      const ticker = setInterval(
+        () =>
+          options.progress(
+            `${name}: ${Math.round((performance.now() - phaseStart) / 1000)}/${seconds} s, server RSS ${mb().toFixed(0)} MB${serverExit ? `, server ${serverExit}` : ""}`,
+          ),
+        10_000,
+      );
       await Promise.all(clients);
       while (Date.now() < until) await sleep(100);
       clearInterval(ticker);
@@ -385,9 +424,16 @@ export async function runHostile(options: HostileOptions): Promise<HostileResult
     const rssEnd = mb();
     rssOverTime.push([Math.round((Date.now() - started) / 1000), Math.round(rssEnd * 10) / 10]);
     return {
-      calm, hostile,
-      rssStartMegabytes: rssStart, rssMaxMegabytes: rssMax, rssEndMegabytes: rssEnd, rssOverTime,
-      serverExit, actions: counts.actions, closeCodes: counts.closeCodes, serverEvents,
+      calm,
+      hostile,
+      rssStartMegabytes: rssStart,
+      rssMaxMegabytes: rssMax,
+      rssEndMegabytes: rssEnd,
+      rssOverTime,
+      serverExit,
+      actions: counts.actions,
+      closeCodes: counts.closeCodes,
+      serverEvents,
       errorSamples: [...bots.flatMap((bot) => bot.counters.errors.map((e) => `${bot.options.name}: ${e}`)).slice(0, 10), ...counts.errors],
     };
   } finally {

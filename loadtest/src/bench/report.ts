@@ -35,9 +35,7 @@ function systemsTable(report: BenchReport): string[] {
     `|---|${systems.map(() => "---:").join("|")}|${systems.length > 1 ? "---:|" : ""}`,
   ];
   const keys = Object.keys(report.systems[systems[0]] ?? {});
-  const rows: [string, string][] = keys.every((k) => FIGURES.some(([f]) => f === k))
-    ? FIGURES.filter(([k]) => keys.includes(k))
-    : keys.map((k) => [k, k]);
+  const rows: [string, string][] = keys.every((k) => FIGURES.some(([f]) => f === k)) ? FIGURES.filter(([k]) => keys.includes(k)) : keys.map((k) => [k, k]);
   for (const [key, label] of rows) {
     const cells = systems.map((s) => format(report.systems[s][key] ?? NaN));
     const ratio = report.ratios[key];
@@ -51,10 +49,19 @@ export function html(report: BenchReport): string {
   const sizes = report.roomSizes ? Object.values(report.roomSizes) : undefined;
   // Bars per system; with several room sizes, per system and room size.
   const systems: [string, Record<string, number>][] = sizes
-    ? sizes.flatMap((r) => Object.entries(r.systems).map(([name, f]): [string, Record<string, number>] => [sizes.length > 1 ? `${name}, rooms of ${r.roomSize}` : name, { ...f }]))
+    ? sizes.flatMap((r) =>
+        Object.entries(r.systems).map(([name, f]): [string, Record<string, number>] => [sizes.length > 1 ? `${name}, rooms of ${r.roomSize}` : name, { ...f }]),
+      )
     : Object.entries(report.systems);
   const keys = [...new Set(systems.flatMap(([, f]) => Object.keys(f)))].filter((k) => k !== "clients");
-  const charts = keys.map((key) => barChart(labelOf(key), systems.map(([name, f]) => [name, f[key] ?? NaN]))).join("\n");
+  const charts = keys
+    .map((key) =>
+      barChart(
+        labelOf(key),
+        systems.map(([name, f]) => [name, f[key] ?? NaN]),
+      ),
+    )
+    .join("\n");
   return `<!doctype html><meta charset="utf-8"><title>Benchmark: ${escape(report.scenario)}</title>
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.num{text-align:right}figure{margin:1em 0}.side{display:flex;flex-wrap:wrap;gap:2em}</style>
 <h1>Benchmark: ${escape(report.scenario)}</h1>

@@ -36,29 +36,46 @@ export function escape(s: string): string {
 /** One horizontal bar per entry (inline SVG). */
 export function barChart(caption: string, entries: [string, number][], valueText: (v: number) => string = format): string {
   const max = Math.max(...entries.map(([, v]) => v).filter(Number.isFinite), 1e-9);
-  const bars = entries.map(([name, v], i) => {
-    const w = Number.isFinite(v) ? (v / max) * 300 : 0;
-    return `<rect x="200" y="${10 + i * 28}" width="${w.toFixed(1)}" height="20" fill="${COLOURS[i % COLOURS.length]}"/>` +
-      `<text x="0" y="${25 + i * 28}">${escape(name)}</text><text x="${(205 + w).toFixed(1)}" y="${25 + i * 28}">${escape(valueText(v))}</text>`;
-  }).join("");
+  const bars = entries
+    .map(([name, v], i) => {
+      const w = Number.isFinite(v) ? (v / max) * 300 : 0;
+      return (
+        `<rect x="200" y="${10 + i * 28}" width="${w.toFixed(1)}" height="20" fill="${COLOURS[i % COLOURS.length]}"/>` +
+        `<text x="0" y="${25 + i * 28}">${escape(name)}</text><text x="${(205 + w).toFixed(1)}" y="${25 + i * 28}">${escape(valueText(v))}</text>`
+      );
+    })
+    .join("");
   return `<figure><figcaption>${escape(caption)}</figcaption><svg width="600" height="${20 + entries.length * 28}" font-size="13" font-family="sans-serif">${bars}</svg></figure>`;
 }
 
 /** The Markdown these reports print, as HTML: headings, paragraphs, tables (right-aligned where `---:`), lists, `code`. */
 export function markdownToHtml(markdown: string): string {
   const inline = (text: string) => escape(text).replace(/`([^`]*)`/g, "<code>$1</code>");
-  const cells = (row: string) => row.trim().replace(/^\||\|$/g, "").split("|").map((c) => c.trim());
+  const cells = (row: string) =>
+    row
+      .trim()
+      .replace(/^\||\|$/g, "")
+      .split("|")
+      .map((c) => c.trim());
   const blocks = markdown.split(/\n{2,}/);
-  return blocks.map((block) => {
-    const lines = block.split("\n");
-    const heading = /^(#{1,4}) (.*)$/.exec(block);
-    if (heading && lines.length === 1) return `<h${heading[1].length}>${inline(heading[2])}</h${heading[1].length}>`;
-    if (lines.length >= 2 && lines.every((l) => l.startsWith("|"))) {
-      const right = cells(lines[1]).map((c) => c.endsWith(":"));
-      const row = (line: string, tag: string) => `<tr>${cells(line).map((c, i) => `<${tag}${right[i] ? ' class="num"' : ""}>${inline(c)}</${tag}>`).join("")}</tr>`;
-      return `<table><thead>${row(lines[0], "th")}</thead><tbody>${lines.slice(2).map((l) => row(l, "td")).join("")}</tbody></table>`;
-    }
-    if (lines.every((l) => l.startsWith("- "))) return `<ul>${lines.map((l) => `<li>${inline(l.slice(2))}</li>`).join("")}</ul>`;
-    return `<p>${lines.map(inline).join("<br>")}</p>`;
-  }).join("\n");
+  return blocks
+    .map((block) => {
+      const lines = block.split("\n");
+      const heading = /^(#{1,4}) (.*)$/.exec(block);
+      if (heading && lines.length === 1) return `<h${heading[1].length}>${inline(heading[2])}</h${heading[1].length}>`;
+      if (lines.length >= 2 && lines.every((l) => l.startsWith("|"))) {
+        const right = cells(lines[1]).map((c) => c.endsWith(":"));
+        const row = (line: string, tag: string) =>
+          `<tr>${cells(line)
+            .map((c, i) => `<${tag}${right[i] ? ' class="num"' : ""}>${inline(c)}</${tag}>`)
+            .join("")}</tr>`;
+        return `<table><thead>${row(lines[0], "th")}</thead><tbody>${lines
+          .slice(2)
+          .map((l) => row(l, "td"))
+          .join("")}</tbody></table>`;
+      }
+      if (lines.every((l) => l.startsWith("- "))) return `<ul>${lines.map((l) => `<li>${inline(l.slice(2))}</li>`).join("")}</ul>`;
+      return `<p>${lines.map(inline).join("<br>")}</p>`;
+    })
+    .join("\n");
 }

@@ -20,7 +20,10 @@ export const DEFAULT_VARIANT: RuntimeVariant = { name: "default", execArgv: [] }
  */
 export function parseVariants(text: string | undefined): RuntimeVariant[] {
   const variants: RuntimeVariant[] = [];
-  for (const entry of (text ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (text ?? "")
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const cut = entry.indexOf("=");
     const name = cut < 0 ? entry : entry.slice(0, cut);
     if (!/^[\w.-]+$/.test(name)) throw new Error(`runtime variant "${entry}": the name must be letters, digits, "_", "." or "-"`);
@@ -30,7 +33,13 @@ export function parseVariants(text: string | undefined): RuntimeVariant[] {
       variants.push(DEFAULT_VARIANT);
       continue;
     }
-    const words = cut < 0 ? [] : entry.slice(cut + 1).split(/\s+/).filter(Boolean);
+    const words =
+      cut < 0
+        ? []
+        : entry
+            .slice(cut + 1)
+            .split(/\s+/)
+            .filter(Boolean);
     const paths = words.filter((w) => !w.startsWith("-"));
     if (paths.length > 1) throw new Error(`runtime variant "${name}": one Node binary at most, got ${paths.join(" and ")}`);
     if (paths[0] !== undefined && !existsSync(paths[0])) throw new Error(`runtime variant "${name}": no Node binary at ${paths[0]}`);

@@ -40,16 +40,29 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
 
   /** Every room size in turn; the report keeps each size's results, the first size's also at the top. */
   async capacity(args, progress) {
-    const options = { steps: [...args.steps], seconds: args.seconds, light: args.light, baseline: args.baseline, variants: args.variants, profile: args.profile, progress };
+    const options = {
+      steps: [...args.steps],
+      seconds: args.seconds,
+      light: args.light,
+      baseline: args.baseline,
+      variants: args.variants,
+      profile: args.profile,
+      progress,
+    };
     const results: RoomSizeResult[] = [];
     for (const roomSize of args.roomSizes) results.push(await sweepRoomSize(roomSize, options));
     const [first] = results;
     return {
       report: reportOf("capacity", {
-        systems: Object.fromEntries(Object.entries(first.systems).map(([name, f]) => [name, { ...f }])), ratios: first.ratios, steps: first.steps,
+        systems: Object.fromEntries(Object.entries(first.systems).map(([name, f]) => [name, { ...f }])),
+        ratios: first.ratios,
+        steps: first.steps,
         roomSizes: Object.fromEntries(results.map((r) => [String(r.roomSize), r])),
         checks: {
-          limit: first.limit, roomSize: first.roomSize, roomSizes: args.roomSizes, lightBots: args.light,
+          limit: first.limit,
+          roomSize: first.roomSize,
+          roomSizes: args.roomSizes,
+          lightBots: args.light,
           joinErrors: results.reduce((n, r) => n + r.steps.reduce((m, s) => m + s.joinErrors, 0), 0),
           arenaVariants: describeVariants(args.variants),
         },
@@ -61,7 +74,11 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
 
   async "join-storm"(args, progress) {
     const counts = args.processes;
-    const { arena, baseline, botsPinned } = await joinStorm(args.joins, counts, args.redisUrl, progress, { seatsOnly: args.seatsOnly, pinServers: args.pinServers, keepAlive: args.keepAlive });
+    const { arena, baseline, botsPinned } = await joinStorm(args.joins, counts, args.redisUrl, progress, {
+      seatsOnly: args.seatsOnly,
+      pinServers: args.pinServers,
+      keepAlive: args.keepAlive,
+    });
     const systems: Record<string, Record<string, number>> = {};
     const ratios: Record<string, number> = {};
     for (const [n, figures] of Object.entries(arena)) {
@@ -72,10 +89,13 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
     if (baseline !== undefined) systems.baseline = { ...baseline };
     return {
       report: reportOf("join-storm", {
-        systems, ratios,
+        systems,
+        ratios,
         checks: {
           arena: `${counts.join(", ")} process(es) sharing Redis, joins spread over them in turn; seat = quick-play answer, join = ${args.seatsOnly ? "the seat (--seats-only)" : "request to first state"}`,
-          baseline: args.seatsOnly ? "not run (--seats-only)" : "one Socket.IO process", botsPinnedToCpu1: botsPinned, serversPinnedToCpu0: args.pinServers,
+          baseline: args.seatsOnly ? "not run (--seats-only)" : "one Socket.IO process",
+          botsPinnedToCpu1: botsPinned,
+          serversPinnedToCpu0: args.pinServers,
         },
       }),
       ok: Object.values(arena).every((f) => f.errors === 0),
@@ -93,7 +113,11 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   async soak(args, progress) {
     const { figures, errorSamples } = await soak(args.minutes, args.bots, args.redisUrl, progress);
     return {
-      report: reportOf("soak", { systems: { arena: { ...figures } }, ratios: {}, checks: { redisKeysBack: figures.redisKeysEnd <= figures.redisKeysStart, errorSamples } }),
+      report: reportOf("soak", {
+        systems: { arena: { ...figures } },
+        ratios: {},
+        checks: { redisKeysBack: figures.redisKeysEnd <= figures.redisKeysStart, errorSamples },
+      }),
       // A soak reports what memory and Redis did; its checks are read, not enforced.
       ok: true,
     };
@@ -110,7 +134,9 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
           serverAlive: result.serverExit === null ? "yes" : result.serverExit,
           rssMegabytes: { start: result.rssStartMegabytes, max: result.rssMaxMegabytes, end: result.rssEndMegabytes },
           rssOverTime: result.rssOverTime,
-          hostileActions: result.actions, hostileCloseCodes: result.closeCodes, serverEvents: result.serverEvents,
+          hostileActions: result.actions,
+          hostileCloseCodes: result.closeCodes,
+          serverEvents: result.serverEvents,
           errorSamples: result.errorSamples,
         },
       }),

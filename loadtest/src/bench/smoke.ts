@@ -57,20 +57,29 @@ export function pin(pid: number, cpu: number): boolean {
  */
 export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   const server = await spawnServer({
-    ENABLE_TEST_HOOKS: "1", ROOM_CAPACITY: "8", RECONNECT_GRACE_SECONDS: "20",
-    RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", MAX_SOCKETS_PER_ADDRESS: "1000000",
+    ENABLE_TEST_HOOKS: "1",
+    ROOM_CAPACITY: "8",
+    RECONNECT_GRACE_SECONDS: "20",
+    RATE_JOINS_PER_MINUTE: "1000000",
+    RATE_CONNECTIONS_PER_MINUTE: "1000000",
+    RATE_CREATES_PER_MINUTE: "1000000",
+    MAX_SOCKETS_PER_ADDRESS: "1000000",
   });
   pin(server.child.pid!, 0);
   pin(process.pid, 1);
-  const bots = Array.from({ length: options.bots }, (_, i) =>
-    new Bot({ endpoint: server.endpoint, name: `bot ${i}`, leaveRate: i < options.sampled ? 0 : 1 / 60 }));
+  const bots = Array.from(
+    { length: options.bots },
+    (_, i) => new Bot({ endpoint: server.endpoint, name: `bot ${i}`, leaveRate: i < options.sampled ? 0 : 1 / 60 }),
+  );
   try {
     options.progress(`joining ${bots.length} bots`);
-    const joins = await Promise.allSettled(bots.map(async (bot, i) => {
-      await new Promise((r) => setTimeout(r, i * 20));
-      await bot.join();
-      bot.start();
-    }));
+    const joins = await Promise.allSettled(
+      bots.map(async (bot, i) => {
+        await new Promise((r) => setTimeout(r, i * 20));
+        await bot.join();
+        bot.start();
+      }),
+    );
     const joined = joins.filter((j) => j.status === "fulfilled").length;
     const joinErrors = joins.flatMap((j) => (j.status === "rejected" ? [`join: ${String(j.reason)}`] : []));
 
@@ -125,8 +134,9 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
 
 /** What must agree between a client's decoded state and the server's, once nothing moves. */
 function comparable(state: any): unknown {
-  const players = Object.entries(state.players ?? {}).map(([id, p]: [string, any]) =>
-    [id, p.name, p.x, p.y, p.aim, p.hp, p.score, p.alive, p.connected]).sort();
+  const players = Object.entries(state.players ?? {})
+    .map(([id, p]: [string, any]) => [id, p.name, p.x, p.y, p.aim, p.hp, p.score, p.alive, p.connected])
+    .sort();
   return { players, pickups: (state.pickups ?? []).map((k: any) => [k.x, k.y]), mode: state.mode, round: state.round };
 }
 

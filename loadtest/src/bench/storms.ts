@@ -9,7 +9,13 @@ import { cpuMs, rssBytes } from "./processStats.ts";
 import { spawnBaseline } from "../baseline/spawnBaseline.ts";
 import { pin } from "./smoke.ts";
 
-const RAISED = { RATE_JOINS_PER_MINUTE: "1000000", RATE_CONNECTIONS_PER_MINUTE: "1000000", RATE_CREATES_PER_MINUTE: "1000000", MAX_SOCKETS_PER_ADDRESS: "1000000", ROOM_CAPACITY: "8" };
+const RAISED = {
+  RATE_JOINS_PER_MINUTE: "1000000",
+  RATE_CONNECTIONS_PER_MINUTE: "1000000",
+  RATE_CREATES_PER_MINUTE: "1000000",
+  MAX_SOCKETS_PER_ADDRESS: "1000000",
+  ROOM_CAPACITY: "8",
+};
 
 export interface LatencyFigures {
   joins: number;
@@ -70,25 +76,37 @@ export interface StormOptions {
 function postJson(url: string, body: unknown, agent: http.Agent): Promise<{ status: number; body: unknown }> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => { text += chunk; });
-      res.on("end", () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
-        } catch (error) {
-          reject(new Error(`${url} answered ${res.statusCode} with no JSON: ${text.slice(0, 200)}`, { cause: error }));
-        }
-      });
-      res.on("error", reject);
-    });
+    const req = http.request(
+      url,
+      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        res.on("end", () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+          } catch (error) {
+            reject(new Error(`${url} answered ${res.statusCode} with no JSON: ${text.slice(0, 200)}`, { cause: error }));
+          }
+        });
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(payload);
   });
 }
 
-export async function joinStorm(count: number, processCounts: readonly number[], redisUrl: string, progress: (l: string) => void, options: StormOptions = {}): Promise<{ arena: Record<string, LatencyFigures>; baseline: LatencyFigures | undefined; botsPinned: boolean }> {
+export async function joinStorm(
+  count: number,
+  processCounts: readonly number[],
+  redisUrl: string,
+  progress: (l: string) => void,
+  options: StormOptions = {},
+): Promise<{ arena: Record<string, LatencyFigures>; baseline: LatencyFigures | undefined; botsPinned: boolean }> {
   const botsPinned = pin(process.pid, 1);
   const arena: Record<string, LatencyFigures> = {};
   for (const processes of processCounts) {
@@ -105,7 +123,9 @@ export async function joinStorm(count: number, processCounts: readonly number[],
       const endpoint = procs[i % processes].endpoint;
       const t0 = performance.now();
       const ask = { name: `s${i}`, protocol: PROTOCOL_VERSION };
-      const { status, body: seat } = await (agent === undefined ? request(endpoint, "POST", "/matchmake/joinOrCreate/arena", ask) : postJson(`${endpoint}/matchmake/joinOrCreate/arena`, ask, agent)) as { status: number; body: { roomId: string } };
+      const { status, body: seat } = (await (agent === undefined
+        ? request(endpoint, "POST", "/matchmake/joinOrCreate/arena", ask)
+        : postJson(`${endpoint}/matchmake/joinOrCreate/arena`, ask, agent))) as { status: number; body: { roomId: string } };
       if (status !== 200) throw new Error(`HTTP ${status}: ${JSON.stringify(seat)}`);
       seats.push(performance.now() - t0);
       roomOf.set(seat.roomId, (roomOf.get(seat.roomId) ?? 0) + 1);
@@ -116,13 +136,18 @@ export async function joinStorm(count: number, processCounts: readonly number[],
     });
     agent?.destroy();
     const serverCpuMs = procs.reduce((ms, p) => ms + cpuMs(p.child.pid!), 0) - serverCpu0;
-    const redisCpuMsUsed = await redisCpuMs(redisUrl) - redisCpu0;
+    const redisCpuMsUsed = (await redisCpuMs(redisUrl)) - redisCpu0;
     // A count given twice (`--processes 1,2,1,2`, runs alternating) keeps each run: "1", "2", "1#2", "2#2".
     let key = String(processes);
     for (let k = 2; key in arena; k++) key = `${processes}#${k}`;
     arena[key] = {
-      ...figures, serversCpuCores: serverCpuMs / figures.totalMs, redisCpuCores: redisCpuMsUsed / figures.totalMs, seatP50Ms: quantile(seats, 0.5), seatP99Ms: quantile(seats, 0.99),
-      rooms: roomOf.size, fullRooms: [...roomOf.values()].filter((n) => n === CAPACITY).length,
+      ...figures,
+      serversCpuCores: serverCpuMs / figures.totalMs,
+      redisCpuCores: redisCpuMsUsed / figures.totalMs,
+      seatP50Ms: quantile(seats, 0.5),
+      seatP99Ms: quantile(seats, 0.99),
+      rooms: roomOf.size,
+      fullRooms: [...roomOf.values()].filter((n) => n === CAPACITY).length,
     };
     await Promise.all(procs.map((p) => p.stop()));
   }
@@ -160,22 +185,39 @@ async function storm(count: number, join: (i: number) => Promise<() => void>): P
   let errors = 0;
   const started = performance.now();
   const cpu0 = process.cpuUsage();
-  await Promise.all(Array.from({ length: count }, async (_, i) => {
-    const t0 = performance.now();
-    try {
-      leaves.push(await join(i));
-      latencies.push(performance.now() - t0);
-    } catch {
-      errors++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const t0 = performance.now();
+      try {
+        leaves.push(await join(i));
+        latencies.push(performance.now() - t0);
+      } catch {
+        errors++;
+      }
+    }),
+  );
   const totalMs = performance.now() - started;
   const cpu = process.cpuUsage(cpu0);
   for (const leave of leaves) leave();
-  return { joins: latencies.length, errors, botsCpuCores: (cpu.user + cpu.system) / 1000 / totalMs, joinsPerSecond: latencies.length / (totalMs / 1000), joinP50Ms: quantile(latencies, 0.5), joinP99Ms: quantile(latencies, 0.99), totalMs };
+  return {
+    joins: latencies.length,
+    errors,
+    botsCpuCores: (cpu.user + cpu.system) / 1000 / totalMs,
+    joinsPerSecond: latencies.length / (totalMs / 1000),
+    joinP50Ms: quantile(latencies, 0.5),
+    joinP99Ms: quantile(latencies, 0.99),
+    totalMs,
+  };
 }
 
-export interface ReconnectFigures { clients: number; dropped: number; back: number; allBackMs: number; p50Ms: number; p99Ms: number }
+export interface ReconnectFigures {
+  clients: number;
+  dropped: number;
+  back: number;
+  allBackMs: number;
+  p50Ms: number;
+  p99Ms: number;
+}
 
 /** `count` playing bots on one process; all drop at once; how long until each is back in its seat. */
 export async function reconnectStorm(count: number, progress: (l: string) => void): Promise<ReconnectFigures> {
@@ -183,26 +225,53 @@ export async function reconnectStorm(count: number, progress: (l: string) => voi
   const bots = Array.from({ length: count }, (_, i) => new Bot({ endpoint: server.endpoint, name: `r${i}` }));
   try {
     progress(`${count} bots joining`);
-    await Promise.all(bots.map(async (bot, i) => { await new Promise((r) => setTimeout(r, i * 5)); await bot.join(); bot.start(); }));
+    await Promise.all(
+      bots.map(async (bot, i) => {
+        await new Promise((r) => setTimeout(r, i * 5));
+        await bot.join();
+        bot.start();
+      }),
+    );
     await new Promise((r) => setTimeout(r, 2000));
     progress(`dropping all ${count} at once`);
     const started = performance.now();
     const times: number[] = [];
-    await Promise.all(bots.map(async (bot) => {
-      await bot.dropAndReconnect();
-      if (bot.counters.reconnects > 0) times.push(performance.now() - started);
-    }));
-    return { clients: count, dropped: bots.filter((b) => b.counters.drops > 0).length, back: times.length, allBackMs: Math.max(...times), p50Ms: quantile(times, 0.5), p99Ms: quantile(times, 0.99) };
+    await Promise.all(
+      bots.map(async (bot) => {
+        await bot.dropAndReconnect();
+        if (bot.counters.reconnects > 0) times.push(performance.now() - started);
+      }),
+    );
+    return {
+      clients: count,
+      dropped: bots.filter((b) => b.counters.drops > 0).length,
+      back: times.length,
+      allBackMs: Math.max(...times),
+      p50Ms: quantile(times, 0.5),
+      p99Ms: quantile(times, 0.99),
+    };
   } finally {
     await Promise.all(bots.map((b) => b.stop()));
     await server.stop();
   }
 }
 
-export interface SoakFigures { minutes: number; botsJoined: number; rssStartMb: number; rssEndMb: number; redisKeysStart: number; redisKeysEnd: number; errors: number; cpuMsPerSecond: number }
+export interface SoakFigures {
+  minutes: number;
+  botsJoined: number;
+  rssStartMb: number;
+  rssEndMb: number;
+  redisKeysStart: number;
+  redisKeysEnd: number;
+  errors: number;
+  cpuMsPerSecond: number;
+}
 
 /** A soak's figures, and the first few of its bots' error texts (for the report's checks). */
-export interface SoakResult { figures: SoakFigures; errorSamples: string[] }
+export interface SoakResult {
+  figures: SoakFigures;
+  errorSamples: string[];
+}
 
 /** How many error texts a soak keeps. */
 const SOAK_ERROR_SAMPLES = 10;
@@ -231,20 +300,31 @@ export async function soak(minutes: number, bots: number, redisUrl: string, prog
       while (active.size < bots) {
         const bot = new Bot({ endpoint: procs[joined % 2].endpoint, name: `soak ${joined++}`, dropRate: 1 / 120 });
         active.add(bot);
-        bot.join().then(() => {
-          bot.start();
-          setTimeout(() => {
+        bot.join().then(
+          () => {
+            bot.start();
+            setTimeout(
+              () => {
+                active.delete(bot);
+                errors += bot.counters.errors.length;
+                errorSamples.push(...bot.counters.errors.slice(0, SOAK_ERROR_SAMPLES - errorSamples.length));
+                void bot.stop();
+              },
+              20_000 + Math.random() * 40_000,
+            );
+          },
+          (error: unknown) => {
+            errors++;
+            if (errorSamples.length < SOAK_ERROR_SAMPLES) errorSamples.push(`join: ${String(error)}`);
             active.delete(bot);
-            errors += bot.counters.errors.length;
-            errorSamples.push(...bot.counters.errors.slice(0, SOAK_ERROR_SAMPLES - errorSamples.length));
-            void bot.stop();
-          }, 20_000 + Math.random() * 40_000);
-        }, (error: unknown) => { errors++; if (errorSamples.length < SOAK_ERROR_SAMPLES) errorSamples.push(`join: ${String(error)}`); active.delete(bot); });
+          },
+        );
         await new Promise((r) => setTimeout(r, 30));
       }
       await new Promise((r) => setTimeout(r, 1000));
       const elapsed = Math.round((Date.now() - started) / 1000);
-      if (elapsed % 60 === 0) progress(`${elapsed / 60} min, ${joined} bots so far, rss ${procs.map((p) => (rssBytes(p.child.pid!) / 2 ** 20).toFixed(0)).join("/")} MB`);
+      if (elapsed % 60 === 0)
+        progress(`${elapsed / 60} min, ${joined} bots so far, rss ${procs.map((p) => (rssBytes(p.child.pid!) / 2 ** 20).toFixed(0)).join("/")} MB`);
     }
     await Promise.all([...active].map((b) => b.stop()));
     // Let seats, rooms and listings clear, then compare.
@@ -252,10 +332,13 @@ export async function soak(minutes: number, bots: number, redisUrl: string, prog
     await new Promise((r) => setTimeout(r, 5000));
     const seconds = (Date.now() - started) / 1000;
     const figures: SoakFigures = {
-      minutes, botsJoined: joined,
+      minutes,
+      botsJoined: joined,
       rssStartMb: rssStart.reduce((a, b) => a + b, 0) / 2 ** 20,
       rssEndMb: procs.reduce((n, p) => n + rssBytes(p.child.pid!), 0) / 2 ** 20,
-      redisKeysStart: keysStart, redisKeysEnd: await keys(), errors,
+      redisKeysStart: keysStart,
+      redisKeysEnd: await keys(),
+      errors,
       cpuMsPerSecond: procs.reduce((n, p, i) => n + cpuMs(p.child.pid!) - cpuStart[i], 0) / seconds,
     };
     return { figures, errorSamples };

@@ -39,8 +39,14 @@ export function tsxLocator(nodeVersion = process.versions.node): (frame: CallFra
       try {
         const path = fileURLToPath(url);
         const out = esbuild.transformSync(readFileSync(path, "utf8"), {
-          target: `node${nodeVersion}`, loader: "ts", format: "esm", sourcefile: path,
-          sourcemap: true, sourcesContent: false, minifyWhitespace: true, keepNames: true,
+          target: `node${nodeVersion}`,
+          loader: "ts",
+          format: "esm",
+          sourcefile: path,
+          sourcemap: true,
+          sourcesContent: false,
+          minifyWhitespace: true,
+          keepNames: true,
         });
         files.set(url, { code: out.code, lines: decodeMappings((JSON.parse(out.map) as { mappings: string }).mappings) });
       } catch {

@@ -19,7 +19,11 @@ export class Admission {
   readonly limits: RateLimits;
   readonly #trust: TrustFn;
 
-  constructor(settings: Pick<Settings, "trustedProxies" | "allowedOrigins" | "rateLimits">, readonly log: Logger, redis?: Redis) {
+  constructor(
+    settings: Pick<Settings, "trustedProxies" | "allowedOrigins" | "rateLimits">,
+    readonly log: Logger,
+    redis?: Redis,
+  ) {
     this.#trust = compileTrust(settings.trustedProxies);
     this.origins = new OriginPolicy(settings.allowedOrigins);
     this.limits = new RateLimits(settings.rateLimits, redis);

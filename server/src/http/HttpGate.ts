@@ -57,7 +57,9 @@ export class HttpGate {
       const route = routeOf(req);
       this.time(route, req, res);
       this.gate(route, req, res).then(
-        (handled) => { if (!handled) for (const listener of listeners) listener.call(http, req, res); },
+        (handled) => {
+          if (!handled) for (const listener of listeners) listener.call(http, req, res);
+        },
         (err: unknown) => {
           this.admission.log.error({ err }, "matchmaking gate failed");
           if (!res.headersSent) sendError(res, "matchmaking_unavailable");
@@ -132,11 +134,13 @@ export class HttpGate {
       this.refuse(req, res, "payload_too_large", "This route takes no request body.");
       return false;
     }
-    res.writeHead(204, {
-      "access-control-allow-methods": "GET, POST",
-      "access-control-allow-headers": "content-type",
-      "access-control-max-age": "600",
-    }).end();
+    res
+      .writeHead(204, {
+        "access-control-allow-methods": "GET, POST",
+        "access-control-allow-headers": "content-type",
+        "access-control-max-age": "600",
+      })
+      .end();
     return false;
   }
 
@@ -176,7 +180,7 @@ export class HttpGate {
     // try is given back: its players retry every few hundred milliseconds until the
     // match is up, and a group behind one address (a LAN party) would otherwise use
     // up the joins limit and lose their seats waiting for it to refill.
-    if (route.method === "reconnect" && await this.matchmaking.migrating(route.target)) {
+    if (route.method === "reconnect" && (await this.matchmaking.migrating(route.target))) {
       await limits.refund("joins", address);
       sendError(res, "match_migrating");
       return true;

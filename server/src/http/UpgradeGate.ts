@@ -15,7 +15,10 @@ type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => v
 export class UpgradeGate {
   readonly #cap: SocketCap;
 
-  constructor(private readonly admission: Admission, maxSocketsPerAddress: number) {
+  constructor(
+    private readonly admission: Admission,
+    maxSocketsPerAddress: number,
+  ) {
     this.#cap = new SocketCap(maxSocketsPerAddress);
   }
 
@@ -31,14 +34,17 @@ export class UpgradeGate {
         this.admission.log.warn({ address, limit: "sockets" }, "rate limited");
         return refuseUpgrade(socket, "too_many_connections");
       }
-      this.admission.limits.take("connections", address).then((wait) => {
-        if (wait === null) {
-          for (const listener of listeners) listener.call(http, req, socket, head);
-          return;
-        }
-        this.admission.log.warn({ address, limit: "connections" }, "rate limited");
-        refuseUpgrade(socket, "rate_limited", "Too many connections from your address.", wait);
-      }, () => socket.destroy());
+      this.admission.limits.take("connections", address).then(
+        (wait) => {
+          if (wait === null) {
+            for (const listener of listeners) listener.call(http, req, socket, head);
+            return;
+          }
+          this.admission.log.warn({ address, limit: "connections" }, "rate limited");
+          refuseUpgrade(socket, "rate_limited", "Too many connections from your address.", wait);
+        },
+        () => socket.destroy(),
+      );
     });
   }
 }

@@ -94,13 +94,15 @@ function requireBody(req: Request, res: Response, next: NextFunction): void {
 }
 
 /** Maps what the routes throw to the project's errors; never a stack trace. */
-const apiErrors = (log: Logger) => (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
-  if (error instanceof ArenaError) {
-    sendErrorJson(res, error.code, errorJson(error.code, error.message, error.errorCode));
-  } else if (error instanceof ServerError && error.code >= 400 && error.code < 500) {
-    sendErrorJson(res, error.code, errorJson(error.code, error.message));
-  } else {
-    log.error({ err: error }, "api error");
-    sendError(res, "internal");
-  }
-};
+const apiErrors =
+  (log: Logger) =>
+  (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    if (error instanceof ArenaError) {
+      sendErrorJson(res, error.code, errorJson(error.code, error.message, error.errorCode));
+    } else if (error instanceof ServerError && error.code >= 400 && error.code < 500) {
+      sendErrorJson(res, error.code, errorJson(error.code, error.message));
+    } else {
+      log.error({ err: error }, "api error");
+      sendError(res, "internal");
+    }
+  };

@@ -41,5 +41,7 @@ export function refuseUpgrade(socket: Duplex, code: ErrorCodeName, detail?: stri
   const status = ErrorCode[code].status;
   const body = errorBody(code, detail);
   const retry = retryAfterS === undefined ? "" : `Retry-After: ${retryAfterS}\r\n`;
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${retry}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${retry}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -4,9 +4,7 @@ import type { ErrorCode } from "@arena/shared";
 /** Request bodies are a few short fields (join options), on every route that takes one. */
 export const BODY_LIMIT_BYTES = 4096;
 
-export type BodyOutcome =
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; code: ErrorCode; detail?: string };
+export type BodyOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; code: ErrorCode; detail?: string };
 
 const isJson = (contentType: string | undefined) => contentType?.split(";")[0].trim().toLowerCase() === "application/json";
 

@@ -16,14 +16,17 @@ const CLAIM_ATTEMPTS = 20;
  */
 export class JoinCodes {
   /** `randomIndex`: a uniform integer in [0, n), crypto's by default (a test's own, to make codes collide). */
-  constructor(private readonly presence: () => Presence, private readonly randomIndex: (n: number) => number = randomInt) {}
+  constructor(
+    private readonly presence: () => Presence,
+    private readonly randomIndex: (n: number) => number = randomInt,
+  ) {}
 
   /** A fresh code no live room holds. */
   async claim(): Promise<string> {
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       let code = "";
       for (let i = 0; i < JOIN_CODE_LENGTH; i++) code += JOIN_CODE_ALPHABET[this.randomIndex(JOIN_CODE_ALPHABET.length)];
-      if (await this.presence().hincrby(CLAIMS, code, 1) === 1) return code;
+      if ((await this.presence().hincrby(CLAIMS, code, 1)) === 1) return code;
     }
     throw new Error("no free join code after several attempts");
   }

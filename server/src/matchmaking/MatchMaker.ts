@@ -55,7 +55,10 @@ export interface MatchMaker {
 
 /** Why `joinById` found no seat: the room is not listed (any more), or it is full. */
 export class RoomRefusal extends Error {
-  constructor(readonly reason: "gone" | "locked", message: string) {
+  constructor(
+    readonly reason: "gone" | "locked",
+    message: string,
+  ) {
     super(message);
     this.name = "RoomRefusal";
   }
@@ -78,8 +81,12 @@ type AuthenticatedRoomClass = { onAuth(token: string | undefined, options: unkno
 
 /** The real matchmaker: core's `matchMaker` singleton, once the server is defined. */
 export const colyseusMatchMaker: MatchMaker = {
-  get processId() { return matchMaker.processId; },
-  get presence() { return matchMaker.presence; },
+  get processId() {
+    return matchMaker.processId;
+  },
+  get presence() {
+    return matchMaker.presence;
+  },
   query: async (conditions, sort) => matchMaker.driver.query(conditions, sort),
   async liveProcesses() {
     const [stats, channels] = await Promise.all([matchMaker.stats.fetchAll(), matchMaker.presence.channels("p:*")]);
@@ -98,7 +105,11 @@ export const colyseusMatchMaker: MatchMaker = {
     return result;
   },
   createRoom: (roomName, options) => matchMaker.createRoom(roomName, options),
-  reserveSeats: (room, requests) => matchMaker.reserveMultipleSeatsFor(room, requests.map((r) => ({ sessionId: r.sessionId, options: r.options, auth: r.auth }))),
+  reserveSeats: (room, requests) =>
+    matchMaker.reserveMultipleSeatsFor(
+      room,
+      requests.map((r) => ({ sessionId: r.sessionId, options: r.options, auth: r.auth })),
+    ),
   seat: (room, sessionId) => matchMaker.buildSeatReservation(room, sessionId),
   sessionId: () => generateId(),
   create: (roomName, options) => matchMaker.create(roomName, options),
@@ -114,4 +125,3 @@ export const colyseusMatchMaker: MatchMaker = {
     await matchMaker.restoreMissingRoomCaches();
   },
 };
-

@@ -23,7 +23,8 @@ function seatBroker(matchMaker: MatchMaker, settings: Settings, placement: RoomP
   return {
     openRooms: async (mode) => {
       // A listed room with no one in it and no seat reserved is being disposed (autoDispose).
-      const query = matchMaker.query({ name: ROOM_NAME, locked: false, private: false, mode } as Partial<RoomCache>, { clients: -1 })
+      const query = matchMaker
+        .query({ name: ROOM_NAME, locked: false, private: false, mode } as Partial<RoomCache>, { clients: -1 })
         .then((rooms) => rooms.filter((room) => room.clients > 0));
       if (settings.redisUrl === undefined) return query;
       // A room answers seat reservations on its Redis channel (`$<roomId>`, core's
@@ -35,7 +36,11 @@ function seatBroker(matchMaker: MatchMaker, settings: Settings, placement: RoomP
       return rooms.filter((room) => answering.has(`$${room.roomId}`));
     },
     createRooms: (options) => placement.placingBatch(() => Promise.allSettled(options.map((o) => matchMaker.createRoom(ROOM_NAME, o)))),
-    reserve: (room, requests) => matchMaker.reserveSeats(room, requests.map((r) => ({ sessionId: r.sessionId, options: r.options, auth: r.auth }))),
+    reserve: (room, requests) =>
+      matchMaker.reserveSeats(
+        room,
+        requests.map((r) => ({ sessionId: r.sessionId, options: r.options, auth: r.auth })),
+      ),
     answering: async (room) => {
       if (matchMaker.isLocal(room.roomId)) return true;
       if (settings.redisUrl === undefined) return false;

@@ -20,7 +20,10 @@ export class ProcessSweep {
   #timer: NodeJS.Timeout | undefined;
   #running = false;
 
-  constructor(private readonly log: Logger, private readonly forget: (roomId: string) => Promise<void>) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly forget: (roomId: string) => Promise<void>,
+  ) {}
 
   start(): void {
     this.#timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
@@ -45,11 +48,13 @@ export class ProcessSweep {
         suspects.set(room.processId, [...(suspects.get(room.processId) ?? []), room.roomId]);
       }
       suspects.delete(matchMaker.processId);
-      await Promise.all([...suspects].map(async ([processId, roomIds]) => {
-        if (await matchMaker.healthCheckProcessId(processId)) return;
-        this.log.warn({ processId, rooms: roomIds.length }, "removed a dead process and its rooms");
-        for (const roomId of roomIds) await this.forget(roomId);
-      }));
+      await Promise.all(
+        [...suspects].map(async ([processId, roomIds]) => {
+          if (await matchMaker.healthCheckProcessId(processId)) return;
+          this.log.warn({ processId, rooms: roomIds.length }, "removed a dead process and its rooms");
+          for (const roomId of roomIds) await this.forget(roomId);
+        }),
+      );
     } catch (err) {
       this.log.warn({ err }, "sweep failed");
     } finally {

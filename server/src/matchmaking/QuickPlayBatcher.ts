@@ -45,7 +45,11 @@ export type TakeTurn = () => Promise<(() => void) | null>;
  * process cannot decide now: `code` says why, e.g. draining).
  */
 export class QuickPlayRefused extends Error {
-  constructor(readonly reason: "busy" | "failed" | "unavailable", message: string, options?: ErrorOptions & { code?: string }) {
+  constructor(
+    readonly reason: "busy" | "failed" | "unavailable",
+    message: string,
+    options?: ErrorOptions & { code?: string },
+  ) {
     super(message, options);
     this.code = options?.code;
   }
@@ -124,7 +128,11 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
   /** Batches decided, requests seated, sent round again and refused at their deadline (what the tests observe). */
   readonly counts = { batches: 0, seated: 0, retried: 0, expired: 0 };
 
-  constructor(private readonly broker: SeatBroker<Options, Room, Seat>, private readonly takeTurn: TakeTurn, private readonly options: BatcherOptions) {
+  constructor(
+    private readonly broker: SeatBroker<Options, Room, Seat>,
+    private readonly takeTurn: TakeTurn,
+    private readonly options: BatcherOptions,
+  ) {
     this.#maxBatch = options.maxBatch ?? MAX_BATCH;
     this.#reserveHoldMs = options.reserveHoldMs ?? RESERVE_HOLD_MS;
     this.#maxWaiting = options.maxWaiting ?? MAX_WAITING;
@@ -142,9 +150,20 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     }
     return new Promise<Seat>((resolve, reject) => {
       const ticket: Ticket<Options> = {
-        group, options, auth, sessionId: this.broker.sessionId(), losses: 0, state: "queued", expired: false, timer: undefined,
-        resolve: (seat) => { if (markSettled(ticket)) resolve(seat as Seat); },
-        reject: (error) => { if (markSettled(ticket)) reject(error); },
+        group,
+        options,
+        auth,
+        sessionId: this.broker.sessionId(),
+        losses: 0,
+        state: "queued",
+        expired: false,
+        timer: undefined,
+        resolve: (seat) => {
+          if (markSettled(ticket)) resolve(seat as Seat);
+        },
+        reject: (error) => {
+          if (markSettled(ticket)) reject(error);
+        },
       };
       ticket.timer = setTimeout(() => this.#expire(ticket), this.options.maxWaitMs);
       this.#waiting.push(ticket);
@@ -276,11 +295,16 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
         }
       });
     };
-    const answered = this.broker.reserve(room, seats).then((taken) => settle(taken), (error: unknown) => settle(null, error));
+    const answered = this.broker.reserve(room, seats).then(
+      (taken) => settle(taken),
+      (error: unknown) => settle(null, error),
+    );
     let hold: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       answered.then(() => false),
-      new Promise<true>((resolve) => { hold = setTimeout(() => resolve(true), this.#reserveHoldMs); }),
+      new Promise<true>((resolve) => {
+        hold = setTimeout(() => resolve(true), this.#reserveHoldMs);
+      }),
     ]);
     clearTimeout(hold);
     if (timedOut && !settled && !(await this.broker.answering(room).catch(() => true))) {

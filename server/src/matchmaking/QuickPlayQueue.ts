@@ -31,15 +31,23 @@ export class QuickPlayQueue {
    *   milliseconds; this only bounds what a stuck one costs everyone behind it.
    * @param clock what those waits and the lock's retries are timed by (a TestClock in unit tests).
    */
-  constructor(private readonly timeoutMs: number, private readonly redis?: Redis, private readonly clock: Clock = realClock) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly redis?: Redis,
+    private readonly clock: Clock = realClock,
+  ) {}
 
   /** Waits for this request's turn; resolves with the function that ends it, or null if the wait ran out. */
   async turn(): Promise<(() => void) | null> {
     let endLocal!: () => void;
     const previous = this.#tail;
-    this.#tail = new Promise<void>((resolve) => { endLocal = resolve; });
+    this.#tail = new Promise<void>((resolve) => {
+      endLocal = resolve;
+    });
     let timer: Timer | undefined;
-    const timedOut = new Promise<true>((resolve) => { timer = this.clock.setTimeout(() => resolve(true), this.timeoutMs); });
+    const timedOut = new Promise<true>((resolve) => {
+      timer = this.clock.setTimeout(() => resolve(true), this.timeoutMs);
+    });
     if (await Promise.race([previous.then(() => false), timedOut])) {
       // Gave up: pass the turn on as soon as it comes, so the queue keeps moving.
       void previous.then(endLocal);
@@ -48,7 +56,10 @@ export class QuickPlayQueue {
     this.clock.clearTimeout(timer);
     const end = once(await this.lock(endLocal));
     const holdTimer = this.clock.setTimeout(end, this.timeoutMs);
-    return () => { this.clock.clearTimeout(holdTimer); end(); };
+    return () => {
+      this.clock.clearTimeout(holdTimer);
+      end();
+    };
   }
 
   /** Takes the Redis lock when scaled; resolves with what ends the turn. */

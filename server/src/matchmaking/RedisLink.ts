@@ -20,14 +20,20 @@ export class RedisLink {
   #wasDown = false;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(url: string, private readonly log: Logger, private readonly onRecovered: () => Promise<void>) {
+  constructor(
+    url: string,
+    private readonly log: Logger,
+    private readonly onRecovered: () => Promise<void>,
+  ) {
     this.client = new Redis(url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 1000,
       retryStrategy: () => RECONNECT_DELAY_MS,
     });
-    this.client.on("error", () => { /* reported through the state change below */ });
+    this.client.on("error", () => {
+      /* reported through the state change below */
+    });
     this.client.on("close", () => this.setUp(false));
     this.client.on("ready", () => this.setUp(true));
   }
@@ -48,10 +54,7 @@ export class RedisLink {
 
   private async ping(): Promise<void> {
     try {
-      await Promise.race([
-        this.client.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("ping timeout")), PING_TIMEOUT_MS)),
-      ]);
+      await Promise.race([this.client.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error("ping timeout")), PING_TIMEOUT_MS))]);
       this.setUp(true);
     } catch {
       this.setUp(false);

@@ -23,7 +23,10 @@ export class RoomPlacement {
   readonly #batchPlacing = new Map<string, number>();
   #batchCreations = 0;
 
-  constructor(private readonly matchMaker: MatchMaker, private readonly pick: Pick) {}
+  constructor(
+    private readonly matchMaker: MatchMaker,
+    private readonly pick: Pick,
+  ) {}
 
   async place(roomName: string): Promise<string> {
     const self = this.matchMaker.processId;

@@ -155,8 +155,15 @@ export class MatchRecorder {
       seats.push({ sessionId, tokens: seat.tokens, droppedAt: seat.droppedAt, bankedSteps: this.match.bankedSteps(sessionId) });
     }
     const snapshot: MatchSnapshot = {
-      format: SNAPSHOT_FORMAT, roomId, version: ++this.#version, savedAt: Date.now(),
-      mode, privateCode, graceSeconds, world: this.match.world(), seats,
+      format: SNAPSHOT_FORMAT,
+      roomId,
+      version: ++this.#version,
+      savedAt: Date.now(),
+      mode,
+      privateCode,
+      graceSeconds,
+      world: this.match.world(),
+      seats,
     };
     const json = JSON.stringify(snapshot);
     this.metrics.snapshotSeconds.inc((performance.now() - started) / 1000);

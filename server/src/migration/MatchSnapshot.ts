@@ -43,42 +43,64 @@ export interface MatchSnapshot {
 const MAX_PLAYERS = 256;
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const finite = z.number().finite();
-const player = z.object({
-  name: z.string().min(1).max(NAME_MAX_CHARS * 8),
-  x: finite, y: finite, aim: finite,
-  hp: z.number().int().min(0).max(255),
-  score: z.number().int().min(0).max(65535),
-  alive: z.boolean(), connected: z.boolean(), shielded: z.boolean(),
-  fireCooldownS: finite, respawnS: finite, shieldS: finite,
-}).strict();
+const player = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(NAME_MAX_CHARS * 8),
+    x: finite,
+    y: finite,
+    aim: finite,
+    hp: z.number().int().min(0).max(255),
+    score: z.number().int().min(0).max(65535),
+    alive: z.boolean(),
+    connected: z.boolean(),
+    shielded: z.boolean(),
+    fireCooldownS: finite,
+    respawnS: finite,
+    shieldS: finite,
+  })
+  .strict();
 const pickup = z.object({ x: finite, y: finite, active: z.boolean(), respawnS: finite }).strict();
-const world = z.object({
-  mode: z.string(),
-  phase: z.enum(["playing", "intermission"]),
-  round: z.number().int().min(1).max(65535),
-  phaseSecondsLeft: z.number().int().min(0).max(65535),
-  phaseTimeS: finite, roundLengthS: finite,
-  rngState: z.number().int(),
-  players: z.array(z.tuple([id, player])).max(MAX_PLAYERS),
-  pickups: z.array(pickup).max(64),
-}).strict();
-const seat = z.object({
-  sessionId: id,
-  tokens: z.array(id).min(1).max(2),
-  droppedAt: z.number().int().nonnegative().nullable(),
-  bankedSteps: z.number().int().min(0).max(64),
-}).strict();
-const snapshot = z.object({
-  format: z.literal(SNAPSHOT_FORMAT),
-  roomId: id,
-  version: z.number().int().positive(),
-  savedAt: z.number().int().positive(),
-  mode: z.enum(Object.keys(GAME_MODES) as [GameMode, ...GameMode[]]),
-  privateCode: z.string().length(JOIN_CODE_LENGTH).refine((code) => [...code].every((c) => JOIN_CODE_ALPHABET.includes(c))).nullable(),
-  graceSeconds: z.number().int().min(0).max(3600),
-  world,
-  seats: z.array(seat).max(MAX_PLAYERS),
-}).strict();
+const world = z
+  .object({
+    mode: z.string(),
+    phase: z.enum(["playing", "intermission"]),
+    round: z.number().int().min(1).max(65535),
+    phaseSecondsLeft: z.number().int().min(0).max(65535),
+    phaseTimeS: finite,
+    roundLengthS: finite,
+    rngState: z.number().int(),
+    players: z.array(z.tuple([id, player])).max(MAX_PLAYERS),
+    pickups: z.array(pickup).max(64),
+  })
+  .strict();
+const seat = z
+  .object({
+    sessionId: id,
+    tokens: z.array(id).min(1).max(2),
+    droppedAt: z.number().int().nonnegative().nullable(),
+    bankedSteps: z.number().int().min(0).max(64),
+  })
+  .strict();
+const snapshot = z
+  .object({
+    format: z.literal(SNAPSHOT_FORMAT),
+    roomId: id,
+    version: z.number().int().positive(),
+    savedAt: z.number().int().positive(),
+    mode: z.enum(Object.keys(GAME_MODES) as [GameMode, ...GameMode[]]),
+    privateCode: z
+      .string()
+      .length(JOIN_CODE_LENGTH)
+      .refine((code) => [...code].every((c) => JOIN_CODE_ALPHABET.includes(c)))
+      .nullable(),
+    graceSeconds: z.number().int().min(0).max(3600),
+    world,
+    seats: z.array(seat).max(MAX_PLAYERS),
+  })
+  .strict();
 
 /**
  * Reads a snapshot stored under `roomId`: null when it is malformed, of

@@ -145,7 +145,7 @@ export class Migration {
     // Core's own removal of the listing went out on the driver's connection just
     // before; this one returns after it, so no new owner's row can come first.
     await matchMaker.driver.remove(roomId);
-    if (await this.store.takeOver(roomId, this.processId, NO_OWNER) === null) return;
+    if ((await this.store.takeOver(roomId, this.processId, NO_OWNER)) === null) return;
     await matchMaker.presence.publish(HANDOVER_CHANNEL, roomId);
   }
 
@@ -193,18 +193,24 @@ export class Migration {
       // may be hung (a blocked event loop, a frozen machine whose connection Redis still
       // keeps): Colyseus's health check asks it directly (2 s at most) and, if it does
       // not answer, removes its listings before any of its matches is recreated here.
-      const suspects = new Set(orphans.map(([, { owner }]) => owner).filter((owner) => owner !== NO_OWNER && owner !== this.processId && !this.#dead.has(owner)));
-      await Promise.all([...suspects].map(async (owner) => {
-        if (!(await matchMaker.healthCheckProcessId(owner))) this.#dead.add(owner);
-      }));
+      const suspects = new Set(
+        orphans.map(([, { owner }]) => owner).filter((owner) => owner !== NO_OWNER && owner !== this.processId && !this.#dead.has(owner)),
+      );
+      await Promise.all(
+        [...suspects].map(async (owner) => {
+          if (!(await matchMaker.healthCheckProcessId(owner))) this.#dead.add(owner);
+        }),
+      );
       const adoptable = orphans.filter(([, { owner }]) => owner === NO_OWNER || owner === this.processId || this.#dead.has(owner));
-      await Promise.all(adoptable.map(async ([roomId, { owner, idleMs }]) => {
-        // A dead owner's lease may not have run out yet (it wrote just before it died):
-        // the takeover is tried the moment it does, not at a later check.
-        const leaseLeftMs = this.#dead.has(owner) ? this.#leaseMs - idleMs - (Date.now() - readAt) : 0;
-        if (leaseLeftMs <= 0) await this.adopt(roomId, owner);
-        else setTimeout(() => void this.adopt(roomId, owner), leaseLeftMs + LEASE_SLACK_MS).unref();
-      }));
+      await Promise.all(
+        adoptable.map(async ([roomId, { owner, idleMs }]) => {
+          // A dead owner's lease may not have run out yet (it wrote just before it died):
+          // the takeover is tried the moment it does, not at a later check.
+          const leaseLeftMs = this.#dead.has(owner) ? this.#leaseMs - idleMs - (Date.now() - readAt) : 0;
+          if (leaseLeftMs <= 0) await this.adopt(roomId, owner);
+          else setTimeout(() => void this.adopt(roomId, owner), leaseLeftMs + LEASE_SLACK_MS).unref();
+        }),
+      );
     } catch (err) {
       this.log.debug({ err: redisError(err) }, "migration scan failed");
     } finally {
@@ -262,9 +268,7 @@ export class Migration {
       return;
     }
     const now = Date.now();
-    const seats = snapshot.seats
-      .map((seat) => ({ seat, graceLeftMs: graceLeftMs(snapshot, seat, now) }))
-      .filter((s) => s.graceLeftMs > 0);
+    const seats = snapshot.seats.map((seat) => ({ seat, graceLeftMs: graceLeftMs(snapshot, seat, now) })).filter((s) => s.graceLeftMs > 0);
     if (seats.length === 0) {
       this.log.info({ roomId }, "a match nobody can rejoin any more was not restored");
       await this.store.remove(roomId, this.processId);

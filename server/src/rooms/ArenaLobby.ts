@@ -11,10 +11,12 @@ const FILTER_TEXT_MAX = 64;
 const text = z.string().max(FILTER_TEXT_MAX);
 
 /** A lobby filter (Colyseus's FilterInput): a room name and metadata fields, plain values only. */
-const filterShape = z.object({
-  name: text.optional(),
-  metadata: z.record(text, z.union([text, z.number(), z.boolean(), z.null()])).optional(),
-}).strict();
+const filterShape = z
+  .object({
+    name: text.optional(),
+    metadata: z.record(text, z.union([text, z.number(), z.boolean(), z.null()])).optional(),
+  })
+  .strict();
 
 /** What a client may pass when it joins the lobby (Colyseus's LobbyOptions). */
 const optionsShape = z.object({ filter: filterShape.optional() }).strict();

@@ -1,9 +1,29 @@
 import { randomInt } from "node:crypto";
 import { CloseCode as ColyseusCloseCode, Room, RoomInternalState, matchMaker, type StepContext, type AuthContext } from "@colyseus/core";
 import {
-  ArenaState, CloseCode, InputFrameSchema, PATCH_INTERVAL_MS, PROTOCOL_VERSION, Pickup, Player, TICK_RATE_HZ,
-  clearEvents, initWorld, isPatchEvent, joinPlayer, leavePlayer, livePositions, recordEvent, restoreWorld, sanitizeInput,
-  snapshotWorld, stepTick, type InputFrame, type SeenBy, type ServerMessages, type SimEvent,
+  ArenaState,
+  CloseCode,
+  InputFrameSchema,
+  PATCH_INTERVAL_MS,
+  PROTOCOL_VERSION,
+  Pickup,
+  Player,
+  TICK_RATE_HZ,
+  clearEvents,
+  initWorld,
+  isPatchEvent,
+  joinPlayer,
+  leavePlayer,
+  livePositions,
+  recordEvent,
+  restoreWorld,
+  sanitizeInput,
+  snapshotWorld,
+  stepTick,
+  type InputFrame,
+  type SeenBy,
+  type ServerMessages,
+  type SimEvent,
 } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -61,9 +81,12 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     sanitize: (frame) => this.sanitize(frame),
   });
 
-  private readonly frames = new TickFrames(new InputBudget(), (dropped) => { this.ctx.metrics.inputs.dropped += dropped; });
+  private readonly frames = new TickFrames(new InputBudget(), (dropped) => {
+    this.ctx.metrics.inputs.dropped += dropped;
+  });
   /** stepTick's callbacks, made once: the frames a tick simulates, and where a shooter saw the others (live without rewind). */
-  private readonly framesOf = (playerId: string): Iterable<InputFrame> => this.frames.of(playerId, this.inputs.get(playerId), this.guard.framesPerMessage(playerId));
+  private readonly framesOf = (playerId: string): Iterable<InputFrame> =>
+    this.frames.of(playerId, this.inputs.get(playerId), this.guard.framesPerMessage(playerId));
   private seenBy: SeenBy = () => livePositions;
   private readonly chat = new RoomChat({
     nameOf: (sessionId) => this.state.players.get(sessionId)?.name,
@@ -86,7 +109,11 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   /** Colyseus constructs rooms with no arguments: `arenaRoomFor` binds the context. */
   constructor(private readonly ctx: RoomContext) {
     super();
-    this.guard = new ClientGuard(this, arenaFrames(INPUT_BODY, () => this.stampsBoth()), ctx);
+    this.guard = new ClientGuard(
+      this,
+      arenaFrames(INPUT_BODY, () => this.stampsBoth()),
+      ctx,
+    );
   }
 
   /** Runs during matchmaking, before any room is chosen or created. */
@@ -107,11 +134,17 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.state = new ArenaState();
     initWorld(this.state, options.mode, randomInt(2 ** 31), () => new Pickup());
     if (migration !== undefined) {
-      this.recorder = migration.recorder({
-        roomId: this.roomId, mode: options.mode, privateCode, graceSeconds: settings.reconnectGraceSeconds,
-        world: () => snapshotWorld(this.state),
-        bankedSteps: (sessionId) => this.frames.budget.banked(sessionId),
-      }, () => this.takenOver());
+      this.recorder = migration.recorder(
+        {
+          roomId: this.roomId,
+          mode: options.mode,
+          privateCode,
+          graceSeconds: settings.reconnectGraceSeconds,
+          world: () => snapshotWorld(this.state),
+          bankedSteps: (sessionId) => this.frames.budget.banked(sessionId),
+        },
+        () => this.takenOver(),
+      );
       if (restoring !== undefined) this.restoreMatch(restoring);
       this.clock.setInterval(() => {
         this.recorder?.save();
@@ -125,12 +158,18 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     }
     this.onMessage("chat", (client: ArenaClient, message: unknown) => this.chat.receive(client, message));
     this.onMessage("*", (client: ArenaClient, type) => sendUnknownMessage(client, type));
-    if (settings.testHooks) registerTestHooks(this, () => { this.faultRequested = true; });
+    if (settings.testHooks)
+      registerTestHooks(this, () => {
+        this.faultRequested = true;
+      });
     this.setFixedTimestep((step) => this.tick(step), TICK_RATE_HZ);
     const isPrivate = privateCode !== null;
     if (isPrivate) await this.setPrivate(true);
     await this.ctx.matchmaking.roomOpened(this.roomId, privateCode ?? undefined);
-    this.ctx.log.info({ roomId: this.roomId, mode: options.mode, maxClients: this.maxClients, private: isPrivate, restored: restoring !== undefined }, "room created");
+    this.ctx.log.info(
+      { roomId: this.roomId, mode: options.mode, maxClients: this.maxClients, private: isPrivate, restored: restoring !== undefined },
+      "room created",
+    );
   }
 
   /**
@@ -142,7 +181,9 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     restoreWorld(this.state, snapshot.world, () => new Player());
     const kept = new Set(seats.map(({ seat }) => seat.sessionId));
     const gone: string[] = [];
-    this.state.players.forEach((_, sessionId) => { if (!kept.has(sessionId)) gone.push(sessionId); });
+    this.state.players.forEach((_, sessionId) => {
+      if (!kept.has(sessionId)) gone.push(sessionId);
+    });
     for (const sessionId of gone) leavePlayer(this.state, sessionId);
     for (const { seat, graceLeftMs } of seats) {
       this.state.players.get(seat.sessionId)!.connected = false;
@@ -150,7 +191,10 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       this.held.hold(seat.sessionId, seat.tokens, graceLeftMs);
     }
     // Connected players lost their connection with the old process, at about its last write.
-    this.recorder?.resume(snapshot, seats.map(({ seat }) => ({ ...seat, droppedAt: seat.droppedAt ?? snapshot.savedAt })));
+    this.recorder?.resume(
+      snapshot,
+      seats.map(({ seat }) => ({ ...seat, droppedAt: seat.droppedAt ?? snapshot.savedAt })),
+    );
   }
 
   /**
@@ -177,7 +221,14 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     // Core clears the listing's id of a room that never went live (a duplicate of another process's).
     const listed = coreOf(this)._listing.roomId !== undefined;
     if (this.movedOut === "handed") {
-      await this.ctx.migration?.release(this.roomId).catch((err: unknown) => this.ctx.log.warn({ err: redisError(err), roomId: this.roomId }, "could not let a handed-over match go; another process takes it when this one has exited"));
+      await this.ctx.migration
+        ?.release(this.roomId)
+        .catch((err: unknown) =>
+          this.ctx.log.warn(
+            { err: redisError(err), roomId: this.roomId },
+            "could not let a handed-over match go; another process takes it when this one has exited",
+          ),
+        );
     } else if (this.movedOut === undefined && listed) {
       await this.recorder?.discard();
     } else {
@@ -277,7 +328,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
    */
   private async handOverOrPlayOn(): Promise<void> {
     const { migration, settings, log } = this.ctx;
-    const peer = this.recorder !== undefined && migration !== undefined && await migration.peerAlive().catch(() => false);
+    const peer = this.recorder !== undefined && migration !== undefined && (await migration.peerAlive().catch(() => false));
     // A restored match nobody is back in yet (its players are still on their way, told to
     // reconnect) is let go too without a peer: a process that starts later takes it.
     const unclaimed = this.clients.length === 0 && this.held.size > 0;

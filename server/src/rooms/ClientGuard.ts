@@ -61,7 +61,11 @@ export class ClientGuard {
   readonly #framesPerMessage = new Map<string, number>();
 
   /** `frames`: what this room type accepts (framePolicy.ts). */
-  constructor(private readonly room: Room, private readonly frames: FramePolicy, private readonly options: GuardContext) {
+  constructor(
+    private readonly room: Room,
+    private readonly frames: FramePolicy,
+    private readonly options: GuardContext,
+  ) {
     const target = room as unknown as { _onMessage: FrameHandler };
     const deliver = target._onMessage;
     target._onMessage = (client, frame) => {

@@ -23,7 +23,10 @@ export class HeldSeats {
   readonly #usedTokens = new Map<string, string>();
 
   /** `onExpired`: a seat's grace ran out with nobody back in it. */
-  constructor(private readonly room: Room, private readonly onExpired: (sessionId: string) => void) {}
+  constructor(
+    private readonly room: Room,
+    private readonly onExpired: (sessionId: string) => void,
+  ) {}
 
   get size(): number {
     return this.#held.size;
@@ -41,7 +44,10 @@ export class HeldSeats {
       core._reconnections[token] = [sessionId, claim];
       // Rejected when the room closes (core's disconnect rejects every pending reconnection):
       // the seat goes, or core would wait for it forever before disposing.
-      claim.then((client) => this.#claimed(sessionId, token, client), () => this.#closed(sessionId));
+      claim.then(
+        (client) => this.#claimed(sessionId, token, client),
+        () => this.#closed(sessionId),
+      );
     }
     const timer = this.room.clock.setTimeout(() => this.#expire(sessionId), Math.max(0, ms));
     this.#held.set(sessionId, { tokens: [...tokens], timer });

@@ -23,7 +23,10 @@ export class RoomChat {
   readonly #sent = new Map<string, number[]>();
 
   /** `clock`: what the rate limit's window is timed by (a TestClock in unit tests). */
-  constructor(private readonly room: ChatRoom, private readonly clock: Clock = realClock) {}
+  constructor(
+    private readonly room: ChatRoom,
+    private readonly clock: Clock = realClock,
+  ) {}
 
   receive(client: ErrorClient, message: unknown): void {
     const parsed = clientMessages.chat.safeParse(message);

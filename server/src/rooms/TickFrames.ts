@@ -26,7 +26,10 @@ export class TickFrames implements IterableIterator<InputFrame> {
   readonly #result = { done: false, value: undefined as InputFrame | undefined };
 
   /** `onDiscard`: told how many frames the budget dropped (a metric). */
-  constructor(readonly budget: InputBudget, private readonly onDiscard: (frames: number) => void) {}
+  constructor(
+    readonly budget: InputBudget,
+    private readonly onDiscard: (frames: number) => void,
+  ) {}
 
   /**
    * This tick's frames of one player, from its buffer `queue`; `framesPerMessage`:

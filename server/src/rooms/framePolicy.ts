@@ -111,12 +111,9 @@ export function arenaFrames(input: BodyCheck, stampsBoth: () => boolean): FrameP
     [Protocol.ROOM_INPUT_RELIABLE, inputFrame],
     [Protocol.ROOM_INPUT_RELIABLE | ProtocolModifier.TIMED, inputFrame],
   ]);
-  return framePolicy(new Map([
-    ...CONTROL_AND_MESSAGES,
-    [Protocol.PING, bare],
-    ...inputFrames,
-    [Protocol.ROOM_DATA_BYTES, inputGroupPolicy(framePolicy(inputFrames))],
-  ]));
+  return framePolicy(
+    new Map([...CONTROL_AND_MESSAGES, [Protocol.PING, bare], ...inputFrames, [Protocol.ROOM_DATA_BYTES, inputGroupPolicy(framePolicy(inputFrames))]]),
+  );
 }
 
 /** The lobby: control and messages (`filter`) only. */

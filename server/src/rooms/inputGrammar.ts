@@ -1,6 +1,16 @@
 /** Bytes after the operation byte, per primitive type the input schema may use. */
 const FIXED_SIZE: Readonly<Record<string, number>> = {
-  boolean: 1, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, float32: 4, float64: 8, int64: 8, uint64: 8,
+  boolean: 1,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  float32: 4,
+  float64: 8,
+  int64: 8,
+  uint64: 8,
 };
 
 /** Schema operations (schema `encoding/spec.ts`): a primitive field is written as ADD or REPLACE. */
@@ -46,7 +56,7 @@ export function compileInputGrammar(schema: abstract new (...args: never[]) => u
       const op = bytes[at] & OP_MASK;
       const index = bytes[at] & INDEX_MASK;
       const size = sizes[index];
-      if (op !== OP_ADD && op !== OP_REPLACE || size === undefined || (seen & (1 << index)) !== 0) return false;
+      if ((op !== OP_ADD && op !== OP_REPLACE) || size === undefined || (seen & (1 << index)) !== 0) return false;
       seen |= 1 << index;
       at += 1 + size;
       // A boolean is 0 or 1 (a byte past the end reads as undefined and fails below).

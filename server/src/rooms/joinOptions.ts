@@ -1,19 +1,28 @@
 import { z } from "zod";
 import { ArenaError } from "../ArenaError.ts";
 import {
-  DEFAULT_MODE, ErrorCode, GAME_MODES, PROTOCOL_VERSION, isGameMode, normaliseName,
-  type ErrorCode as ErrorCodeName, type GameMode, type JoinOptions,
+  DEFAULT_MODE,
+  ErrorCode,
+  GAME_MODES,
+  PROTOCOL_VERSION,
+  isGameMode,
+  normaliseName,
+  type ErrorCode as ErrorCodeName,
+  type GameMode,
+  type JoinOptions,
 } from "@arena/shared";
 
 /** A client's join options (shared `JoinOptions`, described once there), checked and normalised. */
 export type ValidJoinOptions = Required<Omit<JoinOptions, "mode">> & { mode: GameMode };
 
 /** Exactly the keys of `JoinOptions`; their values are checked one by one below. */
-const shape = z.object({
-  name: z.unknown().optional(),
-  mode: z.unknown().optional(),
-  protocol: z.unknown().optional(),
-} satisfies Record<keyof JoinOptions, unknown>).strict();
+const shape = z
+  .object({
+    name: z.unknown().optional(),
+    mode: z.unknown().optional(),
+    protocol: z.unknown().optional(),
+  } satisfies Record<keyof JoinOptions, unknown>)
+  .strict();
 
 function refuse(code: ErrorCodeName, detail?: string): never {
   throw new ArenaError(code, detail);
@@ -29,9 +38,7 @@ export function validateJoinOptions(options: unknown): ValidJoinOptions {
   const parsed = shape.safeParse(options ?? {});
   if (!parsed.success) {
     const unknownKeys = parsed.error.issues.flatMap((i) => (i.code === "unrecognized_keys" ? i.keys : []));
-    refuse("bad_options", unknownKeys.length > 0
-      ? `Unknown join option: ${unknownKeys.join(", ")}. Allowed: name, mode, protocol.`
-      : undefined);
+    refuse("bad_options", unknownKeys.length > 0 ? `Unknown join option: ${unknownKeys.join(", ")}. Allowed: name, mode, protocol.` : undefined);
   }
   const { name, mode = DEFAULT_MODE, protocol } = parsed.data;
   if (protocol !== PROTOCOL_VERSION) {

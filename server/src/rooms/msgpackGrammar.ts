@@ -66,7 +66,8 @@ export function isPlainMsgpack(bytes: Uint8Array, start: number): boolean {
     else if (b === 0xdd) items = length(4);
     else if (b === 0xde) items = length(2) * 2;
     else if (b === 0xdf) items = length(4) * 2;
-    else if (b === 0xd4 && bytes[at] === 0x00 && bytes[at + 1] === 0x00) skip = 2; // undefined
+    else if (b === 0xd4 && bytes[at] === 0x00 && bytes[at + 1] === 0x00)
+      skip = 2; // undefined
     else if (b === 0xd4 && bytes[at] === RECORD_EXT) {
       at++;
       const keys = recordKeys();
@@ -78,7 +79,7 @@ export function isPlainMsgpack(bytes: Uint8Array, start: number): boolean {
     if (items > 0) {
       if (pending.length > MAX_DEPTH) return false;
       pending.push(items);
-      maps.push(b >= 0x80 && b <= 0x8f || b === 0xde || b === 0xdf);
+      maps.push((b >= 0x80 && b <= 0x8f) || b === 0xde || b === 0xdf);
     }
   }
   return at === end;
@@ -109,5 +110,5 @@ export function isPlainMsgpack(bytes: Uint8Array, start: number): boolean {
 function isScalarKey(b: number, records: Int8Array): boolean {
   if (b <= 0x3f || b >= 0xe0) return true;
   if (b <= 0x7f) return records[b & 0x3f] < 0;
-  return b >= 0xa0 && b <= 0xc0 || b === 0xc2 || b === 0xc3 || b >= 0xca && b <= 0xd3 || b >= 0xd9 && b <= 0xdb;
+  return (b >= 0xa0 && b <= 0xc0) || b === 0xc2 || b === 0xc3 || (b >= 0xca && b <= 0xd3) || (b >= 0xd9 && b <= 0xdb);
 }

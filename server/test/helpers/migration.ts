@@ -44,9 +44,18 @@ export class Cluster {
     this.#redis ??= new Redis(this.#db.url);
     const port = await freePort();
     const proc = await spawnServer({
-      PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL: this.#db.url, RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
-      SHUTDOWN_DEADLINE_SECONDS: "30", ENABLE_TEST_HOOKS: "1", RATE_JOINS_PER_MINUTE: "100000", RATE_CONNECTIONS_PER_MINUTE: "100000",
-      RATE_FAILED_JOINS_PER_HOUR: "100000", RATE_CODE_LOOKUPS_PER_MINUTE: "100000", RATE_CREATES_PER_MINUTE: "100000", ...env,
+      PORT: String(port),
+      PUBLIC_ADDRESS: `127.0.0.1:${port}`,
+      REDIS_URL: this.#db.url,
+      RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
+      SHUTDOWN_DEADLINE_SECONDS: "30",
+      ENABLE_TEST_HOOKS: "1",
+      RATE_JOINS_PER_MINUTE: "100000",
+      RATE_CONNECTIONS_PER_MINUTE: "100000",
+      RATE_FAILED_JOINS_PER_HOUR: "100000",
+      RATE_CODE_LOOKUPS_PER_MINUTE: "100000",
+      RATE_CREATES_PER_MINUTE: "100000",
+      ...env,
     });
     const { processId } = (await request(proc.endpoint, "GET", "/api/health")).body;
     const started = Object.assign(proc, { processId: processId as string });
@@ -91,20 +100,25 @@ export class Cluster {
 
   async snapshotOf(roomId: string): Promise<Snapshot | null> {
     const json = await this.redis.hget(`arena:match:${roomId}`, "snapshot");
-    return json === null ? null : JSON.parse(json) as Snapshot;
+    return json === null ? null : (JSON.parse(json) as Snapshot);
   }
 
   /** Waits until the stored snapshot shows what the players see now (nobody moving). */
   settledSnapshot(player: TestPlayer): Promise<Snapshot> {
-    return waitFor("a snapshot of the match as it stands", async () => {
-      const snapshot = await this.snapshotOf(player.room.roomId);
-      if (snapshot === null) return null;
-      const seen = new Map<string, Record<string, unknown>>();
-      player.state.players.forEach((p, id) => seen.set(id, p.toJSON()));
-      const same = snapshot.world.players.length === seen.size && snapshot.world.players.every(([id, p]) =>
-        (["name", "x", "y", "hp", "score", "alive"] as const).every((f) => seen.get(id)?.[f] === p[f]));
-      return same ? snapshot : null;
-    }, 5000);
+    return waitFor(
+      "a snapshot of the match as it stands",
+      async () => {
+        const snapshot = await this.snapshotOf(player.room.roomId);
+        if (snapshot === null) return null;
+        const seen = new Map<string, Record<string, unknown>>();
+        player.state.players.forEach((p, id) => seen.set(id, p.toJSON()));
+        const same =
+          snapshot.world.players.length === seen.size &&
+          snapshot.world.players.every(([id, p]) => (["name", "x", "y", "hp", "score", "alive"] as const).every((f) => seen.get(id)?.[f] === p[f]));
+        return same ? snapshot : null;
+      },
+      5000,
+    );
   }
 
   /** `client.reconnect(token)` through `via` until it works (the documented way after a migration). */

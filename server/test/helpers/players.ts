@@ -5,7 +5,8 @@ export async function placeFacing(ann: TestPlayer, bob: TestPlayer, viewer: Test
   ann.room.send("__test:place", { x: 300, y: 150 });
   bob.room.send("__test:place", { x: 600, y: 150 });
   await waitFor("placed, shields down", () => {
-    const a = viewer.state.players.get(ann.id)!, b = viewer.state.players.get(bob.id)!;
+    const a = viewer.state.players.get(ann.id)!,
+      b = viewer.state.players.get(bob.id)!;
     return a.x === 300 && b.x === 600 && !a.shielded && !b.shielded;
   });
 }

@@ -3,7 +3,11 @@ import { connect, type Socket } from "node:net";
 import WebSocket from "ws";
 
 /** What a `/matchmake` POST answers (Colyseus's seat reservation). */
-interface Seat { sessionId: string; roomId: string; processId: string }
+interface Seat {
+  sessionId: string;
+  roomId: string;
+  processId: string;
+}
 
 export interface RawJoinOptions {
   /** `arena` (default) or `lobby`. */
@@ -42,7 +46,9 @@ export class RawClient {
   /** Takes a seat and joins; rejects if matchmaking refuses (status and body in the message). */
   static async join(endpoint: string, options: RawJoinOptions = {}): Promise<RawClient> {
     const res = await fetch(`${endpoint}/matchmake/joinOrCreate/${options.room ?? "arena"}`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(options.body ?? {}),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(options.body ?? {}),
     });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`matchmaking answered ${res.status}: ${text}`);
@@ -93,18 +99,25 @@ export class RawClient {
   }
 
   #openWs(port: number, path: string): void {
-    const ws = this.#ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
+    const ws = (this.#ws = new WebSocket(`ws://127.0.0.1:${port}${path}`));
     ws.on("message", (data: Buffer) => this.#received(data));
-    ws.on("close", (code) => { this.closeCode ??= code; this.endedAt = Date.now(); });
+    ws.on("close", (code) => {
+      this.closeCode ??= code;
+      this.endedAt = Date.now();
+    });
     ws.on("error", () => {});
   }
 
   #openTcp(port: number, path: string): void {
-    const tcp = this.#tcp = connect(port, "127.0.0.1");
+    const tcp = (this.#tcp = connect(port, "127.0.0.1"));
     tcp.on("error", () => {});
-    tcp.on("close", () => { this.endedAt = Date.now(); });
-    tcp.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
-      + `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    tcp.on("close", () => {
+      this.endedAt = Date.now();
+    });
+    tcp.write(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     let pending = Buffer.alloc(0);
     let upgraded = false;
     tcp.on("data", (chunk: Buffer) => {
@@ -119,7 +132,8 @@ export class RawClient {
       for (let frame; (frame = readFrame(pending)) !== undefined;) {
         pending = pending.subarray(frame.size);
         if (frame.opcode === 0x8) this.closeCode ??= frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 1005;
-        else if (frame.opcode === 0x9) tcp.write(maskedFrame(frame.payload, 0xa)); // pong: stay "alive"
+        else if (frame.opcode === 0x9)
+          tcp.write(maskedFrame(frame.payload, 0xa)); // pong: stay "alive"
         else if (frame.opcode === 0x2) this.#received(frame.payload);
       }
     });
@@ -147,9 +161,12 @@ function readFrame(buf: Buffer): { opcode: number; payload: Buffer; size: number
 /** A client frame (FIN set, masked as RFC 6455 requires of clients). */
 function maskedFrame(payload: Uint8Array, opcode = 0x2): Buffer {
   const n = payload.length;
-  const head = n < 126 ? Buffer.from([0x80 | opcode, 0x80 | n])
-    : n < 65536 ? Buffer.from([0x80 | opcode, 0x80 | 126, n >> 8, n & 0xff])
-    : Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | 127]), Buffer.alloc(8)]);
+  const head =
+    n < 126
+      ? Buffer.from([0x80 | opcode, 0x80 | n])
+      : n < 65536
+        ? Buffer.from([0x80 | opcode, 0x80 | 126, n >> 8, n & 0xff])
+        : Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | 127]), Buffer.alloc(8)]);
   if (n >= 65536) head.writeBigUInt64BE(BigInt(n), 2);
   const mask = randomBytes(4);
   const body = Buffer.from(payload);

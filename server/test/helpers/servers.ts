@@ -14,7 +14,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   const server = createArenaServer(settings, createLogger(settings.logLevel));
   const port = await server.listen();
   return {
-    server, port, endpoint: `http://127.0.0.1:${port}`, metricsEndpoint: `http://127.0.0.1:${server.metricsPort}`,
+    server,
+    port,
+    endpoint: `http://127.0.0.1:${port}`,
+    metricsEndpoint: `http://127.0.0.1:${server.metricsPort}`,
     stop: () => server.drain(),
   };
 }

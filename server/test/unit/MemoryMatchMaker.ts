@@ -33,7 +33,14 @@ export class MemoryMatchMaker implements MatchMaker {
   /** Lists a room as if another process had made it. */
   addRoom(row: Partial<RoomCache> & { processId: string }): RoomCache {
     const full: RoomCache = {
-      name: "arena", roomId: `r${++this.#ids}`, clients: 0, maxClients: this.capacity, locked: false, private: false, unlisted: false, metadata: {},
+      name: "arena",
+      roomId: `r${++this.#ids}`,
+      clients: 0,
+      maxClients: this.capacity,
+      locked: false,
+      private: false,
+      unlisted: false,
+      metadata: {},
       ...row,
     } as RoomCache;
     this.#rooms.set(full.roomId, { row: full, seated: [] });
@@ -46,8 +53,11 @@ export class MemoryMatchMaker implements MatchMaker {
   }
 
   async query(conditions: Partial<RoomCache>, sort?: Record<string, 1 | -1>): Promise<RoomCache[]> {
-    const rows = this.rooms.filter((row) => Object.entries(conditions).every(([key, value]) =>
-      (row as unknown as Record<string, unknown>)[key] === value || (row.metadata as Record<string, unknown> | undefined)?.[key] === value));
+    const rows = this.rooms.filter((row) =>
+      Object.entries(conditions).every(
+        ([key, value]) => (row as unknown as Record<string, unknown>)[key] === value || (row.metadata as Record<string, unknown> | undefined)?.[key] === value,
+      ),
+    );
     if (sort?.clients !== undefined) rows.sort((a, b) => (a.clients - b.clients) * sort.clients);
     return rows;
   }

@@ -25,40 +25,51 @@ const limit = fc.integer({ min: 1, max: 40 });
  * quiet client, with the odd pause of about a second, some of exactly one
  * (a frame on a window's edge). About two streams in three trip the guard.
  */
-const gaps = fc.integer({ min: 1, max: 100 }).chain((spread) => fc.array(
-  fc.oneof(
-    { arbitrary: fc.integer({ min: 0, max: spread }), weight: 12 },
-    { arbitrary: fc.integer({ min: 900, max: 1100 }), weight: 1 },
-    { arbitrary: fc.constant(1000), weight: 1 },
-  ),
-  { maxLength: 300, size: "max" },
-));
+const gaps = fc
+  .integer({ min: 1, max: 100 })
+  .chain((spread) =>
+    fc.array(
+      fc.oneof(
+        { arbitrary: fc.integer({ min: 0, max: spread }), weight: 12 },
+        { arbitrary: fc.integer({ min: 900, max: 1100 }), weight: 1 },
+        { arbitrary: fc.constant(1000), weight: 1 },
+      ),
+      { maxLength: 300, size: "max" },
+    ),
+  );
 
 describe("flood guard", () => {
   it("trips exactly once, on the frame past the limit in its window, and refuses everything after", () => {
-    fc.assert(fc.property(limit, gaps, (limitPerSecond, arrivalGaps) => {
-      const guard = new FloodGuard(limitPerSecond);
-      // The rule, written out: a window opens at a frame 1000 ms or more after the last window opened.
-      let windowStart = -Infinity;
-      let inWindow = 0;
-      let trippedAt: number | undefined;
-      times(arrivalGaps).forEach((now, i) => {
-        const admitted = guard.admit(now);
-        if (now - windowStart >= 1000) { windowStart = now; inWindow = 0; }
-        inWindow++;
-        if (trippedAt === undefined && inWindow > limitPerSecond) trippedAt = i;
-        assert.equal(admitted, trippedAt === undefined, `frame ${i} at ${now} ms, ${inWindow} in its window, limit ${limitPerSecond}`);
-      });
-    }));
+    fc.assert(
+      fc.property(limit, gaps, (limitPerSecond, arrivalGaps) => {
+        const guard = new FloodGuard(limitPerSecond);
+        // The rule, written out: a window opens at a frame 1000 ms or more after the last window opened.
+        let windowStart = -Infinity;
+        let inWindow = 0;
+        let trippedAt: number | undefined;
+        times(arrivalGaps).forEach((now, i) => {
+          const admitted = guard.admit(now);
+          if (now - windowStart >= 1000) {
+            windowStart = now;
+            inWindow = 0;
+          }
+          inWindow++;
+          if (trippedAt === undefined && inWindow > limitPerSecond) trippedAt = i;
+          assert.equal(admitted, trippedAt === undefined, `frame ${i} at ${now} ms, ${inWindow} in its window, limit ${limitPerSecond}`);
+        });
+      }),
+    );
   });
 
   it("a client that never sends more than the limit within any second is never refused", () => {
-    fc.assert(fc.property(limit, gaps, (limitPerSecond, arrivalGaps) => {
-      const at = times(arrivalGaps);
-      const guard = new FloodGuard(limitPerSecond);
-      const refused = at.map((now) => !guard.admit(now)).includes(true);
-      if (busiestSecond(at) <= limitPerSecond) assert.equal(refused, false, "refused, though no second held more than the limit");
-    }));
+    fc.assert(
+      fc.property(limit, gaps, (limitPerSecond, arrivalGaps) => {
+        const at = times(arrivalGaps);
+        const guard = new FloodGuard(limitPerSecond);
+        const refused = at.map((now) => !guard.admit(now)).includes(true);
+        if (busiestSecond(at) <= limitPerSecond) assert.equal(refused, false, "refused, though no second held more than the limit");
+      }),
+    );
   });
 
   it("a frame 1000 ms after a window opened opens the next one; one at 999 ms is still in it", () => {

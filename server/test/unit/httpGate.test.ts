@@ -44,9 +44,15 @@ before(async () => {
 });
 
 after(() => new Promise<void>((resolve) => http.close(() => resolve())));
-beforeEach(() => { draining = false; });
+beforeEach(() => {
+  draining = false;
+});
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; json: any }
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  json: any;
+}
 
 /**
  * A request on a connection of its own (the gate cuts a connection whose
@@ -57,17 +63,35 @@ interface Answer { status: number; headers: Record<string, string | string[] | u
 function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, from = `10.0.0.${++clients}`): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(base + path, {
-      method, agent: false,
-      headers: { "x-forwarded-for": from, ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }), ...headers },
-    }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (chunk) => { text += chunk; }).on("end", () => {
-        let json: unknown;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, json });
-      });
-    });
+    const req = request(
+      base + path,
+      {
+        method,
+        agent: false,
+        headers: {
+          "x-forwarded-for": from,
+          ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
+          ...headers,
+        },
+      },
+      (res) => {
+        let text = "";
+        res
+          .setEncoding("utf8")
+          .on("data", (chunk) => {
+            text += chunk;
+          })
+          .on("end", () => {
+            let json: unknown;
+            try {
+              json = JSON.parse(text);
+            } catch {
+              json = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, json });
+          });
+      },
+    );
     req.on("error", reject);
     req.end(payload);
   });
@@ -78,10 +102,16 @@ const post = (path: string, body: unknown, headers?: Record<string, string>, fro
 describe("HttpGate over an in-memory matchmaker", () => {
   it("seats quick play itself, filling a room to capacity before the next", async () => {
     const seats = await Promise.all(Array.from({ length: settings.capacity.ffa + 1 }, () => post("/matchmake/joinOrCreate/arena", me)));
-    assert.deepEqual(seats.map((s) => s.status), seats.map(() => 200));
+    assert.deepEqual(
+      seats.map((s) => s.status),
+      seats.map(() => 200),
+    );
     const perRoom = new Map<string, number>();
     for (const seat of seats) perRoom.set(seat.json.roomId, (perRoom.get(seat.json.roomId) ?? 0) + 1);
-    assert.deepEqual([...perRoom.values()].toSorted((a, b) => b - a), [settings.capacity.ffa, 1]);
+    assert.deepEqual(
+      [...perRoom.values()].toSorted((a, b) => b - a),
+      [settings.capacity.ffa, 1],
+    );
   });
 
   it("refuses quick play's bad options with the room's own error code", async () => {
@@ -122,7 +152,11 @@ describe("HttpGate over an in-memory matchmaker", () => {
   it("spends the joins limit per address and answers 429 with Retry-After past it", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < settings.rateLimits.joinsPerMinute; i++) statuses.push((await post("/matchmake/join/arena", me, {}, "10.1.1.1")).status);
-    assert.deepEqual(statuses, statuses.map(() => 299), "the limit's worth is passed on");
+    assert.deepEqual(
+      statuses,
+      statuses.map(() => 299),
+      "the limit's worth is passed on",
+    );
     const res = await post("/matchmake/join/arena", me, {}, "10.1.1.1");
     assert.equal(res.status, 429);
     assert.equal(res.json.errorCode, "rate_limited");
@@ -134,10 +168,15 @@ describe("HttpGate over an in-memory matchmaker", () => {
     const { port } = new URL(base);
     const socket = connect(Number(port), "127.0.0.1");
     let received = "";
-    socket.setEncoding("utf8").on("data", (chunk: string) => { received += chunk; });
+    socket.setEncoding("utf8").on("data", (chunk: string) => {
+      received += chunk;
+    });
     const answers = () => received.match(/HTTP\/1\.1 \d{3}/g) ?? [];
-    const until = async (n: number) => { for (let i = 0; i < 200 && answers().length < n; i++) await new Promise((r) => setTimeout(r, 10)); };
-    const head = (path: string) => `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nX-Forwarded-For: 10.2.2.2\r\n\r\n`;
+    const until = async (n: number) => {
+      for (let i = 0; i < 200 && answers().length < n; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    const head = (path: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nX-Forwarded-For: 10.2.2.2\r\n\r\n`;
     try {
       socket.write(head("/matchmake/made-up/arena"));
       await new Promise((r) => setTimeout(r, 50)); // the body in a segment of its own, after the gate has routed the request

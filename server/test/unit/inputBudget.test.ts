@@ -28,10 +28,15 @@ const framesPerMessage = fc.integer({ min: 1, max: INPUT_GROUP_MAX_FRAMES });
  * of silence (a stall, long enough to fill the bank and more), of one a
  * tick, of groups, and of floods, in any order.
  */
-const arrivalsOverTime = fc.array(fc.record({
-  perTick: fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 0, max: 12 })),
-  ticks: fc.integer({ min: 1, max: 30 }),
-}), { maxLength: 10 }).map((stretches) => stretches.flatMap(({ perTick, ticks }) => Array<number>(ticks).fill(perTick)));
+const arrivalsOverTime = fc
+  .array(
+    fc.record({
+      perTick: fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 0, max: 12 })),
+      ticks: fc.integer({ min: 1, max: 30 }),
+    }),
+    { maxLength: 10 },
+  )
+  .map((stretches) => stretches.flatMap(({ perTick, ticks }) => Array<number>(ticks).fill(perTick)));
 
 /** The most frames run in any stretch of consecutive ticks, less the stretch's length (the bound says at most BANKED_STEPS_MAX). */
 function mostAheadOfTicks(run: number[]): number {
@@ -48,39 +53,45 @@ function mostAheadOfTicks(run: number[]): number {
 
 describe("input budget", () => {
   it("over any stretch of ticks a player runs at most ticks + BANKED_STEPS_MAX frames, and at most STEPS_PER_TICK_MAX in one, whatever it sends", () => {
-    fc.assert(fc.property(fc.oneof(arrivalsOverTime, fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 200 })), framesPerMessage, (arrivals, perMessage) => {
-      const { run } = play(arrivals, perMessage);
-      for (let from = 0; from < run.length; from++) {
-        let total = 0;
-        for (let to = from; to < run.length; to++) {
-          total += run[to];
-          assert.ok(total <= to - from + 1 + BANKED_STEPS_MAX, `${total} frames in ${to - from + 1} ticks`);
+    fc.assert(
+      fc.property(fc.oneof(arrivalsOverTime, fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 200 })), framesPerMessage, (arrivals, perMessage) => {
+        const { run } = play(arrivals, perMessage);
+        for (let from = 0; from < run.length; from++) {
+          let total = 0;
+          for (let to = from; to < run.length; to++) {
+            total += run[to];
+            assert.ok(total <= to - from + 1 + BANKED_STEPS_MAX, `${total} frames in ${to - from + 1} ticks`);
+          }
+          assert.ok(run[from] <= STEPS_PER_TICK_MAX);
         }
-        assert.ok(run[from] <= STEPS_PER_TICK_MAX);
-      }
-    }));
+      }),
+    );
   });
 
   it("the bound holds after a migration whatever bank the snapshot carried: what is restored is clamped to BANKED_STEPS_MAX", () => {
     const banked = fc.oneof(fc.integer({ min: -5, max: 1000 }), fc.double({ noNaN: true }));
-    fc.assert(fc.property(banked, arrivalsOverTime, framesPerMessage, (steps, arrivals, perMessage) => {
-      // The process that takes the match over starts from the snapshot's bank, with a backlog waiting.
-      const budget = new InputBudget();
-      budget.restore("p", steps);
-      assert.ok(budget.banked("p") >= 0 && budget.banked("p") <= BANKED_STEPS_MAX, `restored ${budget.banked("p")} from ${steps}`);
-      const { run } = play([INPUT_BUFFER_FRAMES, ...arrivals], perMessage, budget);
-      assert.ok(mostAheadOfTicks(run) <= BANKED_STEPS_MAX, `${mostAheadOfTicks(run)} frames ahead of the ticks`);
-    }));
+    fc.assert(
+      fc.property(banked, arrivalsOverTime, framesPerMessage, (steps, arrivals, perMessage) => {
+        // The process that takes the match over starts from the snapshot's bank, with a backlog waiting.
+        const budget = new InputBudget();
+        budget.restore("p", steps);
+        assert.ok(budget.banked("p") >= 0 && budget.banked("p") <= BANKED_STEPS_MAX, `restored ${budget.banked("p")} from ${steps}`);
+        const { run } = play([INPUT_BUFFER_FRAMES, ...arrivals], perMessage, budget);
+        assert.ok(mostAheadOfTicks(run) <= BANKED_STEPS_MAX, `${mostAheadOfTicks(run)} frames ahead of the ticks`);
+      }),
+    );
   });
 
   it("frames arriving n to a message every n ticks run one per tick, in any phase: no burst, no stop", () => {
-    fc.assert(fc.property(framesPerMessage, fc.nat({ max: 3 }), fc.integer({ min: 5, max: 40 }), (n, phase, groups) => {
-      const arrivals = Array.from({ length: phase + groups * n }, (_, t) => (t >= phase && (t - phase) % n === 0 ? n : 0));
-      const { run, waiting, discarded } = play(arrivals, n);
-      assert.deepEqual(run.slice(phase), Array(groups * n).fill(1));
-      assert.ok(Math.max(...waiting) <= n - 1, "never more than the group's other frames waiting");
-      assert.equal(discarded, 0);
-    }));
+    fc.assert(
+      fc.property(framesPerMessage, fc.nat({ max: 3 }), fc.integer({ min: 5, max: 40 }), (n, phase, groups) => {
+        const arrivals = Array.from({ length: phase + groups * n }, (_, t) => (t >= phase && (t - phase) % n === 0 ? n : 0));
+        const { run, waiting, discarded } = play(arrivals, n);
+        assert.deepEqual(run.slice(phase), Array(groups * n).fill(1));
+        assert.ok(Math.max(...waiting) <= n - 1, "never more than the group's other frames waiting");
+        assert.equal(discarded, 0);
+      }),
+    );
   });
 
   it("a group one tick late is caught up at the next arrival, then one per tick again", () => {
@@ -95,11 +106,13 @@ describe("input budget", () => {
   });
 
   it("nothing waits for ever: once frames stop coming, every one runs or is discarded within a few ticks", () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: 60 }), framesPerMessage, (arrivals, perMessage) => {
-      // Each tick runs at least one waiting frame, and no more can wait than the bank, the queue and a group.
-      const quiet = BANKED_STEPS_MAX + QUEUED_FRAMES_MAX + INPUT_GROUP_MAX_FRAMES;
-      const { waiting } = play([...arrivals, ...Array(quiet).fill(0)], perMessage);
-      assert.equal(waiting.at(-1), 0);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: 60 }), framesPerMessage, (arrivals, perMessage) => {
+        // Each tick runs at least one waiting frame, and no more can wait than the bank, the queue and a group.
+        const quiet = BANKED_STEPS_MAX + QUEUED_FRAMES_MAX + INPUT_GROUP_MAX_FRAMES;
+        const { waiting } = play([...arrivals, ...Array(quiet).fill(0)], perMessage);
+        assert.equal(waiting.at(-1), 0);
+      }),
+    );
   });
 });

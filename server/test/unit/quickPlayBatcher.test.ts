@@ -4,10 +4,18 @@ import fc from "fast-check";
 import { QuickPlayBatcher, QuickPlayRefused, type OpenRoom, type SeatBroker, type SeatRequest } from "../../src/matchmaking/QuickPlayBatcher.ts";
 import { QuickPlayQueue } from "../../src/matchmaking/QuickPlayQueue.ts";
 
-interface MemoryRoom extends OpenRoom { clients: number; group: string; gone: boolean; sessions: string[] }
+interface MemoryRoom extends OpenRoom {
+  clients: number;
+  group: string;
+  gone: boolean;
+  sessions: string[];
+}
 
 /** A request's options: a mode picks the group, as `mode` does in Colyseus's filterBy. */
-interface Options { name: string; mode?: string }
+interface Options {
+  name: string;
+  mode?: string;
+}
 
 /**
  * An in-memory matchmaker (the real one is Colyseus's, tested across
@@ -32,8 +40,10 @@ class MemoryBroker implements SeatBroker<Options, MemoryRoom, { roomId: string; 
   async openRooms(group: string): Promise<readonly MemoryRoom[]> {
     this.calls.openRooms++;
     await Promise.resolve();
-    return this.rooms.filter((r) => r.group === group && !r.gone && (this.listFull || r.clients < r.maxClients))
-      .sort((a, b) => b.clients - a.clients).map((r) => ({ ...r }));
+    return this.rooms
+      .filter((r) => r.group === group && !r.gone && (this.listFull || r.clients < r.maxClients))
+      .sort((a, b) => b.clients - a.clients)
+      .map((r) => ({ ...r }));
   }
   /** Replaces room creation (a matchmaker refusing, for one). */
   create: (options: Options) => Promise<MemoryRoom> = async (options) => {
@@ -64,12 +74,21 @@ class MemoryBroker implements SeatBroker<Options, MemoryRoom, { roomId: string; 
   async answering(snapshot: MemoryRoom): Promise<boolean> {
     return !this.rooms.find((r) => r.roomId === snapshot.roomId)!.gone;
   }
-  seat(room: MemoryRoom, sessionId: string) { return { roomId: room.roomId, sessionId }; }
-  capacity(group: string): number { return typeof this.cap === "number" ? this.cap : this.cap(group); }
-  sessionId(): string { return `s${++this.#ids}`; }
+  seat(room: MemoryRoom, sessionId: string) {
+    return { roomId: room.roomId, sessionId };
+  }
+  capacity(group: string): number {
+    return typeof this.cap === "number" ? this.cap : this.cap(group);
+  }
+  sessionId(): string {
+    return `s${++this.#ids}`;
+  }
 }
 
-const turns = () => { const queue = new QuickPlayQueue(1000); return () => queue.turn(); };
+const turns = () => {
+  const queue = new QuickPlayQueue(1000);
+  return () => queue.turn();
+};
 const WAIT = { maxWaitMs: 5000 };
 
 describe("QuickPlayBatcher (quick play decided in batches)", () => {
@@ -82,10 +101,16 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
     assert.equal(batcher.counts.batches, 1);
     assert.equal(broker.calls.openRooms, 1);
     // 1 seat in "most", 4 in "half", then 16 in two new rooms.
-    assert.deepEqual(seats.slice(0, 5).map((s) => s.roomId), ["most", "half", "half", "half", "half"]);
+    assert.deepEqual(
+      seats.slice(0, 5).map((s) => s.roomId),
+      ["most", "half", "half", "half", "half"],
+    );
     assert.equal(broker.calls.createRoom, 2);
     assert.equal(broker.calls.reserve, 4);
-    assert.deepEqual(broker.rooms.map((r) => r.clients), [8, 8, 8, 8]);
+    assert.deepEqual(
+      broker.rooms.map((r) => r.clients),
+      [8, 8, 8, 8],
+    );
     assert.equal(new Set(seats.map((s) => s.sessionId)).size, 21, "a session id each");
   });
 
@@ -103,7 +128,12 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
     broker.rooms.push({ roomId: "open", clients: 6, maxClients: 8, group: "ffa", gone: false, sessions: [] });
     // The first reservation in "open" finds the room full (joins by id took the seats).
     let stolen = false;
-    broker.beforeReserve = (room) => { if (room.roomId === "open" && !stolen) { stolen = true; room.clients = 8; } };
+    broker.beforeReserve = (room) => {
+      if (room.roomId === "open" && !stolen) {
+        stolen = true;
+        room.clients = 8;
+      }
+    };
     const batcher = new QuickPlayBatcher(broker, turns(), WAIT);
     const seats = await Promise.all([batcher.join("ffa", { name: "a" }, undefined), batcher.join("ffa", { name: "b" }, undefined)]);
     assert.equal(batcher.counts.retried, 2);
@@ -124,7 +154,9 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
   it("a request no room will take is refused after three tries, and the queue goes on", async () => {
     const broker = new MemoryBroker(8);
     const reserve = broker.reserve.bind(broker);
-    broker.reserve = async () => { throw new Error("every process is gone"); };
+    broker.reserve = async () => {
+      throw new Error("every process is gone");
+    };
     const batcher = new QuickPlayBatcher(broker, turns(), WAIT);
     await assert.rejects(batcher.join("ffa", { name: "a" }, undefined), (e: unknown) => e instanceof QuickPlayRefused && e.reason === "failed");
     assert.equal(batcher.counts.batches, 3);
@@ -161,7 +193,9 @@ describe("QuickPlayBatcher, a room slow to answer", () => {
     broker.rooms.push({ roomId: "slow", clients: 1, maxClients: 8, group: "ffa", gone: false, sessions: [] });
     const reserve = broker.reserve.bind(broker);
     let release!: () => void;
-    const released = new Promise<void>((resolve) => { release = resolve; });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     broker.reserve = async (room, requests) => {
       if (room.roomId === "slow") await released;
       return reserve(room, requests);
@@ -179,12 +213,14 @@ describe("QuickPlayBatcher, a room slow to answer", () => {
   });
 });
 
-
 describe("QuickPlayBatcher, what a request may cost", () => {
   it("a request waits its deadline at most: queued behind slow decisions it is refused as busy, and the others are still decided", async () => {
     const broker = new MemoryBroker(4);
     const reserve = broker.reserve.bind(broker);
-    broker.reserve = async (room, requests) => { await new Promise((r) => setTimeout(r, 40)); return reserve(room, requests); };
+    broker.reserve = async (room, requests) => {
+      await new Promise((r) => setTimeout(r, 40));
+      return reserve(room, requests);
+    };
     const batcher = new QuickPlayBatcher(broker, turns(), { maxWaitMs: 200, maxBatch: 4, reserveHoldMs: 1000 });
     const started = performance.now();
     const outcomes = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined)));
@@ -200,7 +236,9 @@ describe("QuickPlayBatcher, what a request may cost", () => {
 
   it("the queue is bounded: past maxWaiting a request is refused at once", async () => {
     let release!: (end: () => void) => void;
-    const turn = new Promise<() => void>((resolve) => { release = resolve; });
+    const turn = new Promise<() => void>((resolve) => {
+      release = resolve;
+    });
     const batcher = new QuickPlayBatcher(new MemoryBroker(8), () => turn, { maxWaitMs: 5000, maxWaiting: 100 });
     const held = Array.from({ length: 100 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined));
     await assert.rejects(batcher.join("ffa", { name: "one too many" }, undefined), (e: unknown) => e instanceof QuickPlayRefused && e.reason === "busy");
@@ -213,7 +251,10 @@ describe("QuickPlayBatcher, what a request may cost", () => {
     const broker = new MemoryBroker(8);
     let why: string | null = "server_draining";
     const batcher = new QuickPlayBatcher(broker, turns(), { maxWaitMs: 5000, unavailable: () => why });
-    await assert.rejects(batcher.join("ffa", { name: "a" }, undefined), (e: unknown) => e instanceof QuickPlayRefused && e.reason === "unavailable" && e.code === "server_draining");
+    await assert.rejects(
+      batcher.join("ffa", { name: "a" }, undefined),
+      (e: unknown) => e instanceof QuickPlayRefused && e.reason === "unavailable" && e.code === "server_draining",
+    );
     assert.equal(broker.calls.createRoom, 0);
     why = null;
     assert.ok(await batcher.join("ffa", { name: "b" }, undefined));
@@ -222,7 +263,9 @@ describe("QuickPlayBatcher, what a request may cost", () => {
   it("a room the matchmaker will not create answers its requests with the matchmaker's error, not retried", async () => {
     const broker = new MemoryBroker(8);
     const refusal = new Error("room 'arena' not created: shutting down");
-    broker.create = async () => { throw refusal; };
+    broker.create = async () => {
+      throw refusal;
+    };
     const batcher = new QuickPlayBatcher(broker, turns(), WAIT);
     await assert.rejects(batcher.join("ffa", { name: "a" }, undefined), (e: unknown) => e === refusal);
     assert.equal(batcher.counts.retried, 0);
@@ -265,63 +308,77 @@ const world = fc.record({
 
 describe("QuickPlayBatcher, over random worlds", () => {
   it("fills rooms exactly and never seats a player in a full room: modes, capacities, arrival orders, rooms already part full, refused reservations", async () => {
-    await fc.assert(fc.asyncProperty(world, async ({ capacity, existing, requests, maxBatch, listFull, refusals }) => {
-      const broker = new MemoryBroker((group) => capacity[group as Mode]);
-      broker.listFull = listFull;
-      existing.forEach(({ mode, fill }, i) => {
-        const clients = Math.round(fill * capacity[mode]);
-        broker.rooms.push({ roomId: `old${i}`, clients, maxClients: capacity[mode], group: mode, gone: false, sessions: [] });
-      });
-      const freeBefore = (mode: Mode) => broker.rooms.filter((r) => r.group === mode).reduce((free, r) => free + r.maxClients - r.clients, 0);
-      const free = Object.fromEntries(MODES.map((m) => [m, freeBefore(m)])) as Record<Mode, number>;
-      let reservation = 0;
-      broker.beforeReserve = (room) => {
-        const refusal = refusals[reservation++] ?? "none";
-        if (refusal === "taken") room.clients = room.maxClients;
-        if (refusal === "gone") room.gone = true;
-      };
-      const batcher = new QuickPlayBatcher(broker, turns(), { ...WAIT, maxBatch });
-      const answers: Promise<PromiseSettledResult<{ roomId: string; sessionId: string }>>[] = [];
-      for (const [i, { mode, pause }] of requests.entries()) {
-        const seat = batcher.join(mode, { name: `p${i}`, mode }, undefined);
-        answers.push(seat.then((value) => ({ status: "fulfilled", value }), (reason: unknown) => ({ status: "rejected", reason })));
-        if (pause) await new Promise((resolve) => setImmediate(resolve));
-      }
-      const outcomes = await Promise.all(answers);
+    await fc.assert(
+      fc.asyncProperty(world, async ({ capacity, existing, requests, maxBatch, listFull, refusals }) => {
+        const broker = new MemoryBroker((group) => capacity[group as Mode]);
+        broker.listFull = listFull;
+        existing.forEach(({ mode, fill }, i) => {
+          const clients = Math.round(fill * capacity[mode]);
+          broker.rooms.push({ roomId: `old${i}`, clients, maxClients: capacity[mode], group: mode, gone: false, sessions: [] });
+        });
+        const freeBefore = (mode: Mode) => broker.rooms.filter((r) => r.group === mode).reduce((free, r) => free + r.maxClients - r.clients, 0);
+        const free = Object.fromEntries(MODES.map((m) => [m, freeBefore(m)])) as Record<Mode, number>;
+        let reservation = 0;
+        broker.beforeReserve = (room) => {
+          const refusal = refusals[reservation++] ?? "none";
+          if (refusal === "taken") room.clients = room.maxClients;
+          if (refusal === "gone") room.gone = true;
+        };
+        const batcher = new QuickPlayBatcher(broker, turns(), { ...WAIT, maxBatch });
+        const answers: Promise<PromiseSettledResult<{ roomId: string; sessionId: string }>>[] = [];
+        for (const [i, { mode, pause }] of requests.entries()) {
+          const seat = batcher.join(mode, { name: `p${i}`, mode }, undefined);
+          answers.push(
+            seat.then(
+              (value) => ({ status: "fulfilled", value }),
+              (reason: unknown) => ({ status: "rejected", reason }),
+            ),
+          );
+          if (pause) await new Promise((resolve) => setImmediate(resolve));
+        }
+        const outcomes = await Promise.all(answers);
 
-      // Never in a full room: a seat is one the room granted, in the request's mode, one per request; nobody refused holds one.
-      assert.equal(broker.overAsked, 0, "asked a room for more seats than it had free");
-      const holder = new Map<string, string>();
-      for (const room of broker.rooms) {
-        assert.ok(room.clients <= room.maxClients);
-        for (const session of room.sessions) {
-          assert.ok(!holder.has(session), `${session} holds two seats`);
-          holder.set(session, room.roomId);
+        // Never in a full room: a seat is one the room granted, in the request's mode, one per request; nobody refused holds one.
+        assert.equal(broker.overAsked, 0, "asked a room for more seats than it had free");
+        const holder = new Map<string, string>();
+        for (const room of broker.rooms) {
+          assert.ok(room.clients <= room.maxClients);
+          for (const session of room.sessions) {
+            assert.ok(!holder.has(session), `${session} holds two seats`);
+            holder.set(session, room.roomId);
+          }
         }
-      }
-      outcomes.forEach((outcome, i) => {
-        if (outcome.status === "rejected") {
-          assert.ok(outcome.reason instanceof QuickPlayRefused && outcome.reason.reason === "failed", String(outcome.reason));
-          return;
-        }
-        const { roomId, sessionId } = outcome.value;
-        assert.equal(holder.get(sessionId), roomId, `request ${i}'s seat was not granted by ${roomId}`);
-        assert.equal(broker.rooms.find((r) => r.roomId === roomId)!.group, requests[i].mode, "a room of another mode");
-      });
-      assert.equal(holder.size, outcomes.filter((o) => o.status === "fulfilled").length, "a seat nobody was given");
-      assert.equal(batcher.waiting, 0);
+        outcomes.forEach((outcome, i) => {
+          if (outcome.status === "rejected") {
+            assert.ok(outcome.reason instanceof QuickPlayRefused && outcome.reason.reason === "failed", String(outcome.reason));
+            return;
+          }
+          const { roomId, sessionId } = outcome.value;
+          assert.equal(holder.get(sessionId), roomId, `request ${i}'s seat was not granted by ${roomId}`);
+          assert.equal(broker.rooms.find((r) => r.roomId === roomId)!.group, requests[i].mode, "a room of another mode");
+        });
+        assert.equal(holder.size, outcomes.filter((o) => o.status === "fulfilled").length, "a seat nobody was given");
+        assert.equal(batcher.waiting, 0);
 
-      // Exactly filled when no room refused: every request seated, free seats used before a room is made, as few new rooms as can be.
-      if (reservation === 0 || refusals.slice(0, reservation).every((r) => r === "none")) {
-        assert.ok(outcomes.every((o) => o.status === "fulfilled"), "a request refused though no room refused it");
-        for (const mode of MODES) {
-          const asked = requests.filter((r) => r.mode === mode).length;
-          const made = broker.rooms.filter((r) => r.group === mode && !r.roomId.startsWith("old"));
-          assert.equal(made.length, Math.ceil(Math.max(0, asked - free[mode]) / capacity[mode]), `${mode}: rooms made`);
-          if (made.length > 0) assert.ok(broker.rooms.filter((r) => r.group === mode && r.roomId.startsWith("old")).every((r) => r.clients === r.maxClients), `${mode}: a room made while one had seats`);
-          assert.ok(made.filter((r) => r.clients < r.maxClients).length <= 1, `${mode}: more than one new room part full`);
+        // Exactly filled when no room refused: every request seated, free seats used before a room is made, as few new rooms as can be.
+        if (reservation === 0 || refusals.slice(0, reservation).every((r) => r === "none")) {
+          assert.ok(
+            outcomes.every((o) => o.status === "fulfilled"),
+            "a request refused though no room refused it",
+          );
+          for (const mode of MODES) {
+            const asked = requests.filter((r) => r.mode === mode).length;
+            const made = broker.rooms.filter((r) => r.group === mode && !r.roomId.startsWith("old"));
+            assert.equal(made.length, Math.ceil(Math.max(0, asked - free[mode]) / capacity[mode]), `${mode}: rooms made`);
+            if (made.length > 0)
+              assert.ok(
+                broker.rooms.filter((r) => r.group === mode && r.roomId.startsWith("old")).every((r) => r.clients === r.maxClients),
+                `${mode}: a room made while one had seats`,
+              );
+            assert.ok(made.filter((r) => r.clients < r.maxClients).length <= 1, `${mode}: more than one new room part full`);
+          }
         }
-      }
-    }));
+      }),
+    );
   });
 });

@@ -11,16 +11,18 @@ describe("QuickPlayQueue (one quick-play decision at a time, in process)", () =>
     const queue = new QuickPlayQueue(TIMEOUT_MS);
     const order: number[] = [];
     let holding = 0;
-    await Promise.all([0, 1, 2, 3].map(async (i) => {
-      const end = await queue.turn();
-      assert.ok(end);
-      holding++;
-      assert.equal(holding, 1, "one turn at a time");
-      order.push(i);
-      await new Promise((r) => setImmediate(r));
-      holding--;
-      end();
-    }));
+    await Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        const end = await queue.turn();
+        assert.ok(end);
+        holding++;
+        assert.equal(holding, 1, "one turn at a time");
+        order.push(i);
+        await new Promise((r) => setImmediate(r));
+        holding--;
+        end();
+      }),
+    );
     assert.deepEqual(order, [0, 1, 2, 3]);
   });
 
@@ -31,8 +33,14 @@ describe("QuickPlayQueue (one quick-play decision at a time, in process)", () =>
     assert.ok(stuck);
     // Behind it: one that gets the stuck holder's turn once it runs out, and one that waits longer than the timeout.
     const answers: string[] = [];
-    const second = queue.turn().then((end) => { answers.push(`second at ${clock.now()}`); return end; });
-    const third = queue.turn().then((end) => { answers.push(`third ${end === null ? "null" : "turn"} at ${clock.now()}`); return end; });
+    const second = queue.turn().then((end) => {
+      answers.push(`second at ${clock.now()}`);
+      return end;
+    });
+    const third = queue.turn().then((end) => {
+      answers.push(`third ${end === null ? "null" : "turn"} at ${clock.now()}`);
+      return end;
+    });
     await clock.advance(TIMEOUT_MS - 1);
     assert.deepEqual(answers, [], "nothing before the timeout");
     await clock.advance(1);
@@ -46,7 +54,10 @@ describe("QuickPlayQueue (one quick-play decision at a time, in process)", () =>
 });
 
 /** A request: it asks `gapMs` after the one before; it holds a turn `holdMs`, or never ends it (null). */
-interface Asker { gapMs: number; holdMs: number | null }
+interface Asker {
+  gapMs: number;
+  holdMs: number | null;
+}
 
 /**
  * Checks when each request got its turn (or null) against the rule: a turn
@@ -73,26 +84,32 @@ function checkAnswers(askers: Asker[], timeoutMs: number, answers: { at: number;
 describe("QuickPlayQueue's turns, on a clock the test steps", () => {
   it("every request gets its turn in order, one at a time, or null at its deadline, exactly when the rule says", async () => {
     const asker = fc.record({ gapMs: fc.integer({ min: 0, max: 150 }), holdMs: fc.option(fc.integer({ min: 0, max: 250 }), { nil: null }) });
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 120 }), fc.array(asker, { minLength: 1, maxLength: 12 }), async (timeoutMs, askers) => {
-      const clock = new TestClock();
-      const queue = new QuickPlayQueue(timeoutMs, undefined, clock);
-      const answers: { at: number; turn: boolean }[] = [];
-      const turns: [start: number, end: number][] = [];
-      let asked = 0;
-      askers.forEach(({ gapMs, holdMs }, i) => {
-        asked += gapMs;
-        clock.setTimeout(() => void queue.turn().then((end) => {
-          answers[i] = { at: clock.now(), turn: end !== null };
-          if (end === null) return;
-          // Over when its holder ends it, or at the timeout if the holder is later or never does (then the queue takes it back).
-          turns.push([clock.now(), clock.now() + Math.min(holdMs ?? Infinity, timeoutMs)]);
-          if (holdMs !== null) clock.setTimeout(end, holdMs);
-        }), asked);
-      });
-      await clock.advance(asked + 2 * timeoutMs * askers.length + 1);
-      checkAnswers(askers, timeoutMs, answers);
-      turns.sort((a, b) => a[0] - b[0]);
-      for (let i = 1; i < turns.length; i++) assert.ok(turns[i][0] >= turns[i - 1][1], "one turn at a time");
-    }));
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 120 }), fc.array(asker, { minLength: 1, maxLength: 12 }), async (timeoutMs, askers) => {
+        const clock = new TestClock();
+        const queue = new QuickPlayQueue(timeoutMs, undefined, clock);
+        const answers: { at: number; turn: boolean }[] = [];
+        const turns: [start: number, end: number][] = [];
+        let asked = 0;
+        askers.forEach(({ gapMs, holdMs }, i) => {
+          asked += gapMs;
+          clock.setTimeout(
+            () =>
+              void queue.turn().then((end) => {
+                answers[i] = { at: clock.now(), turn: end !== null };
+                if (end === null) return;
+                // Over when its holder ends it, or at the timeout if the holder is later or never does (then the queue takes it back).
+                turns.push([clock.now(), clock.now() + Math.min(holdMs ?? Infinity, timeoutMs)]);
+                if (holdMs !== null) clock.setTimeout(end, holdMs);
+              }),
+            asked,
+          );
+        });
+        await clock.advance(asked + 2 * timeoutMs * askers.length + 1);
+        checkAnswers(askers, timeoutMs, answers);
+        turns.sort((a, b) => a[0] - b[0]);
+        for (let i = 1; i < turns.length; i++) assert.ok(turns[i][0] >= turns[i - 1][1], "one turn at a time");
+      }),
+    );
   });
 });

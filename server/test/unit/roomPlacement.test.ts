@@ -47,19 +47,21 @@ describe("RoomPlacement", () => {
 
   it("property: the choice is live and hosts no more matches than any live process", async () => {
     const processes = ["self", "p1", "p2", "p3"];
-    await fc.assert(fc.asyncProperty(
-      fc.subarray(processes.slice(1)),
-      fc.array(fc.constantFrom(...processes, "dead"), { maxLength: 40 }),
-      fc.nat(),
-      async (peers, hosts, seed) => {
-        const mm = new MemoryMatchMaker("self");
-        for (const peer of peers) mm.live.add(peer);
-        for (const processId of hosts) mm.addRoom({ processId });
-        const chosen = await new RoomPlacement(mm, (n) => seed % n).place(ROOM_NAME);
-        const count = (id: string) => hosts.filter((h) => h === id).length;
-        assert.ok(mm.live.has(chosen), `${chosen} is live`);
-        for (const id of mm.live) assert.ok(count(chosen) <= count(id), `${chosen} (${count(chosen)}) vs ${id} (${count(id)})`);
-      },
-    ));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.subarray(processes.slice(1)),
+        fc.array(fc.constantFrom(...processes, "dead"), { maxLength: 40 }),
+        fc.nat(),
+        async (peers, hosts, seed) => {
+          const mm = new MemoryMatchMaker("self");
+          for (const peer of peers) mm.live.add(peer);
+          for (const processId of hosts) mm.addRoom({ processId });
+          const chosen = await new RoomPlacement(mm, (n) => seed % n).place(ROOM_NAME);
+          const count = (id: string) => hosts.filter((h) => h === id).length;
+          assert.ok(mm.live.has(chosen), `${chosen} is live`);
+          for (const id of mm.live) assert.ok(count(chosen) <= count(id), `${chosen} (${count(chosen)}) vs ${id} (${count(id)})`);
+        },
+      ),
+    );
   });
 });

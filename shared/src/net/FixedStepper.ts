@@ -11,7 +11,10 @@ export class FixedStepper {
    * @param maxSteps at most this many steps per frame; a longer stall (a
    *   background tab) is dropped rather than replayed as a burst.
    */
-  constructor(private readonly stepMs: number, private readonly maxSteps = 4) {}
+  constructor(
+    private readonly stepMs: number,
+    private readonly maxSteps = 4,
+  ) {}
 
   /** Adds a frame's duration; returns how many steps are due. */
   advance(frameMs: number): number {

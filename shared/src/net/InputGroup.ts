@@ -27,11 +27,18 @@ export interface GroupedInputHandle {
  */
 export class InputGroup {
   readonly #held: Uint8Array[] = [];
-  readonly #take = (data: Uint8Array): void => { this.#held.push(data.slice()); };
+  readonly #take = (data: Uint8Array): void => {
+    this.#held.push(data.slice());
+  };
 
   /** `size`: frames per group, 1 to INPUT_GROUP_MAX_FRAMES; 1 sends each frame alone, as the handle does. */
-  constructor(private readonly room: GroupedRoom, private readonly input: GroupedInputHandle, readonly size = INPUT_GROUP_FRAMES) {
-    if (!Number.isInteger(size) || size < 1 || size > INPUT_GROUP_MAX_FRAMES) throw new RangeError(`an input group has 1 to ${INPUT_GROUP_MAX_FRAMES} frames, not ${size}`);
+  constructor(
+    private readonly room: GroupedRoom,
+    private readonly input: GroupedInputHandle,
+    readonly size = INPUT_GROUP_FRAMES,
+  ) {
+    if (!Number.isInteger(size) || size < 1 || size > INPUT_GROUP_MAX_FRAMES)
+      throw new RangeError(`an input group has 1 to ${INPUT_GROUP_MAX_FRAMES} frames, not ${size}`);
   }
 
   /** Frames taken and not yet sent. */

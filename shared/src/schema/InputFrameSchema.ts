@@ -6,10 +6,13 @@ import { schema, t } from "@colyseus/schema";
  * server sanitises to the same, so the predictor steps with what the server
  * steps with.
  */
-export const InputFrameSchema = schema({
-  moveX: t.float32().default(0),
-  moveY: t.float32().default(0),
-  aim: t.float32().default(0),
-  fire: t.boolean().default(false),
-}, "InputFrame");
+export const InputFrameSchema = schema(
+  {
+    moveX: t.float32().default(0),
+    moveY: t.float32().default(0),
+    aim: t.float32().default(0),
+    fire: t.boolean().default(false),
+  },
+  "InputFrame",
+);
 export type InputFrameSchema = InstanceType<typeof InputFrameSchema>;

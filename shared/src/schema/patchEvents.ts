@@ -12,9 +12,16 @@ export function isPatchEvent(event: SimEvent): event is PatchEvent {
 export function recordEvent(state: ArenaState, event: PatchEvent): void {
   switch (event.type) {
     case "shot":
-      state.shots.push(new Shot().assign({
-        shooter: event.shooter, x1: event.x1, y1: event.y1, x2: event.x2, y2: event.y2, target: event.target ?? "",
-      }));
+      state.shots.push(
+        new Shot().assign({
+          shooter: event.shooter,
+          x1: event.x1,
+          y1: event.y1,
+          x2: event.x2,
+          y2: event.y2,
+          target: event.target ?? "",
+        }),
+      );
       return;
     case "kill":
       state.kills.push(new Kill().assign({ killer: event.killer, victim: event.victim }));
@@ -41,9 +48,17 @@ export function clearEvents(state: ArenaState): void {
  * current interval's events, which the next patch carries again.
  */
 export function forEachPatchEvent(state: ArenaState, visit: (event: PatchEvent) => void): void {
-  state.shots.forEach((s) => visit({
-    type: "shot", shooter: s.shooter, x1: s.x1, y1: s.y1, x2: s.x2, y2: s.y2, target: s.target === "" ? null : s.target,
-  }));
+  state.shots.forEach((s) =>
+    visit({
+      type: "shot",
+      shooter: s.shooter,
+      x1: s.x1,
+      y1: s.y1,
+      x2: s.x2,
+      y2: s.y2,
+      target: s.target === "" ? null : s.target,
+    }),
+  );
   state.kills.forEach((k) => visit({ type: "kill", killer: k.killer, victim: k.victim }));
   state.pickupsTaken.forEach((p) => visit({ type: "pickup", player: p.player, index: p.index }));
 }

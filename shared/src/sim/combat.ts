@@ -1,7 +1,5 @@
 import { WALLS } from "../arena.ts";
-import {
-  FIRE_COOLDOWN_S, PLAYER_RADIUS_PX, RESPAWN_DELAY_S, WEAPON_DAMAGE_HP, WEAPON_RANGE_PX,
-} from "../constants.ts";
+import { FIRE_COOLDOWN_S, PLAYER_RADIUS_PX, RESPAWN_DELAY_S, WEAPON_DAMAGE_HP, WEAPON_RANGE_PX } from "../constants.ts";
 import { rayCircleDistance, rayWallDistance } from "./geometry.ts";
 import { cosSin } from "./trig.ts";
 import type { PlayerState, SeenPosition, SimEvent, WorldState } from "./types.ts";
@@ -26,14 +24,7 @@ export function isDamageable(player: PlayerState): boolean {
  * first damageable player it crosses, at the position the shooter saw it
  * (`seen`, the lag-compensated view), takes the hit.
  */
-export function fireWeapon(
-  world: WorldState,
-  shooterId: string,
-  shooter: PlayerState,
-  aim: number,
-  seen: SeenPosition,
-  events: SimEvent[],
-): void {
+export function fireWeapon(world: WorldState, shooterId: string, shooter: PlayerState, aim: number, seen: SeenPosition, events: SimEvent[]): void {
   const [dx, dy] = cosSin(aim);
   const ox = shooter.x;
   const oy = shooter.y;

@@ -73,10 +73,7 @@ export function rayWallDistance(ox: number, oy: number, dx: number, dy: number, 
  * Distance along a ray (unit direction) to the first point of a circle, or
  * Infinity when it misses or the circle is behind the origin.
  */
-export function rayCircleDistance(
-  ox: number, oy: number, dx: number, dy: number,
-  cx: number, cy: number, radius: number,
-): number {
+export function rayCircleDistance(ox: number, oy: number, dx: number, dy: number, cx: number, cy: number, radius: number): number {
   const fx = cx - ox;
   const fy = cy - oy;
   const along = fx * dx + fy * dy;

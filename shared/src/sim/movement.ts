@@ -1,7 +1,5 @@
 import { WALLS } from "../arena.ts";
-import {
-  ARENA_HEIGHT_PX, ARENA_WIDTH_PX, PLAYER_RADIUS_PX, PLAYER_SPEED_PX_PER_S,
-} from "../constants.ts";
+import { ARENA_HEIGHT_PX, ARENA_WIDTH_PX, PLAYER_RADIUS_PX, PLAYER_SPEED_PX_PER_S } from "../constants.ts";
 import { pushOutOfWall, type Body } from "./geometry.ts";
 import { snapPosition } from "./quantize.ts";
 

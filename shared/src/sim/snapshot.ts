@@ -14,7 +14,18 @@ export type WorldSnapshot = Pick<WorldState, "mode" | "phase" | "round" | "phase
 };
 
 const PLAYER_FIELDS = [
-  "name", "x", "y", "aim", "hp", "score", "alive", "connected", "shielded", "fireCooldownS", "respawnS", "shieldS",
+  "name",
+  "x",
+  "y",
+  "aim",
+  "hp",
+  "score",
+  "alive",
+  "connected",
+  "shielded",
+  "fireCooldownS",
+  "respawnS",
+  "shieldS",
 ] as const satisfies readonly (keyof PlayerState)[];
 const PICKUP_FIELDS = ["x", "y", "active", "respawnS"] as const satisfies readonly (keyof PickupState)[];
 
@@ -41,11 +52,7 @@ export function snapshotWorld(world: WorldState): WorldSnapshot {
  * snapshot was taken of. `newPlayer` makes the object for each player
  * (a schema instance, or a plain one).
  */
-export function restoreWorld<P extends PlayerState, K extends PickupState>(
-  world: WorldState<P, K>,
-  snapshot: WorldSnapshot,
-  newPlayer: () => P,
-): void {
+export function restoreWorld<P extends PlayerState, K extends PickupState>(world: WorldState<P, K>, snapshot: WorldSnapshot, newPlayer: () => P): void {
   world.mode = snapshot.mode;
   world.phase = snapshot.phase;
   world.round = snapshot.round;

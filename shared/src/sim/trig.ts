@@ -9,8 +9,19 @@ const TWO_PI = Math.PI * 2;
 const HALF_PI = Math.PI / 2;
 
 // Taylor coefficients; on |y| <= pi/4 the first omitted term is below 1e-14.
-const S3 = -1 / 6, S5 = 1 / 120, S7 = -1 / 5040, S9 = 1 / 362880, S11 = -1 / 39916800, S13 = 1 / 6227020800;
-const C2 = -1 / 2, C4 = 1 / 24, C6 = -1 / 720, C8 = 1 / 40320, C10 = -1 / 3628800, C12 = 1 / 479001600, C14 = -1 / 87178291200;
+const S3 = -1 / 6,
+  S5 = 1 / 120,
+  S7 = -1 / 5040,
+  S9 = 1 / 362880,
+  S11 = -1 / 39916800,
+  S13 = 1 / 6227020800;
+const C2 = -1 / 2,
+  C4 = 1 / 24,
+  C6 = -1 / 720,
+  C8 = 1 / 40320,
+  C10 = -1 / 3628800,
+  C12 = 1 / 479001600,
+  C14 = -1 / 87178291200;
 
 function sinKernel(y: number): number {
   const y2 = y * y;
@@ -30,9 +41,13 @@ export function cosSin(angle: number): [number, number] {
   const s = sinKernel(y);
   const c = cosKernel(y);
   switch (((quadrant % 4) + 4) % 4) {
-    case 0: return [c, s];
-    case 1: return [-s, c];
-    case 2: return [-c, -s];
-    default: return [s, -c];
+    case 0:
+      return [c, s];
+    case 1:
+      return [-s, c];
+    case 2:
+      return [-c, -s];
+    default:
+      return [s, -c];
   }
 }

@@ -1,15 +1,11 @@
 import { PICKUP_SPOTS, SPAWN_POINTS } from "../arena.ts";
-import {
-  INTERMISSION_S, MAX_HP, PICKUP_HEAL_HP, PICKUP_RADIUS_PX, PICKUP_RESPAWN_S, PLAYER_RADIUS_PX, SPAWN_PROTECTION_S,
-} from "../constants.ts";
+import { INTERMISSION_S, MAX_HP, PICKUP_HEAL_HP, PICKUP_RADIUS_PX, PICKUP_RESPAWN_S, PLAYER_RADIUS_PX, SPAWN_PROTECTION_S } from "../constants.ts";
 import { GAME_MODES, type GameMode } from "../modes.ts";
 import { snapAngle16, snapPosition } from "./quantize.ts";
 import { fireWeapon } from "./combat.ts";
 import { moveBody } from "./movement.ts";
 import { nextRandom, seedFrom } from "./rng.ts";
-import type {
-  InputFrame, PickupState, PlayerState, SeenBy, SeenPosition, SimEvent, WorldState,
-} from "./types.ts";
+import type { InputFrame, PickupState, PlayerState, SeenBy, SeenPosition, SimEvent, WorldState } from "./types.ts";
 
 /** A world whose pickup list can grow (ArraySchema and arrays both can). */
 export type GrowableWorld<P extends PlayerState, K extends PickupState> = WorldState<P, K> & {
@@ -17,12 +13,7 @@ export type GrowableWorld<P extends PlayerState, K extends PickupState> = WorldS
 };
 
 /** Sets up a fresh world for `mode`, with one pickup object per pickup spot. */
-export function initWorld<P extends PlayerState, K extends PickupState>(
-  world: GrowableWorld<P, K>,
-  mode: GameMode,
-  seed: number,
-  newPickup: () => K,
-): void {
+export function initWorld<P extends PlayerState, K extends PickupState>(world: GrowableWorld<P, K>, mode: GameMode, seed: number, newPickup: () => K): void {
   world.mode = mode;
   world.round = 1;
   world.phase = "playing";
@@ -95,14 +86,7 @@ export function leavePlayer(world: WorldState, id: string): void {
  * shot if the weapon is ready. `seenBy` gives where this player saw the
  * others when it sent the frame; it is asked only if the frame fires.
  */
-export function applyInput(
-  world: WorldState,
-  id: string,
-  frame: InputFrame,
-  dt: number,
-  seenBy: SeenBy,
-  events: SimEvent[],
-): void {
+export function applyInput(world: WorldState, id: string, frame: InputFrame, dt: number, seenBy: SeenBy, events: SimEvent[]): void {
   const player = world.players.get(id);
   if (player === undefined || !player.alive) return;
   moveBody(player, frame.moveX, frame.moveY, dt);
@@ -204,13 +188,7 @@ function startRound(world: WorldState, events: SimEvent[]): void {
  * then world time. The server room calls this from its fixed timestep; tests
  * and the benchmark call it on plain worlds.
  */
-export function stepTick(
-  world: WorldState,
-  framesOf: (id: string) => Iterable<InputFrame>,
-  dt: number,
-  seenBy: SeenBy,
-  events: SimEvent[],
-): void {
+export function stepTick(world: WorldState, framesOf: (id: string) => Iterable<InputFrame>, dt: number, seenBy: SeenBy, events: SimEvent[]): void {
   const ids: string[] = [];
   world.players.forEach((_p, id) => ids.push(id));
   for (const id of ids) {
