@@ -51,6 +51,12 @@ describe("the client's reading of server errors", () => {
     assert.ok(isMatchBetweenProcesses({ message: 'remote room (abc) timed out, requesting "x". (2000ms exceeded)', data: { code: 523 } }));
   });
 
+  it("Colyseus's other 524, a seat reservation that expired (a race on a handover), is not a lost seat: it is retried", () => {
+    assert.equal(isSeatRefused({ code: 524, message: "seat reservation expired." }), false);
+    assert.equal(isSeatRefused({ code: 524, message: "bad reconnection token" }), true);
+    assert.equal(isSeatRefused({ code: 410, message: "reconnection token invalid or expired." }), true);
+  });
+
   it("an attempt that got no answer in time counts as unreachable, so it is retried", async () => {
     const error = await withTimeout(new Promise(() => {}), 1).catch((e: unknown) => e);
     assert.equal(isUnreachable(error), true);

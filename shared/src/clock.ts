@@ -24,7 +24,11 @@ export type Timer = { readonly [timerBrand]: true };
 
 type HostTimer = ReturnType<typeof globalThis.setTimeout>;
 
-/** The host's clock and timers (Date.now, setTimeout, setInterval). */
+/**
+ * The host's clock and timers (Date.now, setTimeout, setInterval). `now` is
+ * wall time, for instants that outlive the process (a seat saved for a
+ * reload); durations inside one process use `monotonicClock`.
+ */
 export const realClock: Clock = Object.freeze({
   now: () => Date.now(),
   setTimeout: (run: () => void, ms: number) => globalThis.setTimeout(run, ms) as unknown as Timer,
@@ -32,3 +36,10 @@ export const realClock: Clock = Object.freeze({
   setInterval: (run: () => void, ms: number) => globalThis.setInterval(run, ms) as unknown as Timer,
   clearInterval: (timer: Timer | undefined) => globalThis.clearInterval(timer as unknown as HostTimer | undefined),
 });
+
+/**
+ * The host's timers, with `now` from `performance.now()`: milliseconds that
+ * never step back when the system clock is set, for measuring durations
+ * (rate windows, deadlines) inside one process.
+ */
+export const monotonicClock: Clock = Object.freeze({ ...realClock, now: () => performance.now() });

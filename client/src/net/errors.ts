@@ -89,7 +89,8 @@ export function isMatchBetweenProcesses(error: unknown): boolean {
  * over the socket as a bad or already consumed token). The seat is gone; retrying cannot bring it back.
  */
 export function isSeatRefused(error: unknown): boolean {
-  return colyseusCodeOf(error) === MATCHMAKE_EXPIRED;
+  // 524 is also Colyseus's "seat reservation expired" (a seat taken on the wrong process, a handover's race): worth another try.
+  return colyseusCodeOf(error) === MATCHMAKE_EXPIRED && /reconnection token|already consumed/.test(messageOf(error) ?? "");
 }
 
 /** A sentence a player can read for any error met while finding or joining a match. */

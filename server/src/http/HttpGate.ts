@@ -92,21 +92,24 @@ export class HttpGate {
 
   /**
    * Answers with an error. A small body (a declared length within the limit)
-   * is read to its end and dropped first, so the client may reuse the
-   * connection. Any other body left unread is held back by TCP, not read and
-   * discarded (which Node would otherwise do after the answer, all 40 MB of
-   * it); closing at once would reset the connection under a client still
-   * sending, which then never sees its answer, so it gets a moment to read
-   * it before the connection is cut.
+   * that arrives within UNREAD_LINGER_MS is read to its end and dropped
+   * first, so the client may reuse the connection: a client sends one right
+   * behind its headers. Any other body left unread (larger, undeclared,
+   * slower, or one whose deadline has already passed: `request_timeout`) is
+   * held back by TCP, not read and discarded (which Node would otherwise do
+   * after the answer, all 40 MB of it); closing at once would reset the
+   * connection under a client still sending, which then never sees its
+   * answer, so it gets UNREAD_LINGER_MS to read it before the connection is
+   * cut. Either way a refusal holds a connection at most twice that.
    */
   private refuse(req: IncomingMessage, res: ServerResponse, code: ErrorCodeName, detail?: string): true {
-    discardSmallBody(req, this.settings.requestBodyTimeoutMs, (whole) => {
-      if (whole) return sendError(res, code, detail);
+    const cut = () =>
       stopReading(req, () => {
         if (!req.complete) res.once("finish", () => setTimeout(() => req.socket.destroy(), UNREAD_LINGER_MS).unref());
         sendError(res, code, detail);
       });
-    });
+    if (code === "request_timeout") cut();
+    else discardSmallBody(req, UNREAD_LINGER_MS, (whole) => (whole ? sendError(res, code, detail) : cut()));
     return true;
   }
 

@@ -58,6 +58,8 @@ export function readJsonBody(req: IncomingMessage, deadlineMs: number, limitByte
 export function discardSmallBody(req: IncomingMessage, deadlineMs: number, then: (whole: boolean) => void, limitBytes = BODY_LIMIT_BYTES): void {
   const declared = Number(req.headers["content-length"]);
   if (req.complete) return then(true);
+  // Aborted: nothing more will come, and nobody is left to answer.
+  if (req.destroyed || req.socket.destroyed) return then(false);
   if (!Number.isSafeInteger(declared) || declared > limitBytes || req.headers["transfer-encoding"] !== undefined) return then(false);
   let done = false;
   const finish = (whole: boolean) => {

@@ -1,4 +1,6 @@
 import type { IncomingMessage } from "node:http";
+// Not exported from core's index; the module core's matchmaker throws it from (build/errors/SeatReservationError.mjs).
+import { SeatReservationError } from "@colyseus/core/errors/SeatReservationError";
 import { ErrorCode as ColyseusErrorCode, ServerError, createAuthContext, generateId, matchMaker, type IRoomCache, type Presence } from "@colyseus/core";
 
 /** What a client gets for a seat (Colyseus's seat reservation: room, session id, process). */
@@ -68,9 +70,11 @@ export class RoomRefusal extends Error {
  * Core's `joinById` refuses a missing room and a locked one with the same
  * code (MATCHMAKE_INVALID_ROOM_ID, 522) and tells them apart only in its
  * text: `room "<id>" is locked` or `room "<id>" not found`
- * (core/src/MatchMaker.ts). Pinned by server/test/unit/matchMaker.test.ts.
+ * (core/src/MatchMaker.ts). Pinned against the real matchmaker by server/test/matchmaking.test.ts.
  */
 export function roomRefusalOf(error: unknown): RoomRefusal | undefined {
+  // A room full but not yet locked refuses the seat itself (core's reserveSeatFor).
+  if (error instanceof SeatReservationError && / is already full\.$/.test(error.message)) return new RoomRefusal("locked", error.message);
   if (!(error instanceof ServerError) || error.code !== ColyseusErrorCode.MATCHMAKE_INVALID_ROOM_ID) return undefined;
   if (/ is locked$/.test(error.message)) return new RoomRefusal("locked", error.message);
   if (/ not found$/.test(error.message)) return new RoomRefusal("gone", error.message);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { realClock, type Clock, type Timer } from "@arena/shared";
+import { monotonicClock, type Clock, type Timer } from "@arena/shared";
 
 /** Longest a quick-play decision may hold the lock (a room creation waits up to 2 s on a remote process). */
 const LOCK_TTL_MS = 5000;
@@ -34,7 +34,7 @@ export class QuickPlayQueue {
   constructor(
     private readonly timeoutMs: number,
     private readonly redis?: Redis,
-    private readonly clock: Clock = realClock,
+    private readonly clock: Clock = monotonicClock,
   ) {}
 
   /** Waits for this request's turn; resolves with the function that ends it, or null if the wait ran out. */

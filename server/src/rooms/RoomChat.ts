@@ -1,4 +1,4 @@
-import { CHAT_MAX_CHARS, realClock, type Clock, type ErrorCode as ErrorCodeName, type ServerMessages } from "@arena/shared";
+import { CHAT_MAX_CHARS, monotonicClock, type Clock, type ErrorCode as ErrorCodeName, type ServerMessages } from "@arena/shared";
 import { clientMessages } from "./clientMessages.ts";
 import { sendRoomError, type ErrorClient } from "./sendRoomError.ts";
 
@@ -25,7 +25,7 @@ export class RoomChat {
   /** `clock`: what the rate limit's window is timed by (a TestClock in unit tests). */
   constructor(
     private readonly room: ChatRoom,
-    private readonly clock: Clock = realClock,
+    private readonly clock: Clock = monotonicClock,
   ) {}
 
   receive(client: ErrorClient, message: unknown): void {

@@ -19,7 +19,13 @@ import { MemoryMatchMaker } from "./MemoryMatchMaker.ts";
  * quick play's seats) is answered by the gate; the rest is passed on.
  */
 const me = { name: "Ann", protocol: PROTOCOL_VERSION };
-const settings = loadSettings({ RATE_JOINS_PER_MINUTE: "20", TRUSTED_PROXIES: "loopback", ALLOWED_ORIGINS: "https://game.example", LOG_LEVEL: "silent" });
+const settings = loadSettings({
+  RATE_JOINS_PER_MINUTE: "20",
+  TRUSTED_PROXIES: "loopback",
+  ALLOWED_ORIGINS: "https://game.example",
+  LOG_LEVEL: "silent",
+  REQUEST_BODY_TIMEOUT_MS: "600",
+});
 const log = createLogger("silent");
 
 let http: Server;
@@ -189,5 +195,22 @@ describe("HttpGate over an in-memory matchmaker", () => {
     } finally {
       socket.destroy();
     }
+  });
+
+  it("answers a body slower than its deadline once, at the deadline, and cuts the connection", async () => {
+    const { port } = new URL(base);
+    const socket = connect(Number(port), "127.0.0.1");
+    let received = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => {
+      received += chunk;
+    });
+    const closed = new Promise<number>((resolve) => socket.on("close", () => resolve(performance.now())));
+    const started = performance.now();
+    socket.write(`POST /matchmake/joinOrCreate/arena HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":"A`);
+    const closedAt = await closed;
+    assert.deepEqual(received.match(/HTTP\/1\.1 \d{3}/g), ["HTTP/1.1 408"], received);
+    assert.match(received, /"errorCode":"request_timeout"/);
+    const deadline = settings.http.requestBodyTimeoutMs;
+    assert.ok(closedAt - started < deadline + 1000 + 500, `cut ${Math.round(closedAt - started)} ms after the request, deadline ${deadline} ms`);
   });
 });
