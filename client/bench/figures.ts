@@ -51,9 +51,12 @@ try {
   }
   const movedS = (Date.now() - started) / 1000;
   const corrections = (await arena(runner, (w) => w.corrections)).slice(correctionsBefore).sort((a: number, b: number) => a - b);
-  const ping = await arena(runner, (w) => w.pingMs);
+  const ping = await arena(runner, (w) => w.pingMs ?? NaN);
+  const inputRoundTrip = await arena(runner, (w) => w.inputRoundTripMs);
 
-  console.log(`# Client netcode figures, ${ROUND_TRIP_MS} ms simulated round trip (measured ping ${ping.toFixed(0)} ms, incl. tick and patch waits)\n`);
+  console.log(
+    `# Client netcode figures, ${ROUND_TRIP_MS} ms simulated round trip (measured ping ${ping.toFixed(0)} ms; input round trip ${inputRoundTrip.toFixed(0)} ms, incl. tick and patch waits)\n`,
+  );
   console.log("| figure | value |");
   console.log("|---|---|");
   console.log(`| display rate (headless Chromium, software WebGL, two pages) | ${fps.toFixed(0)} fps |`);

@@ -79,7 +79,12 @@ export function installTestSurface(sources: SurfaceSources, { testHooks }: { tes
     get remoteDelayMs() {
       return page.session?.remoteDelayMs ?? 0;
     },
+    /** The network round trip the HUD shows (undefined until measured). */
     get pingMs() {
+      return connection.pingMs();
+    },
+    /** An input frame's round trip to its acknowledgement (the SDK's; the HUD's "Input"). */
+    get inputRoundTripMs() {
       return connection.roundTripMs();
     },
     get inputEpoch() {

@@ -20,6 +20,41 @@ describe(`client netcode, headless, ${ROUND_TRIP_MS} ms round trip`, () => {
   });
   after(() => server.stop());
 
+  it("the ping is the network round trip (a ping frame and its answer), below the input round trip, which waits for the tick and the patch too", async () => {
+    const connection = new ArenaConnection(server.endpoint, undefined);
+    await connection.quickPlay("Pinger");
+    const session = new GameSession(connection);
+    const controls: Controls = { moveX: 1, moveY: 0, aim: 0, fire: false };
+    const loop = setInterval(() => session.update(FRAME_MS, controls), FRAME_MS);
+    try {
+      const pings: number[] = [];
+      const inputs: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const before = connection.pingMs();
+        const ping = await waitFor(
+          "a new ping answer",
+          () => {
+            const now = connection.pingMs();
+            return now !== undefined && (now !== before || i === 0) ? now : undefined;
+          },
+          4000,
+        );
+        pings.push(ping);
+        inputs.push(connection.roundTripMs());
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+      console.log(`# ping ${pings.map((p) => p.toFixed(0)).join(", ")} ms; input round trip ${inputs.map((p) => p.toFixed(0)).join(", ")} ms`);
+      // Both directions are held ROUND_TRIP_MS / 2 by the server's latency simulation: no answer comes sooner.
+      assert.ok(Math.min(...pings) >= ROUND_TRIP_MS - 1, `pings ${pings.join(", ")}`);
+      assert.ok(medianOf(pings) < medianOf(inputs), `ping ${medianOf(pings)} ms, input round trip ${medianOf(inputs)} ms`);
+      assert.equal(session.update(FRAME_MS, controls).hud.pingMs, Math.round(connection.pingMs()!), "the HUD shows the ping");
+    } finally {
+      clearInterval(loop);
+      session.dispose();
+      await connection.leave();
+    }
+  });
+
   it("prediction lands exactly on the server's state once inputs stop; corrections while moving stay below 1 px", async () => {
     const connection = new ArenaConnection(server.endpoint, undefined);
     await connection.quickPlay("Runner");

@@ -29,6 +29,9 @@ export type { MatchClient };
 /** A match room, typed by the wire contract (`ArenaRoomType`: messages both ways, join options). */
 type ArenaRoom = Room<ArenaRoomType, ArenaState>;
 
+/** How often the HUD's ping is measured. */
+const PING_INTERVAL_MS = 2000;
+
 /** Remote players are drawn this far behind the newest state: two 50 ms patches. */
 export const INTERPOLATION_DELAY_MS = 100;
 /** No patch for this long on a socket that looks open means it is dead (patches come 20 times a second). */
@@ -94,6 +97,9 @@ export class ArenaConnection {
   #graceMs = DEFAULT_GRACE_S * 1000;
   #lastPatchAt = 0;
   #watchdog: Timer | undefined;
+  /** The last network round trip measured in this room, and when the last ping went out (clock ms). */
+  #pingMs: number | undefined;
+  #pingSentAt = -Infinity;
   #rejoining = false;
   #attachCount = 0;
   /** Counters for the HUD, the tests and the figures. */
@@ -152,8 +158,24 @@ export class ArenaConnection {
   lastServerTime(): number {
     return this.#room?.clock.lastServerTime() ?? 0;
   }
+  /**
+   * The input round trip: an input frame's sampling to its acknowledgement in
+   * a patch (the SDK's smoothed figure). It includes the wait for the next
+   * tick and the next patch, so it is the network round trip plus up to one
+   * tick and one patch interval; it drives the render clock and the
+   * lag-compensation stamps.
+   */
   roundTripMs(): number {
     return this.#room?.clock.smoothedRtt() ?? 0;
+  }
+
+  /**
+   * The network round trip: a ping frame (`room.ping`, opcode 18) to its
+   * answer, which the server sends at once. What a player calls ping;
+   * undefined until the first answer in this room.
+   */
+  pingMs(): number | undefined {
+    return this.#pingMs;
   }
 
   async quickPlay(name: string, mode?: string): Promise<void> {
@@ -293,6 +315,8 @@ export class ArenaConnection {
       for (const listener of this.#listeners.message) listener(type as keyof ServerMessages, payload as never);
     });
     room.onLeave((code) => this.onClose(room, code));
+    this.#pingMs = undefined;
+    this.#pingSentAt = -Infinity;
     this.saveSeat();
     this.startWatchdog();
     this.setStatus("playing");
@@ -329,6 +353,7 @@ export class ArenaConnection {
       // The grace window starts when the connection drops (a reload, a crash):
       // keep the saved seat's time fresh so a reload knows how long it has.
       this.saveSeat();
+      this.ping(room);
       if (this.#clock.now() - this.#lastPatchAt < WATCHDOG_MS) return;
       // The socket looks open but nothing arrives: give up on it and rejoin.
       this.stats.watchdogTrips++;
@@ -338,6 +363,15 @@ export class ArenaConnection {
       room.connection.close();
       void this.rejoin(token, this.#clock.now() + this.#graceMs);
     }, 250);
+  }
+
+  /** One ping every PING_INTERVAL_MS: a frame of one byte each way. */
+  private ping(room: Room<ArenaRoomType, ArenaState>): void {
+    if (this.#clock.now() - this.#pingSentAt < PING_INTERVAL_MS) return;
+    this.#pingSentAt = this.#clock.now();
+    room.ping((ms) => {
+      if (room === this.#room) this.#pingMs = ms;
+    });
   }
 
   /**

@@ -48,7 +48,21 @@ export interface View {
   shots: ShotView[];
   /** The local player fired on this frame (muzzle flash, sound), before any server answer. */
   firedLocally: boolean;
-  hud: { pingMs: number; tickRate: number; players: number; score: number; round: number; phase: string; secondsLeft: number };
+  /**
+   * `pingMs`: the network round trip (a ping frame and its answer; null until
+   * measured). `inputMs`: an input frame's round trip to its acknowledgement,
+   * which adds the server's wait for its tick and its patch.
+   */
+  hud: {
+    pingMs: number | null;
+    inputMs: number;
+    tickRate: number;
+    players: number;
+    score: number;
+    round: number;
+    phase: string;
+    secondsLeft: number;
+  };
   /** The last round's ranking, shown between rounds. */
   scoreboard: ScoreLine[] | undefined;
   feed: string[];
@@ -193,6 +207,7 @@ export class GameSession {
       if (isMe) me = view;
     });
     this.#shots = this.#shots.filter((s) => now - s.atMs < SHOT_VISIBLE_MS);
+    const ping = this.connection.pingMs();
     return {
       me,
       players,
@@ -208,7 +223,8 @@ export class GameSession {
       })),
       firedLocally,
       hud: {
-        pingMs: Math.round(this.connection.roundTripMs()),
+        pingMs: ping === undefined ? null : Math.round(ping),
+        inputMs: Math.round(this.connection.roundTripMs()),
         tickRate: TICK_RATE_HZ,
         players: state?.players.size ?? 0,
         score: me?.score ?? 0,

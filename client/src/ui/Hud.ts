@@ -82,7 +82,8 @@ export class Hud {
 
   render(view: View): void {
     const { hud } = view;
-    $("hud-ping").textContent = String(hud.pingMs);
+    $("hud-ping").textContent = hud.pingMs === null ? "–" : String(hud.pingMs);
+    $("hud-input").textContent = String(hud.inputMs);
     $("hud-tick").textContent = String(hud.tickRate);
     $("hud-players").textContent = String(hud.players);
     $("hud-score").textContent = String(hud.score);

@@ -54,6 +54,11 @@ class FakeRoom {
   }
   send() {}
   async leave() {}
+  /** Ping frames sent, each waiting for the server's answer (`pong`). */
+  readonly pings: ((ms: number) => void)[] = [];
+  ping(answer: (ms: number) => void) {
+    this.pings.push(answer);
+  }
 
   /** The server's side of things. */
   patch() {
@@ -157,6 +162,24 @@ async function playing(options: { random?: () => number; graceSeconds?: number }
 }
 
 describe("ArenaConnection's reconnection, on a clock the test steps", () => {
+  it("measures the network round trip with a ping every 2 s, apart from the input round trip, and forgets it with the room", async () => {
+    const { clock, connection, room } = await playing();
+    assert.equal(connection.pingMs(), undefined, "nothing measured yet");
+    await clock.advance(300);
+    assert.equal(room.pings.length, 1, "the first ping goes out at once");
+    room.pings[0](12);
+    assert.equal(connection.pingMs(), 12);
+    await clock.advance(1000);
+    assert.equal(room.pings.length, 1, "no second ping within 2 s");
+    await clock.advance(1000);
+    assert.equal(room.pings.length, 2);
+    room.pings[1](15);
+    assert.equal(connection.pingMs(), 15);
+    room.drop();
+    room.pings[1](99); // a late answer from the dropped room
+    assert.notEqual(connection.pingMs(), 99);
+  });
+
   it("retries an unreachable server on the jittered backoff, and gives up just before the seat is released", async () => {
     const { clock, server, connection, left, room } = await playing();
     const droppedAt = clock.now();
