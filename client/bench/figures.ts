@@ -1,23 +1,39 @@
 /**
  * Figures for the browser client's netcode (not a test): two Chromium pages
  * against a server that adds 100 ms of round trip (COLYSEUS_LATENCY), one
- * running about with the keyboard for 30 s while the other watches.
+ * running about with the keyboard for 30 s while the other watches. With
+ * `--profile NAME` (lan, broadband, wifi, mobile, intercontinental:
+ * testkit/src/linkProfiles.ts) the pages reach the server through a proxy
+ * with that link instead, and the server adds nothing.
  * Prints the input-to-screen delay, the corrections per minute and their
  * median size while moving, and the interpolation delay of remote players.
  *
- *   npm run figures -w client   (builds nothing: run `npm run build -w client` first)
+ *   npm run figures -w client [-- --profile mobile]   (builds nothing: run `npm run build -w client` first)
  */
-import { median, spawnServer } from "@arena/testkit";
+import { parseArgs } from "node:util";
+import { LINK_PROFILES, isLinkProfileName, median, spawnServer, TcpProxy, type LinkProfile } from "@arena/testkit";
 import { arena, launch, openPlayer, quickPlay } from "../test/helpers/browser.ts";
 
-const ROUND_TRIP_MS = 100;
 const MOVING_S = 30;
+const { values } = parseArgs({ options: { profile: { type: "string" } }, strict: true });
+if (values.profile !== undefined && !isLinkProfileName(values.profile)) {
+  console.error(`--profile: no link profile "${values.profile}"; the profiles are ${Object.keys(LINK_PROFILES).join(", ")}`);
+  process.exit(2);
+}
+const link: LinkProfile | undefined = values.profile === undefined ? undefined : LINK_PROFILES[values.profile];
+const ROUND_TRIP_MS = link?.roundTripMs ?? 100;
+const LINK =
+  link === undefined
+    ? `${ROUND_TRIP_MS} ms simulated round trip`
+    : `the ${link.name} link (${link.roundTripMs} ms round trip, ${link.jitterMs} ms jitter${link.stalls ? ", stalls" : ""})`;
 
-const server = await spawnServer({ COLYSEUS_LATENCY: String(ROUND_TRIP_MS), ENABLE_TEST_HOOKS: "1" });
+const server = await spawnServer({ ...(link === undefined ? { COLYSEUS_LATENCY: String(ROUND_TRIP_MS) } : {}), ENABLE_TEST_HOOKS: "1" });
+const proxy = link === undefined ? undefined : await TcpProxy.start(server.port, { link });
+const endpoint = proxy?.endpoint ?? server.endpoint;
 const browser = await launch();
 try {
-  const runner = await openPlayer(browser, `${server.endpoint}/`);
-  const watcher = await openPlayer(browser, `${server.endpoint}/`);
+  const runner = await openPlayer(browser, `${endpoint}/`);
+  const watcher = await openPlayer(browser, `${endpoint}/`);
   await quickPlay(runner, "Runner");
   await quickPlay(watcher, "Watcher");
   await runner.evaluate(() => (window as any).__arena.place(800, 130));
@@ -55,7 +71,7 @@ try {
   const inputRoundTrip = await arena(runner, (w) => w.inputRoundTripMs);
 
   console.log(
-    `# Client netcode figures, ${ROUND_TRIP_MS} ms simulated round trip (measured ping ${ping.toFixed(0)} ms; input round trip ${inputRoundTrip.toFixed(0)} ms, incl. tick and patch waits)\n`,
+    `# Client netcode figures, ${LINK} (measured ping ${ping.toFixed(0)} ms; input round trip ${inputRoundTrip.toFixed(0)} ms, incl. tick and patch waits)\n`,
   );
   console.log("| figure | value |");
   console.log("|---|---|");
@@ -70,5 +86,6 @@ try {
   );
 } finally {
   await browser.close();
+  await proxy?.stop();
   await server.stop();
 }

@@ -8,3 +8,4 @@ export * from "./TcpProxy.ts";
 export * from "./TestPlayer.ts";
 export * from "./redis.ts";
 export * from "./OwnRedis.ts";
+export * from "./linkProfiles.ts";
