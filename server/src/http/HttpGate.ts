@@ -105,7 +105,11 @@ export class HttpGate {
   private refuse(req: IncomingMessage, res: ServerResponse, code: ErrorCodeName, detail?: string): true {
     const cut = () =>
       stopReading(req, () => {
-        if (!req.complete) res.once("finish", () => setTimeout(() => req.socket.destroy(), UNREAD_LINGER_MS).unref());
+        if (!req.complete) {
+          // Cut only if the body is still not all here by then: a short rest that arrived after all (read into the
+          // parser's buffer) leaves the connection as good as any, and the client may be using it again.
+          res.once("finish", () => setTimeout(() => req.complete || req.socket.destroy(), UNREAD_LINGER_MS).unref());
+        }
         sendError(res, code, detail);
       });
     if (code === "request_timeout") cut();

@@ -213,4 +213,30 @@ describe("HttpGate over an in-memory matchmaker", () => {
     const deadline = settings.http.requestBodyTimeoutMs;
     assert.ok(closedAt - started < deadline + 1000 + 500, `cut ${Math.round(closedAt - started)} ms after the request, deadline ${deadline} ms`);
   });
+
+  it("keeps a connection whose refused body arrived whole after all: a request sent on it later is answered", async () => {
+    const { port } = new URL(base);
+    const socket = connect(Number(port), "127.0.0.1");
+    let received = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => {
+      received += chunk;
+    });
+    const answers = () => received.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+    const until = async (n: number) => {
+      for (let i = 0; i < 200 && answers().length < n; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    try {
+      const body = "x".repeat(6000); // over the limit: refused before it is read, yet all of it is sent
+      socket.write(
+        `POST /matchmake/joinOrCreate/arena HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      await until(1);
+      await new Promise((r) => setTimeout(r, 1500)); // past the moment a connection whose body never came is cut
+      socket.write("GET /somewhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      await until(2);
+      assert.deepEqual(answers(), ["HTTP/1.1 413", "HTTP/1.1 299"], received.slice(0, 300));
+    } finally {
+      socket.destroy();
+    }
+  });
 });
