@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { median as medianOf, spawnServer, type ServerProcess, TcpProxy, waitFor } from "@arena/testkit";
+import { RESPAWN_DELAY_S } from "@arena/shared";
 import { ArenaConnection } from "../src/net/ArenaConnection.ts";
 import { GameSession, type Controls } from "../src/net/GameSession.ts";
 
@@ -19,6 +20,59 @@ describe(`client netcode, headless, ${ROUND_TRIP_MS} ms round trip`, () => {
     server = await spawnServer({ COLYSEUS_LATENCY: String(ROUND_TRIP_MS), ENABLE_TEST_HOOKS: "1" });
   });
   after(() => server.stop());
+
+  it("hits are shown: the victim flashes and is told who took it out and when it is back, the shooter gets a marker, a mark stays where it fell", async () => {
+    const ann = new ArenaConnection(server.endpoint, undefined);
+    await ann.quickPlay("Ann");
+    const bob = new ArenaConnection(server.endpoint, undefined);
+    await bob.joinRoom(ann.room!.roomId, "Bob");
+    const annSession = new GameSession(ann);
+    const bobSession = new GameSession(bob);
+    const annControls: Controls = { moveX: 0, moveY: 0, aim: 0, fire: false };
+    const bobControls: Controls = { moveX: 0, moveY: 0, aim: Math.PI, fire: false };
+    const seen = { hurt: 0, markers: 0, falls: 0, killedBy: undefined as string | undefined, respawnInS: [] as number[], bobAlive: true };
+    const loop = setInterval(() => {
+      const annView = annSession.update(FRAME_MS, annControls);
+      const bobView = bobSession.update(FRAME_MS, bobControls);
+      seen.hurt = Math.max(seen.hurt, bobView.feedback.hurt);
+      seen.markers = Math.max(seen.markers, annView.feedback.hits.length);
+      seen.falls = Math.max(seen.falls, annView.feedback.falls.length);
+      seen.killedBy = bobView.feedback.killedBy ?? seen.killedBy;
+      if (bobView.feedback.respawnInS !== undefined) seen.respawnInS.push(bobView.feedback.respawnInS);
+      seen.bobAlive = bobView.me?.alive ?? false;
+      if (bobView.me?.alive) assert.equal(bobView.feedback.killedBy, undefined, "nothing to tell a live player");
+    }, FRAME_MS);
+    try {
+      ann.testPlace(300, 150);
+      bob.testPlace(600, 150);
+      await waitFor(
+        "both placed, shields down",
+        () => {
+          const a = ann.state?.players.get(ann.sessionId!);
+          const b = ann.state?.players.get(bob.sessionId!);
+          return a?.x === 300 && b?.x === 600 && !a.shielded && !b.shielded;
+        },
+        8000,
+      );
+      annControls.fire = true;
+      await waitFor("Bob taken out, and told by whom", () => seen.killedBy === "Ann", 10_000);
+      annControls.fire = false;
+      assert.ok(seen.hurt > 0, "Bob's screen flashed when hit");
+      assert.ok(seen.markers > 0, "Ann saw a hit marker");
+      assert.ok(seen.falls > 0, "Ann saw where Bob fell");
+      assert.ok(
+        seen.respawnInS.length > 0 && seen.respawnInS.every((s) => s >= 0 && s <= RESPAWN_DELAY_S),
+        `countdown ${seen.respawnInS.slice(0, 3).join(", ")}`,
+      );
+      await waitFor("Bob back", () => seen.bobAlive, 8000);
+      assert.ok(seen.respawnInS.at(-1)! < seen.respawnInS[0] - 1, `the countdown counts down: ${seen.respawnInS[0]} to ${seen.respawnInS.at(-1)}`);
+    } finally {
+      clearInterval(loop);
+      annSession.dispose();
+      bobSession.dispose();
+      await Promise.all([ann.leave(), bob.leave()]);
+    }
+  });
 
   it("the ping is the network round trip (a ping frame and its answer), below the input round trip, which waits for the tick and the patch too", async () => {
     const connection = new ArenaConnection(server.endpoint, undefined);

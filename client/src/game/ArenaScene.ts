@@ -21,6 +21,9 @@ const COLORS = {
   shot: 0xffd166,
   hit: 0xff5c5c,
   flash: 0xfff3b0,
+  hurt: 0xff2d2d,
+  hitMarker: 0xffffff,
+  fall: 0x9aa7b1,
 };
 const MUZZLE_FLASH_MS = 60;
 
@@ -87,6 +90,24 @@ export class ArenaScene extends Phaser.Scene {
         label.destroy();
         this.#labels.delete(id);
       }
+    }
+    const { hurt, hits, falls } = view.feedback;
+    for (const fall of falls) {
+      // Where a player fell: a fading ring with a cross, so a victim does not just vanish.
+      g.lineStyle(2, COLORS.fall, fall.fade).strokeCircle(fall.x, fall.y, PLAYER_RADIUS_PX);
+      const r = PLAYER_RADIUS_PX * 0.6;
+      g.lineBetween(fall.x - r, fall.y - r, fall.x + r, fall.y + r).lineBetween(fall.x - r, fall.y + r, fall.x + r, fall.y - r);
+    }
+    for (const hit of hits) {
+      // The server confirmed a hit of ours: a marker where it landed.
+      const r = 10;
+      g.lineStyle(3, COLORS.hitMarker, hit.fade);
+      g.lineBetween(hit.x - r, hit.y - r, hit.x - r / 3, hit.y - r / 3).lineBetween(hit.x + r, hit.y + r, hit.x + r / 3, hit.y + r / 3);
+      g.lineBetween(hit.x - r, hit.y + r, hit.x - r / 3, hit.y + r / 3).lineBetween(hit.x + r, hit.y - r, hit.x + r / 3, hit.y - r / 3);
+    }
+    if (hurt > 0) {
+      // We were hit: the screen's edge flashes red.
+      g.lineStyle(24, COLORS.hurt, 0.5 * hurt).strokeRect(12, 12, ARENA_WIDTH_PX - 24, ARENA_HEIGHT_PX - 24);
     }
     if (view.firedLocally) this.#flashUntil = this.time.now + MUZZLE_FLASH_MS;
     const me = view.me;

@@ -1,6 +1,7 @@
 import {
   FIRE_COOLDOWN_S,
   FixedStepper,
+  RESPAWN_DELAY_S,
   STEP_SECONDS,
   TICK_RATE_HZ,
   sanitizeInput,
@@ -66,10 +67,29 @@ export interface View {
   /** The last round's ranking, shown between rounds. */
   scoreboard: ScoreLine[] | undefined;
   feed: string[];
+  /** What the local player is shown of hits, confirmed by the server: each fades from 1 to 0. */
+  feedback: Feedback;
+}
+
+export interface Feedback {
+  /** The local player was hit: a red flash, 1 when the hit arrives. */
+  hurt: number;
+  /** The local player's shots that hit, where they hit: a marker for each (the server's confirmation). */
+  hits: { x: number; y: number; fade: number }[];
+  /** Players taken out, where they fell: a mark for each, so a victim does not just vanish. */
+  falls: { x: number; y: number; fade: number }[];
+  /** Who took the local player out, while it waits to respawn; undefined when alive. */
+  killedBy: string | undefined;
+  /** Seconds until the local player is back (counted from the kill's arrival); undefined when alive. */
+  respawnInS: number | undefined;
 }
 
 /** How long a shot's trace stays on screen. */
 const SHOT_VISIBLE_MS = 250;
+/** How long the flash of being hit, and the marker of a hit landed, fade for. */
+const HIT_FEEDBACK_MS = 300;
+/** How long the mark where a player fell stays. */
+const FALL_VISIBLE_MS = 1500;
 const FEED_LINES = 5;
 
 /**
@@ -85,6 +105,10 @@ export class GameSession {
   readonly #remotes = new Map<string, SnapshotBuffer>();
   #shots: { shot: ShotEvent; atMs: number }[] = [];
   #feed: string[] = [];
+  #hurtAt = -Infinity;
+  #hits: { x: number; y: number; atMs: number }[] = [];
+  #falls: { x: number; y: number; atMs: number }[] = [];
+  #down: { killer: string; atMs: number } | undefined;
   #scoreboard: ScoreLine[] | undefined;
   /** The connection's attachCount the predictor is in step with; frames wait until it is. */
   #synced = -1;
@@ -166,8 +190,33 @@ export class GameSession {
 
   private onEvent(event: PatchEvent): void {
     const names = (id: string) => this.connection.state?.players.get(id)?.name ?? "someone";
-    if (event.type === "shot") this.#shots.push({ shot: event, atMs: this.clockMs() });
-    else if (event.type === "kill") this.pushFeed(`${names(event.killer)} took out ${names(event.victim)}`);
+    const myId = this.connection.sessionId;
+    const now = this.clockMs();
+    if (event.type === "shot") {
+      this.#shots.push({ shot: event, atMs: now });
+      if (event.target !== null && event.shooter === myId) this.#hits.push({ x: event.x2, y: event.y2, atMs: now });
+      if (event.target !== null && event.target === myId) this.#hurtAt = now;
+    } else if (event.type === "kill") {
+      this.pushFeed(`${names(event.killer)} took out ${names(event.victim)}`);
+      const victim = this.connection.state?.players.get(event.victim);
+      if (victim !== undefined) this.#falls.push({ x: victim.x, y: victim.y, atMs: now });
+      if (event.victim === myId) this.#down = { killer: names(event.killer), atMs: now };
+    }
+  }
+
+  private feedback(now: number, me: PlayerView | undefined): Feedback {
+    const fade = (atMs: number, ms: number) => Math.max(0, 1 - (now - atMs) / ms);
+    this.#hits = this.#hits.filter((h) => now - h.atMs < HIT_FEEDBACK_MS);
+    this.#falls = this.#falls.filter((f) => now - f.atMs < FALL_VISIBLE_MS);
+    if (me?.alive) this.#down = undefined;
+    const down = this.#down;
+    return {
+      hurt: fade(this.#hurtAt, HIT_FEEDBACK_MS),
+      hits: this.#hits.map((h) => ({ x: h.x, y: h.y, fade: fade(h.atMs, HIT_FEEDBACK_MS) })),
+      falls: this.#falls.map((f) => ({ x: f.x, y: f.y, fade: fade(f.atMs, FALL_VISIBLE_MS) })),
+      killedBy: down?.killer,
+      respawnInS: down === undefined ? undefined : Math.max(0, RESPAWN_DELAY_S - (now - down.atMs) / 1000),
+    };
   }
 
   private onMessage(type: keyof ServerMessages, payload: unknown): void {
@@ -234,6 +283,7 @@ export class GameSession {
       },
       scoreboard: state?.phase === "intermission" ? this.#scoreboard : undefined,
       feed: this.#feed,
+      feedback: this.feedback(now, me),
     };
   }
 }

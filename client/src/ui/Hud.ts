@@ -94,6 +94,12 @@ export class Hud {
       this.#lastFeed = view.feed;
       $("feed").replaceChildren(...view.feed.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
     }
+    const { killedBy, respawnInS } = view.feedback;
+    $("down").hidden = killedBy === undefined;
+    if (killedBy !== undefined) {
+      $("down-killer").textContent = killedBy;
+      $("down-seconds").textContent = String(Math.ceil(respawnInS ?? 0));
+    }
     const board = view.scoreboard;
     if ((board !== undefined) !== this.#scoreboardShown) {
       this.#scoreboardShown = board !== undefined;
