@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createServer, request, type Server } from "node:http";
+import { once } from "node:events";
 import { connect, type AddressInfo } from "node:net";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { PROTOCOL_VERSION } from "@arena/shared";
@@ -105,6 +106,26 @@ function send(method: string, path: string, body?: unknown, headers: Record<stri
 
 const post = (path: string, body: unknown, headers?: Record<string, string>, from?: string) => send("POST", path, body, headers, from);
 
+/** A raw connection to the gate: bytes written as given, the status lines of the answers read back, in order. */
+async function rawConnection() {
+  const socket = connect(Number(new URL(base).port), "127.0.0.1");
+  const conn = {
+    socket,
+    received: "",
+    closed: new Promise<number>((resolve) => socket.on("close", () => resolve(performance.now()))),
+    answers: () => conn.received.match(/HTTP\/1\.1 \d{3}/g) ?? [],
+    /** Waits (up to 2 s) until `n` answers have come. */
+    async until(n: number) {
+      for (let i = 0; i < 200 && conn.answers().length < n; i++) await new Promise((r) => setTimeout(r, 10));
+    },
+  };
+  socket.setEncoding("utf8").on("data", (chunk: string) => {
+    conn.received += chunk;
+  });
+  await once(socket, "connect");
+  return conn;
+}
+
 describe("HttpGate over an in-memory matchmaker", () => {
   it("seats quick play itself, filling a room to capacity before the next", async () => {
     const seats = await Promise.all(Array.from({ length: settings.capacity.ffa + 1 }, () => post("/matchmake/joinOrCreate/arena", me)));
@@ -171,72 +192,50 @@ describe("HttpGate over an in-memory matchmaker", () => {
   });
 
   it("keeps a connection usable after refusing a request whose small body came late", async () => {
-    const { port } = new URL(base);
-    const socket = connect(Number(port), "127.0.0.1");
-    let received = "";
-    socket.setEncoding("utf8").on("data", (chunk: string) => {
-      received += chunk;
-    });
-    const answers = () => received.match(/HTTP\/1\.1 \d{3}/g) ?? [];
-    const until = async (n: number) => {
-      for (let i = 0; i < 200 && answers().length < n; i++) await new Promise((r) => setTimeout(r, 10));
-    };
+    const conn = await rawConnection();
     const head = (path: string) =>
       `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nX-Forwarded-For: 10.2.2.2\r\n\r\n`;
     try {
-      socket.write(head("/matchmake/made-up/arena"));
+      conn.socket.write(head("/matchmake/made-up/arena"));
       await new Promise((r) => setTimeout(r, 50)); // the body in a segment of its own, after the gate has routed the request
-      socket.write("{}");
-      await until(1);
+      conn.socket.write("{}");
+      await conn.until(1);
       await new Promise((r) => setTimeout(r, 1500)); // past the linger after which a connection with a body left unread is cut
-      socket.write(head("/matchmake/join/arena") + "{}");
-      await until(2);
-      assert.deepEqual(answers(), ["HTTP/1.1 404", "HTTP/1.1 299"], received);
+      conn.socket.write(head("/matchmake/join/arena") + "{}");
+      await conn.until(2);
+      assert.deepEqual(conn.answers(), ["HTTP/1.1 404", "HTTP/1.1 299"], conn.received);
     } finally {
-      socket.destroy();
+      conn.socket.destroy();
     }
   });
 
   it("answers a body slower than its deadline once, at the deadline, and cuts the connection", async () => {
-    const { port } = new URL(base);
-    const socket = connect(Number(port), "127.0.0.1");
-    let received = "";
-    socket.setEncoding("utf8").on("data", (chunk: string) => {
-      received += chunk;
-    });
-    const closed = new Promise<number>((resolve) => socket.on("close", () => resolve(performance.now())));
+    const conn = await rawConnection();
     const started = performance.now();
-    socket.write(`POST /matchmake/joinOrCreate/arena HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":"A`);
-    const closedAt = await closed;
-    assert.deepEqual(received.match(/HTTP\/1\.1 \d{3}/g), ["HTTP/1.1 408"], received);
-    assert.match(received, /"errorCode":"request_timeout"/);
+    conn.socket.write(
+      `POST /matchmake/joinOrCreate/arena HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":"A`,
+    );
+    const closedAt = await conn.closed;
+    assert.deepEqual(conn.answers(), ["HTTP/1.1 408"], conn.received);
+    assert.match(conn.received, /"errorCode":"request_timeout"/);
     const deadline = settings.http.requestBodyTimeoutMs;
     assert.ok(closedAt - started < deadline + 1000 + 500, `cut ${Math.round(closedAt - started)} ms after the request, deadline ${deadline} ms`);
   });
 
   it("keeps a connection whose refused body arrived whole after all: a request sent on it later is answered", async () => {
-    const { port } = new URL(base);
-    const socket = connect(Number(port), "127.0.0.1");
-    let received = "";
-    socket.setEncoding("utf8").on("data", (chunk: string) => {
-      received += chunk;
-    });
-    const answers = () => received.match(/HTTP\/1\.1 \d{3}/g) ?? [];
-    const until = async (n: number) => {
-      for (let i = 0; i < 200 && answers().length < n; i++) await new Promise((r) => setTimeout(r, 10));
-    };
+    const conn = await rawConnection();
     try {
       const body = "x".repeat(6000); // over the limit: refused before it is read, yet all of it is sent
-      socket.write(
+      conn.socket.write(
         `POST /matchmake/joinOrCreate/arena HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
       );
-      await until(1);
+      await conn.until(1);
       await new Promise((r) => setTimeout(r, 1500)); // past the moment a connection whose body never came is cut
-      socket.write("GET /somewhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-      await until(2);
-      assert.deepEqual(answers(), ["HTTP/1.1 413", "HTTP/1.1 299"], received.slice(0, 300));
+      conn.socket.write("GET /somewhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      await conn.until(2);
+      assert.deepEqual(conn.answers(), ["HTTP/1.1 413", "HTTP/1.1 299"], conn.received.slice(0, 300));
     } finally {
-      socket.destroy();
+      conn.socket.destroy();
     }
   });
 });
