@@ -23,6 +23,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly inputWait = new Histogram({
+    name: "arena_input_wait_seconds",
+    help: "Time an input frame waited in the server's buffer, from its arrival to the tick that simulated it (one tick in 10 measured). One tick is 33.3 ms.",
+    buckets: [0.005, 0.01, 0.02, 0.0333, 0.05, 0.0667, 0.1, 0.15, 0.2, 0.3, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly inputQueueDepth = new Histogram({
+    name: "arena_input_queue_depth",
+    help: "Input frames waiting in a player's buffer when a tick reads it (one tick in 10 measured).",
+    buckets: [0, 1, 2, 3, 4, 6, 8, 12, 16],
+    registers: [this.registry],
+  });
+
+  readonly rewindDepth = new Histogram({
+    name: "arena_rewind_depth_seconds",
+    help: "How far back lag compensation rewound the others for a shot: the room's present minus the instant the shooter saw.",
+    buckets: [0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5],
+    registers: [this.registry],
+  });
+
   readonly ticksLate = new Counter({
     name: "arena_ticks_late_total",
     help: "Steps that started more than half a step after they were due.",

@@ -49,6 +49,33 @@ describe("metrics and the monitor panel", () => {
     }
   });
 
+  it("input frames' wait in the buffer, the buffer's depth and lag compensation's rewind depth are measured", async () => {
+    const player = await TestPlayer.join(server.endpoint, "Waited");
+    try {
+      player.controls.moveX = 1;
+      player.controls.fire = true; // a frame that fires asks lag compensation where the others were
+      player.play();
+      const read = async () => (await fetch(`${server.metricsEndpoint}/metrics`)).text();
+      const text = await waitFor("waits, depths and rewinds observed", async () => {
+        const t = await read();
+        const counts = ["arena_input_wait_seconds_count", "arena_input_queue_depth_count", "arena_rewind_depth_seconds_count"].map((n) => sample(t, n) ?? 0);
+        return counts.every((c) => c > 0) ? t : null;
+      });
+      const mean = (name: string) => sample(text, `${name}_sum`)! / sample(text, `${name}_count`)!;
+      // A frame waits for the next tick (33 ms) and, sent two to a message, one more for the second: never seconds.
+      assert.ok(mean("arena_input_wait_seconds") >= 0 && mean("arena_input_wait_seconds") < 0.5, `mean wait ${mean("arena_input_wait_seconds")} s`);
+      assert.ok(mean("arena_input_queue_depth") >= 0 && mean("arena_input_queue_depth") <= 16);
+      // Core clamps a rewind to REWIND_WINDOW_MS (300 ms by default).
+      assert.ok(
+        mean("arena_rewind_depth_seconds") >= 0 && mean("arena_rewind_depth_seconds") <= 0.3 + 0.05,
+        `mean rewind ${mean("arena_rewind_depth_seconds")} s`,
+      );
+    } finally {
+      player.controls.fire = false;
+      await player.leave();
+    }
+  });
+
   it("frames and bytes sent are what a player receives: a frame per patch and per broadcast, every byte on its socket", async () => {
     const player = await TestPlayer.join(server.endpoint, "Counted");
     try {

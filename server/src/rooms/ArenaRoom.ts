@@ -44,6 +44,7 @@ import { arenaFrames } from "./framePolicy.ts";
 import { compileInputGrammar } from "./inputGrammar.ts";
 import { sendUnknownMessage } from "./sendRoomError.ts";
 import type { ArenaClient } from "./ArenaClient.ts";
+import { InputWaits } from "./InputWaits.ts";
 import { registerTestHooks } from "./testHooks.ts";
 import { validateJoinOptions, type ValidJoinOptions } from "./joinOptions.ts";
 
@@ -81,9 +82,19 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     sanitize: (frame) => this.sanitize(frame),
   });
 
-  private readonly frames = new TickFrames(new InputBudget(), (dropped) => {
-    this.ctx.metrics.inputs.dropped += dropped;
-  });
+  /** How long input frames wait in the buffer (arena_input_wait_seconds, arena_input_queue_depth). */
+  private readonly waits = new InputWaits(
+    () => performance.now(),
+    (ms) => this.ctx.metrics.inputWait.observe(ms / 1000),
+    (frames) => this.ctx.metrics.inputQueueDepth.observe(frames),
+  );
+  private readonly frames = new TickFrames(
+    new InputBudget(),
+    (dropped) => {
+      this.ctx.metrics.inputs.dropped += dropped;
+    },
+    this.waits,
+  );
   /** stepTick's callbacks, made once: the frames a tick simulates, and where a shooter saw the others (live without rewind). */
   private readonly framesOf = (playerId: string): Iterable<InputFrame> =>
     this.frames.of(playerId, this.inputs.get(playerId), this.guard.framesPerMessage(playerId));
@@ -114,6 +125,15 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       arenaFrames(INPUT_BODY, () => this.stampsBoth()),
       ctx,
     );
+    // Each input frame's arrival, as core puts it in the client's buffer (for arena_input_wait_seconds).
+    const controller = coreOf(this)._inputController;
+    if (controller !== undefined) {
+      const capture = controller.capture.bind(controller);
+      controller.capture = (client, ...rest) => {
+        this.waits.arrived(client.sessionId);
+        capture(client, ...rest);
+      };
+    }
   }
 
   /** Runs during matchmaking, before any room is chosen or created. */
@@ -154,7 +174,12 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     if (settings.rewindWindowMs > 0) {
       const rewind = this.allowRewindState({ maxRewindMs: settings.rewindWindowMs });
       rewind.attachAll(this.state.players, { fields: ["x", "y"] });
-      this.seenBy = new LagCompensation(rewind).seenBy;
+      // The rewind's timeline is the room clock's (core records it at `clock.elapsedTime`).
+      this.seenBy = new LagCompensation(
+        rewind,
+        () => this.clock.elapsedTime,
+        (depthMs) => this.ctx.metrics.rewindDepth.observe(depthMs / 1000),
+      ).seenBy;
     }
     this.onMessage("chat", (client: ArenaClient, message: unknown) => this.chat.receive(client, message));
     this.onMessage("*", (client: ArenaClient, type) => sendUnknownMessage(client, type));
@@ -384,6 +409,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     }
     this.lastTickAt = started;
     const events: SimEvent[] = [];
+    this.waits.tick(step.tick);
     stepTick(this.state, this.framesOf, step.dt, this.seenBy, events);
     for (const event of events) this.publish(event);
     metrics.tickDuration.observe((performance.now() - started) / 1000);

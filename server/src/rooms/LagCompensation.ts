@@ -13,12 +13,20 @@ export class LagCompensation {
   #view: RewindView | undefined;
   readonly #seenAt = { x: 0, y: 0 };
 
-  /** `rewind`: the room's, with the players' x and y attached. */
-  constructor(private readonly rewind: Rewind) {}
+  /**
+   * `rewind`: the room's, with the players' x and y attached; `onRewind`: told
+   * each shot's depth, given `now`, the room's present on the rewind's clock.
+   */
+  constructor(
+    private readonly rewind: Rewind,
+    private readonly now?: () => number,
+    private readonly onRewind?: (depthMs: number) => void,
+  ) {}
 
   /** For `stepTick`. */
   readonly seenBy: SeenBy = (shooterId) => {
     this.#view = this.rewind.lastSeenBy(shooterId);
+    if (this.now !== undefined) this.onRewind?.(Math.max(0, this.now() - this.#view.time));
     return this.#seen;
   };
 

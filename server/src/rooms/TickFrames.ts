@@ -1,5 +1,6 @@
 import type { InputFrame } from "@arena/shared";
 import type { InputBudget, TickAllowance } from "@arena/shared";
+import type { InputWaits } from "./InputWaits.ts";
 
 /** What TickFrames needs of Colyseus's per-player input accessor (`room.inputs.get(id)`). */
 export interface FrameQueue {
@@ -22,13 +23,15 @@ export interface FrameQueue {
 export class TickFrames implements IterableIterator<InputFrame> {
   readonly #allowance: TickAllowance = { run: 0, discard: 0 };
   #queue: FrameQueue | undefined;
+  #playerId = "";
   #left = 0;
   readonly #result = { done: false, value: undefined as InputFrame | undefined };
 
-  /** `onDiscard`: told how many frames the budget dropped (a metric). */
+  /** `onDiscard`: told how many frames the budget dropped (a metric); `waits`: told which frames are taken (how long they waited). */
   constructor(
     readonly budget: InputBudget,
     private readonly onDiscard: (frames: number) => void,
+    private readonly waits?: InputWaits,
   ) {}
 
   /**
@@ -38,6 +41,8 @@ export class TickFrames implements IterableIterator<InputFrame> {
    */
   of(playerId: string, queue: FrameQueue, framesPerMessage = 1): this {
     this.budget.allow(playerId, queue.size, framesPerMessage, this.#allowance);
+    this.waits?.align(playerId, queue.size);
+    this.#playerId = playerId;
     this.#queue = queue;
     this.#left = this.#allowance.run;
     return this;
@@ -46,6 +51,7 @@ export class TickFrames implements IterableIterator<InputFrame> {
   /** The player left for good: forget what it banked. */
   forget(playerId: string): void {
     this.budget.forget(playerId);
+    this.waits?.forget(playerId);
   }
 
   [Symbol.iterator](): this {
@@ -57,6 +63,7 @@ export class TickFrames implements IterableIterator<InputFrame> {
     const frame = this.#left > 0 ? this.#queue?.next() : undefined;
     if (frame !== undefined) {
       this.#left--;
+      this.waits?.consumed(this.#playerId);
       result.value = frame;
       result.done = false;
       return result as IteratorResult<InputFrame>;
@@ -72,6 +79,7 @@ export class TickFrames implements IterableIterator<InputFrame> {
     const { discard } = this.#allowance;
     if (this.#queue !== undefined && this.#left === 0 && discard > 0) {
       this.#queue.take(discard);
+      this.waits?.dropped(this.#playerId, discard);
       this.onDiscard(discard);
     }
     this.#queue = undefined;

@@ -2,8 +2,9 @@ import type { Client, Deferred, IRoomCache, Room, RoomInternalState } from "@col
 
 /**
  * The private members of core's Room (core/src/Room.ts, @colyseus/core
- * 0.18.17) that match migration relies on, in one place; each use is pinned
- * by server/test/migration.test.ts and migrationFaults.test.ts. A seat
+ * 0.18.17) that match migration and the input-wait metric rely on, in one
+ * place; each use is pinned by server/test/migration.test.ts,
+ * migrationFaults.test.ts and metrics.test.ts. A seat
  * `[options, auth, consumed, waitingReconnection]` whose last flag is set can
  * be claimed only by a connection carrying a token that `_reconnections`
  * maps to its session id (`hasReservedSeat`, `checkReconnectionToken`,
@@ -19,6 +20,11 @@ export interface CoreRoom {
   _events: { emit(event: "join", client: Client): void };
   /** Core's empty-room check after `seconds` (what core's own `allowReconnection` runs when a reconnection is rejected). */
   resetAutoDisposeTimeout(seconds?: number): void;
+  /**
+   * The room's input controller (core/src/input/RoomInput.ts), made by `defineInput`: its `capture` puts each
+   * decoded input frame of `client` in the client's buffer (called for every frame, from `decodeReliable`).
+   */
+  _inputController?: { capture(client: Client, ...rest: unknown[]): void };
 }
 
 /** A room's core internals (see CoreRoom). */
