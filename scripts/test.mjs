@@ -64,6 +64,11 @@ const services = [
     "the reverse proxy test (server/test/nginx.test.ts)",
   ],
   [
+    spawnSync(process.env.PROMTOOL_PATH ?? "promtool", ["--version"]).status === 0,
+    "promtool (Debian's prometheus package)",
+    "the alert rules' check (server/test/opsConfig.test.ts)",
+  ],
+  [
     existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"),
     `Chromium at ${process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"}`,
     "the browser tests (client/test/browser.test.ts, client/test/migration.test.ts)",
