@@ -4,6 +4,7 @@ import { median as medianOf, spawnServer, type ServerProcess, TcpProxy, waitFor 
 import { RESPAWN_DELAY_S } from "@arena/shared";
 import { ArenaConnection } from "../src/net/ArenaConnection.ts";
 import { GameSession, type Controls } from "../src/net/GameSession.ts";
+import { MAX_DELAY_MS, MIN_DELAY_MS } from "../src/net/InterpolationDelay.ts";
 
 /** Round trip added by the server to every client (Colyseus COLYSEUS_LATENCY). */
 const ROUND_TRIP_MS = 100;
@@ -156,6 +157,88 @@ describe(`client netcode, headless, ${ROUND_TRIP_MS} ms round trip`, () => {
       session.dispose();
       await connection.leave();
     }
+  });
+});
+
+/**
+ * A runner crosses the shooter's view along y = 150; the shooter, through
+ * GameSession, aims at where it draws the runner and fires once per run.
+ * `stampDelayMs`: what the stamps of lag compensation declare, when it is
+ * not the delay the runner is drawn with (a lie, to show the test can fail).
+ * Returns whether each shot hit.
+ */
+async function shotsAtDrawnRunner(endpoint: string, drawDelayMs: number, stampDelayMs?: number): Promise<boolean[]> {
+  const runner = new ArenaConnection(endpoint, undefined);
+  await runner.quickPlay("Runner");
+  const shooter = new ArenaConnection(endpoint, undefined);
+  await shooter.joinRoom(runner.room!.roomId, "Shooter");
+  const runnerSession = new GameSession(runner);
+  const shooterSession = new GameSession(shooter, { fixedDelayMs: drawDelayMs });
+  if (stampDelayMs !== undefined) shooter.setRenderDelay(() => stampDelayMs);
+  const runnerControls: Controls = { moveX: 0, moveY: 0, aim: 0, fire: false };
+  const shooterControls: Controls = { moveX: 0, moveY: 0, aim: 0, fire: false };
+  const results: boolean[] = [];
+  const off = shooter.on("event", (event) => {
+    if (event.type === "shot" && event.shooter === shooter.sessionId) results.push(event.target === runner.sessionId);
+  });
+  const loop = setInterval(() => {
+    runnerSession.update(FRAME_MS, runnerControls);
+    const view = shooterSession.update(FRAME_MS, shooterControls);
+    const target = view.players.find((p) => !p.isMe);
+    if (view.me !== undefined && target !== undefined) shooterControls.aim = Math.atan2(target.y - view.me.y, target.x - view.me.x);
+    if (view.firedLocally) shooterControls.fire = false;
+  }, FRAME_MS);
+  try {
+    for (let run = 0; run < 3; run++) {
+      // Stopped first: frames still on their way would move it on from where it is placed.
+      runnerControls.moveX = 0;
+      await new Promise((r) => setTimeout(r, 500));
+      runner.testPlace(560, 150);
+      shooter.testPlace(800, 420);
+      await waitFor(
+        "placed, shields down",
+        () => {
+          const r = shooter.state?.players.get(runner.sessionId!);
+          const s = shooter.state?.players.get(shooter.sessionId!);
+          return r?.x === 560 && r.y === 150 && s?.x === 800 && !r.shielded && r.alive;
+        },
+        8000,
+      );
+      // Settled where it was placed, as drawn: then it runs right, and is shot mid-run.
+      await new Promise((r) => setTimeout(r, drawDelayMs + 300));
+      runnerControls.moveX = 1;
+      await new Promise((r) => setTimeout(r, 700));
+      const before = results.length;
+      shooterControls.fire = true;
+      await waitFor("the shot's result", () => results.length > before, 5000);
+    }
+    return results;
+  } finally {
+    clearInterval(loop);
+    off();
+    runnerSession.dispose();
+    shooterSession.dispose();
+    await Promise.all([runner.leave(), shooter.leave()]);
+  }
+}
+
+describe(`lag compensation follows the interpolation delay, headless, ${ROUND_TRIP_MS} ms round trip`, () => {
+  let server: ServerProcess;
+  before(async () => {
+    server = await spawnServer({ COLYSEUS_LATENCY: String(ROUND_TRIP_MS), ENABLE_TEST_HOOKS: "1" });
+  });
+  after(() => server.stop());
+
+  for (const delayMs of [MIN_DELAY_MS, MAX_DELAY_MS]) {
+    it(`shots at a running target, drawn ${delayMs} ms behind (an end of the adaptive range), hit`, async () => {
+      const hits = await shotsAtDrawnRunner(server.endpoint, delayMs);
+      assert.deepEqual(hits, [true, true, true]);
+    });
+  }
+
+  it("the stamps carry the delay: drawn 200 ms behind but declared 60 ms, the same shots miss", async () => {
+    const hits = await shotsAtDrawnRunner(server.endpoint, MAX_DELAY_MS, MIN_DELAY_MS);
+    assert.deepEqual(hits, [false, false, false]);
   });
 });
 

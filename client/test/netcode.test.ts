@@ -101,7 +101,7 @@ describe("interpolation of remote players", () => {
             x += gap * 0.2; // 200 px/s to the right
             buffer.push(t, x, 200);
           }
-          const clock = new RenderClock(100);
+          const clock = new RenderClock();
           let serverNow = 1000;
           let lastTime = -Infinity;
           let lastX = -Infinity;
@@ -109,7 +109,7 @@ describe("interpolation of remote players", () => {
             serverNow += step;
             // A clock estimate that wobbles back and forth must not move anyone backwards.
             const wobble = (step % 7) - 3;
-            const renderTime = clock.now(serverNow + wobble, 60);
+            const renderTime = clock.now(serverNow + wobble, 60, 100);
             assert.ok(renderTime >= lastTime);
             lastTime = renderTime;
             const at = buffer.sample(renderTime)!;
@@ -126,15 +126,15 @@ describe("interpolation of remote players", () => {
     const buffer = new SnapshotBuffer();
     buffer.push(1000, 0, 0);
     buffer.push(1050, 10, 0);
-    assert.deepEqual(buffer.sample(1025), { x: 5, y: 0 });
-    assert.deepEqual(buffer.sample(2000), { x: 10, y: 0 });
+    assert.deepEqual(buffer.sample(1025), { x: 5, y: 0, t: 1025 });
+    assert.deepEqual(buffer.sample(2000), { x: 10, y: 0, t: 1050 }, "past the newest: held, drawn at the newest's time");
   });
 
   it("does not glide across a teleport", () => {
     const buffer = new SnapshotBuffer();
     buffer.push(1000, 0, 0);
     buffer.push(1050, TELEPORT_DISTANCE_PX * 3, 0);
-    assert.deepEqual(buffer.sample(1025), { x: 0, y: 0 });
+    assert.deepEqual(buffer.sample(1025), { x: 0, y: 0, t: 1000 });
   });
 });
 

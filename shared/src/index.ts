@@ -6,6 +6,7 @@ export * from "./inputGroup.ts";
 export * from "./inputBudget.ts";
 export * from "./net/InputGroup.ts";
 export * from "./net/FixedStepper.ts";
+export * from "./net/inputLead.ts";
 export * from "./clock.ts";
 export * from "./sim/types.ts";
 export * from "./sim/input.ts";

@@ -12,7 +12,7 @@ import type { ScoreLine } from "./sim/types.ts";
  * way an older client would misread. Sent in the join options; a mismatch is
  * refused with `client_outdated`.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const ROOM_NAME = "arena";
 

@@ -29,11 +29,25 @@ export type { MatchClient };
 /** A match room, typed by the wire contract (`ArenaRoomType`: messages both ways, join options). */
 type ArenaRoom = Room<ArenaRoomType, ArenaState>;
 
+/**
+ * The SDK's input handle binds its lag-compensation `renderDelay` to a live
+ * provider through `bindRenderDelay` (InputHandleImpl, SDK 0.18.4; marked
+ * internal, so not in its types). It is what `predict.reconciler` uses; we
+ * use it for our own interpolation. Pinned by client/test/netcode.test.ts.
+ */
+interface RenderDelayBinding {
+  bindRenderDelay(provider: () => number): void;
+}
+
+function bindsRenderDelay(handle: object): handle is RenderDelayBinding {
+  return typeof (handle as Partial<RenderDelayBinding>).bindRenderDelay === "function";
+}
+
 /** How often the HUD's ping is measured. */
 const PING_INTERVAL_MS = 2000;
 
-/** Remote players are drawn this far behind the newest state: two 50 ms patches. */
-export const INTERPOLATION_DELAY_MS = 100;
+/** Until a session says (setRenderDelay), the stamps declare remote players drawn this far behind: two 50 ms patches. */
+const DEFAULT_RENDER_DELAY_MS = 100;
 /** No patch for this long on a socket that looks open means it is dead (patches come 20 times a second). */
 export const WATCHDOG_MS = 2500;
 /** Until the server says (welcome message), assume its default grace window. */
@@ -102,6 +116,7 @@ export class ArenaConnection {
   #pingSentAt = -Infinity;
   #rejoining = false;
   #attachCount = 0;
+  #renderDelay: (() => number) | undefined;
   /** Counters for the HUD, the tests and the figures. */
   readonly stats = { drops: 0, rejoins: 0, watchdogTrips: 0 };
 
@@ -236,6 +251,20 @@ export class ArenaConnection {
     return frames.send();
   }
 
+  /**
+   * Where the stamps of lag compensation read the interpolation delay
+   * (remote players are drawn that far behind): the session's adaptive
+   * delay. Undefined: the default, 100 ms.
+   */
+  setRenderDelay(provider: (() => number) | undefined): void {
+    this.#renderDelay = provider;
+  }
+
+  /** The interpolation delay the stamps declare now, ms. */
+  renderDelayMs(): number {
+    return this.#renderDelay?.() ?? DEFAULT_RENDER_DELAY_MS;
+  }
+
   sendChat(text: string): void {
     this.#room?.send("chat", { text });
   }
@@ -293,7 +322,11 @@ export class ArenaConnection {
     this.#attachCount++;
     // Reconnection is ours (see rejoin): the SDK's would not end with the seat.
     room.reconnection.enabled = false;
-    this.#input = room.input<InputFrameSchema>({ type: InputFrameSchema, renderDelay: INTERPOLATION_DELAY_MS });
+    const input = room.input<InputFrameSchema>({ type: InputFrameSchema });
+    // Each frame's stamp declares the delay remote players are drawn with when it is sampled.
+    if (!bindsRenderDelay(input)) throw new Error("@colyseus/sdk: the input handle has no bindRenderDelay (client/test/netcode.test.ts pins it)");
+    input.bindRenderDelay(() => this.renderDelayMs());
+    this.#input = input;
     this.#frames = new InputGroup(room, this.#input);
     this.#lastPatchAt = this.#clock.now();
     // The first state is the full one: its events come again in the next patch.

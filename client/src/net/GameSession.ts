@@ -4,6 +4,7 @@ import {
   RESPAWN_DELAY_S,
   STEP_SECONDS,
   TICK_RATE_HZ,
+  inputClockRate,
   sanitizeInput,
   type ArenaState,
   type InputFrame,
@@ -13,7 +14,8 @@ import {
   type ServerMessages,
   type ShotEvent,
 } from "@arena/shared";
-import { INTERPOLATION_DELAY_MS, type ArenaConnection } from "./ArenaConnection.ts";
+import type { ArenaConnection } from "./ArenaConnection.ts";
+import { InterpolationDelay } from "./InterpolationDelay.ts";
 import { PredictedPlayer } from "./PredictedPlayer.ts";
 import { RenderClock, SnapshotBuffer } from "./SnapshotBuffer.ts";
 
@@ -84,6 +86,27 @@ export interface Feedback {
   respawnInS: number | undefined;
 }
 
+/**
+ * What the netcode did, counted since the session began (the figures, the
+ * tests and the telemetry the client reports).
+ */
+export interface NetcodeStats {
+  /** Display frames that drew at least one remote player. */
+  remoteFrames: number;
+  /** Of those, frames drawn past the newest state: the interpolation buffer ran dry and remote players stood still. */
+  frozenFrames: number;
+  /** Times a remote player was drawn at an earlier server time than on the frame before (must stay 0). */
+  backwards: number;
+}
+
+/** What a session can be told besides its connection. */
+export interface SessionOptions {
+  /** The local clock, ms. Default `performance.now`. */
+  clockMs?: () => number;
+  /** Hold the interpolation delay at this value instead of following the jitter (tests, figures). */
+  fixedDelayMs?: number;
+}
+
 /** How long a shot's trace stays on screen. */
 const SHOT_VISIBLE_MS = 250;
 /** How long the flash of being hit, and the marker of a hit landed, fade for. */
@@ -101,8 +124,12 @@ const FEED_LINES = 5;
 export class GameSession {
   readonly predicted = new PredictedPlayer();
   readonly #stepper = new FixedStepper(STEP_SECONDS * 1000);
-  readonly #renderClock = new RenderClock(INTERPOLATION_DELAY_MS);
+  readonly #renderClock = new RenderClock();
+  readonly delay: InterpolationDelay;
   readonly #remotes = new Map<string, SnapshotBuffer>();
+  /** The server time each remote player was drawn at on the last frame. */
+  readonly #drawnAt = new Map<string, number>();
+  readonly #clockMs: () => number;
   #shots: { shot: ShotEvent; atMs: number }[] = [];
   #feed: string[] = [];
   #hurtAt = -Infinity;
@@ -119,11 +146,18 @@ export class GameSession {
   framesSent = 0;
   /** How far behind the server's present remote players are drawn, ms (figures). */
   remoteDelayMs = 0;
+  /** The rate of the input clock on the last frame (1, or the lean the server asked for; net/inputLead.ts). */
+  inputClockRate = 1;
+  readonly stats: NetcodeStats = { remoteFrames: 0, frozenFrames: 0, backwards: 0 };
 
   constructor(
     private readonly connection: ArenaConnection,
-    private readonly clockMs: () => number = () => performance.now(),
+    options: SessionOptions = {},
   ) {
+    this.#clockMs = options.clockMs ?? (() => performance.now());
+    this.delay = new InterpolationDelay(options.fixedDelayMs);
+    // The stamps of lag compensation declare the delay remote players are drawn with.
+    connection.setRenderDelay(() => this.delay.delayMs);
     this.#unsubscribe.push(
       connection.on("patch", (state) => this.onPatch(state)),
       connection.on("event", (event) => this.onEvent(event)),
@@ -133,13 +167,18 @@ export class GameSession {
 
   dispose(): void {
     for (const off of this.#unsubscribe) off();
+    this.connection.setRenderDelay(undefined);
   }
 
   /** One display frame: send the steps that are due, then build what to draw. */
   update(frameMs: number, controls: Controls): View {
-    const now = this.clockMs();
+    const now = this.#clockMs();
     let firedLocally = false;
-    const steps = this.#stepper.advance(frameMs);
+    // The server says how our frames meet its ticks; the send clock leans by it.
+    const myId = this.connection.sessionId;
+    const lead = myId === undefined ? 0 : (this.connection.state?.players.get(myId)?.inputLead ?? 0);
+    this.inputClockRate = inputClockRate(lead);
+    const steps = this.#stepper.advance(frameMs, this.inputClockRate);
     for (let i = 0; i < steps; i++) firedLocally = this.step(controls) || firedLocally;
     return this.view(now, firedLocally, sanitizeInput({ ...controls }));
   }
@@ -166,17 +205,28 @@ export class GameSession {
   private onPatch(state: ArenaState): void {
     const myId = this.connection.sessionId;
     const t = this.connection.lastServerTime();
+    const attached = this.connection.attachCount;
+    if (attached !== this.#synced) {
+      // A new connection: a new clock estimate, and patches stamped on it.
+      this.#remotes.clear();
+      this.#drawnAt.clear();
+      this.delay.reset();
+    }
+    this.delay.patch(this.#clockMs(), t);
     state.players.forEach((player, id) => {
       if (id === myId) return;
       let buffer = this.#remotes.get(id);
       if (buffer === undefined) this.#remotes.set(id, (buffer = new SnapshotBuffer()));
       buffer.push(t, player.x, player.y);
     });
-    for (const id of this.#remotes.keys()) if (!state.players.has(id)) this.#remotes.delete(id);
+    for (const id of this.#remotes.keys())
+      if (!state.players.has(id)) {
+        this.#remotes.delete(id);
+        this.#drawnAt.delete(id);
+      }
 
     const me = myId === undefined ? undefined : state.players.get(myId);
     if (me === undefined || myId === undefined) return;
-    const attached = this.connection.attachCount;
     if (attached !== this.#synced) {
       // A join or a rejoin: input numbering restarted, start over from the server.
       this.#mySessionId = myId;
@@ -185,13 +235,13 @@ export class GameSession {
       this.#renderClock.reset();
       return;
     }
-    this.predicted.reconcile({ x: me.x, y: me.y, alive: me.alive }, this.connection.ackSeq, STEP_SECONDS, this.clockMs());
+    this.predicted.reconcile({ x: me.x, y: me.y, alive: me.alive }, this.connection.ackSeq, STEP_SECONDS, this.#clockMs());
   }
 
   private onEvent(event: PatchEvent): void {
     const names = (id: string) => this.connection.state?.players.get(id)?.name ?? "someone";
     const myId = this.connection.sessionId;
-    const now = this.clockMs();
+    const now = this.#clockMs();
     if (event.type === "shot") {
       this.#shots.push({ shot: event, atMs: now });
       if (event.target !== null && event.shooter === myId) this.#hits.push({ x: event.x2, y: event.y2, atMs: now });
@@ -232,13 +282,27 @@ export class GameSession {
     const state = this.connection.state;
     const myId = this.connection.sessionId;
     const serverNow = this.connection.serverNow();
-    const renderTime = this.#renderClock.now(serverNow, this.connection.roundTripMs());
+    const renderTime = this.#renderClock.now(serverNow, this.connection.roundTripMs(), this.delay.update(now));
     this.remoteDelayMs = serverNow - renderTime;
     const players: PlayerView[] = [];
     let me: PlayerView | undefined;
+    let remotes = 0;
+    let frozen = false;
     state?.players.forEach((p, id) => {
       const isMe = id === myId;
-      const at = isMe ? this.predicted.render(this.#stepper.alpha, now, controls, STEP_SECONDS) : (this.#remotes.get(id)?.sample(renderTime) ?? p);
+      let at: { x: number; y: number } = p;
+      if (isMe) at = this.predicted.render(this.#stepper.alpha, now, controls, STEP_SECONDS);
+      else {
+        const buffer = this.#remotes.get(id);
+        const drawn = buffer?.sample(renderTime);
+        if (buffer !== undefined && drawn !== undefined) {
+          at = drawn;
+          remotes++;
+          frozen ||= renderTime > (buffer.newestTime ?? Infinity);
+          if (drawn.t < (this.#drawnAt.get(id) ?? -Infinity)) this.stats.backwards++;
+          this.#drawnAt.set(id, drawn.t);
+        }
+      }
       const view: PlayerView = {
         id,
         name: p.name,
@@ -255,6 +319,10 @@ export class GameSession {
       players.push(view);
       if (isMe) me = view;
     });
+    if (remotes > 0) {
+      this.stats.remoteFrames++;
+      if (frozen) this.stats.frozenFrames++;
+    }
     this.#shots = this.#shots.filter((s) => now - s.atMs < SHOT_VISIBLE_MS);
     const ping = this.connection.pingMs();
     return {

@@ -33,7 +33,10 @@ export class PredictedPlayer {
   #alive = false;
   #pending: { seq: number; frame: InputFrame }[] = [];
   #lastRenderMs: number | undefined;
+  /** The last 1000 corrections. */
   readonly corrections: Correction[] = [];
+  /** Corrections since the player was made. */
+  correctionCount = 0;
 
   /** Starts over from a server state (join, reconnection). */
   reset(x: number, y: number, alive: boolean): void {
@@ -81,6 +84,7 @@ export class PredictedPlayer {
     }
     const correction = { sizePx: size, atMs: nowMs };
     this.corrections.push(correction);
+    this.correctionCount++;
     if (this.corrections.length > 1000) this.corrections.shift();
     return correction;
   }

@@ -11,7 +11,7 @@ interface Snapshot {
 
 /**
  * A remote player's recent server positions, keyed by server time, drawn
- * `delay` behind the newest so there is always a pair to interpolate
+ * some delay (InterpolationDelay) behind the newest so there is always a pair to interpolate
  * between. Never extrapolates: past the newest snapshot it holds it.
  */
 export class SnapshotBuffer {
@@ -35,38 +35,42 @@ export class SnapshotBuffer {
     return this.#snapshots.at(-1)?.t;
   }
 
-  /** The position at server time `t`. */
-  sample(t: number): { x: number; y: number } | undefined {
+  /**
+   * The position at server time `t`, and the server time of what is drawn
+   * (`t` within the snapshots held; the first or the newest outside them; the
+   * start of a teleport across it).
+   */
+  sample(t: number): { x: number; y: number; t: number } | undefined {
     const s = this.#snapshots;
     if (s.length === 0) return undefined;
-    if (t <= s[0].t) return { x: s[0].x, y: s[0].y };
+    if (t <= s[0].t) return { x: s[0].x, y: s[0].y, t: s[0].t };
     for (let i = s.length - 1; i > 0; i--) {
       const a = s[i - 1];
       const b = s[i];
       if (t < a.t) continue;
-      if (t >= b.t) return { x: b.x, y: b.y };
-      if (Math.hypot(b.x - a.x, b.y - a.y) > TELEPORT_DISTANCE_PX) return { x: a.x, y: a.y };
+      if (t >= b.t) return { x: b.x, y: b.y, t: b.t };
+      if (Math.hypot(b.x - a.x, b.y - a.y) > TELEPORT_DISTANCE_PX) return { x: a.x, y: a.y, t: a.t };
       const k = (t - a.t) / (b.t - a.t);
-      return { x: a.x + (b.x - a.x) * k, y: a.y + (b.y - a.y) * k };
+      return { x: a.x + (b.x - a.x) * k, y: a.y + (b.y - a.y) * k, t };
     }
     const newest = s[s.length - 1];
-    return { x: newest.x, y: newest.y };
+    return { x: newest.x, y: newest.y, t: newest.t };
   }
 }
 
 /**
  * The server time remote players are drawn at: `delay` behind the newest
  * state the client can have (server now minus half the round trip), which is
- * also the instant the SDK stamps on every input for lag compensation. It
- * never goes backwards, even when the clock estimate is corrected.
+ * also the instant the SDK stamps on every input for lag compensation (the
+ * input handle reads the same delay, ArenaConnection). The delay may change
+ * from one frame to the next (InterpolationDelay, slowly); the clock never
+ * goes backwards, even when the clock estimate is corrected.
  */
 export class RenderClock {
   #last = -Infinity;
 
-  constructor(readonly delayMs: number) {}
-
-  now(serverNowMs: number, roundTripMs: number): number {
-    const target = serverNowMs - roundTripMs / 2 - this.delayMs;
+  now(serverNowMs: number, roundTripMs: number, delayMs: number): number {
+    const target = serverNowMs - roundTripMs / 2 - delayMs;
     this.#last = Math.max(this.#last, target);
     return this.#last;
   }

@@ -34,7 +34,7 @@ import { redisError } from "../migration/MatchStore.ts";
 import type { Migration, Restoring } from "../migration/Migration.ts";
 import { coreOf } from "./coreRoom.ts";
 import { HeldSeats } from "./HeldSeats.ts";
-import { INPUT_BUFFER_FRAMES, InputBudget } from "@arena/shared";
+import { INPUT_BUFFER_FRAMES, InputBudget, InputLeadMeter } from "@arena/shared";
 import { RoomChat } from "./RoomChat.ts";
 import { ClientGuard } from "./ClientGuard.ts";
 import { LagCompensation } from "./LagCompensation.ts";
@@ -96,8 +96,13 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.waits,
   );
   /** stepTick's callbacks, made once: the frames a tick simulates, and where a shooter saw the others (live without rewind). */
-  private readonly framesOf = (playerId: string): Iterable<InputFrame> =>
-    this.frames.of(playerId, this.inputs.get(playerId), this.guard.framesPerMessage(playerId));
+  private readonly framesOf = (playerId: string): Iterable<InputFrame> => {
+    const frames = this.frames.of(playerId, this.inputs.get(playerId), this.guard.framesPerMessage(playerId));
+    this.measureLead(playerId, frames);
+    return frames;
+  };
+  /** How each connected player's frames meet the ticks; written to `inputLead` once a window (shared/src/net/inputLead.ts). */
+  private readonly leads = new InputLeadMeter();
   private seenBy: SeenBy = () => livePositions;
   private readonly chat = new RoomChat({
     nameOf: (sessionId) => this.state.players.get(sessionId)?.name,
@@ -283,6 +288,9 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     const player = this.state.players.get(client.sessionId);
     if (player === undefined || this.draining) return;
     player.connected = false;
+    // Back with a new connection, the frames meet the ticks anew.
+    this.leads.forget(client.sessionId);
+    player.inputLead = 0;
     this.ctx.metrics.connections.inc({ event: "dropped" });
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "player dropped, seat held");
     this.allowReconnection(client, this.ctx.settings.reconnectGraceSeconds).catch(() => {
@@ -317,6 +325,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private forgetPlayer(sessionId: string): void {
     leavePlayer(this.state, sessionId);
     this.frames.forget(sessionId);
+    this.leads.forget(sessionId);
     this.recorder?.left(sessionId);
     this.ctx.metrics.connections.inc({ event: "left" });
   }
@@ -413,6 +422,13 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     stepTick(this.state, this.framesOf, step.dt, this.seenBy, events);
     for (const event of events) this.publish(event);
     metrics.tickDuration.observe((performance.now() - started) / 1000);
+  }
+
+  private measureLead(playerId: string, frames: TickFrames): void {
+    const player = this.state.players.get(playerId);
+    if (player === undefined || !player.connected) return;
+    const lead = this.leads.tick(playerId, frames.waitingAfter, frames.dry);
+    if (lead !== undefined && lead !== player.inputLead) player.inputLead = lead;
   }
 
   /** Cleans a decoded input frame (shared rule); counts it, and counts it as rejected if anything had to change. */

@@ -25,6 +25,7 @@ export class TickFrames implements IterableIterator<InputFrame> {
   #queue: FrameQueue | undefined;
   #playerId = "";
   #left = 0;
+  #pending = 0;
   readonly #result = { done: false, value: undefined as InputFrame | undefined };
 
   /** `onDiscard`: told how many frames the budget dropped (a metric); `waits`: told which frames are taken (how long they waited). */
@@ -44,8 +45,19 @@ export class TickFrames implements IterableIterator<InputFrame> {
     this.waits?.align(playerId, queue.size);
     this.#playerId = playerId;
     this.#queue = queue;
+    this.#pending = queue.size;
     this.#left = this.#allowance.run;
     return this;
+  }
+
+  /** The current player's frames still buffered once this tick has run and discarded its share (the input lead's measure). */
+  get waitingAfter(): number {
+    return Math.max(0, this.#pending - this.#allowance.run - this.#allowance.discard);
+  }
+
+  /** The current player's buffer held no frame for this tick. */
+  get dry(): boolean {
+    return this.#pending === 0;
   }
 
   /** The player left for good: forget what it banked. */

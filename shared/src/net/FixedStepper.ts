@@ -16,9 +16,13 @@ export class FixedStepper {
     private readonly maxSteps = 4,
   ) {}
 
-  /** Adds a frame's duration; returns how many steps are due. */
-  advance(frameMs: number): number {
-    this.#accumulatedMs += Math.max(0, frameMs);
+  /**
+   * Adds a frame's duration; returns how many steps are due. `rate` scales
+   * the frame's time (the input clock's lean, net/inputLead.ts): below 1 the
+   * steps come a little slower, above 1 a little faster.
+   */
+  advance(frameMs: number, rate = 1): number {
+    this.#accumulatedMs += Math.max(0, frameMs) * rate;
     let steps = Math.floor(this.#accumulatedMs / this.stepMs);
     this.#accumulatedMs -= steps * this.stepMs;
     if (steps > this.maxSteps) {

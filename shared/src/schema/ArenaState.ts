@@ -24,6 +24,8 @@ export const Player = schema(
     alive: t.boolean().default(false),
     connected: t.boolean().default(true),
     shielded: t.boolean().default(false),
+    /** How this player's input frames meet the ticks (net/inputLead.ts); the client's send clock leans by it. */
+    inputLead: t.int8().default(0),
     fireCooldownS: t.number().noSync().default(0),
     respawnS: t.number().noSync().default(0),
     shieldS: t.number().noSync().default(0),
