@@ -71,7 +71,7 @@ const services = [
   [
     existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"),
     `Chromium at ${process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"}`,
-    "the browser tests (client/test/browser.test.ts, client/test/migration.test.ts)",
+    "the browser tests (client/test/browser.test.ts, client/test/migration.test.ts, loadtest/test/reportBrowser.test.ts)",
   ],
 ];
 console.log("== services");

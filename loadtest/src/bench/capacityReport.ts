@@ -6,7 +6,8 @@
 import type { ProfiledRun, StepResult } from "./capacity.ts";
 import { CATEGORIES } from "./cpuProfile.ts";
 import type { RoomSizeResult } from "./capacitySweep.ts";
-import { barChart, escape, format, FIGURES, labelOf, percent } from "./reportFormat.ts";
+import { barChart, lineChart } from "./charts.ts";
+import { format, FIGURES, labelOf, percent, unitOf } from "./reportFormat.ts";
 
 export function capacityMarkdown(results: RoomSizeResult[]): string[] {
   const several = results.length > 1;
@@ -113,12 +114,12 @@ function profileSection(r: RoomSizeResult): string[] {
   ];
 }
 
-/** Line charts against players for each room size side by side, and each profile's categories. */
-export function capacityCharts(results: RoomSizeResult[], colours: string[]): string {
+/** Charts against players for each room size side by side, and each profile's categories. */
+export function capacityCharts(results: RoomSizeResult[]): string {
   const lines = results
     .map(
       (r) =>
-        `<div><h2>Rooms of ${r.roomSize}</h2>${(["cpuMsPerClientSecond", "bytesPerClientSecond"] as const).map((key) => lineChart(r.steps, key, colours)).join("")}</div>`,
+        `<div><h2>Rooms of ${r.roomSize}</h2>${(["cpuMsPerClientSecond", "bytesPerClientSecond"] as const).map((key) => playersChart(r, key)).join("")}</div>`,
     )
     .join("");
   const profiles = results.flatMap((r) => (r.profile && "summary" in r.profile ? [categoriesChart(r.roomSize, r.profile)] : [])).join("");
@@ -126,31 +127,25 @@ export function capacityCharts(results: RoomSizeResult[], colours: string[]): st
 }
 
 function categoriesChart(roomSize: number, profile: ProfiledRun): string {
-  return barChart(
-    `Self time by category, share of busy samples: arena, rooms of ${roomSize}, ${profile.players} players`,
-    profile.summary.categories.map((c) => [c.category, c.selfShareOfBusy]),
-    percent,
-  );
+  return barChart({
+    title: `Self time by category, share of busy samples: arena, rooms of ${roomSize}, ${profile.players} players`,
+    unit: "% of busy samples",
+    categoryTitle: "category",
+    categories: profile.summary.categories.map((c) => c.category),
+    series: [{ name: "self time", values: profile.summary.categories.map((c) => c.selfShareOfBusy * 100) }],
+  });
 }
 
-/** Figure against concurrent players, one line per system (inline SVG). */
-function lineChart(steps: StepResult[], key: "cpuMsPerClientSecond" | "bytesPerClientSecond", colours: string[]): string {
-  const systems = [...new Set(steps.map((s) => s.system))];
-  const xs = steps.map((s) => s.players);
-  const ys = steps.map((s) => s.figures[key]).filter(Number.isFinite);
-  const [x0, x1, y1] = [Math.min(...xs), Math.max(...xs), Math.max(...ys, 1e-9)];
-  const px = (x: number) => 60 + ((x - x0) / Math.max(1, x1 - x0)) * 420;
-  const py = (y: number) => 220 - (y / y1) * 200;
-  const lines = systems
-    .map((system, i) => {
-      const points = steps.filter((s) => s.system === system).map((s) => [px(s.players).toFixed(1), py(s.figures[key]).toFixed(1)]);
-      const colour = colours[i % colours.length];
-      const dots = points.map(([x, y]) => `<circle cx="${x}" cy="${y}" r="3" fill="${colour}"/>`).join("");
-      return `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points.map((p) => p.join(",")).join(" ")}"/>${dots}<text x="490" y="${20 + i * 16}" fill="${colour}">${escape(system)}</text>`;
-    })
-    .join("");
-  return (
-    `<figure><figcaption>${labelOf(key)} against concurrent players (0 to ${format(y1)}; ${x0} to ${x1} players)</figcaption>` +
-    `<svg width="600" height="240" font-size="12" font-family="sans-serif"><line x1="60" y1="220" x2="480" y2="220" stroke="#999"/><line x1="60" y1="20" x2="60" y2="220" stroke="#999"/>${lines}</svg></figure>`
-  );
+/** A figure against concurrent players, one line per system. */
+function playersChart(r: RoomSizeResult, key: "cpuMsPerClientSecond" | "bytesPerClientSecond"): string {
+  const systems = [...new Set(r.steps.map((s) => s.system))];
+  return lineChart({
+    title: `${labelOf(key)}, against concurrent players (rooms of ${r.roomSize})`,
+    xTitle: "players",
+    unit: unitOf(key).unit,
+    series: systems.map((system) => ({
+      name: system,
+      points: r.steps.filter((s) => s.system === system).map((s): [number, number] => [s.players, s.figures[key]]),
+    })),
+  });
 }

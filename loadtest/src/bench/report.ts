@@ -1,7 +1,9 @@
 import type { StepResult } from "./capacity.ts";
 import { capacityCharts, capacityMarkdown } from "./capacityReport.ts";
 import type { RoomSizeResult } from "./capacitySweep.ts";
-import { COLOURS, FIGURES, barChart, escape, format, labelOf, markdownToHtml } from "./reportFormat.ts";
+import type { SystemFigures } from "./smoke.ts";
+import { barChart, chartLibrary } from "./charts.ts";
+import { FIGURES, escape, format, labelOf, markdownToHtml, unitOf } from "./reportFormat.ts";
 
 /** The JSON report: `{ scenario, systems: { arena, baseline? }, ratios }`, units in the key names. */
 export interface BenchReport {
@@ -44,28 +46,41 @@ function systemsTable(report: BenchReport): string[] {
   return lines;
 }
 
-/** A self-contained HTML page: the tables and a bar chart per figure (inline SVG, no scripts); capacity adds charts against players. */
+/**
+ * A self-contained HTML page: the tables, and a bar chart per figure across
+ * the systems (Chart.js, inlined: the page opens offline); capacity adds
+ * charts against players.
+ */
 export function html(report: BenchReport): string {
   const sizes = report.roomSizes ? Object.values(report.roomSizes) : undefined;
-  // Bars per system; with several room sizes, per system and room size.
-  const systems: [string, Record<string, number>][] = sizes
-    ? sizes.flatMap((r) =>
-        Object.entries(r.systems).map(([name, f]): [string, Record<string, number>] => [sizes.length > 1 ? `${name}, rooms of ${r.roomSize}` : name, { ...f }]),
-      )
-    : Object.entries(report.systems);
-  const keys = [...new Set(systems.flatMap(([, f]) => Object.keys(f)))].filter((k) => k !== "clients");
-  const charts = keys
-    .map((key) =>
-      barChart(
-        labelOf(key),
-        systems.map(([name, f]) => [name, f[key] ?? NaN]),
-      ),
-    )
-    .join("\n");
   return `<!doctype html><meta charset="utf-8"><title>Benchmark: ${escape(report.scenario)}</title>
-<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.num{text-align:right}figure{margin:1em 0}.side{display:flex;flex-wrap:wrap;gap:2em}</style>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.num{text-align:right}.chart{position:relative;width:640px;margin:1em 0}.side{display:flex;flex-wrap:wrap;gap:2em}</style>
+${chartLibrary()}
 <h1>Benchmark: ${escape(report.scenario)}</h1>
 ${markdownToHtml(markdown(report))}
-${sizes ? capacityCharts(sizes, COLOURS) : ""}
-${charts}`;
+${sizes ? capacityCharts(sizes) : ""}
+${figureCharts(sizes ? sizes.map((r) => [`rooms of ${r.roomSize}`, plain(r.systems)]) : [["", report.systems]]).join("\n")}`;
+}
+
+/** Each system's figures as a plain record of numbers. */
+const plain = (systems: Record<string, SystemFigures>): Record<string, Record<string, number>> =>
+  Object.fromEntries(Object.entries(systems).map(([name, figures]) => [name, { ...figures }]));
+
+/**
+ * A bar chart per figure key (but the clients), the systems as categories;
+ * with several groups (capacity's room sizes), one series per group.
+ */
+function figureCharts(groups: [string, Record<string, Record<string, number>>][]): string[] {
+  const systems = [...new Set(groups.flatMap(([, s]) => Object.keys(s)))];
+  const keys = [...new Set(groups.flatMap(([, s]) => Object.values(s).flatMap((f) => Object.keys(f))))].filter((k) => k !== "clients");
+  return keys.map((key) => {
+    const { unit, scale } = unitOf(key);
+    return barChart({
+      title: labelOf(key),
+      unit,
+      categoryTitle: "system",
+      categories: systems,
+      series: groups.map(([name, bySystem]) => ({ name: name || labelOf(key), values: systems.map((s) => (bySystem[s]?.[key] ?? NaN) * scale) })),
+    });
+  });
 }

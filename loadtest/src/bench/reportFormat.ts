@@ -18,8 +18,42 @@ export const FIGURES: [keyof SystemFigures, string][] = [
 
 export const labelOf = (key: string): string => FIGURES.find(([k]) => k === key)?.[1] ?? key;
 
-/** Line and bar colours, one per system. */
-export const COLOURS = ["#2f8f5f", "#c0613a", "#3a6fc0", "#8f2f8f", "#b08a1a", "#1a9ab0", "#6b6b6b", "#c03a6f"];
+/** A figure's unit, and what turns its value into that unit (a share, 0 to 1, is charted as %). */
+export interface FigureUnit {
+  unit: string;
+  scale: number;
+}
+
+/** Rates, by the end of a key; what is left before them may name a unit of its own (`cpuMsPerClientSecond`). */
+const RATES: [RegExp, string][] = [
+  [/PerClientSecond$/, "per client-second"],
+  [/PerSecond$/, "per second"],
+  [/PerMinute$/, "per minute"],
+];
+
+/** Units, by the end of a key (or the whole key), after any rate. */
+const UNITS: [RegExp, FigureUnit][] = [
+  [/Ms$/, { unit: "ms", scale: 1 }],
+  [/Px$/, { unit: "px", scale: 1 }],
+  [/Megabytes$|Mb$/, { unit: "MB", scale: 1 }],
+  [/Bytes$|^bytes$/, { unit: "bytes", scale: 1 }],
+  [/Share$/, { unit: "%", scale: 100 }],
+  [/Percent$/, { unit: "%", scale: 1 }],
+  [/Cores$/, { unit: "cores", scale: 1 }],
+  [/Seconds$|^seconds$/, { unit: "s", scale: 1 }],
+  [/Minutes$|^minutes$/, { unit: "min", scale: 1 }],
+];
+
+/**
+ * The unit a figure's key names, as the reports' keys carry them (`tickP99Ms`,
+ * `bytesPerClientSecond`, `rssMegabytes`, `busyShare`); "" when it names none.
+ */
+export function unitOf(key: string): FigureUnit {
+  const rate = RATES.find(([end]) => end.test(key));
+  const rest = rate ? key.replace(rate[0], "") : key;
+  const base = UNITS.find(([end]) => end.test(rest))?.[1] ?? { unit: "", scale: 1 };
+  return { unit: [base.unit, rate?.[1]].filter(Boolean).join(" "), scale: base.scale };
+}
 
 export function format(v: number): string {
   if (!Number.isFinite(v)) return "n/a";
@@ -31,21 +65,6 @@ export const percent = (share: number): string => `${(share * 100).toFixed(1)}%`
 
 export function escape(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
-}
-
-/** One horizontal bar per entry (inline SVG). */
-export function barChart(caption: string, entries: [string, number][], valueText: (v: number) => string = format): string {
-  const max = Math.max(...entries.map(([, v]) => v).filter(Number.isFinite), 1e-9);
-  const bars = entries
-    .map(([name, v], i) => {
-      const w = Number.isFinite(v) ? (v / max) * 300 : 0;
-      return (
-        `<rect x="200" y="${10 + i * 28}" width="${w.toFixed(1)}" height="20" fill="${COLOURS[i % COLOURS.length]}"/>` +
-        `<text x="0" y="${25 + i * 28}">${escape(name)}</text><text x="${(205 + w).toFixed(1)}" y="${25 + i * 28}">${escape(valueText(v))}</text>`
-      );
-    })
-    .join("");
-  return `<figure><figcaption>${escape(caption)}</figcaption><svg width="600" height="${20 + entries.length * 28}" font-size="13" font-family="sans-serif">${bars}</svg></figure>`;
 }
 
 /** The Markdown these reports print, as HTML: headings, paragraphs, tables (right-aligned where `---:`), lists, `code`. */
