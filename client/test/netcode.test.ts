@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { FixedStepper, STEP_SECONDS, moveBody, sanitizeInput, type InputFrame } from "@arena/shared";
 import { CORRECTION_SMOOTH_MS, PredictedPlayer, SNAP_DISTANCE_PX } from "../src/net/PredictedPlayer.ts";
-import { RenderClock, SnapshotBuffer, TELEPORT_DISTANCE_PX } from "../src/net/SnapshotBuffer.ts";
+import { InterpolationDelay } from "../src/net/InterpolationDelay.ts";
+import { SnapshotBuffer, TELEPORT_DISTANCE_PX } from "../src/net/SnapshotBuffer.ts";
 import { reconnectDelays } from "../src/net/reconnectSchedule.ts";
 
 const frame = (moveX: number, moveY: number): InputFrame => sanitizeInput({ moveX, moveY, aim: 0, fire: false });
@@ -73,9 +74,23 @@ describe("predicted player", () => {
     const later = me.render(0, CORRECTION_SMOOTH_MS * 5, still, STEP_SECONDS);
     assert.ok(Math.abs(later.y - server.y) < 0.1, "the glide ends on the corrected position");
 
-    me.reconcile({ x: 1400, y: 1000, alive: true }, 1, STEP_SECONDS, 1000);
+    assert.equal(me.reconcile({ x: 1400, y: 1000, alive: true }, 1, STEP_SECONDS, 1000), null, "a teleport is not a misprediction");
+    assert.equal(me.teleportCount, 1);
+    assert.equal(me.correctionCount, 1);
     const afterTeleport = me.render(0, 1000 + 1, still, STEP_SECONDS);
     assert.ok(Math.hypot(afterTeleport.x - 1400, afterTeleport.y - 1000) < 1e-9, `snaps beyond ${SNAP_DISTANCE_PX} px`);
+  });
+
+  it("a death is not a misprediction: the body stays where the server says it fell", () => {
+    const me = new PredictedPlayer();
+    me.reset(300, 300, true);
+    for (let seq = 1; seq <= 3; seq++) me.predict(seq, frame(1, 0), STEP_SECONDS);
+    // The server consumed the first frame, then the player was shot dead.
+    const fell = serverAfter({ x: 300, y: 300 }, [frame(1, 0)]);
+    assert.equal(me.reconcile({ ...fell, alive: false }, 1, STEP_SECONDS, 0), null);
+    assert.deepEqual({ ...me.position }, fell);
+    assert.equal(me.deathCount, 1);
+    assert.equal(me.correctionCount, 0);
   });
 
   it("the dead do not move, as on the server", () => {
@@ -94,22 +109,28 @@ describe("interpolation of remote players", () => {
         fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 10, maxLength: 200 }),
         (gaps, frameSteps) => {
           const buffer = new SnapshotBuffer();
+          const delay = new InterpolationDelay();
           let t = 1000;
           let x = 100;
+          // Patches arrive 20 ms after their server time, and wobble by up to 3 ms either way.
+          let now = 1020;
+          const arrivals: { at: number; t: number; x: number }[] = [];
           for (const gap of gaps) {
             t += gap;
             x += gap * 0.2; // 200 px/s to the right
-            buffer.push(t, x, 200);
+            arrivals.push({ at: t + 20 + ((gap % 7) - 3), t, x });
           }
-          const clock = new RenderClock();
-          let serverNow = 1000;
           let lastTime = -Infinity;
           let lastX = -Infinity;
           for (const step of frameSteps) {
-            serverNow += step;
-            // A clock estimate that wobbles back and forth must not move anyone backwards.
-            const wobble = (step % 7) - 3;
-            const renderTime = clock.now(serverNow + wobble, 60, 100);
+            now += step;
+            while (arrivals.length > 0 && arrivals[0].at <= now) {
+              const a = arrivals.shift()!;
+              delay.patch(a.at, a.t);
+              buffer.push(a.t, a.x, 200);
+            }
+            const renderTime = delay.renderTime(now);
+            if (Number.isNaN(renderTime)) continue;
             assert.ok(renderTime >= lastTime);
             lastTime = renderTime;
             const at = buffer.sample(renderTime)!;

@@ -167,6 +167,8 @@ export interface ServerMessages {
   round_end: { round: number; scoreboard: ScoreLine[] };
   round_start: { round: number };
   error: { code: ErrorCode; message: string };
+  /** Test hook's answer (ENABLE_TEST_HOOKS only): how long each of this client's input frames waited in the server's buffer, ms. */
+  "__test:inputWaits": { waitsMs: number[] };
 }
 
 /** Messages to the server (besides input frames). */
@@ -183,6 +185,7 @@ export interface TestHookMessages {
   "__test:place": { x: number; y: number };
   "__test:fault": undefined;
   "__test:blast": { bytes?: number; count?: number; everyMs?: number };
+  "__test:inputWaits": undefined;
 }
 
 /**

@@ -283,6 +283,11 @@ export class ArenaConnection {
     this.#room?.send("__test:drop");
   }
 
+  /** Test hook: the server answers `__test:inputWaits` with how long our input frames waited in its buffer (ENABLE_TEST_HOOKS). */
+  testInputWaits(): void {
+    this.#room?.send("__test:inputWaits");
+  }
+
   /** Test hook: the server moves this player (ENABLE_TEST_HOOKS). */
   testPlace(x: number, y: number): void {
     this.#room?.send("__test:place", { x, y });

@@ -17,7 +17,7 @@ import {
 import type { ArenaConnection } from "./ArenaConnection.ts";
 import { InterpolationDelay } from "./InterpolationDelay.ts";
 import { PredictedPlayer } from "./PredictedPlayer.ts";
-import { RenderClock, SnapshotBuffer } from "./SnapshotBuffer.ts";
+import { SnapshotBuffer } from "./SnapshotBuffer.ts";
 
 /** What the player is doing this frame (keyboard, mouse, gamepad). */
 export interface Controls {
@@ -124,7 +124,6 @@ const FEED_LINES = 5;
 export class GameSession {
   readonly predicted = new PredictedPlayer();
   readonly #stepper = new FixedStepper(STEP_SECONDS * 1000);
-  readonly #renderClock = new RenderClock();
   readonly delay: InterpolationDelay;
   readonly #remotes = new Map<string, SnapshotBuffer>();
   /** The server time each remote player was drawn at on the last frame. */
@@ -144,8 +143,10 @@ export class GameSession {
   #unsubscribe: (() => void)[] = [];
   /** Frames sent in total (tests and figures). */
   framesSent = 0;
-  /** How far behind the server's present remote players are drawn, ms (figures). */
+  /** How far behind the server's present remote players are drawn, ms, by this client's estimate of server time (figures). */
   remoteDelayMs = 0;
+  /** The server time remote players were drawn at on the last frame, ms (figures: compared with a server clock of their own). */
+  renderTimeMs = 0;
   /** The rate of the input clock on the last frame (1, or the lean the server asked for; net/inputLead.ts). */
   inputClockRate = 1;
   readonly stats: NetcodeStats = { remoteFrames: 0, frozenFrames: 0, backwards: 0 };
@@ -156,8 +157,8 @@ export class GameSession {
   ) {
     this.#clockMs = options.clockMs ?? (() => performance.now());
     this.delay = new InterpolationDelay(options.fixedDelayMs);
-    // The stamps of lag compensation declare the delay remote players are drawn with.
-    connection.setRenderDelay(() => this.delay.delayMs);
+    // The stamps of lag compensation declare the render time remote players are drawn at.
+    connection.setRenderDelay(() => this.stampDelayMs());
     this.#unsubscribe.push(
       connection.on("patch", (state) => this.onPatch(state)),
       connection.on("event", (event) => this.onEvent(event)),
@@ -202,6 +203,27 @@ export class GameSession {
     return false;
   }
 
+  /**
+   * The server time remote players are drawn at (InterpolationDelay); before
+   * the first patch, the SDK's estimate of server time less half the input
+   * round trip and the initial delay.
+   */
+  private renderTime(nowMs: number): number {
+    const t = this.delay.renderTime(nowMs);
+    return Number.isNaN(t) ? this.connection.serverNow() - this.connection.roundTripMs() / 2 - this.delay.delayMs : t;
+  }
+
+  /**
+   * What an input frame sampled now declares as its interpolation delay: the
+   * SDK stamps `server now - (this + half its input round trip)`, and that
+   * must be the render time drawn now, so the server rewinds to what was
+   * seen (at most 65,535 ms, none below 0, as the SDK's stamp carries it).
+   */
+  private stampDelayMs(): number {
+    const delay = this.connection.serverNow() - this.connection.roundTripMs() / 2 - this.renderTime(this.#clockMs());
+    return Math.min(0xffff, Math.max(0, delay));
+  }
+
   private onPatch(state: ArenaState): void {
     const myId = this.connection.sessionId;
     const t = this.connection.lastServerTime();
@@ -232,7 +254,6 @@ export class GameSession {
       this.#mySessionId = myId;
       this.#synced = attached;
       this.predicted.reset(me.x, me.y, me.alive);
-      this.#renderClock.reset();
       return;
     }
     this.predicted.reconcile({ x: me.x, y: me.y, alive: me.alive }, this.connection.ackSeq, STEP_SECONDS, this.#clockMs());
@@ -282,8 +303,9 @@ export class GameSession {
     const state = this.connection.state;
     const myId = this.connection.sessionId;
     const serverNow = this.connection.serverNow();
-    const renderTime = this.#renderClock.now(serverNow, this.connection.roundTripMs(), this.delay.update(now));
+    const renderTime = this.renderTime(now);
     this.remoteDelayMs = serverNow - renderTime;
+    this.renderTimeMs = renderTime;
     const players: PlayerView[] = [];
     let me: PlayerView | undefined;
     let remotes = 0;

@@ -33,10 +33,14 @@ export class PredictedPlayer {
   #alive = false;
   #pending: { seq: number; frame: InputFrame }[] = [];
   #lastRenderMs: number | undefined;
-  /** The last 1000 corrections. */
+  /** The last 1000 corrections (mispredictions; teleports are not among them). */
   readonly corrections: Correction[] = [];
   /** Corrections since the player was made. */
   correctionCount = 0;
+  /** Teleports since the player was made: a respawn, a round start, a jump past SNAP_DISTANCE_PX. */
+  teleportCount = 0;
+  /** Deaths since the player was made: the server stopped the player where it fell, which no prediction can know. */
+  deathCount = 0;
 
   /** Starts over from a server state (join, reconnection). */
   reset(x: number, y: number, alive: boolean): void {
@@ -60,12 +64,13 @@ export class PredictedPlayer {
   /**
    * A server state arrived, with the number of this player's frames the
    * server has consumed (`ackSeq`). Returns the correction, or null when the
-   * prediction was right.
+   * prediction was right or the server teleported the player.
    */
   reconcile(server: { x: number; y: number; alive: boolean }, ackSeq: number, dt: number, nowMs: number): Correction | null {
     while (this.#pending.length > 0 && this.#pending[0].seq <= ackSeq) this.#pending.shift();
     const before = { ...this.position };
     const corrected = { x: server.x, y: server.y };
+    const died = this.#alive && !server.alive;
     this.#alive = server.alive;
     if (this.#alive) for (const { frame } of this.#pending) moveBody(corrected, frame.moveX, frame.moveY, dt);
     const dx = before.x - corrected.x;
@@ -74,14 +79,22 @@ export class PredictedPlayer {
     this.position.x = corrected.x;
     this.position.y = corrected.y;
     if (size <= EPSILON_PX) return null;
-    if (size > SNAP_DISTANCE_PX) {
+    if (died) {
+      // Frames sent after the fatal hit moved the prediction on; the body stays where it fell.
       this.#offset = { x: 0, y: 0 };
-    } else {
-      // Carry the error as an offset: the player is drawn where it was, then
-      // the offset glides to zero.
-      this.#offset.x += dx;
-      this.#offset.y += dy;
+      this.deathCount++;
+      return null;
     }
+    if (size > SNAP_DISTANCE_PX) {
+      // The server moved the player (a respawn, a round start): not a misprediction.
+      this.#offset = { x: 0, y: 0 };
+      this.teleportCount++;
+      return null;
+    }
+    // Carry the error as an offset: the player is drawn where it was, then
+    // the offset glides to zero.
+    this.#offset.x += dx;
+    this.#offset.y += dy;
     const correction = { sizePx: size, atMs: nowMs };
     this.corrections.push(correction);
     this.correctionCount++;

@@ -57,25 +57,3 @@ export class SnapshotBuffer {
     return { x: newest.x, y: newest.y, t: newest.t };
   }
 }
-
-/**
- * The server time remote players are drawn at: `delay` behind the newest
- * state the client can have (server now minus half the round trip), which is
- * also the instant the SDK stamps on every input for lag compensation (the
- * input handle reads the same delay, ArenaConnection). The delay may change
- * from one frame to the next (InterpolationDelay, slowly); the clock never
- * goes backwards, even when the clock estimate is corrected.
- */
-export class RenderClock {
-  #last = -Infinity;
-
-  now(serverNowMs: number, roundTripMs: number, delayMs: number): number {
-    const target = serverNowMs - roundTripMs / 2 - delayMs;
-    this.#last = Math.max(this.#last, target);
-    return this.#last;
-  }
-
-  reset(): void {
-    this.#last = -Infinity;
-  }
-}

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { LINK_PROFILES, isLinkProfileName, type LinkProfileName } from "@arena/testkit";
 import { parseVariants, type RuntimeVariant } from "./runtimeVariants.ts";
 
 /** The benchmark's scenarios, by the name `--scenario` takes. */
-export const SCENARIO_NAMES = ["smoke", "capacity", "join-storm", "reconnect-storm", "soak", "hostile"] as const;
+export const SCENARIO_NAMES = ["smoke", "capacity", "join-storm", "reconnect-storm", "soak", "hostile", "network"] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /**
@@ -21,7 +22,7 @@ export interface BenchArgs {
   readonly html: string | undefined;
   /** smoke, soak, hostile: legitimate bots. */
   readonly bots: number;
-  /** Length of each measured run (s): 20 unless given, 180 for hostile (a soak). */
+  /** Length of each measured run (s): 20 unless given, 180 for hostile (a soak), 30 per link for network. */
   readonly seconds: number;
   /** hostile: hostile clients beside the bots. */
   readonly hostile: number;
@@ -53,6 +54,8 @@ export interface BenchArgs {
   readonly minutes: number;
   /** join-storm, soak: the Redis database (flushed). */
   readonly redisUrl: string;
+  /** network: the link profiles, each run in turn (testkit/src/linkProfiles.ts). */
+  readonly links: readonly LinkProfileName[];
 }
 
 export class BenchArgsError extends Error {}
@@ -117,6 +120,11 @@ const schema = z.strictObject({
   clients: wholeNumber(1, 100_000),
   minutes: positiveNumber("minutes", 10_080),
   redis: z.url({ protocol: /^rediss?$/, error: "a redis:// or rediss:// URL" }),
+  links: z
+    .string()
+    .transform((text) => text.split(","))
+    .refine((names) => names.every(isLinkProfileName), `comma-separated link profiles, of ${Object.keys(LINK_PROFILES).join(", ")}`)
+    .transform((names) => names as LinkProfileName[]),
 });
 
 /** Every option as a string or a flag; the schema reads the values. */
@@ -144,6 +152,7 @@ function options(env: NodeJS.ProcessEnv) {
     clients: { type: "string", default: "500" },
     minutes: { type: "string", default: "30" },
     redis: { type: "string", default: env.REDIS_BENCH_URL ?? "redis://127.0.0.1:6379/14" },
+    links: { type: "string", default: Object.keys(LINK_PROFILES).join(",") },
   } as const;
 }
 
@@ -171,7 +180,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     out: v.out,
     html: v.html,
     bots: v.bots,
-    seconds: v.seconds ?? (v.scenario === "hostile" ? 180 : 20),
+    seconds: v.seconds ?? (v.scenario === "hostile" ? 180 : v.scenario === "network" ? 30 : 20),
     hostile: v.hostile,
     steps: v.steps,
     joins: v.joins,
@@ -187,5 +196,6 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     clients: v.clients,
     minutes: v.minutes,
     redisUrl: v.redis,
+    links: v.links,
   });
 }

@@ -1,7 +1,8 @@
+import type { NetworkFigures } from "./network.ts";
 import type { SystemFigures } from "./smoke.ts";
 
 /** Each figure of a system, with the label the reports print. */
-export const FIGURES: [keyof SystemFigures, string][] = [
+export const FIGURES: [keyof SystemFigures | keyof NetworkFigures, string][] = [
   ["clients", "clients"],
   ["cpuMsPerClientSecond", "server CPU, ms per client-second"],
   ["mainThreadCpuMsPerClientSecond", "of which the main thread, ms per client-second"],
@@ -14,6 +15,25 @@ export const FIGURES: [keyof SystemFigures, string][] = [
   ["tickIntervalP50Ms", "tick interval p50, ms"],
   ["tickIntervalP99Ms", "tick interval p99, ms"],
   ["rssMegabytes", "server memory (RSS), MB"],
+  // network
+  ["pingMs", "ping (network round trip), ms"],
+  ["correctionsPerMinute", "corrections per minute"],
+  ["correctionP50Px", "correction size p50, px"],
+  ["correctionP99Px", "correction size p99, px"],
+  ["frozenFramesShare", "frames with remote players frozen (buffer ran dry)"],
+  ["stallsShare", "share of time the link's stalls hold the stream"],
+  ["backwards", "remote players drawn moving backwards (times)"],
+  ["remoteBehindP50Ms", "remote players drawn behind the server's present p50, ms"],
+  ["remoteBehindP99Ms", "remote players drawn behind the server's present p99, ms"],
+  ["remoteBehindEstimateP50Ms", "the same by the client's estimate of server time p50, ms"],
+  ["interpolationDelayP50Ms", "interpolation delay p50, ms"],
+  ["inputWait60fpsP50Ticks", "input wait in the server's buffer at 60 fps p50, ticks"],
+  ["inputWait60fpsP99Ticks", "input wait in the server's buffer at 60 fps p99, ticks"],
+  ["inputWait30fpsP50Ticks", "input wait in the server's buffer at 30 fps p50, ticks"],
+  ["inputWait30fpsP99Ticks", "input wait in the server's buffer at 30 fps p99, ticks"],
+  ["shots", "shots at remote players where drawn"],
+  ["hitShare", "of which hit"],
+  ["reconnections", "reconnections"],
 ];
 
 export const labelOf = (key: string): string => FIGURES.find(([k]) => k === key)?.[1] ?? key;
@@ -40,6 +60,7 @@ const UNITS: [RegExp, FigureUnit][] = [
   [/Share$/, { unit: "%", scale: 100 }],
   [/Percent$/, { unit: "%", scale: 1 }],
   [/Cores$/, { unit: "cores", scale: 1 }],
+  [/Ticks$/, { unit: "ticks", scale: 1 }],
   [/Seconds$|^seconds$/, { unit: "s", scale: 1 }],
   [/Minutes$|^minutes$/, { unit: "min", scale: 1 }],
 ];

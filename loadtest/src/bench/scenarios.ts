@@ -2,6 +2,7 @@ import { cpus } from "node:os";
 import type { BenchArgs, ScenarioName } from "./benchArgs.ts";
 import { describeVariants, sweepRoomSize, type RoomSizeResult } from "./capacitySweep.ts";
 import { runHostile } from "./hostile.ts";
+import { NETWORK_BOTS, runNetwork } from "./network.ts";
 import type { BenchReport } from "./report.ts";
 import { runSmoke } from "./smoke.ts";
 import { joinStorm, reconnectStorm, soak } from "./storms.ts";
@@ -120,6 +121,24 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       }),
       // A soak reports what memory and Redis did; its checks are read, not enforced.
       ok: true,
+    };
+  },
+
+  /** Each link profile in turn; the profiles are the report's systems, so each figure is charted across them. */
+  async network(args, progress) {
+    const result = await runNetwork({ links: args.links, seconds: args.seconds, bots: args.bots, progress });
+    return {
+      report: reportOf("network", {
+        systems: Object.fromEntries(Object.entries(result.figures).map(([name, f]) => [name, { ...f }])),
+        ratios: {},
+        checks: {
+          setup: `per link: a fresh server, ${Math.min(args.bots, NETWORK_BOTS)} bots on loopback, two headless clients (GameSession, no Phaser) at 60 and 30 fps through a TcpProxy with the link; ${args.seconds} s measured after a warm-up`,
+          targets: result.targets,
+          errors: result.errors,
+        },
+      }),
+      // Correctness, not the targets: nobody moved backwards and nothing failed.
+      ok: result.errors.length === 0 && Object.values(result.figures).every((f) => f.backwards === 0),
     };
   },
 

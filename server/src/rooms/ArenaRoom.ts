@@ -45,7 +45,7 @@ import { compileInputGrammar } from "./inputGrammar.ts";
 import { sendUnknownMessage } from "./sendRoomError.ts";
 import type { ArenaClient } from "./ArenaClient.ts";
 import { InputWaits } from "./InputWaits.ts";
-import { registerTestHooks } from "./testHooks.ts";
+import { WaitLog, registerTestHooks } from "./testHooks.ts";
 import { validateJoinOptions, type ValidJoinOptions } from "./joinOptions.ts";
 
 /** What a room needs from the process. */
@@ -87,7 +87,10 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     () => performance.now(),
     (ms) => this.ctx.metrics.inputWait.observe(ms / 1000),
     (frames) => this.ctx.metrics.inputQueueDepth.observe(frames),
+    (playerId, ms) => this.waitLog?.record(playerId, ms),
   );
+  /** Every frame's wait, by player, for the `__test:inputWaits` hook (ENABLE_TEST_HOOKS only). */
+  private waitLog: WaitLog | undefined;
   private readonly frames = new TickFrames(
     new InputBudget(),
     (dropped) => {
@@ -188,10 +191,16 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     }
     this.onMessage("chat", (client: ArenaClient, message: unknown) => this.chat.receive(client, message));
     this.onMessage("*", (client: ArenaClient, type) => sendUnknownMessage(client, type));
-    if (settings.testHooks)
-      registerTestHooks(this, () => {
-        this.faultRequested = true;
-      });
+    if (settings.testHooks) {
+      const waitLog = (this.waitLog = new WaitLog());
+      registerTestHooks(
+        this,
+        () => {
+          this.faultRequested = true;
+        },
+        (sessionId) => waitLog.take(sessionId),
+      );
+    }
     this.setFixedTimestep((step) => this.tick(step), TICK_RATE_HZ);
     const isPrivate = privateCode !== null;
     if (isPrivate) await this.setPrivate(true);

@@ -21,6 +21,8 @@ export class InputWaits {
     private readonly now: () => number,
     private readonly observeWaitMs: (ms: number) => void,
     private readonly observeDepth: (frames: number) => void,
+    /** Told every frame's wait, of every tick (the `__test:inputWaits` hook; none in production). */
+    private readonly tap?: (playerId: string, ms: number) => void,
   ) {}
 
   /** A tick starts (its number, counted by the room's fixed timestep). */
@@ -46,7 +48,9 @@ export class InputWaits {
   /** The tick simulates this player's oldest buffered frame. */
   consumed(playerId: string): void {
     const arrived = this.#arrivals.get(playerId)?.shift();
-    if (arrived !== undefined && this.#sampling) this.observeWaitMs(this.now() - arrived);
+    if (arrived === undefined) return;
+    if (this.#sampling) this.observeWaitMs(this.now() - arrived);
+    this.tap?.(playerId, this.now() - arrived);
   }
 
   /** The input budget discards this player's `count` oldest frames. */
