@@ -1,6 +1,7 @@
 import type { ServerMessages } from "@arena/shared";
 import type { ArenaConnection } from "./net/ArenaConnection.ts";
 import { GameSession, type Controls, type View } from "./net/GameSession.ts";
+import { TelemetryReporter } from "./net/TelemetryReporter.ts";
 import type { SceneHost } from "./game/ArenaScene.ts";
 import type { ShotSound } from "./game/sound.ts";
 import { inviteLink } from "./endpoint.ts";
@@ -19,6 +20,8 @@ export class ArenaPage implements SceneHost {
   readonly #hud: Hud;
   readonly #menu: Menu;
   #session: GameSession | undefined;
+  /** Reports the session's netcode figures to the server every few seconds. */
+  #telemetry: TelemetryReporter | undefined;
   #lastView: View | undefined;
   #stopLobby: (() => void) | undefined;
 
@@ -43,7 +46,9 @@ export class ArenaPage implements SceneHost {
         const { name, text } = payload as ServerMessages["chat"];
         this.#hud.chat(name, text);
       } else if (type === "error") {
-        this.#hud.notice((payload as ServerMessages["error"]).message);
+        const { code, message } = payload as ServerMessages["error"];
+        // A report delayed by a stalled link can come too soon after the one before: nothing for the player to do.
+        if (code !== "telemetry_rate_limited") this.#hud.notice(message);
       }
     });
   }
@@ -60,6 +65,7 @@ export class ArenaPage implements SceneHost {
   frame(frameMs: number, controls: Controls): View | undefined {
     if (this.#session === undefined) return undefined;
     const view = this.#session.update(frameMs, controls);
+    this.#telemetry?.frame();
     if (view.firedLocally) this.#sound.play();
     this.#hud.render(view);
     this.#lastView = view;
@@ -92,6 +98,7 @@ export class ArenaPage implements SceneHost {
     this.#stopLobby = undefined;
     this.#session?.dispose();
     this.#session = new GameSession(this.#connection);
+    this.#telemetry = new TelemetryReporter(this.#session, this.#connection);
     this.#menu.hide();
     this.#hud.setInMatch(true);
   }
@@ -99,6 +106,7 @@ export class ArenaPage implements SceneHost {
   private showMenu(reason = ""): void {
     this.#session?.dispose();
     this.#session = undefined;
+    this.#telemetry = undefined;
     this.#lastView = undefined;
     this.#hud.setInMatch(false);
     this.#menu.show(reason);

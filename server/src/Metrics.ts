@@ -1,5 +1,6 @@
 import { matchMaker } from "@colyseus/core";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { TelemetryMetrics } from "./TelemetryMetrics.ts";
 
 /**
  * Server metrics in Prometheus format (`GET /metrics`, prom-client). One per
@@ -112,6 +113,9 @@ export class Metrics {
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
+
+  /** The clients' own netcode figures, from their telemetry reports (`arena_client_*`). */
+  readonly telemetry = new TelemetryMetrics(this.registry);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

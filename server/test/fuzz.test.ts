@@ -65,10 +65,13 @@ describe("fuzzing over sockets", () => {
   it("messages of every type with any payload: errors for the sender, nothing for anyone else", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.oneof(fc.constantFrom("chat", "input", "welcome", "", "__proto__", "constructor"), fc.string(), fc.integer()), anything), {
-          minLength: 1,
-          maxLength: 12,
-        }),
+        fc.array(
+          fc.tuple(fc.oneof(fc.constantFrom("chat", "telemetry", "input", "welcome", "", "__proto__", "constructor"), fc.string(), fc.integer()), anything),
+          {
+            minLength: 1,
+            maxLength: 12,
+          },
+        ),
         async (messages) => {
           const rogue = await TestPlayer.join(server.endpoint, "Rogue");
           try {

@@ -381,6 +381,7 @@ function schemaString(s: string): Bytes {
 }
 const TYPES = [
   "chat",
+  "telemetry",
   "filter",
   "*",
   "",

@@ -2,6 +2,7 @@ export * from "./constants.ts";
 export * from "./arena.ts";
 export * from "./modes.ts";
 export * from "./protocol.ts";
+export * from "./telemetry.ts";
 export * from "./inputGroup.ts";
 export * from "./inputBudget.ts";
 export * from "./net/InputGroup.ts";

@@ -6,6 +6,7 @@
 import { NAME_MAX_CHARS } from "./constants.ts";
 import type { ArenaState } from "./schema/ArenaState.ts";
 import type { ScoreLine } from "./sim/types.ts";
+import { TELEMETRY_INTERVAL_MS, type TelemetryReport } from "./telemetry.ts";
 
 /**
  * Bumped whenever the state schema, the input frame or a message changes in a
@@ -59,6 +60,10 @@ export const ErrorCode = {
   bad_message: { status: 400, message: "That message was malformed; it was ignored." },
   chat_too_long: { status: 400, message: "Chat messages are at most 200 characters." },
   chat_rate_limited: { status: 429, message: "You are sending chat messages too fast. Wait a few seconds." },
+  telemetry_rate_limited: {
+    status: 429,
+    message: `Telemetry reports come one every ${TELEMETRY_INTERVAL_MS / 1000} seconds; that one came too soon and was not counted.`,
+  },
   internal: { status: 500, message: "The server failed to handle that request." },
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -174,6 +179,8 @@ export interface ServerMessages {
 /** Messages to the server (besides input frames). */
 export interface ClientMessages {
   chat: { text: string };
+  /** The client's netcode figures, one report every TELEMETRY_INTERVAL_MS (shared/src/telemetry.ts). */
+  telemetry: TelemetryReport;
 }
 
 /**

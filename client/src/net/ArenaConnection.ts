@@ -15,6 +15,7 @@ import {
   type PatchEvent,
   type RoomListing,
   type ServerMessages,
+  type TelemetryReport,
   type Timer,
 } from "@arena/shared";
 import type { MatchClient } from "./matchClient.ts";
@@ -267,6 +268,11 @@ export class ArenaConnection {
 
   sendChat(text: string): void {
     this.#room?.send("chat", { text });
+  }
+
+  /** One netcode report (TelemetryReporter); dropped while not playing (joining, reconnecting). */
+  sendTelemetry(report: TelemetryReport): void {
+    if (this.#status === "playing") this.#room?.send("telemetry", report);
   }
 
   /** Leaves on purpose: the seat is not held. */

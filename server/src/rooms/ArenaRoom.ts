@@ -36,6 +36,7 @@ import { coreOf } from "./coreRoom.ts";
 import { HeldSeats } from "./HeldSeats.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget, InputLeadMeter } from "@arena/shared";
 import { RoomChat } from "./RoomChat.ts";
+import { RoomTelemetry } from "./RoomTelemetry.ts";
 import { ClientGuard } from "./ClientGuard.ts";
 import { LagCompensation } from "./LagCompensation.ts";
 import { TickFrames } from "./TickFrames.ts";
@@ -111,6 +112,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     nameOf: (sessionId) => this.state.players.get(sessionId)?.name,
     broadcast: (message) => this.announce("chat", message),
   });
+  /** Players' netcode reports, into the process's `arena_client_*` metrics. */
+  private readonly telemetry: RoomTelemetry;
   private draining = false;
   private lastTickAt: number | undefined;
   private firstTickAt: number | undefined;
@@ -128,6 +131,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   /** Colyseus constructs rooms with no arguments: `arenaRoomFor` binds the context. */
   constructor(private readonly ctx: RoomContext) {
     super();
+    this.telemetry = new RoomTelemetry(ctx.metrics.telemetry);
     this.guard = new ClientGuard(
       this,
       arenaFrames(INPUT_BODY, () => this.stampsBoth()),
@@ -190,6 +194,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       ).seenBy;
     }
     this.onMessage("chat", (client: ArenaClient, message: unknown) => this.chat.receive(client, message));
+    this.onMessage("telemetry", (client: ArenaClient, message: unknown) => this.telemetry.receive(client, message));
     this.onMessage("*", (client: ArenaClient, type) => sendUnknownMessage(client, type));
     if (settings.testHooks) {
       const waitLog = (this.waitLog = new WaitLog());
