@@ -19,6 +19,8 @@ describe("bench network scenario", () => {
       if (!(key === "hitShare" && figures.shots === 0)) assert.ok(Number.isFinite(value), `${key} is ${value}`);
     assert.ok(figures.inputWait60fpsP99Ticks >= figures.inputWait60fpsP50Ticks && figures.inputWait60fpsP50Ticks >= 0);
     assert.ok(figures.frozenFramesShare >= 0 && figures.frozenFramesShare <= 1);
+    // Each client reports every 5 s; the run lasts 8 s and more, so each has reported at least once.
+    assert.ok(figures.telemetryReports >= 2, `${figures.telemetryReports} telemetry reports accepted`);
     assert.ok(result.targets.some((t) => t.startsWith("broadband: no backwards movement")));
   });
 });

@@ -14,8 +14,8 @@
  * reconnections.
  */
 import { performance } from "node:perf_hooks";
-import { ArenaConnection, GameSession, SNAP_DISTANCE_PX, type Controls, type View } from "@arena/client/netcode";
-import { STEP_SECONDS, type ServerMessages } from "@arena/shared";
+import { ArenaConnection, GameSession, SNAP_DISTANCE_PX, TelemetryReporter, type Controls, type PlayerView, type View } from "@arena/client/netcode";
+import { STEP_SECONDS, hasLineOfSight, type ServerMessages } from "@arena/shared";
 import { LINK_PROFILES, TcpProxy, quantile, seededRandom, spawnServer, type LinkProfile, type LinkProfileName } from "@arena/testkit";
 import { Bot } from "../Bot.ts";
 import { BotBrain } from "../brain.ts";
@@ -45,9 +45,14 @@ export interface NetworkFigures {
   inputWait60fpsP99Ticks: number;
   inputWait30fpsP50Ticks: number;
   inputWait30fpsP99Ticks: number;
+  /** Shots at remote players where drawn, the target still up on the server. */
   shots: number;
+  /** Shots that missed a target the server had already taken out (by someone else, a moment before). */
+  shotsAtDownTargets: number;
   hitShare: number;
   reconnections: number;
+  /** Telemetry reports (every 5 s from each client) the server accepted, by its /metrics. */
+  telemetryReports: number;
 }
 
 export interface NetworkResult {
@@ -107,6 +112,7 @@ async function runProfile(link: LinkProfile, options: NetworkOptions): Promise<{
     for (const p of players) p.stop();
     // The last answer of the wait hook.
     await Promise.all(players.map((p) => p.collectWaits()));
+    const telemetryReports = await acceptedReports(server.metricsEndpoint);
     const [at60, at30] = players;
     const waits60 = at60.waitsTicks();
     const waits30 = at30.waitsTicks();
@@ -118,6 +124,7 @@ async function runProfile(link: LinkProfile, options: NetworkOptions): Promise<{
       inputWait60fpsP99Ticks: quantile(waits60, 0.99),
       inputWait30fpsP50Ticks: quantile(waits30, 0.5),
       inputWait30fpsP99Ticks: quantile(waits30, 0.99),
+      telemetryReports,
     };
     const errors = [...bots.flatMap((b) => b.counters.errors), ...players.flatMap((p) => p.errors)];
     return { figures, errors };
@@ -127,6 +134,13 @@ async function runProfile(link: LinkProfile, options: NetworkOptions): Promise<{
     await proxy.stop();
     await server.stop();
   }
+}
+
+/** What `arena_client_reports_total{outcome="accepted"}` says on the server's /metrics. */
+async function acceptedReports(endpoint: string): Promise<number> {
+  const text = await (await fetch(`${endpoint}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith('arena_client_reports_total{outcome="accepted"}'));
+  return line === undefined ? NaN : Number(line.split(" ").at(-1));
 }
 
 /** The share of time a profile's stalls hold the stream one way: mean stall / (mean gap + mean stall). */
@@ -169,6 +183,7 @@ class HeadlessPlayer {
   readonly session: GameSession;
   readonly errors: string[] = [];
   readonly #brain: BotBrain;
+  readonly #telemetry: TelemetryReporter;
   #controls: Controls = { moveX: 0, moveY: 0, aim: 0, fire: false };
   #timer: ReturnType<typeof setInterval> | undefined;
   #waitTimer: ReturnType<typeof setInterval> | undefined;
@@ -183,6 +198,10 @@ class HeadlessPlayer {
   #waitAnswer: (() => void) | undefined;
   #shots = 0;
   #hits = 0;
+  #shotsAtDown = 0;
+  /** The player each shot fired locally was aimed at, oldest first, until the server's shot events say how they went. */
+  readonly #aimedAt: (string | undefined)[] = [];
+  #target: string | undefined;
   #base = { remoteFrames: 0, frozenFrames: 0, drops: 0 };
 
   constructor(
@@ -195,10 +214,19 @@ class HeadlessPlayer {
     this.connection = new ArenaConnection(endpoint, undefined, { random });
     this.session = new GameSession(this.connection);
     this.#brain = new BotBrain(random);
+    this.#telemetry = new TelemetryReporter(this.session, this.connection);
     this.connection.on("event", (event) => {
-      if (!this.#measuring || event.type !== "shot" || event.shooter !== this.connection.sessionId) return;
-      this.#shots++;
-      if (event.target !== null) this.#hits++;
+      if (event.type !== "shot" || event.shooter !== this.connection.sessionId) return;
+      const aimed = this.#aimedAt.shift();
+      if (!this.#measuring) return;
+      // A miss at a player the server has down already (taken out by someone else a moment
+      // earlier, still drawn standing): not lag compensation's to answer for; counted apart.
+      const victim = aimed === undefined ? undefined : this.connection.state?.players.get(aimed);
+      if (event.target === null && victim !== undefined && (!victim.alive || victim.shielded)) this.#shotsAtDown++;
+      else {
+        this.#shots++;
+        if (event.target !== null) this.#hits++;
+      }
     });
     this.connection.on("message", (type, payload) => {
       if (type !== "__test:inputWaits") return;
@@ -248,7 +276,7 @@ class HeadlessPlayer {
     return this.#waitsMs.map((ms) => ms / TICK_MS);
   }
 
-  figures(): Omit<NetworkFigures, "stallsShare" | "backwards" | `inputWait${string}`> {
+  figures(): Omit<NetworkFigures, "stallsShare" | "backwards" | "telemetryReports" | `inputWait${string}`> {
     const minutes = (this.#endedAt - this.#startedAt) / 60_000;
     const corrections = this.session.predicted.corrections.filter((c) => c.atMs >= this.#startedAt && c.atMs <= this.#endedAt).map((c) => c.sizePx);
     const { remoteFrames, frozenFrames } = this.session.stats;
@@ -264,6 +292,7 @@ class HeadlessPlayer {
       remoteBehindEstimateP50Ms: quantile(this.#behindEstimate, 0.5),
       interpolationDelayP50Ms: quantile(this.#delays, 0.5),
       shots: this.#shots,
+      shotsAtDownTargets: this.#shotsAtDown,
       hitShare: this.#shots > 0 ? this.#hits / this.#shots : NaN,
       reconnections: this.connection.stats.drops - this.#base.drops,
     };
@@ -279,6 +308,11 @@ class HeadlessPlayer {
     const frameMs = now - this.#lastFrameAt;
     this.#lastFrameAt = now;
     const view = this.session.update(frameMs, this.#controls);
+    if (view.firedLocally) {
+      this.#aimedAt.push(this.#target);
+      if (this.#aimedAt.length > 8) this.#aimedAt.shift();
+    }
+    this.#telemetry.frame();
     if (this.#measuring) {
       const behind = this.serverClock.now(now) - this.session.renderTimeMs;
       if (Number.isFinite(behind)) this.#behind.push(behind);
@@ -293,7 +327,12 @@ class HeadlessPlayer {
     const me = view.me;
     if (me === undefined || !me.alive) return { moveX: 0, moveY: 0, aim: this.#controls.aim, fire: false };
     const targets = view.players.filter((p) => !p.isMe && p.alive && p.connected && !p.shielded);
-    return this.#brain.decide(me, me.id, targets, view.pickups);
+    const decision = this.#brain.decide(me, me.id, targets, view.pickups);
+    // The brain aims at the nearest target in sight: remember which, to judge the shot.
+    let nearest: PlayerView | undefined;
+    for (const p of targets) if ((!nearest || distance(me, p) < distance(me, nearest)) && hasLineOfSight(me.x, me.y, p.x, p.y)) nearest = p;
+    this.#target = decision.fire ? nearest?.id : undefined;
+    return decision;
   }
 }
 
@@ -307,16 +346,22 @@ function targetsOf(figures: Record<string, NetworkFigures>): string[] {
     if (profile === "broadband" || profile === "wifi") check(profile, `frozen frames ${pct(f.frozenFramesShare)} ≤ 2%`, f.frozenFramesShare <= 0.02);
     if (profile === "mobile")
       check(profile, `frozen frames ${pct(f.frozenFramesShare)} ≤ stalls' ${pct(f.stallsShare)} + 3 points`, f.frozenFramesShare <= f.stallsShare + 0.03);
-    if (profile === "lan" || profile === "broadband") check(profile, `remote players drawn ${f.remoteBehindP50Ms.toFixed(0)} ms behind (p50) ≤ 110 ms`, f.remoteBehindP50Ms <= 110);
+    if (profile === "lan" || profile === "broadband")
+      check(profile, `remote players drawn ${f.remoteBehindP50Ms.toFixed(0)} ms behind (p50) ≤ 110 ms`, f.remoteBehindP50Ms <= 110);
     for (const fps of ["60", "30"] as const) {
       const p50 = f[`inputWait${fps}fpsP50Ticks`];
       const p99 = f[`inputWait${fps}fpsP99Ticks`];
       check(profile, `input wait at ${fps} fps p50 ${p50.toFixed(2)} ≤ 1 tick, p99 ${p99.toFixed(2)} ≤ 3 ticks`, p50 <= 1 && p99 <= 3);
     }
-    if (profile === "lan" || profile === "broadband") check(profile, `corrections ${f.correctionsPerMinute.toFixed(1)} per minute = 0`, f.correctionsPerMinute === 0);
+    if (profile === "lan" || profile === "broadband")
+      check(profile, `corrections ${f.correctionsPerMinute.toFixed(1)} per minute = 0`, f.correctionsPerMinute === 0);
     else check(profile, `correction p99 ${f.correctionP99Px.toFixed(1)} px < snap distance ${SNAP_DISTANCE_PX} px`, f.correctionP99Px < SNAP_DISTANCE_PX);
     if (profile === "broadband" || profile === "wifi") check(profile, `hits ${pct(f.hitShare)} of ${f.shots} shots ≥ 95%`, f.hitShare >= 0.95);
     else lines.push(`${profile}: hits ${pct(f.hitShare)} of ${f.shots} shots (reported)`);
   }
   return lines;
+}
+
+function distance(a: { x: number; y: number }, b: { x: number; y: number }): number {
+  return Math.hypot(a.x - b.x, a.y - b.y);
 }

@@ -33,7 +33,9 @@ export const FIGURES: [keyof SystemFigures | keyof NetworkFigures, string][] = [
   ["inputWait30fpsP99Ticks", "input wait in the server's buffer at 30 fps p99, ticks"],
   ["shots", "shots at remote players where drawn"],
   ["hitShare", "of which hit"],
+  ["shotsAtDownTargets", "shots that missed a target already down on the server (not counted above)"],
   ["reconnections", "reconnections"],
+  ["telemetryReports", "telemetry reports the server accepted"],
 ];
 
 export const labelOf = (key: string): string => FIGURES.find(([k]) => k === key)?.[1] ?? key;
