@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type RunningServer } from "@arena/testkit";
+import { TELEMETRY_MIN_SPACING_MS } from "@arena/shared";
 import { startServer } from "./helpers/servers.ts";
 
 /**
@@ -47,6 +50,40 @@ describe("monitoring: alert rules and dashboard", () => {
     const result = spawnSync(PROMTOOL, ["check", "rules", RULES.pathname], { encoding: "utf8" });
     assert.equal(result.status, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /SUCCESS: \d+ rules found/);
+  });
+
+  it("the clients' frozen-frames alert: one client, on a bad link or lying, does not page; many do", { skip }, () => {
+    // Each client's reports as arena_client_frozen_frame_ratio's series would show them: per 20 s step,
+    // `reports` reports at `ratio`. One client sends at most a report per TELEMETRY_MIN_SPACING_MS.
+    const most = 20_000 / TELEMETRY_MIN_SPACING_MS;
+    const cases = {
+      alone: { clients: [{ reports: most, ratio: 0.5 }], fires: false },
+      oneOfFive: { clients: [{ reports: most, ratio: 0.5 }, ...Array.from({ length: 4 }, () => ({ reports: 4, ratio: 0 }))], fires: false },
+      oneOfThirteen: { clients: [{ reports: most, ratio: 0.5 }, ...Array.from({ length: 12 }, () => ({ reports: 4, ratio: 0 }))], fires: false },
+      twenty: { clients: Array.from({ length: 20 }, () => ({ reports: 4, ratio: 0.1 })), fires: true },
+    };
+    const buckets = ["0", "0.001", "0.0025", "0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1", "+Inf"];
+    const dir = mkdtempSync(join(tmpdir(), "arena-rules-"));
+    try {
+      const tests = Object.entries(cases).map(([instance, { clients, fires }]) => {
+        const perStep = (le: string) => clients.filter((c) => le === "+Inf" || c.ratio <= Number(le)).reduce((sum, c) => sum + c.reports, 0);
+        const series = buckets.map((le) => ({
+          series: `arena_client_frozen_frame_ratio_bucket{instance="${instance}",le="${le}"}`,
+          values: `0+${perStep(le)}x90`,
+        }));
+        series.push({ series: `arena_client_frozen_frame_ratio_count{instance="${instance}"}`, values: `0+${perStep("+Inf")}x90` });
+        const firing = `ALERTS{alertname="ArenaClientsFrozenFrames",alertstate="firing",instance="${instance}"}`;
+        const expected = fires ? [{ labels: "{}", value: 1 }] : [];
+        return { interval: "20s", input_series: series, promql_expr_test: [{ expr: `count(${firing})`, eval_time: "29m", exp_samples: expected }] };
+      });
+      // JSON is YAML: promtool reads it as written.
+      const file = join(dir, "frozen.test.yml");
+      writeFileSync(file, JSON.stringify({ rule_files: [RULES.pathname], evaluation_interval: "20s", tests }));
+      const result = spawnSync(PROMTOOL, ["test", "rules", file], { encoding: "utf8" });
+      assert.equal(result.status, 0, result.stdout + result.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("every metric the rules and the dashboard name exists in a running server's /metrics", async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CloseCode, TELEMETRY_LIMITS, type ServerMessages, type TelemetryReport } from "@arena/shared";
+import { Client } from "@colyseus/sdk";
+import { ArenaState, CloseCode, TELEMETRY_LIMITS, type ServerMessages, type TelemetryReport } from "@arena/shared";
 import { spawnServer, TestPlayer, waitFor, type ServerProcess } from "@arena/testkit";
 
 /**
@@ -194,6 +195,47 @@ describe("client telemetry", () => {
       await assertUnaffected();
     } finally {
       await dan.leave();
+    }
+  });
+
+  it("a reconnection does not reset the rate limit: a report right after rejoining the seat gets telemetry_rate_limited", BOUNDED, async () => {
+    const fay = await join("Fay");
+    const before = await figures();
+    fay.room.send("telemetry", REPORT);
+    await waitFor(
+      "Fay's report counted",
+      async () =>
+        (await figures()).get('arena_client_reports_total{outcome="accepted"}') === (before.get('arena_client_reports_total{outcome="accepted"}') ?? 0) + 1,
+    );
+    const token = fay.room.reconnectionToken;
+    // The client's own close, as its watchdog does: not a leave, so the seat is held.
+    fay.room.connection.close();
+    await waitFor("Fay's seat held", () => observer.state.players.get(fay.id)?.connected === false, 2000);
+    const back = await new Client(server.endpoint).reconnect(token, ArenaState);
+    const codes: string[] = [];
+    back.onMessage("error", (e: ServerMessages["error"]) => codes.push(e.code));
+    try {
+      assert.equal(back.sessionId, fay.id);
+      back.send("telemetry", REPORT);
+      await waitFor("the refusal", () => codes.length === 1, 2000);
+      assert.deepEqual(codes, ["telemetry_rate_limited"]);
+    } finally {
+      await back.leave();
+    }
+  });
+
+  it("__test:inputWaits is not there without ENABLE_TEST_HOOKS: unknown_message, and no waits come back", BOUNDED, async () => {
+    const gil = await join("Gil");
+    try {
+      gil.play();
+      await waitFor("some of Gil's frames simulated", () => gil.patches > 5);
+      gil.room.send("__test:inputWaits");
+      await waitFor("the refusal", () => errorCodes(gil).length === 1, 2000);
+      assert.deepEqual(errorCodes(gil), ["unknown_message"]);
+      assert.deepEqual(gil.received("__test:inputWaits"), []);
+    } finally {
+      gil.pause();
+      await gil.leave();
     }
   });
 

@@ -289,9 +289,10 @@ export class ArenaConnection {
     this.#room?.send("__test:drop");
   }
 
-  /** Test hook: the server answers `__test:inputWaits` with how long our input frames waited in its buffer (ENABLE_TEST_HOOKS). */
-  testInputWaits(): void {
+  /** Test hook: the server answers `__test:inputWaits` with how long our input frames waited in its buffer (ENABLE_TEST_HOOKS). True if it was sent. */
+  testInputWaits(): boolean {
     this.#room?.send("__test:inputWaits");
+    return this.#room !== undefined;
   }
 
   /** Test hook: the server moves this player (ENABLE_TEST_HOOKS). */

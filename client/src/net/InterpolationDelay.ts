@@ -20,7 +20,10 @@ import { PATCH_INTERVAL_MS } from "@arena/shared";
  *
  * The lag (min lateness + delay) moves toward its target at most
  * GROW_MS_PER_S up and SHRINK_MS_PER_S down, so the render clock only runs a
- * little slower or faster than real time, and never backwards. The drawing
+ * little slower or faster than real time, and never backwards. One
+ * exception: the delay never exceeds MAX_DELAY_MS over the fastest patch
+ * (lag compensation rewinds no further), so when a patch comes that much
+ * faster than the lag allows, the render clock jumps forward. The drawing
  * follows the patches themselves, not the SDK's estimate of server time (which
  * takes half the input round trip, ticks and patches waited for included, as
  * the one-way trip): on a clean link remote players are drawn about a patch
@@ -101,6 +104,10 @@ export class InterpolationDelay {
     }
     // The first patch of a connection: start at the target.
     if (Number.isNaN(this.#lagMs)) this.#lagMs = this.#minLateness + this.#targetDelayMs;
+    // A patch faster than any before (a late first patch, a link that got faster) would leave the
+    // drawing further behind than lag compensation rewinds (MAX_DELAY_MS): it jumps forward to
+    // the ceiling instead of shrinking there at SHRINK_MS_PER_S, which took tens of seconds.
+    else this.#lagMs = Math.min(this.#lagMs, this.#minLateness + MAX_DELAY_MS);
   }
 
   /**

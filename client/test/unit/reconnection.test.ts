@@ -37,8 +37,17 @@ class FakeRoom {
 
   constructor(readonly reconnectionToken: string) {}
 
+  /** What the connection bound as the stamps' render delay (the SDK handle's internal `bindRenderDelay`, which attach requires). */
+  renderDelay: (() => number) | undefined;
   input() {
-    return { data: {}, lastProcessed: 0, send: () => 0 };
+    return {
+      data: {},
+      lastProcessed: 0,
+      send: () => 0,
+      bindRenderDelay: (provider: () => number) => {
+        this.renderDelay = provider;
+      },
+    };
   }
   onStateChange(listener: (state: object) => void) {
     this.#onState = listener;
@@ -259,6 +268,9 @@ describe("ArenaConnection's reconnection, on a clock the test steps", () => {
     room.drop();
     await clock.advance(1000);
     assert.deepEqual([connection.status, connection.stats.rejoins, connection.attachCount, connection.reconnectionToken], ["playing", 1, 2, "token2"]);
+    // The new room's stamps read the connection's render delay too (the default until a session sets one).
+    connection.setRenderDelay(() => 72);
+    assert.equal(server.rooms[1].renderDelay?.(), 72);
     server.answer = () => Promise.resolve(server.room());
     server.rooms[1].drop(4010);
     await clock.advance(1000);

@@ -196,6 +196,10 @@ class HeadlessPlayer {
   readonly #delays: number[] = [];
   readonly #waitsMs: number[] = [];
   #waitAnswer: (() => void) | undefined;
+  /** `__test:inputWaits` asked and answered (answers come in order); answers up to the `measure()` one hold the warm-up's waits. */
+  #waitAsks = 0;
+  #waitAnswers = 0;
+  #warmupAnswers = Infinity;
   #shots = 0;
   #hits = 0;
   #shotsAtDown = 0;
@@ -230,8 +234,8 @@ class HeadlessPlayer {
     });
     this.connection.on("message", (type, payload) => {
       if (type !== "__test:inputWaits") return;
-      if (this.#measuring || this.#endedAt > 0) this.#waitsMs.push(...(payload as ServerMessages["__test:inputWaits"]).waitsMs);
-      this.#waitAnswer?.();
+      if (++this.#waitAnswers > this.#warmupAnswers) this.#waitsMs.push(...(payload as ServerMessages["__test:inputWaits"]).waitsMs);
+      if (this.#waitAnswers >= this.#waitAsks) this.#waitAnswer?.();
     });
     this.connection.on("left", (reason) => this.errors.push(`${name} left: ${reason}`));
   }
@@ -244,13 +248,18 @@ class HeadlessPlayer {
   start(): this {
     this.#lastFrameAt = performance.now();
     this.#timer = setInterval(() => this.frame(), 1000 / this.fps);
-    this.#waitTimer = setInterval(() => this.connection.testInputWaits(), 1000);
+    this.#waitTimer = setInterval(() => this.askWaits(), 1000);
     return this;
+  }
+
+  private askWaits(): void {
+    if (this.connection.testInputWaits()) this.#waitAsks++;
   }
 
   /** From now on, figures count (the waits before are asked for and dropped). */
   measure(): void {
-    this.connection.testInputWaits();
+    this.askWaits();
+    this.#warmupAnswers = this.#waitAsks;
     this.#measuring = true;
     this.#startedAt = performance.now();
     this.#base = { remoteFrames: this.session.stats.remoteFrames, frozenFrames: this.session.stats.frozenFrames, drops: this.connection.stats.drops };
@@ -265,10 +274,10 @@ class HeadlessPlayer {
     }
   }
 
-  /** Asks for the waits not yet reported and waits for the answer (1 s at most). */
+  /** Asks for the waits not yet reported and waits for the answers to every ask (1 s at most). */
   async collectWaits(): Promise<void> {
     const answered = new Promise<void>((resolve) => (this.#waitAnswer = resolve));
-    this.connection.testInputWaits();
+    this.askWaits();
     await Promise.race([answered, new Promise((r) => setTimeout(r, 1000))]);
   }
 
