@@ -24,8 +24,20 @@ import { INPUT_GROUP_MAX_FRAMES } from "./inputGroup.ts";
  * backlog beyond them is caught up as before.
  */
 
-/** Steps a player may bank during a stall: 8 ticks, about 270 ms at 30 Hz. */
-export const BANKED_STEPS_MAX = 8;
+/**
+ * Steps a player may bank during a stall: 12 ticks, 400 ms at 30 Hz, the
+ * longest stall of the `mobile` link profile (a TCP retransmission timeout:
+ * RFC 6298's 200 ms floor plus the round trip). A stall the bank covers is
+ * caught up within a few ticks; one it does not leaves frames standing in
+ * the queue, each waiting that much longer, until the client's input clock
+ * leans them away (net/inputLead.ts). With 8 (270 ms), `mobile`'s input
+ * wait was p50 1.7-2.0 ticks, p99 3.6-3.8; with 12, 1.1-1.2 and 2.5-3.0
+ * (`npm run bench -- --scenario network --links mobile`). The cost: a client
+ * that holds its frames back (a lag switch) can spend 12 steps in a burst
+ * instead of 8, over at least 3 ticks (STEPS_PER_TICK_MAX): 88 px instead
+ * of 59 px ahead of where it would be, still never faster on average.
+ */
+export const BANKED_STEPS_MAX = 12;
 /** Steps one tick may run for one player, so a backlog drains in a few ticks, not in one jump. */
 export const STEPS_PER_TICK_MAX = 4;
 /** Frames allowed to wait beyond what the bank covers: 3 ticks, 100 ms of input lag at most (a group's frames played out one per tick included). */
@@ -33,9 +45,9 @@ export const QUEUED_FRAMES_MAX = 3;
 /**
  * Colyseus's per-client buffer (`bufferMaxSize`): room for a full bank plus
  * the queue and one tick's arrivals (up to INPUT_GROUP_MAX_FRAMES, one
- * group). It only overflows for a flood.
+ * group): 12 + 3 + 4 = 19, and one more. It only overflows for a flood.
  */
-export const INPUT_BUFFER_FRAMES = 16;
+export const INPUT_BUFFER_FRAMES = 20;
 
 /** What a tick does with one player's buffered frames. */
 export interface TickAllowance {
