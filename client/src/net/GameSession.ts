@@ -216,11 +216,14 @@ export class GameSession {
   /**
    * What an input frame sampled now declares as its interpolation delay: the
    * SDK stamps `server now - (this + half its input round trip)`, and that
-   * must be the render time drawn now, so the server rewinds to what was
-   * seen (at most 65,535 ms, none below 0, as the SDK's stamp carries it).
+   * must be the server time remote players are drawn at now, so the server
+   * rewinds to what was seen: the render time, or, when the buffer has run
+   * dry, the newest patch's time, where they stand frozen (at most 65,535 ms,
+   * none below 0, as the SDK's stamp carries it).
    */
   private stampDelayMs(): number {
-    const delay = this.connection.serverNow() - this.connection.roundTripMs() / 2 - this.renderTime(this.#clockMs());
+    const drawnAt = Math.min(this.renderTime(this.#clockMs()), this.connection.lastServerTime());
+    const delay = this.connection.serverNow() - this.connection.roundTripMs() / 2 - drawnAt;
     return Math.min(0xffff, Math.max(0, delay));
   }
 

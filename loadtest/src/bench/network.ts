@@ -26,7 +26,7 @@ export const NETWORK_BOTS = 6;
 const WARMUP_S = 4;
 const TICK_MS = STEP_SECONDS * 1000;
 
-/** What one profile's run reports (the 60 fps client's figures unless the key names 30 fps). */
+/** What one profile's run reports: the 60 fps client's figures, unless the key names 30 fps; shots and reconnections are both clients'. */
 export interface NetworkFigures {
   pingMs: number;
   correctionsPerMinute: number;
@@ -120,6 +120,8 @@ async function runProfile(link: LinkProfile, options: NetworkOptions): Promise<{
       ...at60.figures(),
       stallsShare: stallsShare(link),
       backwards: at60.session.stats.backwards + at30.session.stats.backwards,
+      ...shotsOf([at60, at30]),
+      reconnections: at60.reconnections + at30.reconnections,
       inputWait60fpsP50Ticks: quantile(waits60, 0.5),
       inputWait60fpsP99Ticks: quantile(waits60, 0.99),
       inputWait30fpsP50Ticks: quantile(waits30, 0.5),
@@ -134,6 +136,13 @@ async function runProfile(link: LinkProfile, options: NetworkOptions): Promise<{
     await proxy.stop();
     await server.stop();
   }
+}
+
+/** Both clients' shots at remote players where drawn, and the share that hit. */
+function shotsOf(players: HeadlessPlayer[]): Pick<NetworkFigures, "shots" | "shotsAtDownTargets" | "hitShare"> {
+  const shots = players.reduce((n, p) => n + p.shots.shots, 0);
+  const hits = players.reduce((n, p) => n + p.shots.hits, 0);
+  return { shots, shotsAtDownTargets: players.reduce((n, p) => n + p.shots.atDown, 0), hitShare: shots > 0 ? hits / shots : NaN };
 }
 
 /** What `arena_client_reports_total{outcome="accepted"}` says on the server's /metrics. */
@@ -285,7 +294,18 @@ class HeadlessPlayer {
     return this.#waitsMs.map((ms) => ms / TICK_MS);
   }
 
-  figures(): Omit<NetworkFigures, "stallsShare" | "backwards" | "telemetryReports" | `inputWait${string}`> {
+  get shots(): { shots: number; hits: number; atDown: number } {
+    return { shots: this.#shots, hits: this.#hits, atDown: this.#shotsAtDown };
+  }
+
+  get reconnections(): number {
+    return this.connection.stats.drops - this.#base.drops;
+  }
+
+  figures(): Omit<
+    NetworkFigures,
+    "stallsShare" | "backwards" | "telemetryReports" | "shots" | "shotsAtDownTargets" | "hitShare" | "reconnections" | `inputWait${string}`
+  > {
     const minutes = (this.#endedAt - this.#startedAt) / 60_000;
     const corrections = this.session.predicted.corrections.filter((c) => c.atMs >= this.#startedAt && c.atMs <= this.#endedAt).map((c) => c.sizePx);
     const { remoteFrames, frozenFrames } = this.session.stats;
@@ -300,10 +320,6 @@ class HeadlessPlayer {
       remoteBehindP99Ms: quantile(this.#behind, 0.99),
       remoteBehindEstimateP50Ms: quantile(this.#behindEstimate, 0.5),
       interpolationDelayP50Ms: quantile(this.#delays, 0.5),
-      shots: this.#shots,
-      shotsAtDownTargets: this.#shotsAtDown,
-      hitShare: this.#shots > 0 ? this.#hits / this.#shots : NaN,
-      reconnections: this.connection.stats.drops - this.#base.drops,
     };
   }
 
