@@ -57,6 +57,7 @@ try {
   const correctionsBefore = (await arena(runner, (w) => w.corrections)).length;
   const keys = [["ArrowRight"], ["ArrowDown"], ["ArrowLeft"], ["ArrowUp"], ["ArrowRight", "ArrowDown"], ["ArrowLeft", "ArrowUp"]];
   const delays: number[] = [];
+  const buffers: number[] = [];
   const started = Date.now();
   for (let i = 0; Date.now() - started < MOVING_S * 1000; i++) {
     const held = keys[i % keys.length];
@@ -64,6 +65,7 @@ try {
     await new Promise((r) => setTimeout(r, 500));
     for (const k of held) await runner.keyboard.up(k);
     delays.push(await arena(watcher, (w) => w.remoteDelayMs));
+    buffers.push(await arena(watcher, (w) => w.interpolationDelayMs));
   }
   const movedS = (Date.now() - started) / 1000;
   const corrections = (await arena(runner, (w) => w.corrections)).slice(correctionsBefore).sort((a: number, b: number) => a - b);
@@ -82,7 +84,7 @@ try {
     `| correction size | median ${corrections.length ? median(corrections).toFixed(2) : 0} px, max ${corrections.length ? corrections.at(-1).toFixed(2) : 0} px |`,
   );
   console.log(
-    `| remote players drawn behind the server's present | median ${median(delays).toFixed(0)} ms (100 ms interpolation buffer + half the round trip) |`,
+    `| remote players drawn behind the server's present, by the page's estimate of server time | median ${median(delays).toFixed(0)} ms (interpolation delay median ${median(buffers).toFixed(0)} ms, adaptive) |`,
   );
 } finally {
   await browser.close();

@@ -79,6 +79,10 @@ export function installTestSurface(sources: SurfaceSources, { testHooks }: { tes
     get remoteDelayMs() {
       return page.session?.remoteDelayMs ?? 0;
     },
+    /** The adaptive interpolation delay now (InterpolationDelay), ms. */
+    get interpolationDelayMs() {
+      return page.session?.delay.delayMs ?? 0;
+    },
     /** The network round trip the HUD shows (undefined until measured). */
     get pingMs() {
       return connection.pingMs();
