@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
-import { ArenaState, CloseCode, TELEMETRY_LIMITS, type ServerMessages, type TelemetryReport } from "@arena/shared";
+import { ArenaState, CloseCode, TELEMETRY_LIMITS, type ServerMessages } from "@arena/shared";
 import { spawnServer, TestPlayer, waitFor, type ServerProcess } from "@arena/testkit";
+import { REPORT } from "./helpers/telemetry.ts";
 
 /**
  * Client telemetry over real sockets, against a server in a child process
@@ -12,17 +13,6 @@ import { spawnServer, TestPlayer, waitFor, type ServerProcess } from "@arena/tes
  */
 const BOUNDED = { timeout: 30_000 };
 const MAX_PATCH_GAP_MS = 300;
-
-const REPORT: TelemetryReport = {
-  intervalMs: 5000,
-  frames: 300,
-  remoteFrames: 290,
-  frozenFrames: 3,
-  corrections: 2,
-  correctionP99Px: 7.3,
-  pingMs: 48,
-  delayMs: 72,
-};
 
 const HISTOGRAMS = [
   "arena_client_fps",

@@ -7,6 +7,7 @@ import { TELEMETRY_LIMITS as LIMITS, TELEMETRY_MIN_SPACING_MS, type TelemetryRep
 import { TestClock } from "@arena/shared/TestClock";
 import { RoomTelemetry } from "../../src/rooms/RoomTelemetry.ts";
 import { TelemetryMetrics, type TelemetryRefusal } from "../../src/TelemetryMetrics.ts";
+import { REPORT } from "../helpers/telemetry.ts";
 
 /** A RoomTelemetry over a recording sink, with the errors each sender gets back. */
 function telemetryRoom(clock = new TestClock()) {
@@ -24,17 +25,6 @@ function telemetryRoom(clock = new TestClock()) {
     }) as unknown as Client;
   return { telemetry, clock, accepted, refused, errors, client };
 }
-
-const REPORT: TelemetryReport = {
-  intervalMs: 5000,
-  frames: 300,
-  remoteFrames: 290,
-  frozenFrames: 3,
-  corrections: 2,
-  correctionP99Px: 7.3,
-  pingMs: 48,
-  delayMs: 72,
-};
 
 /** Any report within the bounds, counts fitting the interval and each other. */
 const validReport: fc.Arbitrary<TelemetryReport> = fc
