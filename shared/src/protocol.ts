@@ -13,7 +13,7 @@ import { TELEMETRY_INTERVAL_MS, type TelemetryReport } from "./telemetry.ts";
  * way an older client would misread. Sent in the join options; a mismatch is
  * refused with `client_outdated`.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 export const ROOM_NAME = "arena";
 
@@ -29,6 +29,13 @@ export interface JoinOptions {
   mode?: string;
   /** Must equal PROTOCOL_VERSION. */
   protocol: number;
+  /**
+   * Join as a spectator (`joinById` or a private room's code only, never quick
+   * play): no player in `players`, no player seat, no input frames, no chat;
+   * the state and events like anyone. Counted apart (`spectators`), up to
+   * MAX_SPECTATORS a room.
+   */
+  spectate?: boolean;
 }
 
 /**
@@ -48,6 +55,10 @@ export const ErrorCode = {
   payload_too_large: { status: 413, message: "The request body is too large." },
   unknown_code: { status: 404, message: "No room has that code. Check it with your friend." },
   room_full: { status: 409, message: "That room is full." },
+  spectators_full: { status: 409, message: "Too many people are watching that match. Try again later." },
+  spectator_chat: { status: 403, message: "Spectators cannot chat in the match." },
+  unknown_replay: { status: 404, message: "There is no replay with that id (it may have been deleted)." },
+  replays_off: { status: 404, message: "This server does not keep replays (REPLAY_DIR is off)." },
   unknown_room: { status: 404, message: "That room does not exist (any more)." },
   rate_limited: { status: 429, message: "Too many requests. Wait a little and try again." },
   too_many_connections: { status: 429, message: "Too many open connections from your address. Close another game tab and try again." },
@@ -150,12 +161,66 @@ export interface RoomListing {
   roomId: string;
   /** Game mode (a key of GAME_MODES). */
   mode: string;
+  /** Players seated (spectators are not players). */
   players: number;
   capacity: number;
+  /** People watching (spectators), not counted in `players` or against `capacity`. */
+  spectators: number;
   /** Full or draining: not joinable now. */
   locked: boolean;
   /** The process hosting it (the HTTP API gives it; the lobby's list may not). */
   processId?: string;
+}
+
+/**
+ * What an arena room keeps in its Colyseus listing's `metadata` besides the
+ * mode Colyseus copies there: its player capacity and how many watch.
+ * Colyseus counts every client in a listing's `clients` and `maxClients`,
+ * spectators included, so a listing's players are `clients - spectators`
+ * and its player capacity is `capacity`, not `maxClients`
+ * (server/src/rooms/Spectators.ts).
+ */
+export interface ArenaListingMetadata {
+  mode: string;
+  capacity: number;
+  spectators: number;
+}
+
+/** A Colyseus listing row as the HTTP API and the lobby both get it. */
+export interface ListingRow {
+  roomId: string;
+  clients: number;
+  maxClients: number;
+  locked?: boolean;
+  processId?: string;
+  metadata?: unknown;
+}
+
+function countIn(metadata: unknown, key: "capacity" | "spectators"): number | undefined {
+  if (typeof metadata !== "object" || metadata === null) return undefined;
+  const value = (metadata as Record<string, unknown>)[key];
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * A listing row read into a RoomListing: spectators out of the player count
+ * and the capacity (ArenaListingMetadata). A row without the metadata (a
+ * room of an older server) reads as all players.
+ */
+export function readListing(row: ListingRow, defaultMode: string): RoomListing {
+  const metadata = row.metadata as Partial<ArenaListingMetadata> | undefined;
+  const spectators = Math.min(row.clients, countIn(metadata, "spectators") ?? 0);
+  const capacity = countIn(metadata, "capacity") ?? row.maxClients;
+  const players = row.clients - spectators;
+  return {
+    roomId: row.roomId,
+    mode: typeof metadata?.mode === "string" ? metadata.mode : defaultMode,
+    players,
+    capacity,
+    spectators,
+    locked: row.locked === true || players >= capacity,
+    processId: row.processId,
+  };
 }
 
 /** Longest chat message, in characters. */
@@ -167,7 +232,7 @@ export const CHAT_MAX_CHARS = 200;
  */
 export interface ServerMessages {
   /** Sent on join: what the client needs to pace itself. */
-  welcome: { protocol: number; reconnectGraceSeconds: number; patchIntervalMs: number; tickRate: number };
+  welcome: { protocol: number; reconnectGraceSeconds: number; patchIntervalMs: number; tickRate: number; spectator: boolean };
   chat: { from: string; name: string; text: string };
   round_end: { round: number; scoreboard: ScoreLine[] };
   round_start: { round: number };

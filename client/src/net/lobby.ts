@@ -1,5 +1,5 @@
 import type { Room, RoomAvailable } from "@colyseus/sdk";
-import { DEFAULT_MODE, ROOM_NAME, type RoomListing } from "@arena/shared";
+import { DEFAULT_MODE, ROOM_NAME, readListing, type RoomListing } from "@arena/shared";
 import type { MatchClient } from "./matchClient.ts";
 
 /** A room as Colyseus's LobbyRoom sends it (its listing row). */
@@ -13,14 +13,7 @@ interface LobbyRoomType {
 }
 
 function listingOf(row: LobbyRow): RoomListing {
-  return {
-    roomId: row.roomId,
-    mode: row.metadata?.mode ?? DEFAULT_MODE,
-    players: row.clients,
-    capacity: row.maxClients,
-    locked: row.locked === true || row.clients >= row.maxClients,
-    processId: row.processId,
-  };
+  return readListing(row, DEFAULT_MODE);
 }
 
 /**

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { ServerError } from "@colyseus/core";
-import { ROOM_NAME, isGameMode, normaliseJoinCode, GAME_MODES, type RoomListing } from "@arena/shared";
+import { DEFAULT_MODE, ROOM_NAME, isGameMode, normaliseJoinCode, GAME_MODES, readListing, type RoomListing } from "@arena/shared";
 import { ArenaError } from "../ArenaError.ts";
 import { validateJoinOptions } from "../rooms/joinOptions.ts";
 import type { Logger } from "../logger.ts";
@@ -31,16 +31,7 @@ export function matchmakingApi(matchmaking: Matchmaking, admission: Admission): 
       return;
     }
     const found = await matchmaking.rooms({ name: ROOM_NAME, private: false, unlisted: false });
-    const rooms: RoomListing[] = found
-      .filter((room) => mode === undefined || modeOf(room) === mode)
-      .map((room) => ({
-        roomId: room.roomId,
-        mode: String(modeOf(room)),
-        players: room.clients,
-        capacity: room.maxClients,
-        locked: room.locked === true,
-        processId: room.processId,
-      }));
+    const rooms: RoomListing[] = found.filter((room) => mode === undefined || modeOf(room) === mode).map((room) => readListing(room, DEFAULT_MODE));
     res.json({ rooms });
   });
 

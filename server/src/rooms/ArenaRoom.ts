@@ -291,6 +291,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       reconnectGraceSeconds: this.ctx.settings.reconnectGraceSeconds,
       patchIntervalMs: PATCH_INTERVAL_MS,
       tickRate: TICK_RATE_HZ,
+      spectator: false,
     });
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "player joined");
   }

@@ -21,6 +21,7 @@ const shape = z
     name: z.unknown().optional(),
     mode: z.unknown().optional(),
     protocol: z.unknown().optional(),
+    spectate: z.unknown().optional(),
   } satisfies Record<keyof JoinOptions, unknown>)
   .strict();
 
@@ -38,9 +39,9 @@ export function validateJoinOptions(options: unknown): ValidJoinOptions {
   const parsed = shape.safeParse(options ?? {});
   if (!parsed.success) {
     const unknownKeys = parsed.error.issues.flatMap((i) => (i.code === "unrecognized_keys" ? i.keys : []));
-    refuse("bad_options", unknownKeys.length > 0 ? `Unknown join option: ${unknownKeys.join(", ")}. Allowed: name, mode, protocol.` : undefined);
+    refuse("bad_options", unknownKeys.length > 0 ? `Unknown join option: ${unknownKeys.join(", ")}. Allowed: name, mode, protocol, spectate.` : undefined);
   }
-  const { name, mode = DEFAULT_MODE, protocol } = parsed.data;
+  const { name, mode = DEFAULT_MODE, protocol, spectate = false } = parsed.data;
   if (protocol !== PROTOCOL_VERSION) {
     refuse("client_outdated", `${ErrorCode.client_outdated.message} (server protocol ${PROTOCOL_VERSION}, client ${JSON.stringify(protocol ?? null)})`);
   }
@@ -49,5 +50,6 @@ export function validateJoinOptions(options: unknown): ValidJoinOptions {
   }
   const clean = normaliseName(name);
   if (clean === null) refuse("bad_name");
-  return { name: clean, mode, protocol };
+  if (typeof spectate !== "boolean") refuse("bad_options", "spectate must be true or false.");
+  return { name: clean, mode, protocol, spectate };
 }
