@@ -22,3 +22,4 @@ export * from "./schema/patchEvents.ts";
 export * from "./schema/InputFrameSchema.ts";
 export * from "./sim/plainWorld.ts";
 export * from "./sim/snapshot.ts";
+export * from "./replay/meta.ts";

@@ -32,6 +32,7 @@ import type { Metrics } from "../Metrics.ts";
 import { PREVIOUS_TOKEN_KEPT_MS, type MatchRecorder } from "../migration/MatchRecorder.ts";
 import { redisError } from "../migration/MatchStore.ts";
 import type { Migration, Restoring } from "../migration/Migration.ts";
+import type { ReplayStore } from "../replays/ReplayStore.ts";
 import { coreOf } from "./coreRoom.ts";
 import { HeldSeats } from "./HeldSeats.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget, InputLeadMeter } from "@arena/shared";
@@ -57,6 +58,8 @@ export interface RoomContext {
   metrics: Metrics;
   /** Match migration (with Redis). */
   migration?: Migration;
+  /** Where finished matches' replays go (REPLAY_DIR); absent: matches are not recorded. */
+  replays?: ReplayStore;
 }
 
 /** Core's broadcast options (`except` and the send options; core does not export the type). */
