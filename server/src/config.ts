@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { GAME_MODES, type GameMode } from "@arena/shared";
 import proxyaddr from "proxy-addr";
@@ -47,7 +49,22 @@ export interface Settings {
   readonly production: boolean;
   /** Test-only socket messages (fault injection). Refused in production. */
   readonly testHooks: boolean;
+  /** Where finished matches' replays are kept (REPLAY_DIR); undefined: matches are not recorded (`off`). */
+  readonly replays: ReplaySettings | undefined;
 }
+
+/** The replay store's directory and retention (server/src/replays/FileReplayStore.ts). */
+export interface ReplaySettings {
+  /** Absolute path; processes on one machine (or on a shared volume) that name the same one share their replays. */
+  readonly dir: string;
+  /** Replays kept: past this many, the oldest go. */
+  readonly keep: number;
+  /** Replays older than this go. */
+  readonly maxAgeHours: number;
+}
+
+/** REPLAY_DIR's default: every process on one machine records into, and answers from, the same place. */
+export const DEFAULT_REPLAY_DIR = join(tmpdir(), "arena-replays");
 
 /** Per client address. Raised for load tests through these settings, never in code. */
 export interface RateLimitSettings {
@@ -121,6 +138,13 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.string().default("development"),
   ENABLE_TEST_HOOKS: flag.default(false),
+  REPLAY_DIR: z
+    .string()
+    .refine((dir) => dir === "off" || !/[\0\n\r]/.test(dir), "a directory path, or off")
+    .default(DEFAULT_REPLAY_DIR),
+  // Bounded so that a listing (which reads every kept replay's meta once) stays small: about 300 bytes each.
+  REPLAY_KEEP: integer(1, 10_000).default(500),
+  REPLAY_MAX_AGE_HOURS: integer(1, 24 * 365 * 10).default(168),
 });
 
 export class ConfigError extends Error {}
@@ -202,5 +226,13 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     logLevel: v.LOG_LEVEL,
     production,
     testHooks: v.ENABLE_TEST_HOOKS,
+    replays:
+      v.REPLAY_DIR === "off"
+        ? undefined
+        : Object.freeze({
+            dir: resolve(v.REPLAY_DIR), // a relative path is from the working directory at start
+            keep: v.REPLAY_KEEP,
+            maxAgeHours: v.REPLAY_MAX_AGE_HOURS,
+          }),
   });
 }

@@ -19,6 +19,7 @@ import { Matchmaking } from "./matchmaking/Matchmaking.ts";
 import { arenaRoomFor } from "./rooms/ArenaRoom.ts";
 import { arenaLobbyFor } from "./rooms/ArenaLobby.ts";
 import { Metrics } from "./Metrics.ts";
+import { FileReplayStore } from "./replays/FileReplayStore.ts";
 import { listenForMonitoring, type MonitoringServer } from "./monitoringServer.ts";
 
 /**
@@ -59,6 +60,8 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
   const metrics = new Metrics();
   const matchmaking = new Matchmaking(colyseusMatchMaker, settings, log, metrics, () => status === "draining");
   const admission = new Admission(settings, log, matchmaking.redis?.client);
+  // Every process naming the same REPLAY_DIR answers for every replay in it (README, "Replays").
+  const replays = settings.replays === undefined ? undefined : new FileReplayStore({ ...settings.replays, log });
   const transport = new WebSocketTransport({
     // Slow headers and bodies are cut (Node answers 408) after REQUEST_TIMEOUT_MS.
     server: createServer({
@@ -88,13 +91,14 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     driver: scaled ? new RedisDriver(settings.redisUrl) : undefined,
     selectProcessIdToCreateRoom: scaled ? (roomName: string) => matchmaking.placement.place(roomName) : undefined,
     rooms: {
-      [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking, metrics, migration: matchmaking.migration }))
+      [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking, metrics, migration: matchmaking.migration, replays }))
         .filterBy(["mode"])
         .sortBy({ clients: -1 })
         .enableRealtimeListing(),
       lobby: defineRoom(arenaLobbyFor({ settings, log, matchmaking, metrics })),
     },
-    express: (app: Application) => installRoutes(app, { settings, log, matchmaking, admission, status: () => status, startedAt, clientDist: CLIENT_DIST }),
+    express: (app: Application) =>
+      installRoutes(app, { settings, log, matchmaking, admission, replays, status: () => status, startedAt, clientDist: CLIENT_DIST }),
   });
 
   let draining: Promise<void> | undefined;
@@ -105,6 +109,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
       return monitoring?.port;
     },
     async listen() {
+      await replays?.open();
       await colyseus.listen(settings.port, settings.host);
       // Colyseus adds CORS headers echoing any Origin, with credentials, to every
       // answer of the port (core/src/router/index.ts, through its documented

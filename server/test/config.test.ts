@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { ConfigError, loadSettings } from "../src/config.ts";
@@ -54,6 +56,25 @@ describe("settings", () => {
 
   it("refuse test hooks in production", () => {
     assert.throws(() => loadSettings({ NODE_ENV: "production", ENABLE_TEST_HOOKS: "1" }), /ENABLE_TEST_HOOKS/);
+  });
+
+  it("record replays out of the box into the machine's shared temp directory, or nowhere with REPLAY_DIR=off", () => {
+    assert.deepEqual(loadSettings({}).replays, { dir: join(tmpdir(), "arena-replays"), keep: 500, maxAgeHours: 168 });
+    assert.equal(loadSettings({ REPLAY_DIR: "off" }).replays, undefined);
+    assert.deepEqual(loadSettings({ REPLAY_DIR: "/srv/replays", REPLAY_KEEP: "20", REPLAY_MAX_AGE_HOURS: "1" }).replays, {
+      dir: "/srv/replays",
+      keep: 20,
+      maxAgeHours: 1,
+    });
+    assert.equal(loadSettings({ REPLAY_DIR: "replays" }).replays?.dir, join(process.cwd(), "replays"), "relative to the working directory");
+    assert.throws(
+      () => loadSettings({ REPLAY_KEEP: "0", REPLAY_MAX_AGE_HOURS: "soon", REPLAY_DIR: "a\nb" }),
+      (e: Error) => {
+        for (const name of ["REPLAY_KEEP", "REPLAY_MAX_AGE_HOURS", "REPLAY_DIR"]) assert.match(e.message, new RegExp(name));
+        return true;
+      },
+    );
+    assert.throws(() => loadSettings({ REPLAY_KEEP: "10001" }), /REPLAY_KEEP/);
   });
 
   it("stop the server at start with a message naming the variable", () => {

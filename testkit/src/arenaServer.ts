@@ -1,13 +1,18 @@
 import { fileURLToPath } from "node:url";
 import { spawnListening, type ListeningProcess, type NodeRuntime } from "./spawnListening.ts";
 
-/** Settings every test server shares: loopback, free ports (game and monitoring), quiet logs. */
+/**
+ * Settings every test server shares: loopback, free ports (game and monitoring), quiet logs,
+ * and no replays (the default directory is the machine's shared one): a test that records
+ * passes a REPLAY_DIR of its own.
+ */
 export const TEST_SERVER_ENV: Readonly<Record<string, string>> = Object.freeze({
   HOST: "127.0.0.1",
   PORT: "0",
   METRICS_HOST: "127.0.0.1",
   METRICS_PORT: "0",
   LOG_LEVEL: "silent",
+  REPLAY_DIR: "off",
 });
 
 /** An arena server a test talks to, in this process or in a child. */

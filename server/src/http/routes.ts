@@ -6,6 +6,8 @@ import type { Logger } from "../logger.ts";
 import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
 import type { Admission } from "./Admission.ts";
 import { matchmakingApi } from "./api.ts";
+import { replaysApi } from "./replaysApi.ts";
+import type { ReplayStore } from "../replays/ReplayStore.ts";
 import { sendError } from "./httpErrors.ts";
 
 export type ServerStatus = "starting" | "ok" | "draining";
@@ -15,6 +17,8 @@ export interface RouteContext {
   log: Logger;
   matchmaking: Matchmaking;
   admission: Admission;
+  /** Finished matches' replays (REPLAY_DIR); absent when off. */
+  replays: ReplayStore | undefined;
   status: () => ServerStatus;
   startedAt: number;
   /** The browser client's build (`npm run build -w client`), served at `/` when present. */
@@ -24,10 +28,11 @@ export interface RouteContext {
 /**
  * The game port's Express routes, behind HttpGate (which has already routed,
  * read the body and answered CORS): `/api/health`, the test hooks' state
- * route, the matchmaking API, and the browser client's files.
+ * route, the replays (before the matchmaking API, which needs the
+ * matchmaker up), the matchmaking API, and the browser client's files.
  * `/metrics` and `/monitor` are on the monitoring listener.
  */
-export function installRoutes(app: Application, { settings, log, matchmaking, admission, status, startedAt, clientDist }: RouteContext): void {
+export function installRoutes(app: Application, { settings, log, matchmaking, admission, replays, status, startedAt, clientDist }: RouteContext): void {
   app.get("/api/health", (_req: Request, res: Response) => {
     res.status(status() === "ok" ? 200 : 503).json({
       status: status(),
@@ -48,6 +53,7 @@ export function installRoutes(app: Application, { settings, log, matchmaking, ad
       res.json((room.state as { toJSON(): unknown }).toJSON());
     });
   }
+  app.use("/api", replaysApi(replays, log));
   app.use("/api", matchmakingApi(matchmaking, admission));
   app.use("/api", (_req: Request, res: Response) => sendError(res, "not_found"));
   if (existsSync(clientDist)) app.use(express.static(clientDist, { index: "index.html", maxAge: "1h" }));
