@@ -90,6 +90,8 @@ export class FileReplayStore implements ReplayStore {
   async save(meta: ReplayMeta, gzipped: Uint8Array): Promise<void> {
     if (!isReplayId(meta.id)) throw new Error(`not a replay id: ${JSON.stringify(meta.id)}`);
     const stored: ReplayMeta = { ...meta, bytes: gzipped.byteLength };
+    // Again at each save: a temp directory's cleaner may have removed it since the start.
+    await mkdir(this.#dir, { recursive: true });
     await this.#writeWhole(meta.id, REPLAY_SUFFIX, gzipped);
     await this.#writeWhole(meta.id, META_SUFFIX, JSON.stringify(stored));
     this.#metas.set(meta.id, stored);
@@ -97,7 +99,7 @@ export class FileReplayStore implements ReplayStore {
   }
 
   async list(): Promise<ReplayMeta[]> {
-    const ids = new Set(idsOf(await readdir(this.#dir), META_SUFFIX));
+    const ids = new Set(idsOf(await namesIn(this.#dir), META_SUFFIX));
     for (const id of this.#metas.keys()) if (!ids.has(id)) this.#metas.delete(id);
     const unread = [...ids].filter((id) => !this.#metas.has(id));
     if (unread.length > LIST_READS_MAX) this.#log.warn({ unread: unread.length, dir: this.#dir }, "replay listing: reading the first metas only");
@@ -126,7 +128,7 @@ export class FileReplayStore implements ReplayStore {
    * LEFTOVER_MS. Every file may vanish under it (another process pruning).
    */
   async prune(): Promise<void> {
-    const names = await readdir(this.#dir);
+    const names = await namesIn(this.#dir);
     const now = this.#clock.now();
     const ages = await Promise.all(idsOf(names, META_SUFFIX).map(async (id) => ({ id, mtime: await mtimeOf(this.#path(id, META_SUFFIX)) })));
     const listed = ages.filter((entry): entry is { id: string; mtime: number } => entry.mtime !== null).sort((a, b) => b.mtime - a.mtime);
@@ -218,6 +220,16 @@ async function readBounded(path: string, max: number): Promise<Uint8Array | null
     return buffer.subarray(0, read);
   } finally {
     await file.close();
+  }
+}
+
+/** The names in the directory; none if it is gone (a temp directory's cleaner: the next save makes it again). */
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (isGone(error)) return [];
+    throw error;
   }
 }
 

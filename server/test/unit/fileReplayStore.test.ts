@@ -243,4 +243,15 @@ describe("FileReplayStore", () => {
     assert.deepEqual((await store.list())[0], first);
     assert.equal((await readFile(join(dir, `${first.id}.json`), "utf8")).length, 9);
   });
+
+  it("lists nothing when the directory is gone, and makes it again at the next save", async () => {
+    const dir = freshDir();
+    const { store } = storeOn(dir);
+    await store.open();
+    await rm(dir, { recursive: true });
+    assert.deepEqual(await store.list(), []);
+    const meta = metaOf(1);
+    await store.save(meta, bytesOf("x"));
+    assert.equal((await store.list())[0].id, meta.id);
+  });
 });
