@@ -3,9 +3,20 @@ import { request as httpRequest } from "node:http";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
-import type { ReplayMeta } from "@arena/shared";
+import {
+  ReplayWriter,
+  STEP_SECONDS,
+  TICK_RATE_HZ,
+  createPlainWorld,
+  joinPlayer,
+  livePositions,
+  newPlainPlayer,
+  snapshotWorld,
+  stepTick,
+  type ReplayMeta,
+} from "@arena/shared";
 import { request, spawnServer, waitFor, type ServerProcess } from "@arena/testkit";
 import { FileReplayStore } from "../src/replays/FileReplayStore.ts";
 import { createLogger } from "../src/logger.ts";
@@ -25,6 +36,22 @@ function rawGet(endpoint: string, path: string): Promise<{ status: number; heade
   });
 }
 
+/** A real replay of `ticks` steps of one idle player, gzipped, under `id`. */
+function replayOf(id: string, ticks = 30): Buffer {
+  const world = createPlainWorld("ffa", 1);
+  joinPlayer(world, "p1", newPlainPlayer(), "Ann");
+  const writer = new ReplayWriter({ roomId: "someRoom", mode: "ffa", tickRate: TICK_RATE_HZ, dt: STEP_SECONDS, start: snapshotWorld(world) });
+  for (let tick = 0; tick < ticks; tick++) {
+    const tap = writer.beginStep(
+      () => [],
+      () => livePositions,
+    );
+    stepTick(world, tap.framesOf, STEP_SECONDS, tap.seenBy, []);
+    writer.endStep();
+  }
+  return gzipSync(writer.finish({ id, startedAt: 1000, endedAt: 2000 }));
+}
+
 const errorCodeOf = (body: Buffer): unknown => (JSON.parse(body.toString("utf8")) as { errorCode?: unknown }).errorCode;
 
 function metaOf(id: string, endedAt: number, mode = "ffa"): ReplayMeta {
@@ -37,7 +64,7 @@ describe("the replay routes", () => {
   /** Another process's store on the server's directory: what it keeps, the server answers for. */
   let store: FileReplayStore;
   const good = metaOf("good_replay_0001", 3_000_000);
-  const goodBytes = gzipSync("the bytes of a replay");
+  const goodBytes = replayOf(good.id);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "arena-replay-routes-"));
@@ -52,9 +79,9 @@ describe("the replay routes", () => {
   it("list nothing at first, then every replay newest first, by mode on request; an unknown mode is refused", async () => {
     assert.deepEqual((await request(server.endpoint, "GET", "/api/replays")).body, { replays: [] });
     const duel = metaOf("duel_replay_0001", 2_000_000, "duel");
-    await store.save(metaOf("old_replay_00001", 1_000_000), gzipSync("old"));
+    await store.save(metaOf("old_replay_00001", 1_000_000), replayOf("old_replay_00001"));
     await store.save(good, goodBytes);
-    await store.save(duel, gzipSync("duel"));
+    await store.save(duel, replayOf(duel.id));
     const all = await request(server.endpoint, "GET", "/api/replays");
     assert.equal(all.status, 200);
     assert.deepEqual(
@@ -80,7 +107,7 @@ describe("the replay routes", () => {
     assert.deepEqual(raw.body, await readFile(join(dir, `${good.id}.replay.gz`)));
     // What a browser's fetch sees: the replay unzipped.
     const res = await fetch(`${server.endpoint}/api/replays/${good.id}`);
-    assert.equal(await res.text(), "the bytes of a replay");
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), gunzipSync(goodBytes));
   });
 
   it("answer 404 unknown_replay for unknown ids and anything that is not an id, never a file outside the directory", async () => {
@@ -114,20 +141,26 @@ describe("the replay routes", () => {
     }
   });
 
-  it("answer 500 corrupt_replay for a stored file that does not gunzip, with a log line, and go on serving", async () => {
-    const truncated = metaOf("truncated_gzip01", 10_000);
-    const garbage = metaOf("garbage_bytes_01", 11_000);
-    const big = gzipSync(Buffer.alloc(100_000, 7));
-    await store.save(truncated, big.subarray(0, big.byteLength - 20));
-    await store.save(garbage, new Uint8Array(Array.from({ length: 500 }, (_, i) => (i * 37) % 256)));
-    for (const meta of [truncated, garbage]) {
+  it("answer 500 corrupt_replay for a stored file that does not gunzip, decode or hold its own replay, with a log line, and go on serving", async () => {
+    const big = replayOf("truncated_gzip01", 600);
+    const replay = gunzipSync(replayOf("truncated_repl01", 600));
+    const damaged: [ReplayMeta, Uint8Array][] = [
+      [metaOf("truncated_gzip01", 10_000), big.subarray(0, big.byteLength - 20)],
+      [metaOf("garbage_bytes_01", 11_000), new Uint8Array(Array.from({ length: 500 }, (_, i) => (i * 37) % 256))],
+      [metaOf("not_a_replay_001", 12_000), gzipSync("ARPL and then nothing a replay has")],
+      [metaOf("truncated_repl01", 13_000), gzipSync(replay.subarray(0, replay.byteLength - 7))],
+      [metaOf("another_replay01", 14_000), replayOf("not_this_one_000")],
+    ];
+    for (const [meta, bytes] of damaged) await store.save(meta, bytes);
+    for (const [meta] of damaged) {
       const res = await request(server.endpoint, "GET", `/api/replays/${meta.id}`);
       assert.deepEqual([res.status, res.body.errorCode], [500, "corrupt_replay"], meta.id);
       await waitFor("the log line", () => server.logs.some((line) => line.msg === "stored replay refused" && line.replayId === meta.id));
     }
+    assert.match(JSON.stringify(server.logs.find((line) => line.replayId === "another_replay01")), /holds replay not_this_one_000/);
     assert.equal((await request(server.endpoint, "GET", "/api/health")).status, 200);
     assert.equal((await rawGet(server.endpoint, `/api/replays/${good.id}`)).status, 200);
-    assert.equal((await request(server.endpoint, "GET", "/api/replays")).body.replays.length, 5);
+    assert.equal((await request(server.endpoint, "GET", "/api/replays")).body.replays.length, 3 + damaged.length);
   });
 });
 

@@ -3,13 +3,17 @@ import { constants } from "node:fs";
 import { access, mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { isReplayId, realClock, type Clock, type ReplayMeta } from "@arena/shared";
+import { REPLAY_MAX_BYTES, isReplayId, realClock, type Clock, type ReplayMeta } from "@arena/shared";
 import type { ReplaySettings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { ReplayStore } from "./ReplayStore.ts";
 
-/** Largest stored (gzipped) replay `get` reads; a bigger file is refused (`ReplayTooLarge`), never read whole. */
-export const STORED_REPLAY_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * Largest stored (gzipped) replay `get` reads; a bigger file is refused
+ * (`ReplayTooLarge`), never read whole. The raw bound: gzip makes nothing
+ * much larger, so a replay within REPLAY_MAX_BYTES is stored within it.
+ */
+export const STORED_REPLAY_MAX_BYTES = REPLAY_MAX_BYTES;
 /** Largest meta file read; a real one is a few hundred bytes. */
 const META_MAX_BYTES = 64 * 1024;
 /** Meta files a `list` reads at most (the ones not read before); the rest wait for the next call. */

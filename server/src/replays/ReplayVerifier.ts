@@ -1,10 +1,8 @@
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
+import { REPLAY_MAX_BYTES, ReplayFormatError, decodeReplay } from "@arena/shared";
 
 const gunzipAsync = promisify(gunzip);
-
-/** Largest replay, unzipped, that is checked (and that a client is asked to accept). */
-export const REPLAY_CHECK_MAX_BYTES = 64 * 1024 * 1024;
 /** Ids remembered as sound; past this many the memory starts again (a replay's file never changes, so this only saves work). */
 const REMEMBERED_MAX = 1000;
 
@@ -12,10 +10,11 @@ const REMEMBERED_MAX = 1000;
 export class CorruptReplay extends Error {}
 
 /**
- * Checks a stored replay before it is served: it must gunzip within the
- * bound and decode. A replay's file never changes, so each id is checked
- * once (concurrent requests for one id share the check), and its bytes are
- * then served as stored.
+ * Checks a stored replay before it is served: it must gunzip to at most
+ * REPLAY_MAX_BYTES (what a browser accepts), decode (decodeReplay: all of
+ * it, bounded and linear) and be the replay of that id. A replay's file
+ * never changes, so each id is checked once (concurrent requests for one id
+ * share the check), and its bytes are then served as stored.
  */
 export class ReplayVerifier {
   readonly #sound = new Set<string>();
@@ -25,7 +24,7 @@ export class ReplayVerifier {
     if (this.#sound.has(id)) return;
     let check = this.#checking.get(id);
     if (check === undefined) {
-      check = checkReplay(gzipped).finally(() => this.#checking.delete(id));
+      check = checkReplay(id, gzipped).finally(() => this.#checking.delete(id));
       this.#checking.set(id, check);
     }
     await check;
@@ -34,10 +33,19 @@ export class ReplayVerifier {
   }
 }
 
-async function checkReplay(gzipped: Uint8Array): Promise<void> {
+async function checkReplay(id: string, gzipped: Uint8Array): Promise<void> {
+  let bytes: Uint8Array;
   try {
-    await gunzipAsync(gzipped, { maxOutputLength: REPLAY_CHECK_MAX_BYTES });
+    bytes = await gunzipAsync(gzipped, { maxOutputLength: REPLAY_MAX_BYTES });
   } catch (error) {
-    throw new CorruptReplay(`does not gunzip: ${(error as Error).message}`, { cause: error });
+    throw new CorruptReplay(`does not gunzip to at most ${REPLAY_MAX_BYTES} bytes: ${(error as Error).message}`, { cause: error });
   }
+  let replayId: string;
+  try {
+    replayId = decodeReplay(bytes).meta.id;
+  } catch (error) {
+    if (!(error instanceof ReplayFormatError)) throw error;
+    throw new CorruptReplay(`does not decode: ${error.message}`, { cause: error });
+  }
+  if (replayId !== id) throw new CorruptReplay(`holds replay ${replayId}, not ${id}`);
 }
