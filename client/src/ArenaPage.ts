@@ -7,6 +7,7 @@ import type { ShotSound } from "./game/sound.ts";
 import { inviteLink } from "./endpoint.ts";
 import { Hud } from "./ui/Hud.ts";
 import { Menu } from "./ui/Menu.ts";
+import { ReplayList } from "./ui/ReplayList.ts";
 
 /**
  * The page around the arena: the menu, the HUD, and the way between them
@@ -24,9 +25,12 @@ export class ArenaPage implements SceneHost {
   #telemetry: TelemetryReporter | undefined;
   #lastView: View | undefined;
   #stopLobby: (() => void) | undefined;
+  /** The menu's list of replays (links to `/?replay=<id>`). */
+  readonly #replays: ReplayList;
 
   constructor(connection: ArenaConnection, sound: ShotSound) {
     this.#connection = connection;
+    this.#replays = new ReplayList(connection.endpoint);
     this.#sound = sound;
     this.#hud = new Hud({ sendChat: (text) => connection.sendChat(text), leave: () => void connection.leave().then(() => this.showMenu()) });
     this.#menu = new Menu({
@@ -111,5 +115,6 @@ export class ArenaPage implements SceneHost {
     this.#hud.setInMatch(false);
     this.#menu.show(reason);
     this.#stopLobby ??= this.#connection.watchLobby((rooms) => this.#menu.setRooms(rooms));
+    void this.#replays.refresh();
   }
 }

@@ -13,21 +13,26 @@ import { serverEndpoint } from "./endpoint.ts";
 import { ArenaPage } from "./ArenaPage.ts";
 import { InputProbe } from "./InputProbe.ts";
 import { installTestSurface } from "./testSurface.ts";
+import { ReplayPage } from "./ReplayPage.ts";
 
 // Before the first join: no room (and so no reconnection token) on window.
 silenceSdkDebugChannel();
 const endpoint = serverEndpoint();
 const connection = new ArenaConnection(endpoint);
 const page = new ArenaPage(connection, new ShotSound());
+// `/?replay=<id>` plays that replay instead of the menu and matches.
+const replayId = new URLSearchParams(window.location.search).get("replay");
+const replay = replayId === null ? undefined : new ReplayPage(endpoint, replayId);
 const probe = new InputProbe();
 probe.listen(window);
 const { game, scene } = createGame(document.getElementById("game")!, {
   frame(frameMs, controls) {
+    if (replay !== undefined) return replay.frame(frameMs, scene.cameras.main);
     const view = page.frame(frameMs, controls);
     probe.frameDrawn(view?.me);
     return view;
   },
 });
 
-void serverHasTestHooks(endpoint).then((testHooks) => installTestSurface({ connection, page, game, scene, probe }, { testHooks }));
-void page.start();
+void serverHasTestHooks(endpoint).then((testHooks) => installTestSurface({ connection, page, game, scene, probe, replay }, { testHooks }));
+void (replay ?? page).start();

@@ -3,6 +3,7 @@ import type { ArenaConnection } from "./net/ArenaConnection.ts";
 import type { ArenaScene } from "./game/ArenaScene.ts";
 import type { ArenaPage } from "./ArenaPage.ts";
 import type { InputProbe } from "./InputProbe.ts";
+import type { ReplayPage } from "./ReplayPage.ts";
 
 /** What the test surface reads. */
 export interface SurfaceSources {
@@ -11,6 +12,8 @@ export interface SurfaceSources {
   game: Phaser.Game;
   scene: ArenaScene;
   probe: InputProbe;
+  /** The replay played, on a `/?replay=<id>` page. */
+  replay?: ReplayPage;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface SurfaceSources {
  * for the seat (README, "Reconnection"), kept in sessionStorage for a reload.
  */
 export function installTestSurface(sources: SurfaceSources, { testHooks }: { testHooks: boolean }): void {
-  const { connection, page, game, scene, probe } = sources;
+  const { connection, page, game, scene, probe, replay } = sources;
   let pixelQueue: Promise<unknown> = Promise.resolve();
   const surface = {
     get status() {
@@ -93,6 +96,22 @@ export function installTestSurface(sources: SurfaceSources, { testHooks }: { tes
     },
     get inputEpoch() {
       return connection.attachCount;
+    },
+    /** On a `/?replay=<id>` page: where the playback is (undefined while it loads), and the error shown ("" when none). */
+    get replay() {
+      const playback = replay?.playback;
+      return (
+        replay && {
+          error: replay.error,
+          tick: playback?.tick,
+          totalTicks: playback?.totalTicks,
+          playing: playback?.playing,
+          speed: playback?.speed,
+          followedId: playback?.followedId,
+          players: playback?.players(),
+          camera: replay.lastCamera,
+        }
+      );
     },
     /** Frames between the last movement key press and the player drawn moving (0: the next frame drawn). */
     get inputToScreenFrames() {

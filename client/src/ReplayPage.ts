@@ -1,0 +1,116 @@
+import { ARENA_HEIGHT_PX, ARENA_WIDTH_PX } from "@arena/shared";
+import type { View } from "./net/GameSession.ts";
+import { fetchReplay, menuLink } from "./net/replays.ts";
+import { ReplayPlayback } from "./replay/ReplayPlayback.ts";
+import { ReplayControls } from "./ui/ReplayControls.ts";
+
+/** How close the camera comes to a followed player (1: the whole arena). */
+const FOLLOW_ZOOM = 2;
+
+/** Where the camera looks: the arena point at the screen's centre, and the zoom. */
+export interface ReplayCamera {
+  x: number;
+  y: number;
+  zoom: number;
+  followedId: string | undefined;
+}
+
+/** What the page needs of the scene's camera (Phaser's main camera). */
+export interface CameraTarget {
+  setZoom(zoom: number): unknown;
+  centerOn(x: number, y: number): unknown;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/**
+ * The page at `/?replay=<id>`: downloads the replay, plays it back
+ * (ReplayPlayback) in the arena scene, one step of its clock per display
+ * frame, with its HTML controls; an error is told as text, never a blank page.
+ */
+export class ReplayPage {
+  #playback: ReplayPlayback | undefined;
+  #error = "";
+  #camera: ReplayCamera | undefined;
+  readonly #controls: ReplayControls;
+
+  constructor(
+    private readonly endpoint: string,
+    private readonly id: string,
+  ) {
+    this.#controls = new ReplayControls({
+      toggle: () => (this.#playback?.playing ? this.#playback.pause() : this.#playback?.play()),
+      setSpeed: (speed) => this.#playback?.setSpeed(speed),
+      seek: (tick) => this.#playback?.seek(tick),
+      skip: (seconds) => {
+        if (this.#playback !== undefined) this.#playback.seek(this.#playback.tick + seconds * this.#playback.tickRate);
+      },
+      follow: (id) => this.#playback?.follow(id),
+      followNext: (direction) => this.#playback?.followNext(direction),
+    });
+  }
+
+  /** The playback, once the replay is here (undefined while loading, or after an error). */
+  get playback(): ReplayPlayback | undefined {
+    return this.#playback;
+  }
+  /** What went wrong, as shown ("" when nothing). */
+  get error(): string {
+    return this.#error;
+  }
+  /** Where the camera looked on the last frame. */
+  get lastCamera(): ReplayCamera | undefined {
+    return this.#camera;
+  }
+
+  async start(): Promise<void> {
+    $("menu").hidden = true;
+    for (const link of document.querySelectorAll<HTMLAnchorElement>("a.to-menu")) link.href = menuLink();
+    $("replay-status").hidden = false;
+    $("replay-message").textContent = "Loading the replay…";
+    try {
+      this.#playback = new ReplayPlayback(await fetchReplay(this.endpoint, this.id));
+      $("replay-status").hidden = true;
+      this.#controls.show();
+    } catch (error) {
+      this.fail((error as Error).message);
+    }
+  }
+
+  /** One display frame: the view to draw (undefined before the replay is here), and the camera pointed. */
+  frame(frameMs: number, camera: CameraTarget): View | undefined {
+    const playback = this.#playback;
+    if (playback === undefined) return undefined;
+    const view = playback.frame(frameMs);
+    if (playback.failure !== undefined && this.#error === "") this.fail(`The replay stopped: ${playback.failure}`);
+    this.#controls.render({
+      tick: playback.tick,
+      totalTicks: playback.totalTicks,
+      tickRate: playback.tickRate,
+      playing: playback.playing,
+      speed: playback.speed,
+      followedId: playback.followedId,
+      players: playback.players(),
+    });
+    const look = (this.#camera = this.camera(view));
+    camera.setZoom(look.zoom);
+    camera.centerOn(look.x, look.y);
+    return view;
+  }
+
+  /** The followed player, close (the view kept inside the arena), while it is alive; else the whole arena. */
+  camera(view: View): ReplayCamera {
+    const me = view.me;
+    if (me === undefined || !me.alive) return { x: ARENA_WIDTH_PX / 2, y: ARENA_HEIGHT_PX / 2, zoom: 1, followedId: me?.id };
+    const clamp = (at: number, size: number) => Math.min(Math.max(at, size / (2 * FOLLOW_ZOOM)), size - size / (2 * FOLLOW_ZOOM));
+    return { x: clamp(me.x, ARENA_WIDTH_PX), y: clamp(me.y, ARENA_HEIGHT_PX), zoom: FOLLOW_ZOOM, followedId: me.id };
+  }
+
+  private fail(message: string): void {
+    this.#error = message;
+    $("replay-status").hidden = false;
+    const text = $("replay-message");
+    text.textContent = message;
+    text.classList.add("error");
+  }
+}
