@@ -51,6 +51,8 @@ export interface Settings {
   readonly testHooks: boolean;
   /** Where finished matches' replays are kept (REPLAY_DIR); undefined: matches are not recorded (`off`). */
   readonly replays: ReplaySettings | undefined;
+  /** Test-only (with testHooks): every round lasts this long, s, whatever the mode says (tests that need a round change). */
+  readonly testRoundSeconds: number | undefined;
 }
 
 /** The replay store's directory and retention (server/src/replays/FileReplayStore.ts). */
@@ -145,6 +147,7 @@ const schema = z.object({
   // Bounded so that a listing (which reads every kept replay's meta once) stays small: about 300 bytes each.
   REPLAY_KEEP: integer(1, 10_000).default(500),
   REPLAY_MAX_AGE_HOURS: integer(1, 24 * 365 * 10).default(168),
+  TEST_ROUND_SECONDS: integer(1, 3600).optional(),
 });
 
 export class ConfigError extends Error {}
@@ -162,6 +165,9 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   const production = v.NODE_ENV === "production";
   if (production && v.ENABLE_TEST_HOOKS) {
     throw new ConfigError("Invalid configuration:\n  ENABLE_TEST_HOOKS: test hooks cannot be enabled when NODE_ENV=production");
+  }
+  if (v.TEST_ROUND_SECONDS !== undefined && !v.ENABLE_TEST_HOOKS) {
+    throw new ConfigError("Invalid configuration:\n  TEST_ROUND_SECONDS: test-only, needs ENABLE_TEST_HOOKS=1");
   }
   const capacity = Object.fromEntries(
     (Object.keys(GAME_MODES) as GameMode[]).map((mode) => [
@@ -234,5 +240,6 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
             keep: v.REPLAY_KEEP,
             maxAgeHours: v.REPLAY_MAX_AGE_HOURS,
           }),
+    testRoundSeconds: v.TEST_ROUND_SECONDS,
   });
 }

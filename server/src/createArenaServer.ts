@@ -20,6 +20,7 @@ import { arenaRoomFor } from "./rooms/ArenaRoom.ts";
 import { arenaLobbyFor } from "./rooms/ArenaLobby.ts";
 import { Metrics } from "./Metrics.ts";
 import { FileReplayStore } from "./replays/FileReplayStore.ts";
+import type { ReplayStore } from "./replays/ReplayStore.ts";
 import { listenForMonitoring, type MonitoringServer } from "./monitoringServer.ts";
 
 /**
@@ -53,15 +54,22 @@ export interface ArenaServer {
   drain(): Promise<void>;
 }
 
-export function createArenaServer(settings: Settings, log: Logger): ArenaServer {
+/** Parts a caller may supply instead of the defaults. */
+export interface ServerParts {
+  /** Where finished matches' replays go and the routes read them (absent: REPLAY_DIR's files, or none when it is off). */
+  replays?: ReplayStore;
+}
+
+export function createArenaServer(settings: Settings, log: Logger, parts: ServerParts = {}): ArenaServer {
   const startedAt = Date.now();
   let status: ServerStatus = "starting";
   const scaled = settings.redisUrl !== undefined;
   const metrics = new Metrics();
   const matchmaking = new Matchmaking(colyseusMatchMaker, settings, log, metrics, () => status === "draining");
   const admission = new Admission(settings, log, matchmaking.redis?.client);
-  // Every process naming the same REPLAY_DIR answers for every replay in it (README, "Replays").
-  const replays = settings.replays === undefined ? undefined : new FileReplayStore({ ...settings.replays, log });
+  // Every process naming the same REPLAY_DIR answers for every replay in it (README, "Replays"); a caller's store instead, if given.
+  const files = parts.replays === undefined && settings.replays !== undefined ? new FileReplayStore({ ...settings.replays, log }) : undefined;
+  const replays = parts.replays ?? files;
   const transport = new WebSocketTransport({
     // Slow headers and bodies are cut (Node answers 408) after REQUEST_TIMEOUT_MS.
     server: createServer({
@@ -109,7 +117,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
       return monitoring?.port;
     },
     async listen() {
-      await replays?.open();
+      await files?.open();
       await colyseus.listen(settings.port, settings.host);
       // Colyseus adds CORS headers echoing any Origin, with credentials, to every
       // answer of the port (core/src/router/index.ts, through its documented

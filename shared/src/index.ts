@@ -26,3 +26,4 @@ export * from "./replay/meta.ts";
 export * from "./replay/format.ts";
 export * from "./replay/ReplayWriter.ts";
 export * from "./replay/ReplayRunner.ts";
+export * from "./replay/listReplayOps.ts";

@@ -10,10 +10,11 @@ import {
   decodeReplay,
   joinPlayer,
   newPlainPlayer,
+  listReplayOps,
   snapshotWorld,
   type SimEvent,
 } from "../src/index.ts";
-import { REPLAY_ID, listOps, recordMatch } from "./helpers/replayMatch.ts";
+import { REPLAY_ID, recordMatch } from "./helpers/replayMatch.ts";
 
 describe("replay runner", () => {
   it("a recorded match runs again exactly: the world after any number of ops is the one recorded", () => {
@@ -40,7 +41,7 @@ describe("replay runner", () => {
     const match = recordMatch(21, 1800);
     const replay = decodeReplay(match.bytes);
     assert.ok(match.events.kills > 0 && match.events.pickups > 0 && match.events.rounds > 0, JSON.stringify(match.events));
-    const { ops } = listOps(replay);
+    const { ops } = listReplayOps(replay);
     const seen = ops.flatMap((op) => (op.op === "step" ? op.players.flatMap((p) => p.frames.flatMap((f) => f.seen ?? [])) : []));
     assert.ok(seen.some((s) => !s.live) && seen.some((s) => s.live));
     for (const kind of ["join", "leave", "connected", "place"])
@@ -88,7 +89,7 @@ describe("replay runner", () => {
   it("a replay whose seen records were altered diverges with a clear error", () => {
     const match = recordMatch(45, 600);
     const replay = decodeReplay(match.bytes);
-    const { seenAt } = listOps(replay);
+    const { seenAt } = listReplayOps(replay);
     assert.ok(seenAt.length > 0);
     // The first seen record: point it at another player (one who is in the replay, so the file still decodes).
     // The first one-byte record whose handle's neighbour (0 <-> 1, 2 <-> 3, ...) had joined by then (so the file still decodes); the same live bit.

@@ -106,10 +106,10 @@ export class ReplayRunner implements IterableIterator<InputFrame> {
     }
   }
 
-  /** Runs ops forward until `count` ops in all have been applied (clamped to the replay's). */
-  runOps(count: number): void {
+  /** Runs ops forward until `count` ops in all have been applied (clamped to the replay's); events as runTo's. */
+  runOps(count: number, onEvent?: (event: SimEvent, tick: number) => void): void {
     const target = Math.min(count, this.replay.opCount);
-    while (this.#op < target) this.#apply();
+    while (this.#op < target) this.#apply(onEvent);
   }
 
   /** Any tick, backwards too: from the nearest keyframe at or before it (taken while running forward), else from the start. */

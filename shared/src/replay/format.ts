@@ -71,6 +71,8 @@ export interface Replay {
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const finite = z.number();
 const count = z.number().int().min(0).max(0xffffffff);
+/** ms since the epoch. */
+const epochMs = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const player = z.strictObject({
   name: z.string().max(REPLAY_MAX_STRING_BYTES),
   x: finite,
@@ -102,8 +104,8 @@ const header = z.strictObject({
   id: z.string().refine(isReplayId, "not a replay id"),
   roomId: z.string().max(REPLAY_MAX_STRING_BYTES),
   mode,
-  startedAt: count.max(Number.MAX_SAFE_INTEGER),
-  endedAt: count.max(Number.MAX_SAFE_INTEGER),
+  startedAt: epochMs,
+  endedAt: epochMs,
   ticks: count,
   players: z.array(z.string().max(REPLAY_MAX_STRING_BYTES)),
   tickRate: z.number().int().min(1).max(1000),

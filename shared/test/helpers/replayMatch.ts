@@ -1,6 +1,4 @@
-import { OpReader, type SeenRecord } from "../../src/replay/OpReader.ts";
 import {
-  Op,
   STEP_SECONDS,
   TICK_RATE_HZ,
   createPlainWorld,
@@ -14,7 +12,6 @@ import {
   ReplayWriter,
   type InputFrame,
   type PlainWorld,
-  type Replay,
   type SeenBy,
   type SimEvent,
   type WorldSnapshot,
@@ -141,46 +138,4 @@ export function recordMatch(seed: number, ticks: number, roundSeconds = 4): Reco
   opsAtTick.push(writer.ops);
   if (writer.failure !== undefined) throw new Error(`the writer stopped: ${writer.failure}`);
   return { bytes: writer.finish({ id: REPLAY_ID, startedAt: 1000, endedAt: 2000 }), worlds, opsAtTick, events: counts, world };
-}
-
-/** A replay's ops as plain data (and where each seen record starts), read with the format's own reader. */
-export type ListedOp =
-  | { op: "join"; id: string; name: string }
-  | { op: "leave"; handle: number }
-  | { op: "connected"; handle: number; connected: boolean }
-  | { op: "place"; handle: number; x: number; y: number }
-  | { op: "step"; players: { handle: number; frames: { frame: InputFrame; seen: (Omit<SeenRecord, "x" | "y"> & { x?: number; y?: number })[] | null }[] }[] };
-
-export function listOps(replay: Replay): { ops: ListedOp[]; seenAt: number[] } {
-  const reader = new OpReader(replay.bytes, replay.opsAt, replay.start.players.length);
-  const ops: ListedOp[] = [];
-  const seenAt: number[] = [];
-  for (;;) {
-    const op = reader.op();
-    if (op === Op.END) break;
-    if (op === Op.JOIN) ops.push({ op: "join", ...reader.join() });
-    else if (op === Op.LEAVE) ops.push({ op: "leave", handle: reader.handle("h") });
-    else if (op === Op.CONNECTED) ops.push({ op: "connected", handle: reader.handle("h"), connected: reader.connected() });
-    else if (op === Op.PLACE) ops.push({ op: "place", handle: reader.handle("h"), x: reader.position("x"), y: reader.position("y") });
-    else {
-      const players: Extract<ListedOp, { op: "step" }>["players"] = [];
-      for (let handle = reader.stepPlayer(); handle !== -1; handle = reader.stepPlayer()) {
-        const frames: Extract<ListedOp, { op: "step" }>["players"][number]["frames"] = [];
-        for (let n = reader.frameCount(); n > 0; n--) {
-          const frame: InputFrame = { moveX: 0, moveY: 0, aim: 0, fire: false };
-          const records = reader.frame(handle, frame);
-          const seen: SeenRecord[] | null = records === -1 ? null : [];
-          for (let i = 0; i < records; i++) {
-            seenAt.push(reader.offset);
-            const record = reader.seen({ handle: 0, live: true, x: 0, y: 0 });
-            seen!.push(record.live ? ({ handle: record.handle, live: true } as SeenRecord) : { ...record });
-          }
-          frames.push({ frame, seen });
-        }
-        players.push({ handle, frames });
-      }
-      ops.push({ op: "step", players });
-    }
-  }
-  return { ops, seenAt };
 }
