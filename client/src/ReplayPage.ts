@@ -1,4 +1,4 @@
-import { ARENA_HEIGHT_PX, ARENA_WIDTH_PX } from "@arena/shared";
+import { ARENA_HEIGHT_PX, ARENA_WIDTH_PX, monotonicClock, type Clock } from "@arena/shared";
 import type { View } from "./net/GameSession.ts";
 import { fetchReplay, menuLink } from "./net/replays.ts";
 import { ReplayPlayback } from "./replay/ReplayPlayback.ts";
@@ -32,11 +32,19 @@ export class ReplayPage {
   #playback: ReplayPlayback | undefined;
   #error = "";
   #camera: ReplayCamera | undefined;
+  /** When the last frame was drawn, by `clock` (ms). */
+  #lastFrameAt: number | undefined;
   readonly #controls: ReplayControls;
 
+  /**
+   * `clock`: the time between frames. Phaser's own frame delta is smoothed
+   * and, for its first frames, capped at a 60 Hz frame, so a replay played by
+   * it would run slow on a slow page; a replay runs by the wall's time.
+   */
   constructor(
     private readonly endpoint: string,
     private readonly id: string,
+    private readonly clock: Clock = monotonicClock,
   ) {
     this.#controls = new ReplayControls({
       toggle: () => (this.#playback?.playing ? this.#playback.pause() : this.#playback?.play()),
@@ -78,10 +86,12 @@ export class ReplayPage {
   }
 
   /** One display frame: the view to draw (undefined before the replay is here), and the camera pointed. */
-  frame(frameMs: number, camera: CameraTarget): View | undefined {
+  frame(camera: CameraTarget): View | undefined {
     const playback = this.#playback;
     if (playback === undefined) return undefined;
-    const view = playback.frame(frameMs);
+    const now = this.clock.now();
+    const view = playback.frame(this.#lastFrameAt === undefined ? 0 : now - this.#lastFrameAt);
+    this.#lastFrameAt = now;
     if (playback.failure !== undefined && this.#error === "") this.fail(`The replay stopped: ${playback.failure}`);
     this.#controls.render({
       tick: playback.tick,

@@ -27,7 +27,7 @@ const probe = new InputProbe();
 probe.listen(window);
 const { game, scene } = createGame(document.getElementById("game")!, {
   frame(frameMs, controls) {
-    if (replay !== undefined) return replay.frame(frameMs, scene.cameras.main);
+    if (replay !== undefined) return replay.frame(scene.cameras.main);
     const view = page.frame(frameMs, controls);
     probe.frameDrawn(view?.me);
     return view;
