@@ -21,9 +21,10 @@ const FRAME_MAX_MS = 250;
  */
 export class ReplayPlayback {
   readonly #runner: ReplayRunner;
+  readonly #tickRate: number;
   readonly #msPerTick: number;
-  /** Where the clock is, in ticks (fractional: a tick runs when the clock passes it). */
-  #clock = 0;
+  /** Where the clock is, in ms of the replay's time (a tick runs when the clock passes it). */
+  #clockMs = 0;
   #playing = true;
   #speed: ReplaySpeed = 1;
   #followed: string | undefined;
@@ -35,6 +36,7 @@ export class ReplayPlayback {
 
   constructor(replay: Replay) {
     this.#runner = new ReplayRunner(replay);
+    this.#tickRate = replay.tickRate;
     this.#msPerTick = 1000 / replay.tickRate;
   }
 
@@ -45,7 +47,7 @@ export class ReplayPlayback {
     return this.#runner.totalTicks;
   }
   get tickRate(): number {
-    return 1000 / this.#msPerTick;
+    return this.#tickRate;
   }
   get playing(): boolean {
     return this.#playing;
@@ -83,7 +85,7 @@ export class ReplayPlayback {
     this.#falls = [];
     this.#feed = [];
     this.#run(() => this.#runner.seek(tick));
-    this.#clock = this.#runner.tick;
+    this.#clockMs = this.#runner.tick * this.#msPerTick;
   }
 
   /** Follows a player (undefined: nobody, the free camera). */
@@ -102,8 +104,10 @@ export class ReplayPlayback {
   /** One display frame: the clock moves by `frameMs` at the speed while playing, the step runs to it; the view to draw. */
   frame(frameMs: number): View {
     if (this.#playing) {
-      this.#clock = Math.min(this.totalTicks, this.#clock + (Math.min(frameMs, FRAME_MAX_MS) * this.#speed) / this.#msPerTick);
-      this.#run(() => this.#runner.runTo(Math.floor(this.#clock), (event, tick) => this.#onEvent(event, tick)));
+      this.#clockMs = Math.min(this.totalTicks * this.#msPerTick, this.#clockMs + Math.min(frameMs, FRAME_MAX_MS) * this.#speed);
+      // Ticks passed: whole ms times the (whole) tick rate count exactly; the nudge absorbs the rounding of a seek's ms.
+      const passed = Math.floor((this.#clockMs * this.#tickRate) / 1000 + 1e-6);
+      this.#run(() => this.#runner.runTo(passed, (event, tick) => this.#onEvent(event, tick)));
       if (this.tick >= this.totalTicks) this.#playing = false;
     }
     return this.#view();

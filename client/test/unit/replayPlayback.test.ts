@@ -76,7 +76,7 @@ describe("ReplayPlayback", () => {
         playback.setSpeed(speed);
         for (const ms of frames) playback.frame(ms);
         const total = frames.reduce((a, b) => a + b, 0);
-        assert.equal(playback.tick, Math.min(120, Math.floor((total * speed) / MS_PER_TICK + 1e-9)));
+        assert.equal(playback.tick, Math.min(120, Math.floor((total * speed * TICK_RATE_HZ) / 1000)));
       }),
     );
     const playback = new ReplayPlayback(replay);
