@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { request as httpRequest } from "node:http";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,21 +19,7 @@ import {
 import { request, spawnServer, waitFor, type ServerProcess } from "@arena/testkit";
 import { FileReplayStore } from "../src/replays/FileReplayStore.ts";
 import { createLogger } from "../src/logger.ts";
-
-/** A GET with the path exactly as written (fetch would normalise it) and the body as sent (fetch would unzip it). */
-function rawGet(endpoint: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  const { hostname, port } = new URL(endpoint);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: hostname, port, path, method: "GET" }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+import { rawGet } from "./helpers/rawGet.ts";
 
 /** A real replay of `ticks` steps of one idle player, gzipped, under `id`. */
 function replayOf(id: string, ticks = 30): Buffer {

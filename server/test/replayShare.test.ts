@@ -1,32 +1,17 @@
 import assert from "node:assert/strict";
-import { request as httpRequest } from "node:http";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { ReplayMeta } from "@arena/shared";
 import { freePort, redisSkipReason, request, spawnServer, TestPlayer, useDatabase, waitFor, type ServerProcess } from "@arena/testkit";
+import { rawGet } from "./helpers/rawGet.ts";
 
 const skip = await redisSkipReason();
 if (skip) console.log(`# skipping the replays across processes test: ${skip}`);
 
 /** This file's own database on the shared Redis. */
 const DB = 9;
-
-/** A GET's body as sent (fetch would unzip it). */
-function rawBytes(endpoint: string, path: string): Promise<{ status: number; encoding: string | undefined; body: Buffer }> {
-  const { hostname, port } = new URL(endpoint);
-  return new Promise((resolve, reject) => {
-    httpRequest({ host: hostname, port, path }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, encoding: res.headers["content-encoding"], body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    })
-      .on("error", reject)
-      .end();
-  });
-}
 
 describe("replays across processes sharing a REPLAY_DIR", { skip }, () => {
   let dir: string;
@@ -87,11 +72,11 @@ describe("replays across processes sharing a REPLAY_DIR", { skip }, () => {
     )) as ReplayMeta;
     assert.deepEqual([...listed.players].sort(), ["Ann", "Bob"]);
     assert.ok(listed.ticks > 0);
-    const served = await rawBytes(other.endpoint, `/api/replays/${listed.id}`);
+    const served = await rawGet(other.endpoint, `/api/replays/${listed.id}`);
     assert.equal(served.status, 200);
-    assert.equal(served.encoding, "gzip");
+    assert.equal(served.headers["content-encoding"], "gzip");
     assert.deepEqual(served.body, await readFile(join(dir, `${listed.id}.replay.gz`)), "the bytes as the host stored them");
     assert.equal(served.body.byteLength, listed.bytes);
-    assert.deepEqual((await rawBytes(hostProc.endpoint, `/api/replays/${listed.id}`)).body, served.body, "both processes serve the same bytes");
+    assert.deepEqual((await rawGet(hostProc.endpoint, `/api/replays/${listed.id}`)).body, served.body, "both processes serve the same bytes");
   });
 });
