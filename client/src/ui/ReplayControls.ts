@@ -54,10 +54,12 @@ export class ReplayControls {
     this.#follow.addEventListener("change", () => actions.follow(this.#follow.value === "" ? undefined : this.#follow.value));
     document.addEventListener("keydown", (event) => {
       if (this.#root.hidden || event.ctrlKey || event.metaKey || event.altKey) return;
-      const onControl = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement || event.target instanceof HTMLButtonElement;
-      if (event.key === " " && !onControl) actions.toggle();
-      else if (event.key === "ArrowLeft" && !onControl) actions.skip(-SKIP_SECONDS);
-      else if (event.key === "ArrowRight" && !onControl) actions.skip(SKIP_SECONDS);
+      // A focused seek bar or list takes its own arrows, and a focused button its Space (a click).
+      const ownsArrows = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement;
+      const ownsSpace = ownsArrows || event.target instanceof HTMLButtonElement;
+      if (event.key === " " && !ownsSpace) actions.toggle();
+      else if (event.key === "ArrowLeft" && !ownsArrows) actions.skip(-SKIP_SECONDS);
+      else if (event.key === "ArrowRight" && !ownsArrows) actions.skip(SKIP_SECONDS);
       else if (event.key === "]") actions.followNext(1);
       else if (event.key === "[") actions.followNext(-1);
       else if (event.key === "Escape") actions.follow(undefined);
