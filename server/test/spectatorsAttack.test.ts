@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { after, afterEach, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Client } from "@colyseus/sdk";
+import { matchMaker } from "@colyseus/core";
+import { ArenaState, CloseCode, PROTOCOL_VERSION, type ArenaRoomType, type RoomListing } from "@arena/shared";
+import { type ArenaRoomClient, request, type RunningServer, TestPlayer, waitFor } from "@arena/testkit";
+import { startServer } from "./helpers/servers.ts";
+
+/**
+ * Attacks on spectators (issue 14): what a careless SDK user or an attacker
+ * can do with `spectate`, over real sockets and the real SDK.
+ */
+
+let server: RunningServer;
+let clients: TestPlayer[] = [];
+const MAX_SPECTATORS = 4;
+
+async function quickPlay(name: string, mode = "duel"): Promise<TestPlayer> {
+  const player = await TestPlayer.join(server.endpoint, name, { mode });
+  clients.push(player);
+  return player;
+}
+
+async function watch(roomId: string, name = "Sam"): Promise<TestPlayer> {
+  const room = await new Client(server.endpoint).joinById<ArenaRoomType>(roomId, { name, protocol: PROTOCOL_VERSION, spectate: true }, ArenaState);
+  const spectator = new TestPlayer(room as ArenaRoomClient);
+  clients.push(spectator);
+  return spectator;
+}
+
+/** A seat by id through the HTTP route, never consumed (a client that asks and never connects). */
+async function reserveById(roomId: string, options: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
+  const answer = await request(server.endpoint, "POST", `/matchmake/joinById/${roomId}`, { name: "Eve", protocol: PROTOCOL_VERSION, ...options });
+  return { status: answer.status, body: answer.body as Record<string, unknown> };
+}
+
+async function listing(roomId: string): Promise<RoomListing | undefined> {
+  const { body } = await request(server.endpoint, "GET", "/api/rooms");
+  return (body.rooms as RoomListing[]).find((room) => room.roomId === roomId);
+}
+
+/** The room in this process (startServer runs the server here), for its seat reservation time. */
+function localRoom(roomId: string): { seatReservationTimeout: number; state: ArenaState; clients: { length: number }; _reservedSeats: object } {
+  return matchMaker.getLocalRoomById(roomId) as never;
+}
+
+const roomCount = async () => (await request(server.endpoint, "GET", "/api/health")).body.rooms as number;
+
+before(async () => {
+  server = await startServer({
+    MAX_SPECTATORS: String(MAX_SPECTATORS),
+    ENABLE_TEST_HOOKS: "1",
+    RATE_JOINS_PER_MINUTE: "1000",
+    RATE_CONNECTIONS_PER_MINUTE: "1000",
+    RATE_CREATES_PER_MINUTE: "1000",
+    RATE_CODE_LOOKUPS_PER_MINUTE: "1000",
+    RATE_FAILED_JOINS_PER_HOUR: "100000",
+  });
+});
+afterEach(async () => {
+  await Promise.all(clients.map((c) => c.leave()));
+  clients = [];
+  await waitFor("rooms to close", async () => (await roomCount()) === 0, 10_000);
+});
+after(() => server.stop());
+
+describe("spectators under attack", () => {
+  it("unclaimed spectator seats that expire do not let a full duel take a third player", async () => {
+    const ann = await quickPlay("Ann");
+    const roomId = ann.room.roomId;
+    await quickPlay("Bob");
+    await waitFor("the duel is full", async () => (await listing(roomId))?.players === 2);
+    // Core's seat reservation time, lowered for the test (15 s by default: the same happens, later).
+    const room = localRoom(roomId);
+    room.seatReservationTimeout = 1;
+    // Spectator seats asked for and never taken (anyone can: one HTTP request each).
+    for (let i = 0; i < MAX_SPECTATORS; i++) assert.equal((await reserveById(roomId, { spectate: true })).status, 200);
+    await waitFor("core lets the unclaimed seats go", () => Object.keys(room._reservedSeats).length === 0, 5000);
+    // Quick play, in the second after: the duel must not take a third player.
+    const carl = await quickPlay("Carl");
+    await sleep(300);
+    assert.equal(room.state.players.size, 2, "a duel of 2 seats holds more than 2 players");
+    assert.notEqual(carl.room.roomId, roomId, "quick play put a third player in a full duel");
+  });
+
+  it("a spectator alone in a match whose players never came is closed, not kept forever", async () => {
+    const ann = await quickPlay("Ann");
+    const roomId = ann.room.roomId;
+    const room = localRoom(roomId);
+    room.seatReservationTimeout = 1;
+    // A second player's seat, asked for and never taken.
+    assert.equal((await reserveById(roomId, {})).status, 200);
+    await ann.leave();
+    clients = [];
+    // The room lives on for the unclaimed seat; a spectator comes in meanwhile.
+    const sue = await watch(roomId, "Sue");
+    const closed = new Promise<number>((resolve) => sue.room.onLeave((code) => resolve(code)));
+    await waitFor("the unclaimed seat expires", () => Object.keys(room._reservedSeats).length === 0, 5000);
+    // Nobody plays in this match any more, and nobody can come back to it.
+    const code = await Promise.race([closed, sleep(5000).then(() => "still open")]);
+    assert.equal(code, CloseCode.MATCH_OVER, "a spectator keeps a match without players alive");
+  });
+});
