@@ -101,4 +101,25 @@ describe("spectators under attack", () => {
     const code = await Promise.race([closed, sleep(5000).then(() => "still open")]);
     assert.equal(code, CloseCode.MATCH_OVER, "a spectator keeps a match without players alive");
   });
+
+  it("Colyseus's join (not quick play) finds the duel with a free seat when another duel is full of players", async () => {
+    const ann = await quickPlay("Ann");
+    const full = ann.room.roomId;
+    await quickPlay("Bob");
+    await waitFor("the first duel is full", async () => (await listing(full))?.players === 2);
+    // A second duel with one player (quick play opens one: the first is full).
+    const carl = await TestPlayer.join(server.endpoint, "Carl", { mode: "duel" });
+    clients.push(carl);
+    const open = carl.room.roomId;
+    assert.notEqual(open, full);
+    // The SDK's join: Colyseus's own matchmaking, which sees the full duel unlocked (its maxClients counts spectator seats).
+    const dan = await new Client(server.endpoint)
+      .join<ArenaRoomType>("arena", { name: "Dan", protocol: PROTOCOL_VERSION, mode: "duel" }, ArenaState)
+      .then((room) => {
+        clients.push(new TestPlayer(room as ArenaRoomClient));
+        return room.roomId;
+      })
+      .catch((error: unknown) => `refused: ${String(error)}`);
+    assert.equal(dan, open, "join refused a player although a duel had a free seat");
+  });
 });
