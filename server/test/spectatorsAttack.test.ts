@@ -122,4 +122,75 @@ describe("spectators under attack", () => {
       .catch((error: unknown) => `refused: ${String(error)}`);
     assert.equal(dan, open, "join refused a player although a duel had a free seat");
   });
+
+  it("the listing's counts come back to the truth after every way a spectator can go (holds)", async () => {
+    const ann = await quickPlay("Ann");
+    const roomId = ann.room.roomId;
+    const room = localRoom(roomId);
+    room.seatReservationTimeout = 1;
+    // Seats asked for and never taken.
+    for (let i = 0; i < 2; i++) assert.equal((await reserveById(roomId, { spectate: true })).status, 200);
+    // A spectator whose connection drops, one refused by the frame guard, one that leaves, one that stays.
+    const dropper = await watch(roomId, "Drop");
+    dropper.room.connection.close();
+    const cheater = await watch(roomId, "Cheat");
+    const cut = new Promise<number>((resolve) => cheater.room.onLeave((code) => resolve(code)));
+    cheater.controls.fire = true;
+    cheater.sendFrame();
+    assert.equal(await cut, CloseCode.PROTOCOL_VIOLATION);
+    const leaver = await watch(roomId, "Leave");
+    await leaver.leave();
+    const stayer = await watch(roomId, "Stay");
+    await waitFor(
+      "the listing: 1 player, 1 spectator, and the room's clients as many",
+      async () => {
+        const row = await listing(roomId);
+        return row?.players === 1 && row.spectators === 1 && room.clients.length === 2 && Object.keys(room._reservedSeats).length === 0;
+      },
+      5000,
+    );
+    // Still true a little later (no late timer undoes it).
+    await sleep(1500);
+    const row = await listing(roomId);
+    assert.deepEqual({ players: row?.players, spectators: row?.spectators }, { players: 1, spectators: 1 });
+    await stayer.leave();
+    await waitFor("no spectator", async () => (await listing(roomId))?.spectators === 0);
+    assert.equal((await listing(roomId))?.players, 1);
+  });
+
+  it("a private room's code seats players up to the capacity and spectators beside them (holds)", async () => {
+    const created = await request(server.endpoint, "POST", "/api/private-rooms", { name: "Ann", protocol: PROTOCOL_VERSION, mode: "duel" });
+    assert.equal(created.status, 201);
+    const code = created.body.code as string;
+    const seatBy = (name: string, extra: Record<string, unknown> = {}) =>
+      request(server.endpoint, "POST", `/api/private-rooms/${code}/seats`, { name, protocol: PROTOCOL_VERSION, ...extra });
+    const consume = async (seat: unknown) => {
+      const room = await new Client(server.endpoint).consumeSeatReservation(seat as never, ArenaState);
+      const player = new TestPlayer(room as ArenaRoomClient);
+      clients.push(player);
+      return player;
+    };
+    const ann = await consume(created.body.seat);
+    // The seats left unclaimed below go in a second, not 15.
+    localRoom(ann.room.roomId).seatReservationTimeout = 1;
+    const bob = await seatBy("Bob");
+    assert.equal(bob.status, 200);
+    await consume(bob.body.seat);
+    const carl = await seatBy("Carl");
+    assert.deepEqual({ status: carl.status, code: carl.body.errorCode }, { status: 409, code: "room_full" });
+    const seats = [];
+    for (let i = 0; i < MAX_SPECTATORS; i++) seats.push(await seatBy(`S${i}`, { spectate: true }));
+    assert.deepEqual(
+      seats.map((s) => s.status),
+      Array(MAX_SPECTATORS).fill(200),
+    );
+    const extra = await seatBy("Late", { spectate: true });
+    assert.deepEqual({ status: extra.status, code: extra.body.errorCode }, { status: 409, code: "spectators_full" });
+    // Full of both, a player's seat is still refused with room_full, not taken from a spectator's.
+    const dan = await seatBy("Dan");
+    assert.equal(dan.status, 409);
+    const sam = await consume(seats[0].body.seat);
+    await waitFor("the spectator sees the duel", () => sam.state.players.size === 2);
+    assert.equal(ann.state.players.size, 2);
+  });
 });
