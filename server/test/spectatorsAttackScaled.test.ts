@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { ArenaState, PROTOCOL_VERSION, type RoomListing } from "@arena/shared";
 import { type ArenaRoomClient, freePort, redisSkipReason, request, type ServerProcess, spawnServer, TestPlayer, useDatabase, waitFor } from "@arena/testkit";
+import { Cluster } from "./helpers/migration.ts";
 
 const skip = await redisSkipReason();
 if (skip) console.log(`# skipping the two-process spectator attack: ${skip}`);
@@ -142,5 +143,29 @@ describe("spectators with two processes", { skip }, () => {
     assert.equal(answers.filter((r) => r.status === 200).length, MAX_SPECTATORS);
     const refused = answers.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.body.errorCode ?? r.body.error}`);
     assert.deepEqual(refused, Array(7 * MAX_SPECTATORS).fill("409 spectators_full"));
+  });
+});
+
+/**
+ * A restored match (migration) that a spectator watches before its players
+ * are back: a drain with no other process alive must still let the match
+ * wait in Redis for the next process, as it does without the spectator
+ * (migrationFaults.test.ts, "deploys in a row").
+ */
+describe("spectators and match migration", { skip }, () => {
+  const cluster = new Cluster(DB);
+  after(() => cluster.reset());
+
+  it("a spectator in a restored match nobody is back in yet does not make a drain without a peer throw the match away", async () => {
+    const { a, b, ann } = await cluster.scoredMatch({ SHUTDOWN_DEADLINE_SECONDS: "2" });
+    const roomId = ann.room.roomId;
+    b.child.kill("SIGTERM");
+    await waitFor("A restores it", () => cluster.restoredLogs(roomId).length === 1, 5000);
+    const watching = await new Client(a.endpoint).joinById(roomId, { name: "Sam", protocol: PROTOCOL_VERSION, spectate: true }, ArenaState);
+    cluster.track(watching);
+    await waitFor("the spectator sees the held players", () => watching.state.players.size === 2);
+    a.child.kill("SIGTERM"); // before any player is back: no other process alive
+    assert.equal((await a.exited).code, 0);
+    assert.notEqual(await cluster.snapshotOf(roomId), null, "the match was thrown away because a spectator was connected");
   });
 });
