@@ -3,7 +3,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "@colyseus/sdk";
 import { matchMaker } from "@colyseus/core";
-import { ArenaState, CloseCode, PROTOCOL_VERSION, type ArenaRoomType, type RoomListing } from "@arena/shared";
+import { ArenaState, CloseCode, PROTOCOL_VERSION, parseErrorCode, type ArenaRoomType, type RoomListing } from "@arena/shared";
 import { type ArenaRoomClient, request, type RunningServer, TestPlayer, waitFor } from "@arena/testkit";
 import { startServer } from "./helpers/servers.ts";
 
@@ -30,9 +30,12 @@ async function watch(roomId: string, name = "Sam"): Promise<TestPlayer> {
 }
 
 /** A seat by id through the HTTP route, never consumed (a client that asks and never connects). */
-async function reserveById(roomId: string, options: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
+/** The project's error code of an answer: its `errorCode`, or read from Colyseus's `error` text. */
+const codeOf = (body: { errorCode?: string; error?: unknown } | undefined) => body?.errorCode ?? parseErrorCode(String(body?.error)) ?? undefined;
+
+async function reserveById(roomId: string, options: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown>; code?: string }> {
   const answer = await request(server.endpoint, "POST", `/matchmake/joinById/${roomId}`, { name: "Eve", protocol: PROTOCOL_VERSION, ...options });
-  return { status: answer.status, body: answer.body as Record<string, unknown> };
+  return { status: answer.status, body: answer.body as Record<string, unknown>, code: codeOf(answer.body) };
 }
 
 async function listing(roomId: string): Promise<RoomListing | undefined> {
@@ -192,5 +195,37 @@ describe("spectators under attack", () => {
     const sam = await consume(seats[0].body.seat);
     await waitFor("the spectator sees the duel", () => sam.state.players.size === 2);
     assert.equal(ann.state.players.size, 2);
+  });
+
+  it("odd spectate values and spectate where it does not belong get 400 bad_options, and cost no seat (holds)", async () => {
+    const ann = await quickPlay("Ann");
+    const roomId = ann.room.roomId;
+    for (const spectate of ["true", 1, 0, null, {}, [], [true], "", Number.NaN]) {
+      const answer = await reserveById(roomId, { spectate });
+      assert.deepEqual([answer.status, answer.code], [400, "bad_options"], JSON.stringify(spectate));
+    }
+    const reconnect = await request(server.endpoint, "POST", `/matchmake/reconnect/${roomId}`, {
+      reconnectionToken: ann.room.reconnectionToken,
+      spectate: true,
+    });
+    assert.deepEqual([reconnect.status, codeOf(reconnect.body)], [400, "bad_options"]);
+    const created = await request(server.endpoint, "POST", "/api/private-rooms", { name: "Bo", protocol: PROTOCOL_VERSION });
+    const byCode = await request(server.endpoint, "POST", `/api/private-rooms/${created.body.code}/seats`, {
+      name: "Cy",
+      protocol: PROTOCOL_VERSION,
+      spectate: "yes",
+    });
+    assert.deepEqual([byCode.status, codeOf(byCode.body)], [400, "bad_options"]);
+    const creator = await new Client(server.endpoint).consumeSeatReservation(created.body.seat, ArenaState);
+    clients.push(new TestPlayer(creator as ArenaRoomClient));
+    // A spectator's reconnection token after it left opens nothing.
+    const sam = await watch(roomId);
+    const token = sam.room.reconnectionToken;
+    sam.room.connection.close();
+    await waitFor("the spectator is gone", async () => (await listing(roomId))?.spectators === 0);
+    await assert.rejects(new Client(server.endpoint).reconnect(token, ArenaState));
+    assert.equal(ann.state.players.size, 1);
+    const row = await listing(roomId);
+    assert.deepEqual({ players: row?.players, spectators: row?.spectators }, { players: 1, spectators: 0 });
   });
 });
