@@ -161,8 +161,9 @@ export class HttpGate {
         sendError(res, "rate_limited", "Too many failed joins from your address. Wait before trying again.", wait);
         return true;
       }
+      // A room that is full (409) is no guess at a room id: only other refusals count.
       res.once("finish", () => {
-        if (res.statusCode >= 400) void limits.take("failedJoins", address).catch(() => {});
+        if (res.statusCode >= 400 && res.statusCode !== 409) void limits.take("failedJoins", address).catch(() => {});
       });
     }
     if (!(await this.admission.allow(LIMITS_BY_METHOD[route.method], address, res))) return true;
@@ -188,6 +189,8 @@ export class HttpGate {
         sendError(res, "room_full");
         return true;
       }
+      await this.answerSeat(req, res, () => this.matchmaking.joinById(room, (req as { body?: unknown }).body, req));
+      return true;
     }
     if (route.method === "reconnect" && typeof (req as { body?: { reconnectionToken?: unknown } }).body?.reconnectionToken !== "string") {
       sendError(res, "bad_options", "A reconnection needs its reconnectionToken.");
@@ -243,7 +246,7 @@ export class HttpGate {
       }
       const code = error instanceof ServerError ? error.code : ColyseusErrorCode.MATCHMAKE_UNHANDLED;
       const message = error instanceof Error ? error.message : String(error);
-      if (!(error instanceof ServerError)) this.admission.log.error({ err: error }, "quick play failed");
+      if (!(error instanceof ServerError)) this.admission.log.error({ err: error }, "matchmaking failed to find a seat");
       // The project's refusals (the room's onAuth) carry their own code.
       sendErrorJson(res, COLYSEUS_STATUS[code] ?? code, errorJson(code, message, error instanceof ArenaError ? error.errorCode : undefined));
     }

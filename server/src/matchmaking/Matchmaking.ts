@@ -1,7 +1,8 @@
 import { randomInt } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { ErrorCode as ColyseusErrorCode, ServerError } from "@colyseus/core";
-import { DEFAULT_MODE, ROOM_NAME, isGameMode, readListing, type ErrorCode } from "@arena/shared";
+import { DEFAULT_MODE, ROOM_NAME, isGameMode, isSpectating, readListing, type ErrorCode } from "@arena/shared";
+import { ArenaError } from "../ArenaError.ts";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../Metrics.ts";
@@ -142,6 +143,22 @@ export class Matchmaking {
       if (reserved) return this.matchMaker.seat(room, sessionId);
     }
     throw new ServerError(ColyseusErrorCode.MATCHMAKE_INVALID_CRITERIA, "no rooms found with provided criteria");
+  }
+
+  /**
+   * A seat in a listed room by its id (`POST /matchmake/joinById/arena/<id>`,
+   * answered by the HTTP gate): the room's onAuth, then its reservation, which
+   * judges the seat by role (rooms/Spectators.ts). A refusal is the project's
+   * `room_full` or `spectators_full`; core's own joinById would answer a race
+   * for the last seats with a bare 523, or 522 once the room locks.
+   */
+  async joinById(room: RoomCache, options: unknown, req: IncomingMessage): Promise<SeatReservation> {
+    const body = (options ?? {}) as JoinOptions;
+    const result = await this.matchMaker.authenticate(ROOM_NAME, body, req);
+    const sessionId = this.matchMaker.sessionId();
+    const [reserved] = await this.matchMaker.reserveSeats(room, [{ sessionId, options: body, auth: result === true ? undefined : result }]);
+    if (!reserved) throw new ArenaError(isSpectating(body) ? "spectators_full" : "room_full");
+    return this.matchMaker.seat(room, sessionId);
   }
 
   /** A private room with a new join code, and its creator's seat in it. */

@@ -486,9 +486,9 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private async handOverOrPlayOn(): Promise<void> {
     const { migration, settings, log } = this.ctx;
     const peer = this.recorder !== undefined && migration !== undefined && (await migration.peerAlive().catch(() => false));
-    // A restored match nobody is back in yet (its players are still on their way, told to
-    // reconnect) is let go too without a peer: a process that starts later takes it.
-    const unclaimed = this.clients.length === 0 && this.held.size > 0;
+    // A restored match no player is back in yet (its players are still on their way, told to
+    // reconnect; spectators may be watching) is let go too without a peer: a process that starts later takes it.
+    const unclaimed = this.clients.every((client) => this.spectators.has(client.sessionId)) && this.held.size > 0;
     if (this.recorder !== undefined && (peer || unclaimed)) {
       this.frozen = true;
       if (await this.recorder.seal()) {
