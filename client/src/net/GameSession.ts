@@ -119,7 +119,8 @@ const FEED_LINES = 5;
  * One match as the client plays it, without any rendering: each frame it
  * turns controls into input frames at the tick rate (predicting the local
  * player at once), reconciles with each server state, interpolates everyone
- * else, and returns a view model for the scene to draw.
+ * else, and returns a view model for the scene to draw. A spectator's
+ * session only interpolates: everyone is someone else.
  */
 export class GameSession {
   readonly predicted = new PredictedPlayer();
@@ -171,9 +172,14 @@ export class GameSession {
     this.connection.setRenderDelay(undefined);
   }
 
-  /** One display frame: send the steps that are due, then build what to draw. */
+  /**
+   * One display frame: send the steps that are due, then build what to draw.
+   * A spectator (`connection.spectating`) has no player: nothing is sampled,
+   * sent or predicted, and every player is drawn as a remote one.
+   */
   update(frameMs: number, controls: Controls): View {
     const now = this.#clockMs();
+    if (this.connection.spectating) return this.view(now, false, sanitizeInput({ ...controls }));
     let firedLocally = false;
     // The server says how our frames meet its ticks; the send clock leans by it.
     const myId = this.connection.sessionId;
