@@ -198,7 +198,7 @@ describe("watching a match in Chromium", { skip }, () => {
 
   it("a private room is watched with its code (Watch beside Join by code), never as a player", async () => {
     const created = await request(server.endpoint, "POST", "/api/private-rooms", { name: "Host", protocol: PROTOCOL_VERSION });
-    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
     const host = new TestPlayer(await new Client(server.endpoint).consumeSeatReservation(created.body.seat, ArenaState));
     players.push(host);
     const code = created.body.code as string;

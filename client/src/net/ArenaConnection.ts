@@ -76,8 +76,12 @@ interface SeatAnswer {
   code?: string;
 }
 
-/** What a spectator is told when the match it watches (or asked to watch) is not there. */
+/** What a spectator is told when the match it asked to watch is not there. */
 const WATCH_GONE = "That match has ended (or there never was one by that link). Back to the menu.";
+/** What a spectator is told when the match it watched is over: its room closed it (Colyseus's 4000 or 1000), or is gone after a drop. */
+const MATCH_OVER = "The match you were watching has ended. Back to the menu.";
+/** Colyseus's closes of a room that let its clients go on purpose: the room's `disconnect()` (CONSENTED), a normal closure. */
+const ROOM_CLOSED_CODES: ReadonlySet<number> = new Set([4000, 1000]);
 
 export type ConnectionStatus = "idle" | "joining" | "playing" | "reconnecting" | "left";
 
@@ -368,7 +372,9 @@ export class ArenaConnection {
     } catch (error) {
       this.#watching = undefined;
       this.setStatus("idle");
-      throw new Error(watch !== undefined && isRoomGone(error) ? WATCH_GONE : errorSentence(error), { cause: error });
+      // A link to watch a room that is gone; a wrong code is told as for a player ("No room has that code").
+      const gone = watch !== undefined && "roomId" in watch.target && isRoomGone(error);
+      throw new Error(gone ? WATCH_GONE : errorSentence(error), { cause: error });
     }
   }
 
@@ -449,7 +455,7 @@ export class ArenaConnection {
       this.recover(token, code === MAY_TRY_RECONNECT);
       return;
     }
-    this.end(closeSentence(code), code);
+    this.end(this.spectating && ROOM_CLOSED_CODES.has(code) ? MATCH_OVER : closeSentence(code), code);
   }
 
   private startWatchdog(): void {
@@ -510,7 +516,7 @@ export class ArenaConnection {
         } catch (error) {
           const code = errorCodeOf(error);
           if (code !== null && (FINAL_ERRORS.has(code) || code === "spectators_full")) return this.end(errorSentence(error), 0);
-          if (isRoomGone(error) && !handedOver) return this.end(WATCH_GONE, 0);
+          if (isRoomGone(error) && !handedOver) return this.end(MATCH_OVER, 0);
           // Unreachable, busy, a match on its way to another process: try again while the schedule runs.
         }
       }

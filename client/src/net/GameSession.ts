@@ -139,6 +139,8 @@ export class GameSession {
   #scoreboard: ScoreLine[] | undefined;
   /** The connection's attachCount the predictor is in step with; frames wait until it is. */
   #synced = -1;
+  /** The connection's attachCount the remote players' buffers and the delay are for (a spectator has no predictor to say). */
+  #buffered = -1;
   #mySessionId: string | undefined;
   #cooldownS = 0;
   #unsubscribe: (() => void)[] = [];
@@ -237,8 +239,9 @@ export class GameSession {
     const myId = this.connection.sessionId;
     const t = this.connection.lastServerTime();
     const attached = this.connection.attachCount;
-    if (attached !== this.#synced) {
+    if (attached !== this.#buffered) {
       // A new connection: a new clock estimate, and patches stamped on it.
+      this.#buffered = attached;
       this.#remotes.clear();
       this.#drawnAt.clear();
       this.delay.reset();

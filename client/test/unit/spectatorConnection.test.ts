@@ -190,7 +190,7 @@ describe("ArenaConnection as a spectator, on a clock the test steps", () => {
     room.drop();
     await clock.advance(30_000);
     assert.equal(server.joins.length, 2, "one try: the server said the room is gone");
-    assert.deepEqual(left, ["That match has ended (or there never was one by that link). Back to the menu."]);
+    assert.deepEqual(left, ["The match you were watching has ended. Back to the menu."]);
     assert.equal(connection.status, "left");
     assert.equal(connection.spectating, false);
   });
@@ -223,6 +223,14 @@ describe("ArenaConnection as a spectator, on a clock the test steps", () => {
     await clock.advance(500);
     assert.equal(server.joins.length, 2);
     assert.equal(server.reconnects, 0);
+  });
+
+  it("a room that lets its clients go (Colyseus's 4000) ends the watch: the match is over", async () => {
+    const { server, connection, left, room } = await watching();
+    room.drop(4000);
+    assert.deepEqual(left, ["The match you were watching has ended. Back to the menu."]);
+    assert.equal(server.joins.length, 1, "no join again");
+    assert.equal(connection.spectating, false);
   });
 
   it("a server that seats a spectator as a player (it does not know spectators) is left at once, with a sentence", async () => {
