@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import { ErrorCode as ColyseusErrorCode, ServerError } from "@colyseus/core";
-import { COLYSEUS_STATUS, ErrorCode, ROOM_NAME, type ErrorCode as ErrorCodeName } from "@arena/shared";
+import { COLYSEUS_STATUS, DEFAULT_MODE, ErrorCode, ROOM_NAME, countIn, isSpectating, readListing, type ErrorCode as ErrorCodeName } from "@arena/shared";
 import { ArenaError } from "../ArenaError.ts";
 import type { HttpSettings } from "../config.ts";
 import type { Metrics } from "../Metrics.ts";
@@ -166,6 +166,11 @@ export class HttpGate {
       });
     }
     if (!(await this.admission.allow(LIMITS_BY_METHOD[route.method], address, res))) return true;
+    const spectating = isSpectating((req as { body?: unknown }).body);
+    if (spectating && route.method !== "joinById") {
+      sendError(res, "bad_options", "Spectators join a room by its id (joinById) or a private room by its code, not through quick play or a new room.");
+      return true;
+    }
     if (route.method === "joinById") {
       // Colyseus answers these with its own status 522; give a plain 404 or 409.
       const [room] = await this.matchmaking.rooms({ roomId: route.target });
@@ -173,7 +178,13 @@ export class HttpGate {
         sendError(res, "unknown_room");
         return true;
       }
-      if (room.locked) {
+      // Each role has its own seats (rooms/Spectators.ts); the room decides again when it reserves one.
+      const listing = readListing(room, DEFAULT_MODE);
+      if (spectating && (room.locked || listing.spectators >= (countIn(room.metadata, "maxSpectators") ?? 0))) {
+        sendError(res, "spectators_full");
+        return true;
+      }
+      if (!spectating && listing.locked) {
         sendError(res, "room_full");
         return true;
       }

@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { DEFAULT_MODE, ROOM_NAME, isGameMode, type ErrorCode } from "@arena/shared";
+import { DEFAULT_MODE, ROOM_NAME, isGameMode, readListing, type ErrorCode } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../Metrics.ts";
@@ -23,9 +23,14 @@ function seatBroker(matchMaker: MatchMaker, settings: Settings, placement: RoomP
   return {
     openRooms: async (mode) => {
       // A listed room with no one in it and no seat reserved is being disposed (autoDispose).
-      const query = matchMaker
-        .query({ name: ROOM_NAME, locked: false, private: false, mode } as Partial<RoomCache>, { clients: -1 })
-        .then((rooms) => rooms.filter((room) => room.clients > 0));
+      // Fullest first by players: spectators are not players (readListing).
+      const query = matchMaker.query({ name: ROOM_NAME, locked: false, private: false, mode } as Partial<RoomCache>, { clients: -1 }).then((rooms) =>
+        rooms
+          .map((room) => ({ room, players: readListing(room, mode).players }))
+          .filter(({ room }) => room.clients > 0)
+          .sort((a, b) => b.players - a.players)
+          .map(({ room }) => room),
+      );
       if (settings.redisUrl === undefined) return query;
       // A room answers seat reservations on its Redis channel (`$<roomId>`, core's
       // getRoomChannel). A listed room without one (disposed, its listing not yet

@@ -3,6 +3,7 @@ import { CloseCode as ColyseusCloseCode, Room, RoomInternalState, matchMaker, ty
 import {
   ArenaState,
   CloseCode,
+  CloseReason,
   InputFrameSchema,
   PATCH_INTERVAL_MS,
   PROTOCOL_VERSION,
@@ -20,6 +21,8 @@ import {
   sanitizeInput,
   snapshotWorld,
   stepTick,
+  isSpectating,
+  type ArenaListingMetadata,
   type InputFrame,
   type SeenBy,
   type ServerMessages,
@@ -33,7 +36,8 @@ import { PREVIOUS_TOKEN_KEPT_MS, type MatchRecorder } from "../migration/MatchRe
 import { redisError } from "../migration/MatchStore.ts";
 import type { Migration, Restoring } from "../migration/Migration.ts";
 import type { ReplayStore } from "../replays/ReplayStore.ts";
-import { coreOf } from "./coreRoom.ts";
+import { coreOf, interceptSeatReservations } from "./coreRoom.ts";
+import { SpectatorSeats } from "./Spectators.ts";
 import { HeldSeats } from "./HeldSeats.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget, InputLeadMeter } from "@arena/shared";
 import { RoomChat } from "./RoomChat.ts";
@@ -42,9 +46,9 @@ import { ClientGuard } from "./ClientGuard.ts";
 import { LagCompensation } from "./LagCompensation.ts";
 import { TickFrames } from "./TickFrames.ts";
 import { broadcastRecipients, patchRecipients } from "./sentFrames.ts";
-import { arenaFrames } from "./framePolicy.ts";
+import { arenaFrames, spectatorFrames } from "./framePolicy.ts";
 import { compileInputGrammar } from "./inputGrammar.ts";
-import { sendUnknownMessage } from "./sendRoomError.ts";
+import { sendRoomError, sendUnknownMessage } from "./sendRoomError.ts";
 import type { ArenaClient } from "./ArenaClient.ts";
 import { InputWaits } from "./InputWaits.ts";
 import { WaitLog, registerTestHooks } from "./testHooks.ts";
@@ -130,16 +134,30 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private movedOut: "handed" | "taken" | undefined;
   /** No more steps: the match's last state here is in its final snapshot. */
   private frozen = false;
+  /** People watching (Spectators.ts): no player, no player seat, no input, no chat. */
+  private readonly spectators: SpectatorSeats;
+  /** Players this room seats (ROOM_CAPACITY); `maxClients` adds the spectators' seats. */
+  private capacity = 0;
 
   /** Colyseus constructs rooms with no arguments: `arenaRoomFor` binds the context. */
   constructor(private readonly ctx: RoomContext) {
     super();
     this.telemetry = new RoomTelemetry(ctx.metrics.telemetry);
+    this.spectators = new SpectatorSeats(
+      ctx.settings.maxSpectators,
+      (count) => this.listSpectators(count),
+      () => this.seatReservationTimeout * 1000,
+    );
     this.guard = new ClientGuard(
       this,
       arenaFrames(INPUT_BODY, () => this.stampsBoth()),
       ctx,
+      {
+        frames: spectatorFrames,
+        has: (sessionId) => this.spectators.has(sessionId),
+      },
     );
+    interceptSeatReservations(this, (sessionId, options) => this.admitSeat(sessionId, options));
     // Each input frame's arrival, as core puts it in the client's buffer (for arena_input_wait_seconds).
     const controller = coreOf(this)._inputController;
     if (controller !== undefined) {
@@ -164,7 +182,10 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     const { settings, migration } = this.ctx;
     const restoring = migration?.restoring(this.roomId);
     const privateCode = restoring?.snapshot.privateCode ?? options.privateCode ?? null;
-    this.maxClients = settings.capacity[options.mode];
+    this.capacity = settings.capacity[options.mode];
+    this.maxClients = this.capacity + settings.maxSpectators;
+    const listed: ArenaListingMetadata = { mode: options.mode, capacity: this.capacity, spectators: 0, maxSpectators: settings.maxSpectators };
+    await this.setMetadata({ ...(coreOf(this)._listing.metadata as object | undefined), ...listed });
     this.patchRate = PATCH_INTERVAL_MS;
     this.state = new ArenaState();
     initWorld(this.state, options.mode, randomInt(2 ** 31), () => new Pickup());
@@ -196,7 +217,10 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
         (depthMs) => this.ctx.metrics.rewindDepth.observe(depthMs / 1000),
       ).seenBy;
     }
-    this.onMessage("chat", (client: ArenaClient, message: unknown) => this.chat.receive(client, message));
+    this.onMessage("chat", (client: ArenaClient, message: unknown) => {
+      if (this.spectators.has(client.sessionId)) sendRoomError(client, "spectator_chat");
+      else this.chat.receive(client, message);
+    });
     this.onMessage("telemetry", (client: ArenaClient, message: unknown) => this.telemetry.receive(client, message));
     this.onMessage("*", (client: ArenaClient, type) => sendUnknownMessage(client, type));
     if (settings.testHooks) {
@@ -214,7 +238,14 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     if (isPrivate) await this.setPrivate(true);
     await this.ctx.matchmaking.roomOpened(this.roomId, privateCode ?? undefined);
     this.ctx.log.info(
-      { roomId: this.roomId, mode: options.mode, maxClients: this.maxClients, private: isPrivate, restored: restoring !== undefined },
+      {
+        roomId: this.roomId,
+        mode: options.mode,
+        capacity: this.capacity,
+        spectators: settings.maxSpectators,
+        private: isPrivate,
+        restored: restoring !== undefined,
+      },
       "room created",
     );
   }
@@ -264,7 +295,32 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     }
   }
 
+  /**
+   * Core's seat reservation, judged by role first (Spectators.ts): a
+   * spectator while spectator seats are free, a player while the players and
+   * their reserved or held seats are under the capacity. Core's own check
+   * (every client under `maxClients`) runs after.
+   */
+  private admitSeat(sessionId: string, options: unknown): { admitted: boolean; undo?: () => void } {
+    if (isSpectating(options)) {
+      return this.spectators.reserve(sessionId) ? { admitted: true, undo: () => this.spectators.unreserve(sessionId) } : { admitted: false };
+    }
+    const core = coreOf(this);
+    const seats = this.clients.length + Object.keys(core._reservedSeats).length - this.spectators.count;
+    return { admitted: seats < this.capacity };
+  }
+
+  /** The spectator count in the listing (its metadata), for listings, the lobby and quick play. */
+  private listSpectators(count: number): void {
+    const metadata = coreOf(this)._listing.metadata as ArenaListingMetadata | undefined;
+    if (metadata === undefined || metadata.spectators === count) return;
+    this.setMetadata({ ...metadata, spectators: count }).catch((err: unknown) =>
+      this.ctx.log.debug({ err: redisError(err), roomId: this.roomId }, "could not list the spectator count"),
+    );
+  }
+
   override async onDispose(): Promise<void> {
+    this.spectators.dispose();
     // Core clears the listing's id of a room that never went live (a duplicate of another process's).
     const listed = coreOf(this)._listing.roomId !== undefined;
     if (this.movedOut === "handed") {
@@ -285,6 +341,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   }
 
   override onJoin(client: ArenaClient, options: ValidJoinOptions): void {
+    if (this.spectators.has(client.sessionId)) return this.watchMatch(client);
     joinPlayer(this.state, client.sessionId, new Player(), options.name);
     this.recorder?.joined(client.sessionId, client.reconnectionToken);
     this.guard.watch(client);
@@ -299,10 +356,27 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "player joined");
   }
 
+  /** A spectator came in: the state and the events, nothing in the world. */
+  private watchMatch(client: ArenaClient): void {
+    this.spectators.joined(client.sessionId);
+    this.guard.watch(client);
+    this.ctx.metrics.connections.inc({ event: "joined" });
+    client.send("welcome", {
+      protocol: PROTOCOL_VERSION,
+      reconnectGraceSeconds: 0,
+      patchIntervalMs: PATCH_INTERVAL_MS,
+      tickRate: TICK_RATE_HZ,
+      spectator: true,
+    });
+    this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "spectator joined");
+  }
+
   /** A connection dropped without the player leaving: hold the seat for the grace period. */
   override onDrop(client: ArenaClient, code?: number): void {
     // Refused for flooding or a bad frame: no seat is held; Colyseus calls onLeave next.
     if (this.guard.refused(client.sessionId)) return;
+    // A spectator's seat is not held: it comes back by joining again.
+    if (this.spectators.has(client.sessionId)) return;
     const player = this.state.players.get(client.sessionId);
     if (player === undefined || this.draining) return;
     player.connected = false;
@@ -336,6 +410,12 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   private removePlayer(client: ArenaClient, code?: number): void {
     this.guard.forget(client.sessionId);
+    if (this.spectators.has(client.sessionId)) {
+      this.spectators.left(client.sessionId);
+      this.ctx.metrics.connections.inc({ event: "left" });
+      this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "spectator left");
+      return;
+    }
     this.forgetPlayer(client.sessionId);
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "player left");
   }
@@ -346,6 +426,14 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.leads.forget(sessionId);
     this.recorder?.left(sessionId);
     this.ctx.metrics.connections.inc({ event: "left" });
+    if (this.state.players.size === 0) this.closeSpectators();
+  }
+
+  /** The last player has gone: the match is over for those watching it (and they hold the room no longer). */
+  private closeSpectators(): void {
+    for (const client of this.clients) {
+      if (this.spectators.has(client.sessionId)) client.leave(CloseCode.MATCH_OVER, CloseReason[CloseCode.MATCH_OVER]);
+    }
   }
 
   /**
