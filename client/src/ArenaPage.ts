@@ -85,7 +85,7 @@ export class ArenaPage implements SceneHost {
     if (this.#camera !== undefined) {
       // A spectator's movement keys pan its camera.
       this.#cameraView = this.#camera.update(frameMs, controls, view.players);
-      this.#spectatorPanel.render(this.#cameraView, view.players, undefined);
+      this.#spectatorPanel.render(this.#cameraView, view.players);
     }
     return view;
   }

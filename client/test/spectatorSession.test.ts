@@ -56,8 +56,9 @@ describe(`a spectator's session, headless, ${ROUND_TRIP_MS} ms round trip`, () =
       // Bob walks right along an open row: Eve sees him move, never backwards, drawn behind the server's present by the adaptive delay.
       bob.testPlace(250, 150);
       await waitFor("Bob placed", () => ann.state?.players.get(bob.sessionId!)?.x === 250, 5000);
-      bobControls.moveX = 1;
       const bobAt = () => seen.views.at(-1)!.players.find((p) => p.id === bob.sessionId)!;
+      await waitFor("Eve sees Bob there", () => Math.abs(bobAt().x - 250) < 1, 5000);
+      bobControls.moveX = 1;
       await waitFor("Eve sees Bob walk 150 px", () => bobAt().x > 400, 5000);
       bobControls.moveX = 0;
       const last = seen.views.at(-1)!;
@@ -144,7 +145,7 @@ describe(`a spectator's session, headless, ${ROUND_TRIP_MS} ms round trip`, () =
     // The last player leaves, the room closes: Eve is told the match ended.
     await ann.leave();
     await waitFor("Eve told", () => left.length > 0, 15_000);
-    assert.match(left[0], /The match you were watching has ended/);
+    assert.match(left[0], /The match is over: every player has left/, "closed with 4104, MATCH_OVER");
     assert.equal(eve.spectating, false);
   });
 });

@@ -27,8 +27,9 @@ function zoomStep(event: KeyboardEvent): 1 | -1 | 0 {
 }
 
 /**
- * A spectator's panel beside the arena: "Watching" (with how many watch,
- * when known), who is followed, the live scores, and the keys. Its keys
+ * A spectator's panel beside the arena: "Watching", who is followed, the
+ * live scores, and the keys. (How many watch is in the room listings, not in
+ * the match's state: the panel does not show it.) Its keys
  * work while it shows and nobody is typing; while watching, Tab cycles
  * players instead of moving the page's focus (Leave stays a click away).
  */
@@ -58,10 +59,9 @@ export class SpectatorPanel {
     }
   }
 
-  /** One frame: who is followed, the scores (redrawn only when they change), how many watch (undefined: not known). */
-  render(camera: CameraView, players: readonly PlayerView[], watching: number | undefined): void {
+  /** One frame: who is followed, and the scores (redrawn only when they change). */
+  render(camera: CameraView, players: readonly PlayerView[]): void {
     $("spectator-followed").textContent = camera.followedName ?? "nobody (free camera)";
-    $("spectator-count").textContent = watching === undefined ? "" : `(${watching} watching)`;
     const ranked = [...players].sort((a, b) => b.score - a.score || a.name.localeCompare(b.name));
     const key = ranked.map((p) => `${p.id}:${p.score}:${p.connected ? 1 : 0}:${p.id === camera.followedId ? 1 : 0}`).join(",");
     if (key === this.#lastScores) return;
