@@ -148,4 +148,21 @@ describe(`a spectator's session, headless, ${ROUND_TRIP_MS} ms round trip`, () =
     assert.match(left[0], /The match is over: every player has left/, "closed with 4104, MATCH_OVER");
     assert.equal(eve.spectating, false);
   });
+
+  it("a spectator of a private room comes back by its code after a drop (a private room cannot be joined by id)", async () => {
+    const host = new ArenaConnection(server.endpoint, undefined);
+    const code = await host.createPrivate("Host");
+    const eve = new ArenaConnection(server.endpoint, undefined);
+    try {
+      await eve.watchByCode(code, "Eve");
+      assert.equal(eve.room?.roomId, host.room?.roomId);
+      const firstSession = eve.sessionId;
+      eve.testDrop();
+      await waitFor("Eve back", () => eve.status === "playing" && eve.sessionId !== firstSession && eve.stats.rejoins === 1, 10_000);
+      assert.equal(eve.room?.roomId, host.room?.roomId);
+      assert.deepEqual([...host.state!.players.keys()], [host.sessionId], "Eve is still not a player");
+    } finally {
+      await Promise.all([eve.leave(), host.leave()]);
+    }
+  });
 });

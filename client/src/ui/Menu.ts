@@ -24,8 +24,9 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 /**
  * The HTML menu over the canvas: a name remembered between visits, quick
- * play, private rooms, join by code and the live list of public rooms. Real
- * buttons and labels, reachable by keyboard.
+ * play, private rooms, join or watch by code and the live list of public
+ * rooms (each to join or to watch). Real buttons and labels, reachable by
+ * keyboard.
  */
 export class Menu {
   readonly #root = $<HTMLElement>("menu");
