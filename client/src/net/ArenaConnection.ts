@@ -23,7 +23,7 @@ import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isMatchBet
 import { reconnectDelays } from "./reconnectSchedule.ts";
 import { watchLobby } from "./lobby.ts";
 import { SeatStore, type SavedSeat } from "./SeatStore.ts";
-import { withTimeout } from "./withTimeout.ts";
+import { AttemptTimeout, withTimeout } from "./withTimeout.ts";
 
 export type { MatchClient };
 
@@ -508,12 +508,21 @@ export class ArenaConnection {
       for (const delay of reconnectDelays({ graceMs: SPECTATOR_RETRY_MS }, this.#random)) {
         await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
         if (this.#status !== "reconnecting" || this.#watching !== watching) return false;
+        const attempt = this.spectate(watching.target, watching.name);
         try {
-          const room = await withTimeout(this.spectate(watching.target, watching.name), ATTEMPT_TIMEOUT_MS, this.#clock);
+          const room = await withTimeout(attempt, ATTEMPT_TIMEOUT_MS, this.#clock);
           this.stats.rejoins++;
           this.attach(room);
           return true;
         } catch (error) {
+          // An answer after the deadline is a spectator seat nobody uses: let it go.
+          if (error instanceof AttemptTimeout)
+            void attempt
+              .then(
+                (late) => late.leave(true),
+                () => {},
+              )
+              .catch(() => {});
           const code = errorCodeOf(error);
           if (code !== null && (FINAL_ERRORS.has(code) || code === "spectators_full")) return this.end(errorSentence(error), 0);
           if (isRoomGone(error) && !handedOver) return this.end(MATCH_OVER, 0);

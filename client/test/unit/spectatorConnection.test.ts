@@ -216,6 +216,20 @@ describe("ArenaConnection as a spectator, on a clock the test steps", () => {
     assert.match(left[0] ?? "", /could not be restored/);
   });
 
+  it("a join again that answers after its 5 s deadline is left at once: no spectator seat stays open behind the one in use", async () => {
+    const { clock, server, connection, room } = await watching();
+    const late = new SpectatedRoom("r1", 7);
+    let asked = 0;
+    server.answer = () => (++asked === 1 ? new Promise((resolve) => clock.setTimeout(() => resolve(late), 6000)) : Promise.resolve(new SpectatedRoom("r1", 8)));
+    room.drop();
+    await clock.advance(125 + 5000 + 300);
+    assert.equal(connection.status, "playing", "the second try got in");
+    assert.equal(late.leaves, 0, "the first has not answered yet");
+    await clock.advance(1000);
+    assert.equal(late.leaves, 1, "the late answer was left");
+    assert.equal(connection.room?.sessionId, "s8");
+  });
+
   it("a socket that stops delivering patches is dropped by the watchdog and joined again", async () => {
     const { clock, server, connection } = await watching();
     await clock.advance(WATCHDOG_MS + 300);
