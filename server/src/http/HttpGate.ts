@@ -204,7 +204,11 @@ export class HttpGate {
       return true;
     }
     if (route.method === "joinOrCreate" && route.target === ROOM_NAME) {
-      await this.quickPlay(req, res);
+      await this.answerSeat(req, res, () => this.matchmaking.joinQuickPlay((req as { body?: unknown }).body, req));
+      return true;
+    }
+    if (route.method === "join" && route.target === ROOM_NAME) {
+      await this.answerSeat(req, res, () => this.matchmaking.joinExisting((req as { body?: unknown }).body, req));
       return true;
     }
     mapColyseusStatus(res);
@@ -212,15 +216,17 @@ export class HttpGate {
   }
 
   /**
-   * Quick play, answered here rather than by Colyseus's joinOrCreate: the
-   * seat comes from a batch (`QuickPlayBatcher`); the answer and the errors
-   * are the ones Colyseus's route would give (its seat reservation as JSON,
-   * its `{ code, error }` with the statuses of COLYSEUS_STATUS), and the
-   * project's own errors for a busy or failed decision.
+   * Quick play and joins of an existing room, answered here rather than by
+   * Colyseus's joinOrCreate and join: the seat comes from a batch
+   * (`QuickPlayBatcher`), or from the fullest room with a free player seat
+   * (`joinExisting`); the answer and the errors are the ones Colyseus's route
+   * would give (its seat reservation as JSON, its `{ code, error }` with the
+   * statuses of COLYSEUS_STATUS), and the project's own errors for a busy
+   * or failed decision.
    */
-  private async quickPlay(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async answerSeat(req: IncomingMessage, res: ServerResponse, decide: () => Promise<unknown>): Promise<void> {
     try {
-      const seat = await this.matchmaking.joinQuickPlay((req as { body?: unknown }).body, req);
+      const seat = await decide();
       if (res.destroyed) return;
       const json = JSON.stringify(seat);
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(json) }).end(json);

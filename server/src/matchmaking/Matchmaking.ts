@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { ErrorCode as ColyseusErrorCode, ServerError } from "@colyseus/core";
 import { DEFAULT_MODE, ROOM_NAME, isGameMode, readListing, type ErrorCode } from "@arena/shared";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -80,6 +81,8 @@ export class Matchmaking {
   readonly #sweep: ProcessSweep | undefined;
   /** The cluster's one quick-play decision at a time (in-process queue, Redis lock when scaled). */
   readonly #turns: QuickPlayQueue;
+  /** The matchmaker as quick play sees it: open rooms fullest first, seats. */
+  readonly #broker: SeatBroker<JoinOptions, RoomCache, SeatReservation>;
 
   constructor(
     private readonly matchMaker: MatchMaker,
@@ -98,7 +101,8 @@ export class Matchmaking {
       }
     }
     this.#turns = new QuickPlayQueue(settings.http.quickPlayTurnTimeoutMs, this.redis?.client);
-    this.quickPlay = new QuickPlayBatcher(seatBroker(matchMaker, settings, this.placement), () => this.#turns.turn(), {
+    this.#broker = seatBroker(matchMaker, settings, this.placement);
+    this.quickPlay = new QuickPlayBatcher(this.#broker, () => this.#turns.turn(), {
       maxWaitMs: settings.http.quickPlayTurnTimeoutMs,
       unavailable: () => this.unavailable(),
     });
@@ -114,6 +118,30 @@ export class Matchmaking {
     const result = await this.matchMaker.authenticate(ROOM_NAME, body, req);
     const mode = isGameMode(body.mode) ? body.mode : DEFAULT_MODE;
     return this.quickPlay.join(mode, body, result === true ? undefined : result);
+  }
+
+  /**
+   * Colyseus's `join` (`POST /matchmake/join/arena`: an existing room, never
+   * a new one), answered here: the fullest open room of the mode with a free
+   * player seat, as quick play picks them. Core's own `join` takes the first
+   * unlocked room, and a room full of players stays unlocked while it has
+   * spectator seats (rooms/Spectators.ts). Throws Colyseus's 521 when no room
+   * has a seat.
+   */
+  async joinExisting(options: unknown, req: IncomingMessage): Promise<SeatReservation> {
+    const body = (options ?? {}) as JoinOptions;
+    const result = await this.matchMaker.authenticate(ROOM_NAME, body, req);
+    const auth = result === true ? undefined : result;
+    const mode = isGameMode(body.mode) ? body.mode : DEFAULT_MODE;
+    for (const room of await this.#broker.openRooms(mode)) {
+      const { capacity, players } = readListing(room, mode);
+      if (players >= capacity) continue;
+      const sessionId = this.matchMaker.sessionId();
+      // A room that filled meanwhile, or went, refuses: try the next.
+      const [reserved] = await this.matchMaker.reserveSeats(room, [{ sessionId, options: body, auth }]).catch(() => [false]);
+      if (reserved) return this.matchMaker.seat(room, sessionId);
+    }
+    throw new ServerError(ColyseusErrorCode.MATCHMAKE_INVALID_CRITERIA, "no rooms found with provided criteria");
   }
 
   /** A private room with a new join code, and its creator's seat in it. */

@@ -136,6 +136,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private frozen = false;
   /** People watching (Spectators.ts): no player, no player seat, no input, no chat. */
   private readonly spectators: SpectatorSeats;
+  /** Spectators told the match is over (their close is under way). */
+  private readonly matchOverSent = new WeakSet<ArenaClient>();
   /** Players this room seats (ROOM_CAPACITY); `maxClients` adds the spectators' seats. */
   private capacity = 0;
 
@@ -305,9 +307,16 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     if (isSpectating(options)) {
       return this.spectators.reserve(sessionId) ? { admitted: true, undo: () => this.spectators.unreserve(sessionId) } : { admitted: false };
     }
-    const core = coreOf(this);
-    const seats = this.clients.length + Object.keys(core._reservedSeats).length - this.spectators.count;
-    return { admitted: seats < this.capacity };
+    return { admitted: this.playerSeats() < this.capacity };
+  }
+
+  /** Players in the room, and seats reserved or held for players (counted from core's tables, whatever spectators do). */
+  private playerSeats(): number {
+    let seats = 0;
+    for (const client of this.clients) if (!this.spectators.has(client.sessionId)) seats++;
+    // A claimed seat stays in the table, made non-enumerable, until its player leaves: its player is among the clients.
+    for (const sessionId of Object.keys(coreOf(this)._reservedSeats)) if (!this.spectators.has(sessionId)) seats++;
+    return seats;
   }
 
   /** The spectator count in the listing (its metadata), for listings, the lobby and quick play. */
@@ -426,13 +435,21 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.leads.forget(sessionId);
     this.recorder?.left(sessionId);
     this.ctx.metrics.connections.inc({ event: "left" });
-    if (this.state.players.size === 0) this.closeSpectators();
   }
 
-  /** The last player has gone: the match is over for those watching it (and they hold the room no longer). */
-  private closeSpectators(): void {
+  /**
+   * A match without players, and without a seat that a player may still
+   * take, is over for those watching it: they are closed, and hold the room
+   * no longer. Checked every tick (the players' table's size, then, only
+   * when it is empty, the seats), so it also catches the last reserved seat
+   * expiring unclaimed.
+   */
+  private closeSpectatorsOfEmptyMatch(): void {
+    if (this.state.players.size > 0 || this.spectators.joinedIds.size === 0 || this.playerSeats() > 0) return;
     for (const client of this.clients) {
-      if (this.spectators.has(client.sessionId)) client.leave(CloseCode.MATCH_OVER, CloseReason[CloseCode.MATCH_OVER]);
+      if (!this.spectators.has(client.sessionId) || this.matchOverSent.has(client)) continue;
+      this.matchOverSent.add(client);
+      client.leave(CloseCode.MATCH_OVER, CloseReason[CloseCode.MATCH_OVER]);
     }
   }
 
@@ -515,6 +532,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       this.faultRequested = false;
       throw new Error("fault injected by test hook");
     }
+    this.closeSpectatorsOfEmptyMatch();
     const { metrics } = this.ctx;
     const started = performance.now();
     if (this.lastTickAt !== undefined) {
