@@ -70,12 +70,15 @@ describe(`a spectator's session, headless, ${ROUND_TRIP_MS} ms round trip`, () =
       assert.equal(eveSession.stats.backwards, 0);
       assert.ok(eveSession.stats.remoteFrames > 0);
       assert.ok(eveSession.delay.delayMs >= MIN_DELAY_MS && eveSession.delay.delayMs <= MAX_DELAY_MS, `${eveSession.delay.delayMs} ms`);
-      assert.ok(eveSession.remoteDelayMs > 0, `drawn ${eveSession.remoteDelayMs} ms behind`);
+      // Drawn behind the server's present (the SDK's own estimate of server time, remoteDelayMs, is no measure for a spectator:
+      // with no input acknowledged it never gets a round trip, and keeps the offset of its first patch).
+      const serverX = ann.state!.players.get(bob.sessionId!)!.x;
+      assert.ok(bobAt().x <= serverX, `drawn at ${bobAt().x}, the server has ${serverX}`);
       // Interpolated, not snapped to patches: 15 frames (a quarter of a second, 5 patches) draw him at more places than the patches had him.
       const drawnXs = new Set(seen.views.slice(-15).map((v) => v.players.find((p) => p.id === bob.sessionId)?.x));
       assert.ok(
         drawnXs.size > 8,
-        `${drawnXs.size} distinct positions over 15 frames: ${[...drawnXs].join(", ")} ${JSON.stringify({ eve: eveSession.stats, ann: annSession.stats, eveDelay: eveSession.delay.delayMs, annDelay: annSession.delay.delayMs, eveBehind: eveSession.remoteDelayMs, annBehind: annSession.remoteDelayMs })}`,
+        `${drawnXs.size} distinct positions over 15 frames: ${[...drawnXs].join(", ")} ${JSON.stringify({ eve: eveSession.stats, ann: annSession.stats, eveDelay: eveSession.delay.delayMs, annDelay: annSession.delay.delayMs })}`,
       );
 
       // Ann takes Bob out; Eve sees the shots, the kill in the feed and where he fell.
