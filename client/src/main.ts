@@ -27,6 +27,7 @@ const { game, scene } = createGame(document.getElementById("game")!, {
     probe.frameDrawn(view?.me);
     return view;
   },
+  camera: () => page.camera(),
 });
 
 void serverHasTestHooks(endpoint).then((testHooks) => installTestSurface({ connection, page, game, scene, probe }, { testHooks }));

@@ -94,6 +94,19 @@ export function installTestSurface(sources: SurfaceSources, { testHooks }: { tes
     get inputEpoch() {
       return connection.attachCount;
     },
+    /** True while this page watches a match as a spectator. */
+    get spectating() {
+      return connection.spectating;
+    },
+    /** The player a spectator's camera follows (undefined: the free camera, or not spectating). */
+    get followedId() {
+      return page.camera()?.followedId;
+    },
+    /** Where a spectator's camera looks: the arena point at the screen's centre, and the zoom (undefined when not spectating). */
+    get camera() {
+      const view = page.camera();
+      return view && { x: view.x, y: view.y, zoom: view.zoom };
+    },
     /** Frames between the last movement key press and the player drawn moving (0: the next frame drawn). */
     get inputToScreenFrames() {
       return probe.frames;
