@@ -276,7 +276,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   }
 
   override async onDispose(): Promise<void> {
-    this.replay?.finish();
+    // Saved in the background; waited for at the end (a process that drains exits after its rooms are disposed).
+    const replaySaved = this.replay?.finish();
     // Core clears the listing's id of a room that never went live (a duplicate of another process's).
     const listed = coreOf(this)._listing.roomId !== undefined;
     if (this.movedOut === "handed") {
@@ -294,6 +295,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       this.recorder?.stop();
     }
     await this.ctx.matchmaking.roomClosed(this.roomId, this.movedOut !== undefined || !listed);
+    await replaySaved;
   }
 
   override onJoin(client: ArenaClient, options: ValidJoinOptions): void {
@@ -406,7 +408,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       this.frozen = true;
       if (await this.recorder.seal()) {
         this.movedOut = "handed";
-        this.replay?.finish();
+        void this.replay?.finish();
         log.info({ roomId: this.roomId, peer }, "match handed over");
         this.dropUnclaimedSeats();
         this.disconnect(ColyseusCloseCode.MAY_TRY_RECONNECT).catch(() => {});
@@ -426,7 +428,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     if (this.movedOut !== undefined || this.closing) return;
     this.movedOut = "taken";
     this.frozen = true;
-    this.replay?.finish();
+    void this.replay?.finish();
     this.draining = true; // its players' closes hold no seat here: they are going to the new owner
     (coreOf(this)._listing as { roomId?: string }).roomId = undefined;
     this.dropUnclaimedSeats();

@@ -83,8 +83,9 @@ describe("ReplayRecorder", () => {
     r.step();
     const { id } = r.recorder.progress!;
     assert.ok(isReplayId(id));
-    r.recorder.finish();
-    r.recorder.finish();
+    const finished = r.recorder.finish();
+    await r.recorder.finish();
+    await finished;
     assert.equal(r.recorder.progress, undefined);
     r.step(); // after the end: not recorded
     await r.recorder.saved();
@@ -118,7 +119,7 @@ describe("ReplayRecorder", () => {
       ids.add(r.recorder.progress!.id);
     }
     const last = snapshotWorld(r.world);
-    r.recorder.finish();
+    void r.recorder.finish();
     await r.recorder.saved();
     assert.deepEqual(
       store.replays.map((s) => s.meta.ticks),
@@ -139,7 +140,7 @@ describe("ReplayRecorder", () => {
     const r = room(store, { cutBytes: 2000 });
     r.join("ann");
     for (let i = 0; i < 300; i++) r.step(i % 2 === 0 ? 1 : -1);
-    r.recorder.finish();
+    void r.recorder.finish();
     await r.recorder.saved();
     assert.ok(store.replays.length >= 2);
     for (const { gzipped } of store.replays.slice(0, -1)) assert.ok(gunzipSync(gzipped).length >= 2000);
@@ -149,10 +150,10 @@ describe("ReplayRecorder", () => {
     const store = new MemoryReplayStore();
     const empty = room(store);
     for (let i = 0; i < 10; i++) empty.step();
-    empty.recorder.finish();
+    void empty.recorder.finish();
     const idle = room(store);
     idle.join("ann");
-    idle.recorder.finish();
+    void idle.recorder.finish();
     await Promise.all([empty.recorder.saved(), idle.recorder.saved()]);
     assert.equal(store.replays.length, 0);
   });
@@ -165,7 +166,7 @@ describe("ReplayRecorder", () => {
     // A frame that is not a float32: the server never steps one (sanitizeInput), and the writer refuses to record it inexactly.
     r.step(1, () => [{ moveX: 0.1, moveY: 0, aim: 0, fire: false }]);
     r.step();
-    r.recorder.finish();
+    void r.recorder.finish();
     await r.recorder.saved();
     assert.equal(store.replays.length, 2);
     assert.equal(store.replays[0].meta.ticks, 1);
@@ -183,7 +184,7 @@ describe("ReplayRecorder", () => {
     const r = room(failing);
     r.join("ann");
     r.step();
-    r.recorder.finish();
+    void r.recorder.finish();
     await r.recorder.saved();
     assert.ok(r.lines.some((l) => l.msg === "could not save a replay"));
   });
