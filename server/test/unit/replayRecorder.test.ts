@@ -121,6 +121,8 @@ describe("ReplayRecorder", () => {
     const last = snapshotWorld(r.world);
     void r.recorder.finish();
     await r.recorder.saved();
+    // Saves run side by side (gzip off the event loop): the store sees them in the order they end.
+    store.replays.sort((a, b) => a.meta.startedAt - b.meta.startedAt);
     assert.deepEqual(
       store.replays.map((s) => s.meta.ticks),
       [25, 25, 25, 25, 10],
@@ -143,6 +145,7 @@ describe("ReplayRecorder", () => {
     void r.recorder.finish();
     await r.recorder.saved();
     assert.ok(store.replays.length >= 2);
+    store.replays.sort((a, b) => a.meta.startedAt - b.meta.startedAt);
     for (const { gzipped } of store.replays.slice(0, -1)) assert.ok(gunzipSync(gzipped).length >= 2000);
   });
 
@@ -169,6 +172,7 @@ describe("ReplayRecorder", () => {
     void r.recorder.finish();
     await r.recorder.saved();
     assert.equal(store.replays.length, 2);
+    store.replays.sort((a, b) => a.meta.startedAt - b.meta.startedAt);
     assert.equal(store.replays[0].meta.ticks, 1);
     assert.equal(store.replays[1].meta.ticks, 1);
     assert.deepStrictEqual(replayed(store.replays[1]), snapshotWorld(r.world));
