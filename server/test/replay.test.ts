@@ -63,6 +63,9 @@ describe("replays", () => {
       cat.controls.aim = (turn * 0.37) % 6.2;
     }, 50);
 
+    // Cat wanders far from the duel below (walls and arena edges keep it in its corner).
+    cat.room.send("__test:place", { x: 1400, y: 1000 });
+    await waitFor("Cat placed", () => Math.abs(ann.state.players.get(cat.id)!.x - 1400) < 100);
     // A kill with lag compensation (Bob wounds Ann, Ann kills Bob), placed by the test hook.
     await scoreAndWound(ann, bob);
     // Ann, hurt, on a pickup spot.
