@@ -49,6 +49,8 @@ export interface Settings {
   readonly production: boolean;
   /** Test-only socket messages (fault injection). Refused in production. */
   readonly testHooks: boolean;
+  /** Test-only (with testHooks): every round lasts this long, s, whatever the mode says (tests that need a round change). */
+  readonly testRoundSeconds: number | undefined;
 }
 
 /** Per client address. Raised for load tests through these settings, never in code. */
@@ -124,6 +126,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.string().default("development"),
   ENABLE_TEST_HOOKS: flag.default(false),
+  TEST_ROUND_SECONDS: integer(1, 3600).optional(),
 });
 
 export class ConfigError extends Error {}
@@ -141,6 +144,9 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   const production = v.NODE_ENV === "production";
   if (production && v.ENABLE_TEST_HOOKS) {
     throw new ConfigError("Invalid configuration:\n  ENABLE_TEST_HOOKS: test hooks cannot be enabled when NODE_ENV=production");
+  }
+  if (v.TEST_ROUND_SECONDS !== undefined && !v.ENABLE_TEST_HOOKS) {
+    throw new ConfigError("Invalid configuration:\n  TEST_ROUND_SECONDS: test-only, needs ENABLE_TEST_HOOKS=1");
   }
   const capacity = Object.fromEntries(
     (Object.keys(GAME_MODES) as GameMode[]).map((mode) => [
@@ -206,5 +212,6 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     logLevel: v.LOG_LEVEL,
     production,
     testHooks: v.ENABLE_TEST_HOOKS,
+    testRoundSeconds: v.TEST_ROUND_SECONDS,
   });
 }

@@ -19,6 +19,7 @@ import { Matchmaking } from "./matchmaking/Matchmaking.ts";
 import { arenaRoomFor } from "./rooms/ArenaRoom.ts";
 import { arenaLobbyFor } from "./rooms/ArenaLobby.ts";
 import { Metrics } from "./Metrics.ts";
+import type { ReplayStore } from "./replays/ReplayStore.ts";
 import { listenForMonitoring, type MonitoringServer } from "./monitoringServer.ts";
 
 /**
@@ -52,7 +53,13 @@ export interface ArenaServer {
   drain(): Promise<void>;
 }
 
-export function createArenaServer(settings: Settings, log: Logger): ArenaServer {
+/** Parts a caller may supply instead of the defaults. */
+export interface ServerParts {
+  /** Where finished matches' replays go (absent: not recorded). */
+  replays?: ReplayStore;
+}
+
+export function createArenaServer(settings: Settings, log: Logger, parts: ServerParts = {}): ArenaServer {
   const startedAt = Date.now();
   let status: ServerStatus = "starting";
   const scaled = settings.redisUrl !== undefined;
@@ -88,7 +95,7 @@ export function createArenaServer(settings: Settings, log: Logger): ArenaServer 
     driver: scaled ? new RedisDriver(settings.redisUrl) : undefined,
     selectProcessIdToCreateRoom: scaled ? (roomName: string) => matchmaking.placement.place(roomName) : undefined,
     rooms: {
-      [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking, metrics, migration: matchmaking.migration }))
+      [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking, metrics, migration: matchmaking.migration, replays: parts.replays }))
         .filterBy(["mode"])
         .sortBy({ clients: -1 })
         .enableRealtimeListing(),

@@ -23,3 +23,7 @@ export * from "./schema/InputFrameSchema.ts";
 export * from "./sim/plainWorld.ts";
 export * from "./sim/snapshot.ts";
 export * from "./replay/meta.ts";
+export * from "./replay/format.ts";
+export * from "./replay/ReplayWriter.ts";
+export * from "./replay/ReplayRunner.ts";
+export * from "./replay/listReplayOps.ts";

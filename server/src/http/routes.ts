@@ -1,9 +1,11 @@
 import { existsSync } from "node:fs";
 import { matchMaker } from "@colyseus/core";
+import { snapshotWorld, type ArenaState } from "@arena/shared";
 import express, { type Application, type Request, type Response } from "express";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Matchmaking } from "../matchmaking/Matchmaking.ts";
+import type { ArenaRoom } from "../rooms/ArenaRoom.ts";
 import type { Admission } from "./Admission.ts";
 import { matchmakingApi } from "./api.ts";
 import { sendError } from "./httpErrors.ts";
@@ -45,7 +47,10 @@ export function installRoutes(app: Application, { settings, log, matchmaking, ad
     app.get("/api/__test/state/:roomId", (req: Request, res: Response) => {
       const room = matchMaker.getLocalRoomById(String(req.params.roomId));
       if (room === undefined) return void sendError(res, "unknown_room");
-      res.json((room.state as { toJSON(): unknown }).toJSON());
+      // Read in this one turn with the world: a replay run to `replay.ops` ops is this world (`world`: all of it, server-only fields too).
+      const replay = (room as Partial<Pick<ArenaRoom, "replayProgress">>).replayProgress?.();
+      const world = replay === undefined ? undefined : snapshotWorld(room.state as ArenaState);
+      res.json({ ...(room.state as { toJSON(): object }).toJSON(), ...(replay === undefined ? {} : { replay, world }) });
     });
   }
   app.use("/api", matchmakingApi(matchmaking, admission));

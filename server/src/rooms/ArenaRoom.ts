@@ -8,6 +8,7 @@ import {
   PATCH_INTERVAL_MS,
   PROTOCOL_VERSION,
   Pickup,
+  STEP_SECONDS,
   Player,
   TICK_RATE_HZ,
   clearEvents,
@@ -36,6 +37,7 @@ import { PREVIOUS_TOKEN_KEPT_MS, type MatchRecorder } from "../migration/MatchRe
 import { redisError } from "../migration/MatchStore.ts";
 import type { Migration, Restoring } from "../migration/Migration.ts";
 import type { ReplayStore } from "../replays/ReplayStore.ts";
+import { ReplayRecorder } from "../replays/ReplayRecorder.ts";
 import { coreOf, interceptSeatReservations } from "./coreRoom.ts";
 import { SpectatorSeats } from "./Spectators.ts";
 import { HeldSeats } from "./HeldSeats.ts";
@@ -140,6 +142,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private readonly matchOverSent = new WeakSet<ArenaClient>();
   /** Players this room seats (ROOM_CAPACITY); `maxClients` adds the spectators' seats. */
   private capacity = 0;
+  /** This match's replays (with a replay store): every change to the world, as it happens. */
+  private replay: ReplayRecorder | undefined;
 
   /** Colyseus constructs rooms with no arguments: `arenaRoomFor` binds the context. */
   constructor(private readonly ctx: RoomContext) {
@@ -191,6 +195,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.patchRate = PATCH_INTERVAL_MS;
     this.state = new ArenaState();
     initWorld(this.state, options.mode, randomInt(2 ** 31), () => new Pickup());
+    if (settings.testRoundSeconds !== undefined) shortenRounds(this.state, settings.testRoundSeconds);
     if (migration !== undefined) {
       this.recorder = migration.recorder(
         {
@@ -219,6 +224,11 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
         (depthMs) => this.ctx.metrics.rewindDepth.observe(depthMs / 1000),
       ).seenBy;
     }
+    if (this.ctx.replays !== undefined) {
+      // From the world as it is now: a new match's, or a restored one's (its replay on the old process ended at the hand-over).
+      const { replays: store, log } = this.ctx;
+      this.replay = new ReplayRecorder({ store, log, roomId: this.roomId, mode: this.state.mode, world: this.state, dt: STEP_SECONDS });
+    }
     this.onMessage("chat", (client: ArenaClient, message: unknown) => {
       if (this.spectators.has(client.sessionId)) sendRoomError(client, "spectator_chat");
       else this.chat.receive(client, message);
@@ -233,6 +243,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
           this.faultRequested = true;
         },
         (sessionId) => waitLog.take(sessionId),
+        (sessionId, x, y) => this.replay?.placed(sessionId, x, y),
       );
     }
     this.setFixedTimestep((step) => this.tick(step), TICK_RATE_HZ);
@@ -330,6 +341,8 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   override async onDispose(): Promise<void> {
     this.spectators.dispose();
+    // Saved in the background; waited for at the end (a process that drains exits after its rooms are disposed).
+    const replaySaved = this.replay?.finish();
     // Core clears the listing's id of a room that never went live (a duplicate of another process's).
     const listed = coreOf(this)._listing.roomId !== undefined;
     if (this.movedOut === "handed") {
@@ -347,11 +360,13 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       this.recorder?.stop();
     }
     await this.ctx.matchmaking.roomClosed(this.roomId, this.movedOut !== undefined || !listed);
+    await replaySaved;
   }
 
   override onJoin(client: ArenaClient, options: ValidJoinOptions): void {
     if (this.spectators.has(client.sessionId)) return this.watchMatch(client);
     joinPlayer(this.state, client.sessionId, new Player(), options.name);
+    this.replay?.joined(client.sessionId, options.name);
     this.recorder?.joined(client.sessionId, client.reconnectionToken);
     this.guard.watch(client);
     this.ctx.metrics.connections.inc({ event: "joined" });
@@ -389,6 +404,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     const player = this.state.players.get(client.sessionId);
     if (player === undefined || this.draining) return;
     player.connected = false;
+    this.replay?.connected(client.sessionId, false);
     // Back with a new connection, the frames meet the ticks anew.
     this.leads.forget(client.sessionId);
     player.inputLead = 0;
@@ -402,7 +418,10 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   override onReconnect(client: ArenaClient): void {
     const player = this.state.players.get(client.sessionId);
-    if (player !== undefined) player.connected = true;
+    if (player !== undefined) {
+      player.connected = true;
+      this.replay?.connected(client.sessionId, true);
+    }
     if (this.recorder !== undefined) {
       const { sessionId, reconnectionToken } = client;
       this.recorder.reconnected(sessionId, reconnectionToken, this.held.takeUsedToken(sessionId));
@@ -431,6 +450,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   private forgetPlayer(sessionId: string): void {
     leavePlayer(this.state, sessionId);
+    this.replay?.left(sessionId);
     this.frames.forget(sessionId);
     this.leads.forget(sessionId);
     this.recorder?.left(sessionId);
@@ -493,6 +513,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       this.frozen = true;
       if (await this.recorder.seal()) {
         this.movedOut = "handed";
+        void this.replay?.finish();
         log.info({ roomId: this.roomId, peer }, "match handed over");
         this.dropUnclaimedSeats();
         this.disconnect(ColyseusCloseCode.MAY_TRY_RECONNECT).catch(() => {});
@@ -512,6 +533,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     if (this.movedOut !== undefined || this.closing) return;
     this.movedOut = "taken";
     this.frozen = true;
+    void this.replay?.finish();
     this.draining = true; // its players' closes hold no seat here: they are going to the new owner
     (coreOf(this)._listing as { roomId?: string }).roomId = undefined;
     this.dropUnclaimedSeats();
@@ -543,9 +565,16 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.lastTickAt = started;
     const events: SimEvent[] = [];
     this.waits.tick(step.tick);
-    stepTick(this.state, this.framesOf, step.dt, this.seenBy, events);
+    const tap = this.replay?.beginStep(this.framesOf, this.seenBy, step.dt);
+    stepTick(this.state, tap?.framesOf ?? this.framesOf, step.dt, tap?.seenBy ?? this.seenBy, events);
+    this.replay?.endStep();
     for (const event of events) this.publish(event);
     metrics.tickDuration.observe((performance.now() - started) / 1000);
+  }
+
+  /** The replay being recorded: its id and its ops so far (the test hooks' state route reads it with the world, in one turn). */
+  replayProgress(): { id: string; ops: number } | undefined {
+    return this.replay?.progress;
   }
 
   private measureLead(playerId: string, frames: TickFrames): void {
@@ -646,6 +675,13 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     const timeline = (this as unknown as { _timelineMode(): { snapshot?: boolean; reckon?: boolean } | undefined })._timelineMode();
     return timeline?.snapshot === true && timeline.reckon === true;
   }
+}
+
+/** TEST_ROUND_SECONDS: a new world's rounds last `seconds` (the world carries its round length: replays and migration keep it). */
+function shortenRounds(world: ArenaState, seconds: number): void {
+  world.roundLengthS = seconds;
+  world.phaseTimeS = seconds;
+  world.phaseSecondsLeft = seconds;
 }
 
 /** The ArenaRoom class to register on a server, bound to its settings. */

@@ -8,11 +8,14 @@ import { snapPosition, type ArenaState, type InputFrameSchema } from "@arena/sha
  * (moves the sender's player), `__test:drop` (cuts the sender's TCP connection),
  * `__test:inputWaits` (answers with how long each of the sender's input frames
  * waited in the server's buffer since it last asked, ms: the network bench).
+ * `placed` is told where `__test:place` put a player (a change to the world
+ * outside the step: replays record it).
  */
 export function registerTestHooks(
   room: Room<{ state: ArenaState; input: InputFrameSchema }>,
   fault: () => void,
   inputWaitsOf: (sessionId: string) => number[],
+  placed: (sessionId: string, x: number, y: number) => void = () => {},
 ): void {
   room.onMessage("__test:inputWaits", (client: Client) => {
     client.send("__test:inputWaits", { waitsMs: inputWaitsOf(client.sessionId) });
@@ -31,6 +34,7 @@ export function registerTestHooks(
     if (player && typeof at?.x === "number" && typeof at?.y === "number") {
       player.x = snapPosition(at.x);
       player.y = snapPosition(at.y);
+      placed(client.sessionId, player.x, player.y);
     }
   });
   room.onMessage("__test:drop", (client: Client) => {

@@ -1,6 +1,6 @@
 import { TEST_SERVER_ENV, type RunningServer } from "@arena/testkit";
 import { loadSettings } from "../../src/config.ts";
-import { createArenaServer, type ArenaServer } from "../../src/createArenaServer.ts";
+import { createArenaServer, type ArenaServer, type ServerParts } from "../../src/createArenaServer.ts";
 import { createLogger } from "../../src/logger.ts";
 
 /**
@@ -9,9 +9,9 @@ import { createLogger } from "../../src/logger.ts";
  * in a process of its own. (A server in a child process: `spawnServer` from
  * `@arena/testkit`.)
  */
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer & { server: ArenaServer }> {
+export async function startServer(env: Record<string, string> = {}, parts: ServerParts = {}): Promise<RunningServer & { server: ArenaServer }> {
   const settings = loadSettings({ ...TEST_SERVER_ENV, SHUTDOWN_DEADLINE_SECONDS: "0", ...env });
-  const server = createArenaServer(settings, createLogger(settings.logLevel));
+  const server = createArenaServer(settings, createLogger(settings.logLevel), parts);
   const port = await server.listen();
   return {
     server,
