@@ -1,4 +1,5 @@
 import { ARENA_HEIGHT_PX, ARENA_WIDTH_PX, monotonicClock, type Clock } from "@arena/shared";
+import type { CameraView } from "./game/SpectatorCamera.ts";
 import type { View } from "./net/GameSession.ts";
 import { fetchReplay, menuLink } from "./net/replays.ts";
 import { ReplayPlayback } from "./replay/ReplayPlayback.ts";
@@ -6,20 +7,6 @@ import { ReplayControls } from "./ui/ReplayControls.ts";
 
 /** How close the camera comes to a followed player (1: the whole arena). */
 const FOLLOW_ZOOM = 2;
-
-/** Where the camera looks: the arena point at the screen's centre, and the zoom. */
-export interface ReplayCamera {
-  x: number;
-  y: number;
-  zoom: number;
-  followedId: string | undefined;
-}
-
-/** What the page needs of the scene's camera (Phaser's main camera). */
-export interface CameraTarget {
-  setZoom(zoom: number): unknown;
-  centerOn(x: number, y: number): unknown;
-}
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -31,7 +18,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 export class ReplayPage {
   #playback: ReplayPlayback | undefined;
   #error = "";
-  #camera: ReplayCamera | undefined;
+  #camera: CameraView | undefined;
   /** When the last frame was drawn, by `clock` (ms). */
   #lastFrameAt: number | undefined;
   readonly #controls: ReplayControls;
@@ -66,8 +53,8 @@ export class ReplayPage {
   get error(): string {
     return this.#error;
   }
-  /** Where the camera looked on the last frame. */
-  get lastCamera(): ReplayCamera | undefined {
+  /** Where the scene's camera looks (asked after `frame`): the replay's own, as a spectator's is (SceneHost). */
+  camera(): CameraView | undefined {
     return this.#camera;
   }
 
@@ -85,8 +72,8 @@ export class ReplayPage {
     }
   }
 
-  /** One display frame: the view to draw (undefined before the replay is here), and the camera pointed. */
-  frame(camera: CameraTarget): View | undefined {
+  /** One display frame: the view to draw (undefined before the replay is here), and where the camera looks. */
+  frame(): View | undefined {
     const playback = this.#playback;
     if (playback === undefined) return undefined;
     const now = this.clock.now();
@@ -102,18 +89,8 @@ export class ReplayPage {
       followedId: playback.followedId,
       players: playback.players(),
     });
-    const look = (this.#camera = this.camera(view));
-    camera.setZoom(look.zoom);
-    camera.centerOn(look.x, look.y);
+    this.#camera = cameraOn(view);
     return view;
-  }
-
-  /** The followed player, close (the view kept inside the arena), while it is alive; else the whole arena. */
-  camera(view: View): ReplayCamera {
-    const me = view.me;
-    if (me === undefined || !me.alive) return { x: ARENA_WIDTH_PX / 2, y: ARENA_HEIGHT_PX / 2, zoom: 1, followedId: me?.id };
-    const clamp = (at: number, size: number) => Math.min(Math.max(at, size / (2 * FOLLOW_ZOOM)), size - size / (2 * FOLLOW_ZOOM));
-    return { x: clamp(me.x, ARENA_WIDTH_PX), y: clamp(me.y, ARENA_HEIGHT_PX), zoom: FOLLOW_ZOOM, followedId: me.id };
   }
 
   private fail(message: string): void {
@@ -123,4 +100,12 @@ export class ReplayPage {
     text.textContent = message;
     text.classList.add("error");
   }
+}
+
+/** The followed player, close (the view kept inside the arena), while it is alive; else the whole arena. */
+function cameraOn(view: View): CameraView {
+  const me = view.me;
+  if (me === undefined || !me.alive) return { x: ARENA_WIDTH_PX / 2, y: ARENA_HEIGHT_PX / 2, zoom: 1, followedId: me?.id, followedName: me?.name };
+  const clamp = (at: number, size: number) => Math.min(Math.max(at, size / (2 * FOLLOW_ZOOM)), size - size / (2 * FOLLOW_ZOOM));
+  return { x: clamp(me.x, ARENA_WIDTH_PX), y: clamp(me.y, ARENA_HEIGHT_PX), zoom: FOLLOW_ZOOM, followedId: me.id, followedName: me.name };
 }

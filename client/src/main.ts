@@ -27,11 +27,12 @@ const probe = new InputProbe();
 probe.listen(window);
 const { game, scene } = createGame(document.getElementById("game")!, {
   frame(frameMs, controls) {
-    if (replay !== undefined) return replay.frame(scene.cameras.main);
+    if (replay !== undefined) return replay.frame();
     const view = page.frame(frameMs, controls);
     probe.frameDrawn(view?.me);
     return view;
   },
+  camera: () => (replay ?? page).camera(),
 });
 
 void serverHasTestHooks(endpoint).then((testHooks) => installTestSurface({ connection, page, game, scene, probe, replay }, { testHooks }));

@@ -97,6 +97,19 @@ export function installTestSurface(sources: SurfaceSources, { testHooks }: { tes
     get inputEpoch() {
       return connection.attachCount;
     },
+    /** True while this page watches a match as a spectator. */
+    get spectating() {
+      return connection.spectating;
+    },
+    /** The player a spectator's camera follows (undefined: the free camera, or not spectating). */
+    get followedId() {
+      return page.camera()?.followedId;
+    },
+    /** Where a spectator's camera looks: the arena point at the screen's centre, and the zoom (undefined when not spectating). */
+    get camera() {
+      const view = page.camera();
+      return view && { x: view.x, y: view.y, zoom: view.zoom };
+    },
     /** On a `/?replay=<id>` page: where the playback is (undefined while it loads), and the error shown ("" when none). */
     get replay() {
       const playback = replay?.playback;
@@ -109,7 +122,7 @@ export function installTestSurface(sources: SurfaceSources, { testHooks }: { tes
           speed: playback?.speed,
           followedId: playback?.followedId,
           players: playback?.players(),
-          camera: replay.lastCamera,
+          camera: replay.camera(),
         }
       );
     },

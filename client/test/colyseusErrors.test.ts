@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { PROTOCOL_VERSION } from "@arena/shared";
-import { errorCodeOf, errorSentence, isMatchBetweenProcesses, isSeatRefused, isUnreachable } from "../src/net/errors.ts";
+import { errorCodeOf, errorSentence, isMatchBetweenProcesses, isRoomGone, isSeatRefused, isUnreachable } from "../src/net/errors.ts";
 import { withTimeout } from "../src/net/withTimeout.ts";
 import { spawnServer, type ServerProcess } from "@arena/testkit";
 
@@ -42,6 +42,16 @@ describe("the client's reading of server errors", () => {
     } finally {
       await room.leave();
     }
+  });
+
+  it("watching a room that is not there reads as a room gone; a rejoin into a room that moved does not", async () => {
+    const error = await new Client(server.endpoint)
+      .joinById("nosuchroom", { name: "Ann", protocol: PROTOCOL_VERSION, spectate: true })
+      .catch((e: unknown) => e);
+    assert.equal(isRoomGone(error), true, String(error));
+    const moved = await new Client(server.endpoint).reconnect("nosuchroom:sometoken").catch((e: unknown) => e);
+    assert.equal(isRoomGone(moved), false, String(moved));
+    assert.equal(isRoomGone({ code: 404, message: 'room "abc" is locked' }), false, "a full room is there");
   });
 
   it("Colyseus's text for a remote room that does not answer is still the one the client reads (it has no code of its own)", () => {

@@ -55,20 +55,23 @@ export class RawBot {
   #fires = 0;
   #leaving = false;
 
+  /** `watch`: a room id to watch as a spectator (joinById with `spectate`; it sends no input) instead of playing through quick play. */
   constructor(
     private readonly endpoint: string,
     private readonly name: string,
     private readonly random: () => number = Math.random,
+    private readonly watch?: string,
   ) {
     this.#heading = Math.floor(random() * HEADINGS);
   }
 
   /** Takes a seat and joins (resolves on the server's JOIN_ROOM, once acknowledged). */
   async join(): Promise<void> {
-    const res = await fetch(`${this.endpoint}/matchmake/joinOrCreate/${ROOM_NAME}`, {
+    const path = this.watch === undefined ? `joinOrCreate/${ROOM_NAME}` : `joinById/${encodeURIComponent(this.watch)}`;
+    const res = await fetch(`${this.endpoint}/matchmake/${path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: this.name, protocol: PROTOCOL_VERSION }),
+      body: JSON.stringify({ name: this.name, protocol: PROTOCOL_VERSION, ...(this.watch === undefined ? {} : { spectate: true }) }),
     });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`matchmaking answered ${res.status}: ${text}`);
@@ -94,6 +97,7 @@ export class RawBot {
   }
 
   start(): this {
+    if (this.watch !== undefined) return this;
     // Spread the bots' groups over the ticks: this one's first group is short by its phase (frames not made).
     this.#made = playing.size % INPUT_GROUP_FRAMES;
     playing.add(this);

@@ -59,6 +59,8 @@ describe("the bench's arguments", () => {
       ["default", "semi16"],
     );
     assert.deepEqual(parseBenchArgs(["--scenario", "join-storm", "--processes", "1,4", "--keep-alive", "16"]).processes, [1, 4]);
+    assert.equal(parseBenchArgs(["--scenario", "capacity", "--spectators", "256"]).spectators, 256);
+    assert.equal(args.spectators, 0);
     assert.ok(Object.isFrozen(args));
   });
 
@@ -68,6 +70,11 @@ describe("the bench's arguments", () => {
     refused(["--steps", "0,32"], /--steps: each from 1/);
     refused(["--steps", ""], /--steps/);
     refused(["--steps"], /--steps/);
+  });
+
+  it("refuse a bad --spectators", () => {
+    refused(["--spectators", "-1"], /--spectators/);
+    refused(["--spectators", "many"], /--spectators/);
   });
 
   it("refuse an unknown scenario, listing the scenarios", () => {

@@ -32,6 +32,8 @@ export interface Settings {
   /** How far back a shot is tested against what the shooter saw; 0 turns lag compensation off. */
   readonly rewindWindowMs: number;
   readonly maxMessagesPerSecond: number;
+  /** Spectators a room takes beside its players (MAX_SPECTATORS; 0: none). */
+  readonly maxSpectators: number;
   /** Largest WebSocket frame a client may send. */
   readonly maxPayloadBytes: number;
   /** Bytes queued for a client that does not read, past which its socket is cut. */
@@ -124,6 +126,7 @@ const schema = z.object({
     .default(1000),
   REWIND_WINDOW_MS: integer(0, 1000).default(300),
   MAX_MESSAGES_PER_SECOND: integer(1, 10000).default(120),
+  MAX_SPECTATORS: integer(0, 1000).default(32),
   MAX_PAYLOAD_BYTES: integer(256, 1048576).default(4096),
   MAX_SEND_BACKLOG_BYTES: integer(16384, 1073741824).default(1048576),
   RATE_CREATES_PER_MINUTE: integer(1, 1_000_000).default(10),
@@ -204,6 +207,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     matchSnapshotMs: v.MATCH_SNAPSHOT_MS,
     rewindWindowMs: v.REWIND_WINDOW_MS,
     maxMessagesPerSecond: v.MAX_MESSAGES_PER_SECOND,
+    maxSpectators: v.MAX_SPECTATORS,
     maxPayloadBytes: v.MAX_PAYLOAD_BYTES,
     maxSendBacklogBytes: v.MAX_SEND_BACKLOG_BYTES,
     trustedProxies: Object.freeze(trustedProxies),

@@ -466,7 +466,8 @@ const mutated = (frame: fc.Arbitrary<Bytes>) =>
 interface Case {
   /** Which part of the grammar it came from (for the summary). */
   kind: string;
-  room: "arena" | "lobby";
+  /** `spectator`: a spectator of the observer's match (`joinById` with `spectate`). */
+  room: "arena" | "lobby" | "spectator";
   /** Lobby only: the raw JSON body of the matchmaking request (a fresh seat), else the SDK's joinOrCreate("lobby"). */
   joinBody?: string;
   frames: Uint8Array[];
@@ -489,22 +490,26 @@ function makeCase(kind: string, room: Case["room"], frames: Bytes[], joinBody?: 
   return Object.assign(c, { [fc.toStringMethod]: () => describeCase(c) });
 }
 const fewFrames = (frame: fc.Arbitrary<Bytes>) => fc.array(frame, { minLength: 1, maxLength: 3 });
-const roomType = fc.constantFrom<Case["room"]>("arena", "arena", "lobby");
+const roomType = fc.constantFrom<Case["room"]>("arena", "arena", "lobby", "spectator");
 
-const opcodeCases = fewFrames(mutated(anyFrame)).map((f) => makeCase("opcodes", "arena", f));
+const opcodeCases = fc
+  .tuple(fc.constantFrom<Case["room"]>("arena", "arena", "spectator"), fewFrames(mutated(anyFrame)))
+  .map(([r, f]) => makeCase("opcodes", r, f));
 /** Run first: each of the 256 leading bytes alone, then with a body of its grammar. */
 const everyLeadingByte = Array.from({ length: 256 }, (_, lead) =>
   makeCase("opcodes", "arena", [[lead], [lead, ...fc.sample(bodyFor(lead), { numRuns: 1, seed: lead })[0]]]),
 );
 /** Input cases: a few frames of one input grammar, each sent `burst` times in a row (decoder work adds up per frame). */
 const inputCases = (kind: string, frame: fc.Arbitrary<Bytes>, maxBurst: number) =>
-  fc.tuple(fewFrames(mutated(frame)), fc.integer({ min: 1, max: maxBurst })).map(([f, burst]) =>
-    makeCase(
-      kind,
-      "arena",
-      f.flatMap((one) => Array<Bytes>(burst).fill(one)),
-    ),
-  );
+  fc
+    .tuple(fc.constantFrom<Case["room"]>("arena", "arena", "arena", "spectator"), fewFrames(mutated(frame)), fc.integer({ min: 1, max: maxBurst }))
+    .map(([r, f, burst]) =>
+      makeCase(
+        kind,
+        r,
+        f.flatMap((one) => Array<Bytes>(burst).fill(one)),
+      ),
+    );
 const messageCases = fc
   .tuple(
     roomType,
@@ -663,6 +668,7 @@ class Fuzzed {
   private gc: ChildGc | undefined;
   private arena: SdkRoom | undefined;
   private lobby: SdkRoom | undefined;
+  private spectator: SdkRoom | undefined;
 
   async ready(): Promise<void> {
     if (this.broken === undefined) return;
@@ -672,7 +678,7 @@ class Fuzzed {
       await this.server.stop(); // SIGKILL: a frozen child would never answer a leave
       await within(1000, "the observer's leave", this.observer.leave()).catch(() => {});
     }
-    this.arena = this.lobby = undefined;
+    this.arena = this.lobby = this.spectator = undefined;
     const server = (this.server = await spawnServer(ENV));
     server.child.stderr!.on("data", (chunk: Buffer) => {
       if (this.server !== server) return; // the last words of a replaced child
@@ -708,6 +714,7 @@ class Fuzzed {
       ["arena", [harmless("warm-up", {}), Uint8Array.of(31)]],
       ["arena", [Uint8Array.of(31)]],
       ["lobby", [harmless("filter", {})]],
+      ["spectator", [harmless("telemetry", {})]],
     ] as const) {
       await this.send(await this.socket(makeCase("warm-up", r, [])), [...frames], false);
     }
@@ -739,17 +746,17 @@ class Fuzzed {
       if (!res.ok || typeof seat?.sessionId !== "string") return undefined; // refused by matchmaking: nothing to send on
       return this.watch(await within(2000, "joining the lobby", client.consumeSeatReservation(seat)));
     }
-    const open = c.room === "arena" ? this.arena : this.lobby;
+    const open = { arena: this.arena, lobby: this.lobby, spectator: this.spectator }[c.room];
     if (open?.connection.isOpen) return open;
-    const joined = this.watch(
-      await within(
-        2000,
-        `joining ${c.room}`,
-        c.room === "arena" ? client.joinOrCreate("arena", { name: "Fuzz", protocol: PROTOCOL_VERSION }) : client.joinOrCreate("lobby"),
-      ),
-    );
+    const joining = {
+      arena: () => client.joinOrCreate("arena", { name: "Fuzz", protocol: PROTOCOL_VERSION }),
+      lobby: () => client.joinOrCreate("lobby"),
+      spectator: () => client.joinById(this.observer.room.roomId, { name: "Fuzz", protocol: PROTOCOL_VERSION, spectate: true }),
+    }[c.room];
+    const joined = this.watch(await within(2000, `joining ${c.room}`, joining()));
     if (c.room === "arena") this.arena = joined;
-    else this.lobby = joined;
+    else if (c.room === "lobby") this.lobby = joined;
+    else this.spectator = joined;
     return joined;
   }
 
@@ -819,6 +826,9 @@ class Fuzzed {
       fail(`the server ${fatal !== undefined ? "died" : `exited (${child.exitCode ?? child.signalCode})`}: ${why.slice(0, 300)}`);
     };
     exited();
+    // Whatever a spectator sent, it never became a player.
+    const watcher = this.spectator?.sessionId;
+    if (watcher !== undefined && this.observer.state.players.has(watcher)) fail(`the spectator ${watcher} is a player in the observer's match`, false);
     const quietBy = performance.now() + 3000;
     while (performance.now() - this.lastOutputAt < 100 && performance.now() < quietBy) await sleep(10);
     const [printed, sample] = [this.caseOutputBytes, this.caseOutputSample];
@@ -861,7 +871,8 @@ class Fuzzed {
 
   async run(c: Case): Promise<void> {
     await this.ready();
-    this.cases.set(c.kind, (this.cases.get(c.kind) ?? 0) + 1);
+    const kind = c.room === "spectator" ? `${c.kind} as a spectator` : c.kind;
+    this.cases.set(kind, (this.cases.get(kind) ?? 0) + 1);
     let room: SdkRoom | undefined;
     try {
       room = await this.socket(c);

@@ -63,6 +63,9 @@ describe("replays", () => {
       cat.controls.aim = (turn * 0.37) % 6.2;
     }, 50);
 
+    // Cat wanders far from the duel below (walls and arena edges keep it in its corner).
+    cat.room.send("__test:place", { x: 1400, y: 1000 });
+    await waitFor("Cat placed", () => Math.abs(ann.state.players.get(cat.id)!.x - 1400) < 100);
     // A kill with lag compensation (Bob wounds Ann, Ann kills Bob), placed by the test hook.
     await scoreAndWound(ann, bob);
     // Ann, hurt, on a pickup spot.
@@ -147,6 +150,31 @@ describe("replays", () => {
     runner.seek(0);
     runner.runOps(state.replay.ops);
     assert.deepStrictEqual(asJson(snapshotWorld(runner.world)), state.world);
+  });
+
+  it("the same replay with one seen record pointing at another player diverges, with a clear error", () => {
+    const saved = store.replays.at(-1);
+    assert.ok(saved !== undefined, "the match above saved its replay");
+    const raw = gunzipSync(saved.gzipped);
+    const { seenAt } = listReplayOps(decodeReplay(raw));
+    // The first one-byte seen record whose handle's neighbour (0 <-> 1, 2 <-> 3) had joined by then, so the file still decodes.
+    const altered = seenAt
+      .filter((at) => raw[at] < 0x80)
+      .map((at) => {
+        const copy = raw.slice();
+        copy[at] ^= 2;
+        try {
+          return decodeReplay(copy);
+        } catch {
+          return undefined;
+        }
+      })
+      .find((replay) => replay !== undefined);
+    assert.ok(altered !== undefined);
+    assert.throws(
+      () => new ReplayRunner(altered).runTo(altered.meta.ticks),
+      /^ReplayFormatError: replay diverged at tick \d+: .*shot asked for .* the recording has/,
+    );
   });
 });
 

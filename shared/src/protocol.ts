@@ -38,6 +38,11 @@ export interface JoinOptions {
   spectate?: boolean;
 }
 
+/** Whether join options ask to watch (JoinOptions.spectate). */
+export function isSpectating(options: unknown): boolean {
+  return typeof options === "object" && options !== null && (options as { spectate?: unknown }).spectate === true;
+}
+
 /**
  * Errors a client can receive, each with its HTTP status (matchmaking) and a
  * sentence a player can read. Over HTTP the body is
@@ -119,6 +124,8 @@ export const CloseCode = {
    * seat is not held.
    */
   PROTOCOL_VIOLATION: 4103,
+  /** A spectator's match ended: its last player left. */
+  MATCH_OVER: 4104,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -135,6 +142,7 @@ export const CloseReason: Record<CloseCode, string> = {
   [CloseCode.ROOM_FAULT]: "This match stopped after a server error. Find another room.",
   [CloseCode.FLOODING]: "You were disconnected for sending too many messages.",
   [CloseCode.PROTOCOL_VIOLATION]: "You were disconnected for sending data this server does not accept. Reload the page to update the game.",
+  [CloseCode.MATCH_OVER]: "The match is over: every player has left.",
 };
 
 /**
@@ -185,6 +193,8 @@ export interface ArenaListingMetadata {
   mode: string;
   capacity: number;
   spectators: number;
+  /** The room's spectator seats (MAX_SPECTATORS where it runs). */
+  maxSpectators: number;
 }
 
 /** A Colyseus listing row as the HTTP API and the lobby both get it. */
@@ -197,7 +207,8 @@ export interface ListingRow {
   metadata?: unknown;
 }
 
-function countIn(metadata: unknown, key: "capacity" | "spectators"): number | undefined {
+/** A count from a listing's metadata (ArenaListingMetadata), if it holds a sound one. */
+export function countIn(metadata: unknown, key: "capacity" | "spectators" | "maxSpectators"): number | undefined {
   if (typeof metadata !== "object" || metadata === null) return undefined;
   const value = (metadata as Record<string, unknown>)[key];
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : undefined;

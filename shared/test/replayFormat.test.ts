@@ -13,6 +13,7 @@ import {
   decodeReplay,
   snapshotWorld,
   listReplayOps,
+  livePositions,
   type InputFrame,
   type ListedOp,
   type PlayerState,
@@ -192,6 +193,58 @@ describe("replay format", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("the writer stops, keeping the ops before, rather than write what it cannot write exactly or the format refuses", () => {
+    const frame = { moveX: 0, moveY: 1, aim: 0, fire: false };
+    const cases: [string, (w: ReplayWriter) => void][] = [
+      ["was never seen joining", (w) => w.leave("nobody")],
+      ["joined twice", (w) => w.join("a", "A")],
+      [
+        "stepped after a later joiner",
+        (w) => {
+          const tap = w.beginStep(
+            () => [frame],
+            () => livePositions,
+          );
+          for (const id of ["b", "a"]) for (const _f of tap.framesOf(id));
+          w.endStep();
+        },
+      ],
+      [
+        "not float32",
+        (w) =>
+          void [
+            ...w
+              .beginStep(
+                () => [{ ...frame, aim: 0.1 }],
+                () => livePositions,
+              )
+              .framesOf("a"),
+          ],
+      ],
+      [
+        "a step did not finish",
+        (w) =>
+          void (
+            w.beginStep(
+              () => [],
+              () => livePositions,
+            ),
+            w.leave("a")
+          ),
+      ],
+    ];
+    for (const [why, act] of cases) {
+      const writer = new ReplayWriter({ roomId: "r", mode: "ffa", tickRate: 30, dt: STEP_SECONDS, start: snapshotWorld(createPlainWorld("ffa", 1)) });
+      writer.join("a", "A");
+      writer.join("b", "B");
+      act(writer);
+      assert.match(writer.failure ?? "", new RegExp(why), why);
+      writer.join("c", "C"); // ignored once stopped
+      const replay = decodeReplay(writer.finish({ id: REPLAY_ID, startedAt: 0, endedAt: 0 }));
+      assert.equal(replay.opCount, 2, why);
+    }
   });
 
   it("the header carries the meta, the rate and the start world", () => {

@@ -2,10 +2,13 @@ import Phaser from "phaser";
 import { ARENA_HEIGHT_PX, ARENA_WIDTH_PX, MAX_HP, PICKUP_RADIUS_PX, PLAYER_RADIUS_PX, WALLS } from "@arena/shared";
 import type { Controls, View } from "../net/GameSession.ts";
 import { PlayerControls } from "./controls.ts";
+import type { CameraView } from "./SpectatorCamera.ts";
 
-/** What the scene needs from the game: one view per frame, given the controls. */
+/** What the scene needs from the game: one view per frame, given the controls; a spectator's camera after it. */
 export interface SceneHost {
   frame(frameMs: number, controls: Controls): View | undefined;
+  /** Where a spectator looks on this frame (asked after `frame`); undefined: the whole arena, as a player sees it. */
+  camera(): CameraView | undefined;
 }
 
 const COLORS = {
@@ -24,6 +27,7 @@ const COLORS = {
   hurt: 0xff2d2d,
   hitMarker: 0xffffff,
   fall: 0x9aa7b1,
+  followed: 0xffd166,
 };
 const MUZZLE_FLASH_MS = 60;
 
@@ -60,10 +64,19 @@ export class ArenaScene extends Phaser.Scene {
     const view = this.host.frame(deltaMs, this.#controls.read(this.#me));
     this.frames++;
     this.#me = view?.me;
-    this.draw(view);
+    const camera = this.host.camera();
+    this.aim(camera);
+    this.draw(view, camera?.followedId);
   }
 
-  private draw(view: View | undefined): void {
+  /** Points the camera: a spectator's, or the whole arena. */
+  private aim(camera: CameraView | undefined): void {
+    const main = this.cameras.main;
+    main.setZoom(camera?.zoom ?? 1);
+    main.centerOn(camera?.x ?? ARENA_WIDTH_PX / 2, camera?.y ?? ARENA_HEIGHT_PX / 2);
+  }
+
+  private draw(view: View | undefined, followedId: string | undefined): void {
     const g = this.#dynamic.clear();
     if (view === undefined) {
       for (const label of this.#labels.values()) label.destroy();
@@ -84,6 +97,8 @@ export class ArenaScene extends Phaser.Scene {
     for (const p of view.players) {
       seen.add(p.id);
       this.drawPlayer(g, p);
+      // The player a spectator follows: a ring around it.
+      if (p.id === followedId && p.alive) g.lineStyle(3, COLORS.followed, 0.9).strokeCircle(p.x, p.y, PLAYER_RADIUS_PX + 9);
     }
     for (const [id, label] of this.#labels) {
       if (!seen.has(id)) {

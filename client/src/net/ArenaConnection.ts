@@ -19,11 +19,11 @@ import {
   type Timer,
 } from "@arena/shared";
 import type { MatchClient } from "./matchClient.ts";
-import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isMatchBetweenProcesses, isSeatRefused } from "./errors.ts";
+import { DROP_CLOSE_CODES, closeSentence, errorCodeOf, errorSentence, isMatchBetweenProcesses, isRoomGone, isSeatRefused } from "./errors.ts";
 import { reconnectDelays } from "./reconnectSchedule.ts";
 import { watchLobby } from "./lobby.ts";
 import { SeatStore, type SavedSeat } from "./SeatStore.ts";
-import { withTimeout } from "./withTimeout.ts";
+import { AttemptTimeout, withTimeout } from "./withTimeout.ts";
 
 export type { MatchClient };
 
@@ -59,12 +59,29 @@ const ATTEMPT_TIMEOUT_MS = 5000;
 const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set(["client_outdated", "bad_options"]);
 /** Between tries while a match is moving, ms (jittered by up to half): a restore takes a second or two. */
 const MIGRATION_RETRY_MS = 400;
+/**
+ * A spectator's seat is not held on a drop (no token): it joins again, on
+ * the same backoff schedule as a player, for this long before giving up.
+ */
+const SPECTATOR_RETRY_MS = 20_000;
+/** Colyseus's close code asking a client to try again (a match handed over to another process). */
+const MAY_TRY_RECONNECT = 4010;
+
+/** How a spectator came to watch, so that it can come back the same way after a drop: a public room's id, or a private room's code. */
+export type WatchTarget = { roomId: string } | { code: string };
 
 /** What the private-room routes answer (server/src/http/api.ts): a seat, and the join code of a room just created. */
 interface SeatAnswer {
   seat: SeatReservation;
   code?: string;
 }
+
+/** What a spectator is told when the match it asked to watch is not there. */
+const WATCH_GONE = "That match has ended (or there never was one by that link). Back to the menu.";
+/** What a spectator is told when the match it watched is over: its room closed it (Colyseus's 4000 or 1000), or is gone after a drop. */
+const MATCH_OVER = "The match you were watching has ended. Back to the menu.";
+/** Colyseus's closes of a room that let its clients go on purpose: the room's `disconnect()` (CONSENTED), a normal closure. */
+const ROOM_CLOSED_CODES: ReadonlySet<number> = new Set([4000, 1000]);
 
 export type ConnectionStatus = "idle" | "joining" | "playing" | "reconnecting" | "left";
 
@@ -118,6 +135,8 @@ export class ArenaConnection {
   #rejoining = false;
   #attachCount = 0;
   #renderDelay: (() => number) | undefined;
+  /** What this connection watches as a spectator; undefined when it plays (or is idle). */
+  #watching: { target: WatchTarget; name: string } | undefined;
   /** Counters for the HUD, the tests and the figures. */
   readonly stats = { drops: 0, rejoins: 0, watchdogTrips: 0 };
 
@@ -164,6 +183,10 @@ export class ArenaConnection {
   }
   get reconnectionToken(): string | undefined {
     return this.#room?.reconnectionToken;
+  }
+  /** True while this connection watches a match as a spectator (joining, watching or coming back after a drop). */
+  get spectating(): boolean {
+    return this.#watching !== undefined;
   }
 
   /** Server time now, ms since room start (estimated from patches). */
@@ -221,6 +244,16 @@ export class ArenaConnection {
     await this.enter(() => this.client.joinById<ArenaRoomType>(roomId, this.options(name), ArenaState));
   }
 
+  /** Watches a public room as a spectator (no player, no inputs, no chat). */
+  async watchRoom(roomId: string, name: string): Promise<void> {
+    await this.enter(() => this.spectate({ roomId }, name), { target: { roomId }, name });
+  }
+
+  /** Watches a private room as a spectator, with its join code. */
+  async watchByCode(code: string, name: string): Promise<void> {
+    await this.enter(() => this.spectate({ code }, name), { target: { code }, name });
+  }
+
   /** Follows the public room list; returns a function that stops following. */
   watchLobby(update: (rooms: RoomListing[]) => void): () => void {
     return watchLobby(this.client, update);
@@ -266,7 +299,9 @@ export class ArenaConnection {
     return this.#renderDelay?.() ?? DEFAULT_RENDER_DELAY_MS;
   }
 
+  /** A chat message; nothing for a spectator (the server refuses theirs with `spectator_chat`). */
   sendChat(text: string): void {
+    if (this.spectating) return;
     this.#room?.send("chat", { text });
   }
 
@@ -278,6 +313,7 @@ export class ArenaConnection {
   /** Leaves on purpose: the seat is not held. */
   async leave(): Promise<void> {
     const room = this.#room;
+    this.#watching = undefined;
     this.forgetSeat();
     this.setStatus("left");
     this.detach();
@@ -304,6 +340,14 @@ export class ArenaConnection {
     return mode === undefined ? { name, protocol: PROTOCOL_VERSION } : { name, mode, protocol: PROTOCOL_VERSION };
   }
 
+  /** Joins as a spectator: by id for a public room, through a seat by code for a private one. */
+  private async spectate(target: WatchTarget, name: string): Promise<ArenaRoom> {
+    const options: JoinOptions = { name, protocol: PROTOCOL_VERSION, spectate: true };
+    if ("roomId" in target) return this.client.joinById<ArenaRoomType>(target.roomId, options, ArenaState);
+    const answer = await this.post(`/api/private-rooms/${encodeURIComponent(target.code)}/seats`, options);
+    return this.client.consumeSeatReservation<ArenaRoomType>(answer.seat, ArenaState);
+  }
+
   /** A POST to the private-room routes; a failure throws the body's error text, with the status as `code`. */
   private async post(path: string, body: unknown): Promise<SeatAnswer> {
     const res = await fetch(new URL(path, this.endpoint), {
@@ -318,14 +362,19 @@ export class ArenaConnection {
     return { seat: answer.seat as SeatReservation, code: typeof answer.code === "string" ? answer.code : undefined };
   }
 
-  private async enter(join: () => Promise<Room<ArenaRoomType, ArenaState>>): Promise<void> {
+  /** Joins (`watch`: as a spectator of it); a failure throws a sentence for the player, the original error as its cause. */
+  private async enter(join: () => Promise<Room<ArenaRoomType, ArenaState>>, watch?: { target: WatchTarget; name: string }): Promise<void> {
     if (this.#room !== undefined) await this.leave();
+    this.#watching = watch;
     this.setStatus("joining");
     try {
       this.attach(await join());
     } catch (error) {
+      this.#watching = undefined;
       this.setStatus("idle");
-      throw new Error(errorSentence(error), { cause: error });
+      // A link to watch a room that is gone; a wrong code is told as for a player ("No room has that code").
+      const gone = watch !== undefined && "roomId" in watch.target && isRoomGone(error);
+      throw new Error(gone ? WATCH_GONE : errorSentence(error), { cause: error });
     }
   }
 
@@ -334,12 +383,8 @@ export class ArenaConnection {
     this.#attachCount++;
     // Reconnection is ours (see rejoin): the SDK's would not end with the seat.
     room.reconnection.enabled = false;
-    const input = room.input<InputFrameSchema>({ type: InputFrameSchema });
-    // Each frame's stamp declares the delay remote players are drawn with when it is sampled.
-    if (!bindsRenderDelay(input)) throw new Error("@colyseus/sdk: the input handle has no bindRenderDelay (client/test/netcode.test.ts pins it)");
-    input.bindRenderDelay(() => this.renderDelayMs());
-    this.#input = input;
-    this.#frames = new InputGroup(room, this.#input);
+    // A spectator sends no input frames (the server would close it with 4103): no input handle at all.
+    if (!this.spectating) this.bindInput(room);
     this.#lastPatchAt = this.#clock.now();
     // The first state is the full one: its events come again in the next patch.
     let first = true;
@@ -354,7 +399,9 @@ export class ArenaConnection {
     });
     room.onMessage("*", (type, payload) => {
       if (type === "welcome") {
-        this.#graceMs = (payload as ServerMessages["welcome"]).reconnectGraceSeconds * 1000;
+        const welcome = payload as ServerMessages["welcome"];
+        if (this.spectating && welcome.spectator !== true) return void this.refuseSeat(room);
+        this.#graceMs = welcome.reconnectGraceSeconds * 1000;
         this.saveSeat();
       }
       for (const listener of this.#listeners.message) listener(type as keyof ServerMessages, payload as never);
@@ -365,6 +412,27 @@ export class ArenaConnection {
     this.saveSeat();
     this.startWatchdog();
     this.setStatus("playing");
+  }
+
+  private bindInput(room: ArenaRoom): void {
+    const input = room.input<InputFrameSchema>({ type: InputFrameSchema });
+    // Each frame's stamp declares the delay remote players are drawn with when it is sampled.
+    if (!bindsRenderDelay(input)) throw new Error("@colyseus/sdk: the input handle has no bindRenderDelay (client/test/netcode.test.ts pins it)");
+    input.bindRenderDelay(() => this.renderDelayMs());
+    this.#input = input;
+    this.#frames = new InputGroup(room, this.#input);
+  }
+
+  /**
+   * Asked to watch, seated as a player (a server that does not know
+   * spectators): leave at once rather than stand in the match as a player
+   * who never moves.
+   */
+  private refuseSeat(room: ArenaRoom): void {
+    this.#watching = undefined;
+    this.detach();
+    void room.leave(true).catch(() => {});
+    this.end("This server cannot be watched: it does not know spectators.", 0);
   }
 
   /** Stops listening to the current room without closing anything on the server. */
@@ -382,12 +450,12 @@ export class ArenaConnection {
     if (room !== this.#room || this.#status === "left") return;
     const token = room.reconnectionToken;
     this.detach();
-    if (DROP_CLOSE_CODES.has(code) && token) {
+    if (DROP_CLOSE_CODES.has(code) && (token || this.spectating)) {
       this.stats.drops++;
-      void this.rejoin(token, this.#clock.now() + this.#graceMs);
+      this.recover(token, code === MAY_TRY_RECONNECT);
       return;
     }
-    this.end(closeSentence(code), code);
+    this.end(this.spectating && ROOM_CLOSED_CODES.has(code) ? MATCH_OVER : closeSentence(code), code);
   }
 
   private startWatchdog(): void {
@@ -406,7 +474,7 @@ export class ArenaConnection {
       const token = room.reconnectionToken;
       this.detach();
       room.connection.close();
-      void this.rejoin(token, this.#clock.now() + this.#graceMs);
+      this.recover(token, false);
     }, 250);
   }
 
@@ -417,6 +485,54 @@ export class ArenaConnection {
     room.ping((ms) => {
       if (room === this.#room) this.#pingMs = ms;
     });
+  }
+
+  /** After a drop: a player rejoins its held seat with the token; a spectator, which has none, joins again. */
+  private recover(token: string, handedOver: boolean): void {
+    const watching = this.#watching;
+    if (watching !== undefined) void this.rewatch(watching, handedOver);
+    else void this.rejoin(token, this.#clock.now() + this.#graceMs);
+  }
+
+  /**
+   * A spectator's way back after a drop: joins the match again, the way it
+   * first did, on the backoff schedule for SPECTATOR_RETRY_MS. A match that
+   * is gone has ended (unless it is being handed over to another process,
+   * when its room is missing for a moment).
+   */
+  private async rewatch(watching: { target: WatchTarget; name: string }, handedOver: boolean): Promise<boolean> {
+    if (this.#rejoining) return false;
+    this.#rejoining = true;
+    this.setStatus("reconnecting");
+    try {
+      for (const delay of reconnectDelays({ graceMs: SPECTATOR_RETRY_MS }, this.#random)) {
+        await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
+        if (this.#status !== "reconnecting" || this.#watching !== watching) return false;
+        const attempt = this.spectate(watching.target, watching.name);
+        try {
+          const room = await withTimeout(attempt, ATTEMPT_TIMEOUT_MS, this.#clock);
+          this.stats.rejoins++;
+          this.attach(room);
+          return true;
+        } catch (error) {
+          // An answer after the deadline is a spectator seat nobody uses: let it go.
+          if (error instanceof AttemptTimeout)
+            void attempt
+              .then(
+                (late) => late.leave(true),
+                () => {},
+              )
+              .catch(() => {});
+          const code = errorCodeOf(error);
+          if (code !== null && (FINAL_ERRORS.has(code) || code === "spectators_full")) return this.end(errorSentence(error), 0);
+          if (isRoomGone(error) && !handedOver) return this.end(MATCH_OVER, 0);
+          // Unreachable, busy, a match on its way to another process: try again while the schedule runs.
+        }
+      }
+      return this.end("The connection to the match could not be restored. Back to the menu.", 0);
+    } finally {
+      this.#rejoining = false;
+    }
   }
 
   /**
@@ -463,6 +579,7 @@ export class ArenaConnection {
   }
 
   private end(reason: string, code: number): false {
+    this.#watching = undefined;
     this.forgetSeat();
     this.setStatus("left");
     for (const listener of this.#listeners.left) listener(reason, code);
@@ -479,7 +596,9 @@ export class ArenaConnection {
     return this.#seats.load(this.endpoint);
   }
 
+  /** A player's seat, for a reload; a spectator's is not held, so nothing is saved for it. */
   private saveSeat(): void {
+    if (this.spectating) return;
     const token = this.#room?.reconnectionToken;
     if (token !== undefined) this.#seats.save({ token, endpoint: this.endpoint, graceMs: this.#graceMs, savedAt: this.#clock.now() });
   }

@@ -119,7 +119,8 @@ const FEED_LINES = 5;
  * One match as the client plays it, without any rendering: each frame it
  * turns controls into input frames at the tick rate (predicting the local
  * player at once), reconciles with each server state, interpolates everyone
- * else, and returns a view model for the scene to draw.
+ * else, and returns a view model for the scene to draw. A spectator's
+ * session only interpolates: everyone is someone else.
  */
 export class GameSession {
   readonly predicted = new PredictedPlayer();
@@ -138,6 +139,8 @@ export class GameSession {
   #scoreboard: ScoreLine[] | undefined;
   /** The connection's attachCount the predictor is in step with; frames wait until it is. */
   #synced = -1;
+  /** The connection's attachCount the remote players' buffers and the delay are for (a spectator has no predictor to say). */
+  #buffered = -1;
   #mySessionId: string | undefined;
   #cooldownS = 0;
   #unsubscribe: (() => void)[] = [];
@@ -171,9 +174,14 @@ export class GameSession {
     this.connection.setRenderDelay(undefined);
   }
 
-  /** One display frame: send the steps that are due, then build what to draw. */
+  /**
+   * One display frame: send the steps that are due, then build what to draw.
+   * A spectator (`connection.spectating`) has no player: nothing is sampled,
+   * sent or predicted, and every player is drawn as a remote one.
+   */
   update(frameMs: number, controls: Controls): View {
     const now = this.#clockMs();
+    if (this.connection.spectating) return this.view(now, false, sanitizeInput({ ...controls }));
     let firedLocally = false;
     // The server says how our frames meet its ticks; the send clock leans by it.
     const myId = this.connection.sessionId;
@@ -231,8 +239,9 @@ export class GameSession {
     const myId = this.connection.sessionId;
     const t = this.connection.lastServerTime();
     const attached = this.connection.attachCount;
-    if (attached !== this.#synced) {
+    if (attached !== this.#buffered) {
       // A new connection: a new clock estimate, and patches stamped on it.
+      this.#buffered = attached;
       this.#remotes.clear();
       this.#drawnAt.clear();
       this.delay.reset();

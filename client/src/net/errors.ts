@@ -84,6 +84,18 @@ export function isMatchBetweenProcesses(error: unknown): boolean {
 }
 
 /**
+ * The answers that a room to watch is not there: Colyseus's 522 `room "…"
+ * not found` (a join by id; its text tells it from the same code's "is
+ * locked" and "has been disposed"), and the project's `unknown_room` and
+ * `unknown_code` (a private room's code no longer in use).
+ */
+export function isRoomGone(error: unknown): boolean {
+  const code = errorCodeOf(error);
+  if (code === "unknown_room" || code === "unknown_code") return true;
+  return colyseusCodeOf(error) === MATCHMAKE_INVALID_ROOM_ID && /^room ".*" not found/.test(messageOf(error) ?? "");
+}
+
+/**
  * Colyseus's answer that a reconnection token is no good (524,
  * MATCHMAKE_EXPIRED: refused by the matchmaker over HTTP, or by the room
  * over the socket as a bad or already consumed token). The seat is gone; retrying cannot bring it back.

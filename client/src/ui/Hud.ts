@@ -25,7 +25,7 @@ export class Hud {
       input.blur();
     });
     document.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !$("chat").hidden && document.activeElement !== input) {
+      if (event.key === "Enter" && !$("chat").hidden && !$("chat-form").hidden && document.activeElement !== input) {
         event.preventDefault();
         input.focus();
       }
@@ -38,9 +38,14 @@ export class Hud {
     });
   }
 
-  /** In a match or not: shows or hides the match's HTML. */
-  setInMatch(inMatch: boolean): void {
+  /**
+   * In a match or not: shows or hides the match's HTML. A spectator's HUD
+   * leaves out what only a player has (its score, its input round trip, the
+   * chat input); chat from players still shows.
+   */
+  setInMatch(inMatch: boolean, spectating = false): void {
     for (const id of ["hud", "chat", "feed"]) $(id).hidden = !inMatch;
+    for (const element of document.querySelectorAll<HTMLElement>("[data-player-only]")) element.hidden = spectating;
     if (!inMatch) {
       $("invite").hidden = true;
       $("scoreboard").hidden = true;

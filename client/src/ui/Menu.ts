@@ -1,19 +1,32 @@
 import { GAME_MODES, normaliseName, type RoomListing } from "@arena/shared";
 
+/** ", 2 watching" when anyone watches a room, else nothing. */
+function watchingText(room: RoomListing): string {
+  return room.spectators > 0 ? `, ${room.spectators} watching` : "";
+}
+
 export interface MenuActions {
   quickPlay(name: string, mode: string): Promise<void>;
   createPrivate(name: string, mode: string): Promise<void>;
   joinByCode(code: string, name: string): Promise<void>;
   joinRoom(roomId: string, name: string): Promise<void>;
+  /** Watch a public room as a spectator. */
+  watchRoom(roomId: string, name: string): Promise<void>;
+  /** Watch a private room, by its code, as a spectator. */
+  watchByCode(code: string, name: string): Promise<void>;
 }
+
+/** The name a spectator joins with when the name field has none that is valid: spectators' names are shown nowhere. */
+const SPECTATOR_NAME = "Spectator";
 
 const NAME_KEY = "arena.name";
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 /**
  * The HTML menu over the canvas: a name remembered between visits, quick
- * play, private rooms, join by code and the live list of public rooms. Real
- * buttons and labels, reachable by keyboard.
+ * play, private rooms, join or watch by code and the live list of public
+ * rooms (each to join or to watch). Real buttons and labels, reachable by
+ * keyboard.
  */
 export class Menu {
   readonly #root = $<HTMLElement>("menu");
@@ -33,7 +46,9 @@ export class Menu {
       event.preventDefault();
       const code = this.#code.value.trim();
       if (code === "") return this.fail("Type the code your friend gave you.", this.#code);
-      void this.run((name) => actions.joinByCode(code, name));
+      // Two submit buttons: Join by code (and Enter in the field), or Watch.
+      if (event.submitter?.id === "watch-code") void this.runWatching((name) => actions.watchByCode(code, name));
+      else void this.run((name) => actions.joinByCode(code, name));
     });
   }
 
@@ -76,13 +91,35 @@ export class Menu {
         const button = document.createElement("button");
         button.type = "button";
         const label = GAME_MODES[room.mode as keyof typeof GAME_MODES]?.label ?? room.mode;
-        button.textContent = `${label}: ${room.players} / ${room.capacity} players`;
+        button.textContent = `${label}: ${room.players} / ${room.capacity} players${watchingText(room)}`;
         button.disabled = room.locked;
         button.addEventListener("click", () => void this.run((name) => this.actions.joinRoom(room.roomId, name)));
-        item.append(button);
+        item.append(button, this.watchButton(room));
         return item;
       }),
     );
+  }
+
+  /** A room row's Watch button: a full room can still be watched. */
+  private watchButton(room: RoomListing): HTMLButtonElement {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "watch secondary";
+    button.textContent = "Watch";
+    button.dataset.roomId = room.roomId;
+    button.setAttribute("aria-label", `Watch this room (${room.players} players${watchingText(room)})`);
+    button.addEventListener("click", () => void this.runWatching((name) => this.actions.watchRoom(room.roomId, name)));
+    return button;
+  }
+
+  /**
+   * Runs a spectator's action: with the name field's name if it is a valid
+   * one, else a plain "Spectator" (nobody sees a spectator's name, so none
+   * is asked for). Never rejects, as `run`.
+   */
+  async runWatching(action: (name: string) => Promise<void>): Promise<void> {
+    const name = normaliseName(this.#name.value) ?? SPECTATOR_NAME;
+    await this.attempt(() => action(name));
   }
 
   /**
@@ -93,10 +130,14 @@ export class Menu {
   async run(action: (name: string) => Promise<void>): Promise<void> {
     const name = this.name();
     if (name === null) return;
+    await this.attempt(() => action(name));
+  }
+
+  private async attempt(action: () => Promise<void>): Promise<void> {
     this.#error.textContent = "";
     this.setBusy(true);
     try {
-      await action(name);
+      await action();
     } catch (error) {
       this.show((error as Error).message);
     } finally {
@@ -111,6 +152,6 @@ export class Menu {
 
   private setBusy(busy: boolean): void {
     for (const button of this.#root.querySelectorAll("button")) button.toggleAttribute("aria-busy", busy);
-    for (const id of ["quick-play", "create-private", "join-code"]) $<HTMLButtonElement>(id).disabled = busy;
+    for (const id of ["quick-play", "create-private", "join-code", "watch-code"]) $<HTMLButtonElement>(id).disabled = busy;
   }
 }

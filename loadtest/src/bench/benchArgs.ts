@@ -42,6 +42,8 @@ export interface BenchArgs {
   readonly roomSizes: readonly number[];
   /** capacity: raw bots beyond 32 full ones. */
   readonly light: boolean;
+  /** capacity: spectators added to each step of the default arena, measured apart. */
+  readonly spectators: number;
   /** capacity: run the Socket.IO baseline beside the arena (`--no-baseline`: not). */
   readonly baseline: boolean;
   /** capacity: the arena under other Node flags or binaries (`--arena-variants`), the default among them. */
@@ -101,6 +103,7 @@ const schema = z.strictObject({
   // The server's ROOM_CAPACITY range.
   "room-size": wholeNumbers(1, 256, "8,16"),
   light: z.boolean(),
+  spectators: wholeNumber(0, 100_000),
   "no-baseline": z.boolean(),
   "arena-variants": z
     .string()
@@ -144,6 +147,7 @@ function options(env: NodeJS.ProcessEnv) {
     "keep-alive": { type: "string" },
     "room-size": { type: "string", default: "8" },
     light: { type: "boolean", default: false },
+    spectators: { type: "string", default: "0" },
     "no-baseline": { type: "boolean", default: false },
     "arena-variants": { type: "string" },
     profile: { type: "boolean", default: false },
@@ -190,6 +194,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     keepAlive: v["keep-alive"],
     roomSizes: v["room-size"],
     light: v.light,
+    spectators: v.spectators,
     baseline: !v["no-baseline"],
     variants: v["arena-variants"],
     profile: v.profile ? { dir: v["profile-dir"], intervalMicros: v["profile-interval-us"] } : undefined,

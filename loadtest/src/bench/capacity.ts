@@ -21,6 +21,27 @@ export interface StepResult {
   /** Share of one core the bots' process used: near 1 means the bots, not the server, are the limit. */
   botCpuShare: number;
   joinErrors: number;
+  /** `--spectators N`: what N spectators added to this step (the arena only). */
+  spectators?: SpectatorCost;
+}
+
+/**
+ * What spectators cost: the step measured again with `count` raw spectators
+ * watching its rooms (spread evenly), the difference over the players-only
+ * window divided by the spectators.
+ */
+export interface SpectatorCost {
+  count: number;
+  joinErrors: number;
+  seconds: number;
+  cpuMsPerSpectatorSecond: number;
+  bytesPerSpectatorSecond: number;
+  framesOutPerSpectatorSecond: number;
+  /** The same step's players, for comparison: ms and bytes per player-second in the players-only window. */
+  cpuMsPerPlayerSecond: number;
+  bytesPerPlayerSecond: number;
+  /** The tick interval's p99 with the spectators in, ms. */
+  tickIntervalP99Ms: number;
 }
 
 /** A run of the arena under `--cpu-prof`: where the files are, and the measured window's summary. */
@@ -52,6 +73,8 @@ const WARMUP_MS = 3000;
 interface Running {
   pid: number;
   endpoint: string;
+  /** The arena's Prometheus metrics (the baseline has none). */
+  metrics?(): Promise<Map<string, number>>;
   stop(): Promise<void>;
   /** The server's own figures over `seconds`, and the window they cover, between the reads of its counters. */
   measure(seconds: number): Promise<{ figures: Omit<SystemFigures, "clients" | "seconds" | "cpuMsPerClientSecond" | "rssMegabytes">; window: ProfileWindow }>;
@@ -109,6 +132,7 @@ async function startArena(roomSize: number, runtime: RuntimeVariant, profile?: P
   return {
     pid: server.child.pid!,
     endpoint: server.endpoint,
+    metrics: read,
     stop: profile ? drain : () => server.stop(),
     async measure(seconds) {
       const before = await read();
@@ -178,6 +202,8 @@ export interface StepOptions {
   light?: boolean;
   /** The arena's Node and flags; default: this Node, no flags. */
   runtime?: RuntimeVariant;
+  /** Spectators to add once the players are measured, to measure them again (the arena only). */
+  spectators?: number;
 }
 
 /** One system at one load, rooms of `roomSize`: its own server process (CPU 0), `players` bots here (CPU 1). */
@@ -284,9 +310,88 @@ async function runStep(
       profiler: perClientSecond(threads.filter((t) => t.name.startsWith("v8:Prof")).reduce((n, t) => n + t.ms, 0)),
       otherThreads: perClientSecond(threads.filter((t) => t.tid !== server.pid && !t.name.startsWith("v8:Prof")).reduce((n, t) => n + t.ms, 0)),
     };
+    if (system === "arena" && (options.spectators ?? 0) > 0 && !profile) {
+      result.spectators = await measureSpectators(server, options.spectators!, seconds, result, progress, label);
+    }
     return { result, window, pid: server.pid, threadsCpu };
   } finally {
     await Promise.all(bots.map((b) => b.stop()));
     await server.stop();
   }
+}
+
+/**
+ * Adds `count` raw spectators (RawBot watching: the Colyseus protocol on a
+ * plain socket, patches counted, nothing sent) to the arena's rooms, evenly,
+ * and measures the server again: their cost is the difference from the
+ * players-only window, per spectator.
+ */
+async function measureSpectators(
+  server: Running,
+  count: number,
+  seconds: number,
+  players: StepResult,
+  progress: (line: string) => void,
+  label: string,
+): Promise<SpectatorCost> {
+  const { rooms } = (await (await fetch(`${server.endpoint}/api/rooms`)).json()) as { rooms: { roomId: string }[] };
+  if (rooms.length === 0) throw new Error("no room to watch");
+  const watchers = Array.from({ length: count }, (_, i) => new RawBot(server.endpoint, `watch ${i}`, Math.random, rooms[i % rooms.length].roomId));
+  let joinErrors = 0;
+  try {
+    progress(`${label}: ${count} spectators joining`);
+    await Promise.all(
+      watchers.map(async (watcher, i) => {
+        await new Promise((r) => setTimeout(r, i * 5));
+        await watcher.join().catch(() => joinErrors++);
+      }),
+    );
+    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    progress(`${label}: ${players.players} players and ${count} spectators, measuring ${seconds} s`);
+    const withThem = await window(server, seconds);
+    await Promise.all(watchers.map((w) => w.stop()));
+    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    // The players alone again: their cost is the mean of the windows before and after (a server still warming up, or a busier machine, moves both).
+    progress(`${label}: ${players.players} players again, measuring ${seconds} s`);
+    const again = await window(server, seconds);
+    const { clients } = players.figures;
+    const playersAlone = (perClient: number, later: number) => (perClient * clients + later) / 2;
+    const watching = count - joinErrors;
+    const extra = (withSpectators: number, alone: number) => (withSpectators - alone) / Math.max(1, watching);
+    return {
+      count: watching,
+      joinErrors,
+      seconds: withThem.seconds,
+      cpuMsPerSpectatorSecond: extra(withThem.cpuMs, playersAlone(players.figures.cpuMsPerClientSecond, again.cpuMs)),
+      bytesPerSpectatorSecond: extra(withThem.bytes, playersAlone(players.figures.bytesPerClientSecond, again.bytes)),
+      framesOutPerSpectatorSecond: extra(withThem.framesOut, playersAlone(players.figures.framesOutPerClientSecond ?? 0, again.framesOut)),
+      cpuMsPerPlayerSecond: playersAlone(players.figures.cpuMsPerClientSecond, again.cpuMs) / clients,
+      bytesPerPlayerSecond: playersAlone(players.figures.bytesPerClientSecond, again.bytes) / clients,
+      tickIntervalP99Ms: withThem.tickIntervalP99Ms,
+    };
+  } finally {
+    await Promise.all(watchers.map((w) => w.stop()));
+  }
+}
+
+/** The arena's totals per second over a window of `seconds`: CPU (ms), bytes and frames sent. */
+async function window(
+  server: Running,
+  seconds: number,
+): Promise<{ seconds: number; cpuMs: number; bytes: number; framesOut: number; tickIntervalP99Ms: number }> {
+  const before = await server.metrics!();
+  const cpuBefore = cpuMs(server.pid);
+  const started = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const wall = (performance.now() - started) / 1000;
+  const cpu = cpuMs(server.pid) - cpuBefore;
+  const after = await server.metrics!();
+  const perSecond = (counter: string) => ((after.get(counter) ?? 0) - (before.get(counter) ?? 0)) / wall;
+  return {
+    seconds: wall,
+    cpuMs: cpu / wall,
+    bytes: perSecond("arena_bytes_sent_total"),
+    framesOut: perSecond("arena_frames_sent_total"),
+    tickIntervalP99Ms: histogramQuantile(before, after, "arena_tick_interval_seconds", 0.99) * 1000,
+  };
 }

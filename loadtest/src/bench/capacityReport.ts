@@ -13,7 +13,7 @@ export function capacityMarkdown(results: RoomSizeResult[]): string[] {
   const several = results.length > 1;
   const suffix = (r: RoomSizeResult) => (several ? `, rooms of ${r.roomSize}` : "");
   const lines = results.map((r) => `Rooms of ${r.roomSize}: ${r.limit} (highest step ${highest(r)} players).`);
-  lines.push("", ...figuresTable(results, suffix), ...variantsTable(results, suffix), "", ...stepsTable(results));
+  lines.push("", ...figuresTable(results, suffix), ...variantsTable(results, suffix), "", ...stepsTable(results), ...spectatorsTable(results));
   const profiled = results.filter((r): r is RoomSizeResult & { profile: ProfiledRun } => r.profile !== undefined && "summary" in r.profile);
   if (profiled.length)
     lines.push("", "### Where the time goes: self time by category, share of busy samples (CPU profile of the highest step)", "", ...categoriesTable(profiled));
@@ -80,6 +80,23 @@ function stepsTable(results: RoomSizeResult[]): string[] {
     for (const step of r.steps) lines.push(stepRow(r.roomSize, step));
   }
   return lines;
+}
+
+/** `--spectators N`: each arena step measured again with N spectators, their cost beside the players'. */
+function spectatorsTable(results: RoomSizeResult[]): string[] {
+  const rows = results.flatMap((r) => r.steps.filter((s) => s.spectators !== undefined).map((s) => ({ roomSize: r.roomSize, step: s, cost: s.spectators! })));
+  if (rows.length === 0) return [];
+  return [
+    "",
+    "### Spectators: what they add to a step, per spectator, against the step's players per player",
+    "",
+    "| rooms of | players | spectators (refused) | CPU ms per spectator-s / per player-s | bytes per spectator-s / per player-s | frames out per spectator-s | interval p99 ms with them |",
+    "|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map(
+      ({ roomSize, step, cost }) =>
+        `| ${roomSize} | ${step.players} | ${cost.count} (${cost.joinErrors}) | ${format(cost.cpuMsPerSpectatorSecond)} / ${format(cost.cpuMsPerPlayerSecond)} | ${format(cost.bytesPerSpectatorSecond)} / ${format(cost.bytesPerPlayerSecond)} | ${format(cost.framesOutPerSpectatorSecond)} | ${format(cost.tickIntervalP99Ms)} |`,
+    ),
+  ];
 }
 
 function stepRow(roomSize: number, step: StepResult): string {

@@ -14,6 +14,8 @@ export interface SweepOptions {
   variants: RuntimeVariant[];
   /** Profile the default arena at the highest step reached. */
   profile?: ProfileOptions;
+  /** Spectators added to each step of the default arena, measured apart (`--spectators`). */
+  spectators?: number;
   progress: (line: string) => void;
 }
 
@@ -79,6 +81,7 @@ export async function sweepRoomSize(roomSize: number, options: SweepOptions): Pr
           roomSize,
           progress: options.progress,
           light: turn.system === "arena" && options.light,
+          spectators: turn.system === "arena" && systemName(turn.runtime) === systemName(DEFAULT_VARIANT) ? options.spectators : undefined,
         }),
       );
     }

@@ -48,6 +48,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       baseline: args.baseline,
       variants: args.variants,
       profile: args.profile,
+      spectators: args.spectators,
       progress,
     };
     const results: RoomSizeResult[] = [];

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import { ErrorCode as ColyseusErrorCode, ServerError } from "@colyseus/core";
-import { COLYSEUS_STATUS, ErrorCode, ROOM_NAME, type ErrorCode as ErrorCodeName } from "@arena/shared";
+import { COLYSEUS_STATUS, DEFAULT_MODE, ErrorCode, ROOM_NAME, countIn, isSpectating, readListing, type ErrorCode as ErrorCodeName } from "@arena/shared";
 import { ArenaError } from "../ArenaError.ts";
 import type { HttpSettings } from "../config.ts";
 import type { Metrics } from "../Metrics.ts";
@@ -161,11 +161,17 @@ export class HttpGate {
         sendError(res, "rate_limited", "Too many failed joins from your address. Wait before trying again.", wait);
         return true;
       }
+      // A room that is full (409) is no guess at a room id: only other refusals count.
       res.once("finish", () => {
-        if (res.statusCode >= 400) void limits.take("failedJoins", address).catch(() => {});
+        if (res.statusCode >= 400 && res.statusCode !== 409) void limits.take("failedJoins", address).catch(() => {});
       });
     }
     if (!(await this.admission.allow(LIMITS_BY_METHOD[route.method], address, res))) return true;
+    const spectating = isSpectating((req as { body?: unknown }).body);
+    if (spectating && route.method !== "joinById") {
+      sendError(res, "bad_options", "Spectators join a room by its id (joinById) or a private room by its code, not through quick play or a new room.");
+      return true;
+    }
     if (route.method === "joinById") {
       // Colyseus answers these with its own status 522; give a plain 404 or 409.
       const [room] = await this.matchmaking.rooms({ roomId: route.target });
@@ -173,10 +179,18 @@ export class HttpGate {
         sendError(res, "unknown_room");
         return true;
       }
-      if (room.locked) {
+      // Each role has its own seats (rooms/Spectators.ts); the room decides again when it reserves one.
+      const listing = readListing(room, DEFAULT_MODE);
+      if (spectating && (room.locked || listing.spectators >= (countIn(room.metadata, "maxSpectators") ?? 0))) {
+        sendError(res, "spectators_full");
+        return true;
+      }
+      if (!spectating && listing.locked) {
         sendError(res, "room_full");
         return true;
       }
+      await this.answerSeat(req, res, () => this.matchmaking.joinById(room, (req as { body?: unknown }).body, req));
+      return true;
     }
     if (route.method === "reconnect" && typeof (req as { body?: { reconnectionToken?: unknown } }).body?.reconnectionToken !== "string") {
       sendError(res, "bad_options", "A reconnection needs its reconnectionToken.");
@@ -193,7 +207,11 @@ export class HttpGate {
       return true;
     }
     if (route.method === "joinOrCreate" && route.target === ROOM_NAME) {
-      await this.quickPlay(req, res);
+      await this.answerSeat(req, res, () => this.matchmaking.joinQuickPlay((req as { body?: unknown }).body, req));
+      return true;
+    }
+    if (route.method === "join" && route.target === ROOM_NAME) {
+      await this.answerSeat(req, res, () => this.matchmaking.joinExisting((req as { body?: unknown }).body, req));
       return true;
     }
     mapColyseusStatus(res);
@@ -201,15 +219,17 @@ export class HttpGate {
   }
 
   /**
-   * Quick play, answered here rather than by Colyseus's joinOrCreate: the
-   * seat comes from a batch (`QuickPlayBatcher`); the answer and the errors
-   * are the ones Colyseus's route would give (its seat reservation as JSON,
-   * its `{ code, error }` with the statuses of COLYSEUS_STATUS), and the
-   * project's own errors for a busy or failed decision.
+   * Quick play and joins of an existing room, answered here rather than by
+   * Colyseus's joinOrCreate and join: the seat comes from a batch
+   * (`QuickPlayBatcher`), or from the fullest room with a free player seat
+   * (`joinExisting`); the answer and the errors are the ones Colyseus's route
+   * would give (its seat reservation as JSON, its `{ code, error }` with the
+   * statuses of COLYSEUS_STATUS), and the project's own errors for a busy
+   * or failed decision.
    */
-  private async quickPlay(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async answerSeat(req: IncomingMessage, res: ServerResponse, decide: () => Promise<unknown>): Promise<void> {
     try {
-      const seat = await this.matchmaking.joinQuickPlay((req as { body?: unknown }).body, req);
+      const seat = await decide();
       if (res.destroyed) return;
       const json = JSON.stringify(seat);
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(json) }).end(json);
@@ -226,7 +246,7 @@ export class HttpGate {
       }
       const code = error instanceof ServerError ? error.code : ColyseusErrorCode.MATCHMAKE_UNHANDLED;
       const message = error instanceof Error ? error.message : String(error);
-      if (!(error instanceof ServerError)) this.admission.log.error({ err: error }, "quick play failed");
+      if (!(error instanceof ServerError)) this.admission.log.error({ err: error }, "matchmaking failed to find a seat");
       // The project's refusals (the room's onAuth) carry their own code.
       sendErrorJson(res, COLYSEUS_STATUS[code] ?? code, errorJson(code, message, error instanceof ArenaError ? error.errorCode : undefined));
     }

@@ -42,6 +42,7 @@ export function matchmakingApi(matchmaking: Matchmaking, admission: Admission): 
     const address = admission.addressOf(req);
     if (!(await admission.allow(["creates", "joins"], address, res))) return;
     const options = validateJoinOptions(req.body);
+    if (options.spectate) throw new ArenaError("bad_options", "A private room is created by a player; spectators watch it with its code.");
     res.status(201).json(await matchmaking.createPrivate({ ...options }));
   });
 
@@ -65,7 +66,7 @@ export function matchmakingApi(matchmaking: Matchmaking, admission: Admission): 
       res.json({ seat: await matchmaking.seatIn(roomId, { ...options }) });
     } catch (error) {
       if (!(error instanceof RoomRefusal)) throw error;
-      sendError(res, error.reason === "locked" ? "room_full" : "unknown_code");
+      sendError(res, error.reason === "gone" ? "unknown_code" : options.spectate ? "spectators_full" : "room_full");
     }
   });
 

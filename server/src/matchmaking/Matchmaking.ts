@@ -1,6 +1,8 @@
 import { randomInt } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { DEFAULT_MODE, ROOM_NAME, isGameMode, type ErrorCode } from "@arena/shared";
+import { ErrorCode as ColyseusErrorCode, ServerError } from "@colyseus/core";
+import { DEFAULT_MODE, ROOM_NAME, isGameMode, isSpectating, readListing, type ErrorCode } from "@arena/shared";
+import { ArenaError } from "../ArenaError.ts";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../Metrics.ts";
@@ -23,9 +25,14 @@ function seatBroker(matchMaker: MatchMaker, settings: Settings, placement: RoomP
   return {
     openRooms: async (mode) => {
       // A listed room with no one in it and no seat reserved is being disposed (autoDispose).
-      const query = matchMaker
-        .query({ name: ROOM_NAME, locked: false, private: false, mode } as Partial<RoomCache>, { clients: -1 })
-        .then((rooms) => rooms.filter((room) => room.clients > 0));
+      // Fullest first by players: spectators are not players (readListing).
+      const query = matchMaker.query({ name: ROOM_NAME, locked: false, private: false, mode } as Partial<RoomCache>, { clients: -1 }).then((rooms) =>
+        rooms
+          .map((room) => ({ room, players: readListing(room, mode).players }))
+          .filter(({ room }) => room.clients > 0)
+          .sort((a, b) => b.players - a.players)
+          .map(({ room }) => room),
+      );
       if (settings.redisUrl === undefined) return query;
       // A room answers seat reservations on its Redis channel (`$<roomId>`, core's
       // getRoomChannel). A listed room without one (disposed, its listing not yet
@@ -75,6 +82,8 @@ export class Matchmaking {
   readonly #sweep: ProcessSweep | undefined;
   /** The cluster's one quick-play decision at a time (in-process queue, Redis lock when scaled). */
   readonly #turns: QuickPlayQueue;
+  /** The matchmaker as quick play sees it: open rooms fullest first, seats. */
+  readonly #broker: SeatBroker<JoinOptions, RoomCache, SeatReservation>;
 
   constructor(
     private readonly matchMaker: MatchMaker,
@@ -93,7 +102,8 @@ export class Matchmaking {
       }
     }
     this.#turns = new QuickPlayQueue(settings.http.quickPlayTurnTimeoutMs, this.redis?.client);
-    this.quickPlay = new QuickPlayBatcher(seatBroker(matchMaker, settings, this.placement), () => this.#turns.turn(), {
+    this.#broker = seatBroker(matchMaker, settings, this.placement);
+    this.quickPlay = new QuickPlayBatcher(this.#broker, () => this.#turns.turn(), {
       maxWaitMs: settings.http.quickPlayTurnTimeoutMs,
       unavailable: () => this.unavailable(),
     });
@@ -109,6 +119,46 @@ export class Matchmaking {
     const result = await this.matchMaker.authenticate(ROOM_NAME, body, req);
     const mode = isGameMode(body.mode) ? body.mode : DEFAULT_MODE;
     return this.quickPlay.join(mode, body, result === true ? undefined : result);
+  }
+
+  /**
+   * Colyseus's `join` (`POST /matchmake/join/arena`: an existing room, never
+   * a new one), answered here: the fullest open room of the mode with a free
+   * player seat, as quick play picks them. Core's own `join` takes the first
+   * unlocked room, and a room full of players stays unlocked while it has
+   * spectator seats (rooms/Spectators.ts). Throws Colyseus's 521 when no room
+   * has a seat.
+   */
+  async joinExisting(options: unknown, req: IncomingMessage): Promise<SeatReservation> {
+    const body = (options ?? {}) as JoinOptions;
+    const result = await this.matchMaker.authenticate(ROOM_NAME, body, req);
+    const auth = result === true ? undefined : result;
+    const mode = isGameMode(body.mode) ? body.mode : DEFAULT_MODE;
+    for (const room of await this.#broker.openRooms(mode)) {
+      const { capacity, players } = readListing(room, mode);
+      if (players >= capacity) continue;
+      const sessionId = this.matchMaker.sessionId();
+      // A room that filled meanwhile, or went, refuses: try the next.
+      const [reserved] = await this.matchMaker.reserveSeats(room, [{ sessionId, options: body, auth }]).catch(() => [false]);
+      if (reserved) return this.matchMaker.seat(room, sessionId);
+    }
+    throw new ServerError(ColyseusErrorCode.MATCHMAKE_INVALID_CRITERIA, "no rooms found with provided criteria");
+  }
+
+  /**
+   * A seat in a listed room by its id (`POST /matchmake/joinById/arena/<id>`,
+   * answered by the HTTP gate): the room's onAuth, then its reservation, which
+   * judges the seat by role (rooms/Spectators.ts). A refusal is the project's
+   * `room_full` or `spectators_full`; core's own joinById would answer a race
+   * for the last seats with a bare 523, or 522 once the room locks.
+   */
+  async joinById(room: RoomCache, options: unknown, req: IncomingMessage): Promise<SeatReservation> {
+    const body = (options ?? {}) as JoinOptions;
+    const result = await this.matchMaker.authenticate(ROOM_NAME, body, req);
+    const sessionId = this.matchMaker.sessionId();
+    const [reserved] = await this.matchMaker.reserveSeats(room, [{ sessionId, options: body, auth: result === true ? undefined : result }]);
+    if (!reserved) throw new ArenaError(isSpectating(body) ? "spectators_full" : "room_full");
+    return this.matchMaker.seat(room, sessionId);
   }
 
   /** A private room with a new join code, and its creator's seat in it. */

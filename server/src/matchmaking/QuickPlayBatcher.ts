@@ -1,8 +1,10 @@
-/** A room with free seats, as the listings have it. */
+import { readListing } from "@arena/shared";
+/** A room with free seats, as the listings have it (players are `clients` less the spectators its metadata counts: `readListing`). */
 export interface OpenRoom {
   readonly roomId: string;
   readonly clients: number;
   readonly maxClients: number;
+  readonly metadata?: unknown;
 }
 
 /** A quick-play request waiting for a seat. */
@@ -255,7 +257,8 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     if (pending.length > 0) {
       for (const room of await this.broker.openRooms(group)) {
         if (next >= pending.length) break;
-        const free = room.maxClients - room.clients;
+        const { capacity, players } = readListing(room, group);
+        const free = capacity - players;
         if (free <= 0) continue;
         plan.push({ room, tickets: pending.slice(next, next + free) });
         next += free;

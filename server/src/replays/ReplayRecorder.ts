@@ -12,6 +12,9 @@ export const REPLAY_CUT_BYTES = 4 * 1024 * 1024;
 /** Steps past which the same happens: 30 minutes at TICK_RATE_HZ. */
 export const REPLAY_CUT_TICKS = 30 * 60 * TICK_RATE_HZ;
 
+/** How long `finish` waits for its saves (a dispose, a shutdown): a hung store must not hold the room. */
+export const REPLAY_SAVE_WAIT_MS = 5000;
+
 /** A new replay id: 16 characters of [A-Za-z0-9_-] (isReplayId), 96 random bits. */
 export function newReplayId(): string {
   return randomBytes(12).toString("base64url");
@@ -129,14 +132,24 @@ export class ReplayRecorder {
 
   #stop(why: string): void {
     this.#options.log.warn({ roomId: this.#options.roomId, replayId: this.#id, why }, "replay recording stopped");
-    this.finish();
+    void this.finish();
   }
 
-  /** The match is over here (dispose, hand-over, take-over): the replay is saved and nothing more is recorded. Idempotent. */
-  finish(): void {
-    if (this.#closed) return;
-    this.#save();
-    this.#closed = true;
+  /**
+   * The match is over here (dispose, hand-over, take-over): the replay is
+   * saved and nothing more is recorded. Idempotent. Resolves when the saves
+   * have ended, or after REPLAY_SAVE_WAIT_MS (a process about to exit waits
+   * for them); never rejects.
+   */
+  async finish(): Promise<void> {
+    if (!this.#closed) {
+      this.#save();
+      this.#closed = true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, REPLAY_SAVE_WAIT_MS)));
+    await Promise.race([this.saved(), late]);
+    clearTimeout(timer);
   }
 
   /** Resolves once every save started so far has ended (saved or logged). */

@@ -3,6 +3,7 @@ import { CloseCode as ColyseusCloseCode, Room, RoomInternalState, matchMaker, ty
 import {
   ArenaState,
   CloseCode,
+  CloseReason,
   InputFrameSchema,
   PATCH_INTERVAL_MS,
   PROTOCOL_VERSION,
@@ -21,6 +22,8 @@ import {
   sanitizeInput,
   snapshotWorld,
   stepTick,
+  isSpectating,
+  type ArenaListingMetadata,
   type InputFrame,
   type SeenBy,
   type ServerMessages,
@@ -35,7 +38,8 @@ import { redisError } from "../migration/MatchStore.ts";
 import type { Migration, Restoring } from "../migration/Migration.ts";
 import type { ReplayStore } from "../replays/ReplayStore.ts";
 import { ReplayRecorder } from "../replays/ReplayRecorder.ts";
-import { coreOf } from "./coreRoom.ts";
+import { coreOf, interceptSeatReservations } from "./coreRoom.ts";
+import { SpectatorSeats } from "./Spectators.ts";
 import { HeldSeats } from "./HeldSeats.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget, InputLeadMeter } from "@arena/shared";
 import { RoomChat } from "./RoomChat.ts";
@@ -44,9 +48,9 @@ import { ClientGuard } from "./ClientGuard.ts";
 import { LagCompensation } from "./LagCompensation.ts";
 import { TickFrames } from "./TickFrames.ts";
 import { broadcastRecipients, patchRecipients } from "./sentFrames.ts";
-import { arenaFrames } from "./framePolicy.ts";
+import { arenaFrames, spectatorFrames } from "./framePolicy.ts";
 import { compileInputGrammar } from "./inputGrammar.ts";
-import { sendUnknownMessage } from "./sendRoomError.ts";
+import { sendRoomError, sendUnknownMessage } from "./sendRoomError.ts";
 import type { ArenaClient } from "./ArenaClient.ts";
 import { InputWaits } from "./InputWaits.ts";
 import { WaitLog, registerTestHooks } from "./testHooks.ts";
@@ -132,6 +136,12 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private movedOut: "handed" | "taken" | undefined;
   /** No more steps: the match's last state here is in its final snapshot. */
   private frozen = false;
+  /** People watching (Spectators.ts): no player, no player seat, no input, no chat. */
+  private readonly spectators: SpectatorSeats;
+  /** Spectators told the match is over (their close is under way). */
+  private readonly matchOverSent = new WeakSet<ArenaClient>();
+  /** Players this room seats (ROOM_CAPACITY); `maxClients` adds the spectators' seats. */
+  private capacity = 0;
   /** This match's replays (with a replay store): every change to the world, as it happens. */
   private replay: ReplayRecorder | undefined;
 
@@ -139,11 +149,21 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   constructor(private readonly ctx: RoomContext) {
     super();
     this.telemetry = new RoomTelemetry(ctx.metrics.telemetry);
+    this.spectators = new SpectatorSeats(
+      ctx.settings.maxSpectators,
+      (count) => this.listSpectators(count),
+      () => this.seatReservationTimeout * 1000,
+    );
     this.guard = new ClientGuard(
       this,
       arenaFrames(INPUT_BODY, () => this.stampsBoth()),
       ctx,
+      {
+        frames: spectatorFrames,
+        has: (sessionId) => this.spectators.has(sessionId),
+      },
     );
+    interceptSeatReservations(this, (sessionId, options) => this.admitSeat(sessionId, options));
     // Each input frame's arrival, as core puts it in the client's buffer (for arena_input_wait_seconds).
     const controller = coreOf(this)._inputController;
     if (controller !== undefined) {
@@ -168,7 +188,10 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     const { settings, migration } = this.ctx;
     const restoring = migration?.restoring(this.roomId);
     const privateCode = restoring?.snapshot.privateCode ?? options.privateCode ?? null;
-    this.maxClients = settings.capacity[options.mode];
+    this.capacity = settings.capacity[options.mode];
+    this.maxClients = this.capacity + settings.maxSpectators;
+    const listed: ArenaListingMetadata = { mode: options.mode, capacity: this.capacity, spectators: 0, maxSpectators: settings.maxSpectators };
+    await this.setMetadata({ ...(coreOf(this)._listing.metadata as object | undefined), ...listed });
     this.patchRate = PATCH_INTERVAL_MS;
     this.state = new ArenaState();
     initWorld(this.state, options.mode, randomInt(2 ** 31), () => new Pickup());
@@ -206,7 +229,10 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       const { replays: store, log } = this.ctx;
       this.replay = new ReplayRecorder({ store, log, roomId: this.roomId, mode: this.state.mode, world: this.state, dt: STEP_SECONDS });
     }
-    this.onMessage("chat", (client: ArenaClient, message: unknown) => this.chat.receive(client, message));
+    this.onMessage("chat", (client: ArenaClient, message: unknown) => {
+      if (this.spectators.has(client.sessionId)) sendRoomError(client, "spectator_chat");
+      else this.chat.receive(client, message);
+    });
     this.onMessage("telemetry", (client: ArenaClient, message: unknown) => this.telemetry.receive(client, message));
     this.onMessage("*", (client: ArenaClient, type) => sendUnknownMessage(client, type));
     if (settings.testHooks) {
@@ -225,7 +251,14 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     if (isPrivate) await this.setPrivate(true);
     await this.ctx.matchmaking.roomOpened(this.roomId, privateCode ?? undefined);
     this.ctx.log.info(
-      { roomId: this.roomId, mode: options.mode, maxClients: this.maxClients, private: isPrivate, restored: restoring !== undefined },
+      {
+        roomId: this.roomId,
+        mode: options.mode,
+        capacity: this.capacity,
+        spectators: settings.maxSpectators,
+        private: isPrivate,
+        restored: restoring !== undefined,
+      },
       "room created",
     );
   }
@@ -275,8 +308,41 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     }
   }
 
+  /**
+   * Core's seat reservation, judged by role first (Spectators.ts): a
+   * spectator while spectator seats are free, a player while the players and
+   * their reserved or held seats are under the capacity. Core's own check
+   * (every client under `maxClients`) runs after.
+   */
+  private admitSeat(sessionId: string, options: unknown): { admitted: boolean; undo?: () => void } {
+    if (isSpectating(options)) {
+      return this.spectators.reserve(sessionId) ? { admitted: true, undo: () => this.spectators.unreserve(sessionId) } : { admitted: false };
+    }
+    return { admitted: this.playerSeats() < this.capacity };
+  }
+
+  /** Players in the room, and seats reserved or held for players (counted from core's tables, whatever spectators do). */
+  private playerSeats(): number {
+    let seats = 0;
+    for (const client of this.clients) if (!this.spectators.has(client.sessionId)) seats++;
+    // A claimed seat stays in the table, made non-enumerable, until its player leaves: its player is among the clients.
+    for (const sessionId of Object.keys(coreOf(this)._reservedSeats)) if (!this.spectators.has(sessionId)) seats++;
+    return seats;
+  }
+
+  /** The spectator count in the listing (its metadata), for listings, the lobby and quick play. */
+  private listSpectators(count: number): void {
+    const metadata = coreOf(this)._listing.metadata as ArenaListingMetadata | undefined;
+    if (metadata === undefined || metadata.spectators === count) return;
+    this.setMetadata({ ...metadata, spectators: count }).catch((err: unknown) =>
+      this.ctx.log.debug({ err: redisError(err), roomId: this.roomId }, "could not list the spectator count"),
+    );
+  }
+
   override async onDispose(): Promise<void> {
-    this.replay?.finish();
+    this.spectators.dispose();
+    // Saved in the background; waited for at the end (a process that drains exits after its rooms are disposed).
+    const replaySaved = this.replay?.finish();
     // Core clears the listing's id of a room that never went live (a duplicate of another process's).
     const listed = coreOf(this)._listing.roomId !== undefined;
     if (this.movedOut === "handed") {
@@ -294,9 +360,11 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       this.recorder?.stop();
     }
     await this.ctx.matchmaking.roomClosed(this.roomId, this.movedOut !== undefined || !listed);
+    await replaySaved;
   }
 
   override onJoin(client: ArenaClient, options: ValidJoinOptions): void {
+    if (this.spectators.has(client.sessionId)) return this.watchMatch(client);
     joinPlayer(this.state, client.sessionId, new Player(), options.name);
     this.replay?.joined(client.sessionId, options.name);
     this.recorder?.joined(client.sessionId, client.reconnectionToken);
@@ -312,10 +380,27 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "player joined");
   }
 
+  /** A spectator came in: the state and the events, nothing in the world. */
+  private watchMatch(client: ArenaClient): void {
+    this.spectators.joined(client.sessionId);
+    this.guard.watch(client);
+    this.ctx.metrics.connections.inc({ event: "joined" });
+    client.send("welcome", {
+      protocol: PROTOCOL_VERSION,
+      reconnectGraceSeconds: 0,
+      patchIntervalMs: PATCH_INTERVAL_MS,
+      tickRate: TICK_RATE_HZ,
+      spectator: true,
+    });
+    this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId }, "spectator joined");
+  }
+
   /** A connection dropped without the player leaving: hold the seat for the grace period. */
   override onDrop(client: ArenaClient, code?: number): void {
     // Refused for flooding or a bad frame: no seat is held; Colyseus calls onLeave next.
     if (this.guard.refused(client.sessionId)) return;
+    // A spectator's seat is not held: it comes back by joining again.
+    if (this.spectators.has(client.sessionId)) return;
     const player = this.state.players.get(client.sessionId);
     if (player === undefined || this.draining) return;
     player.connected = false;
@@ -353,6 +438,12 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
 
   private removePlayer(client: ArenaClient, code?: number): void {
     this.guard.forget(client.sessionId);
+    if (this.spectators.has(client.sessionId)) {
+      this.spectators.left(client.sessionId);
+      this.ctx.metrics.connections.inc({ event: "left" });
+      this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "spectator left");
+      return;
+    }
     this.forgetPlayer(client.sessionId);
     this.ctx.log.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "player left");
   }
@@ -364,6 +455,22 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     this.leads.forget(sessionId);
     this.recorder?.left(sessionId);
     this.ctx.metrics.connections.inc({ event: "left" });
+  }
+
+  /**
+   * A match without players, and without a seat that a player may still
+   * take, is over for those watching it: they are closed, and hold the room
+   * no longer. Checked every tick (the players' table's size, then, only
+   * when it is empty, the seats), so it also catches the last reserved seat
+   * expiring unclaimed.
+   */
+  private closeSpectatorsOfEmptyMatch(): void {
+    if (this.state.players.size > 0 || this.spectators.joinedIds.size === 0 || this.playerSeats() > 0) return;
+    for (const client of this.clients) {
+      if (!this.spectators.has(client.sessionId) || this.matchOverSent.has(client)) continue;
+      this.matchOverSent.add(client);
+      client.leave(CloseCode.MATCH_OVER, CloseReason[CloseCode.MATCH_OVER]);
+    }
   }
 
   /**
@@ -399,14 +506,14 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
   private async handOverOrPlayOn(): Promise<void> {
     const { migration, settings, log } = this.ctx;
     const peer = this.recorder !== undefined && migration !== undefined && (await migration.peerAlive().catch(() => false));
-    // A restored match nobody is back in yet (its players are still on their way, told to
-    // reconnect) is let go too without a peer: a process that starts later takes it.
-    const unclaimed = this.clients.length === 0 && this.held.size > 0;
+    // A restored match no player is back in yet (its players are still on their way, told to
+    // reconnect; spectators may be watching) is let go too without a peer: a process that starts later takes it.
+    const unclaimed = this.clients.every((client) => this.spectators.has(client.sessionId)) && this.held.size > 0;
     if (this.recorder !== undefined && (peer || unclaimed)) {
       this.frozen = true;
       if (await this.recorder.seal()) {
         this.movedOut = "handed";
-        this.replay?.finish();
+        void this.replay?.finish();
         log.info({ roomId: this.roomId, peer }, "match handed over");
         this.dropUnclaimedSeats();
         this.disconnect(ColyseusCloseCode.MAY_TRY_RECONNECT).catch(() => {});
@@ -426,7 +533,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
     if (this.movedOut !== undefined || this.closing) return;
     this.movedOut = "taken";
     this.frozen = true;
-    this.replay?.finish();
+    void this.replay?.finish();
     this.draining = true; // its players' closes hold no seat here: they are going to the new owner
     (coreOf(this)._listing as { roomId?: string }).roomId = undefined;
     this.dropUnclaimedSeats();
@@ -447,6 +554,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       this.faultRequested = false;
       throw new Error("fault injected by test hook");
     }
+    this.closeSpectatorsOfEmptyMatch();
     const { metrics } = this.ctx;
     const started = performance.now();
     if (this.lastTickAt !== undefined) {

@@ -60,11 +60,12 @@ export class ClientGuard {
   /** Input frames in each session's latest input message (absent: 1, frames alone). */
   readonly #framesPerMessage = new Map<string, number>();
 
-  /** `frames`: what this room type accepts (framePolicy.ts). */
+  /** `frames`: what this room type accepts (framePolicy.ts); `spectators`: who watches, and what they may send instead. */
   constructor(
     private readonly room: Room,
     private readonly frames: FramePolicy,
     private readonly options: GuardContext,
+    private readonly spectators?: { frames: FramePolicy; has(sessionId: string): boolean },
   ) {
     const target = room as unknown as { _onMessage: FrameHandler };
     const deliver = target._onMessage;
@@ -134,7 +135,8 @@ export class ClientGuard {
       this.refuse(client, CloseCode.FLOODING);
       return false;
     }
-    if (!this.frames(frame)) {
+    const policy = this.spectators?.has(client.sessionId) === true ? this.spectators.frames : this.frames;
+    if (!policy(frame)) {
       this.refuse(client, CloseCode.PROTOCOL_VIOLATION, frame[0]);
       return false;
     }

@@ -31,3 +31,39 @@ export interface CoreRoom {
 export function coreOf(room: Room): CoreRoom {
   return room as unknown as CoreRoom;
 }
+
+/** Core's seat reservation (`_reserveSeat`, called in the room's process for every seat: matchmaking's `remoteRoomCall`, `allowReconnection`). */
+type ReserveSeat = (
+  sessionId: string,
+  options?: unknown,
+  auth?: unknown,
+  seconds?: number,
+  allowReconnection?: boolean,
+  devModeReconnectionToken?: string,
+) => Promise<boolean>;
+
+/** A room's judgement of a new seat before core's: refused, or admitted with what undoes it if core then refuses. */
+export type SeatAdmission = { admitted: boolean; undo?: () => void };
+
+/**
+ * Puts `admit` in front of core's seat reservations for new seats (a held
+ * seat, `allowReconnection`'s, goes straight to core). Core's own check
+ * (clients and reserved seats under `maxClients`) runs after an admitted
+ * one. Pinned by server/test/spectators.test.ts.
+ */
+export function interceptSeatReservations(room: Room, admit: (sessionId: string, options: unknown) => SeatAdmission): void {
+  const core = room as unknown as { _reserveSeat: ReserveSeat };
+  const reserve: ReserveSeat = core._reserveSeat.bind(room);
+  core._reserveSeat = async (sessionId, options, auth, seconds, allowReconnection = false, devModeReconnectionToken) => {
+    if (allowReconnection) return reserve(sessionId, options, auth, seconds, allowReconnection, devModeReconnectionToken);
+    const { admitted, undo } = admit(sessionId, options);
+    if (!admitted) return false;
+    let reserved = false;
+    try {
+      reserved = await reserve(sessionId, options, auth, seconds, allowReconnection, devModeReconnectionToken);
+      return reserved;
+    } finally {
+      if (!reserved) undo?.();
+    }
+  };
+}

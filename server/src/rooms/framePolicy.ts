@@ -116,5 +116,8 @@ export function arenaFrames(input: BodyCheck, stampsBoth: () => boolean): FrameP
   );
 }
 
+/** A match's spectator: control, messages (telemetry; chat is refused by the room) and pings; no input frame, alone or grouped. */
+export const spectatorFrames: FramePolicy = framePolicy(new Map([...CONTROL_AND_MESSAGES, [Protocol.PING, bare]]));
+
 /** The lobby: control and messages (`filter`) only. */
 export const lobbyFrames: FramePolicy = framePolicy(CONTROL_AND_MESSAGES);

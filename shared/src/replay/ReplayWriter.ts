@@ -197,6 +197,11 @@ export class ReplayWriter implements StepTap, IterableIterator<InputFrame> {
     this.#endPlayer();
     const handle = this.#handleOf(id);
     if (handle < 0) return frames;
+    // The format's order (OpReader): a world's players step in join order, which is handle order.
+    if (handle <= this.#handle) {
+      this.#fail(`player ${id} stepped after a later joiner`);
+      return frames;
+    }
     this.#frames = frames[Symbol.iterator]();
     this.#player = id;
     this.#handle = handle;

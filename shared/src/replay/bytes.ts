@@ -20,7 +20,8 @@ export class ByteWriter {
   /** Bytes written. */
   length = 0;
 
-  constructor(initialBytes = 64 * 1024) {
+  /** `initialBytes`: small, as every match holds one from its start (it doubles as it fills). */
+  constructor(initialBytes = 4096) {
     this.#bytes = new Uint8Array(initialBytes);
     this.#view = new DataView(this.#bytes.buffer);
   }
