@@ -194,7 +194,7 @@ describe("spectators under attack", () => {
     assert.equal(dan.status, 409);
     const sam = await consume(seats[0].body.seat);
     await waitFor("the spectator sees the duel", () => sam.state.players.size === 2);
-    assert.equal(ann.state.players.size, 2);
+    assert.equal(localRoom(ann.room.roomId).state.players.size, 2, "the duel holds its two players, no more");
   });
 
   it("odd spectate values and spectate where it does not belong get 400 bad_options, and cost no seat (holds)", async () => {

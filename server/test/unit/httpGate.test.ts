@@ -147,7 +147,7 @@ describe("HttpGate over an in-memory matchmaker", () => {
     assert.equal(res.json.errorCode, "client_outdated");
   });
 
-  it("answers joinById for a missing, private or full room itself", async () => {
+  it("answers joinById itself: a missing, private or full room refused, an open one seated", async () => {
     const full = mm.addRoom({ processId: "self", clients: 16, maxClients: 16, locked: true });
     const hidden = mm.addRoom({ processId: "self", private: true });
     assert.equal((await post("/matchmake/joinById/nope", me)).json.errorCode, "unknown_room");
@@ -156,7 +156,9 @@ describe("HttpGate over an in-memory matchmaker", () => {
     assert.equal(locked.status, 409);
     assert.equal(locked.json.errorCode, "room_full");
     const open = mm.addRoom({ processId: "self" });
-    assert.equal((await post(`/matchmake/joinById/${open.roomId}`, me)).status, 299, "an open room is left to Colyseus");
+    const seated = await post(`/matchmake/joinById/${open.roomId}`, me);
+    assert.equal(seated.status, 200);
+    assert.equal(seated.json.roomId ?? seated.json.room?.roomId, open.roomId);
   });
 
   it("refuses every matchmaking call while draining, and passes other routes on", async () => {
@@ -178,17 +180,18 @@ describe("HttpGate over an in-memory matchmaker", () => {
 
   it("spends the joins limit per address and answers 429 with Retry-After past it", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < settings.rateLimits.joinsPerMinute; i++) statuses.push((await post("/matchmake/join/arena", me, {}, "10.1.1.1")).status);
+    const reconnect = { reconnectionToken: "token" };
+    for (let i = 0; i < settings.rateLimits.joinsPerMinute; i++) statuses.push((await post("/matchmake/reconnect/room1", reconnect, {}, "10.1.1.1")).status);
     assert.deepEqual(
       statuses,
       statuses.map(() => 299),
       "the limit's worth is passed on",
     );
-    const res = await post("/matchmake/join/arena", me, {}, "10.1.1.1");
+    const res = await post("/matchmake/reconnect/room1", reconnect, {}, "10.1.1.1");
     assert.equal(res.status, 429);
     assert.equal(res.json.errorCode, "rate_limited");
     assert.ok(Number(res.headers["retry-after"]) >= 1);
-    assert.equal((await post("/matchmake/join/arena", me, {}, "10.1.1.2")).status, 299, "another address is not affected");
+    assert.equal((await post("/matchmake/reconnect/room1", reconnect, {}, "10.1.1.2")).status, 299, "another address is not affected");
   });
 
   it("keeps a connection usable after refusing a request whose small body came late", async () => {
@@ -201,7 +204,7 @@ describe("HttpGate over an in-memory matchmaker", () => {
       conn.socket.write("{}");
       await conn.until(1);
       await new Promise((r) => setTimeout(r, 1500)); // past the linger after which a connection with a body left unread is cut
-      conn.socket.write(head("/matchmake/join/arena") + "{}");
+      conn.socket.write(head("/matchmake/create/arena") + "{}");
       await conn.until(2);
       assert.deepEqual(conn.answers(), ["HTTP/1.1 404", "HTTP/1.1 299"], conn.received);
     } finally {
