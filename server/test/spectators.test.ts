@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
-import { ArenaState, CloseCode, PROTOCOL_VERSION, parseErrorCode, readListing, type ArenaRoomType, type RoomListing } from "@arena/shared";
+import { ArenaState, CloseCode, PROTOCOL_VERSION, readListing, type RoomListing } from "@arena/shared";
 import { type ArenaRoomClient, request, type RunningServer, TestPlayer, waitFor } from "@arena/testkit";
 import { startServer } from "./helpers/servers.ts";
+import { errorCodeOf, listedRoom, roomCountOf, watchRoom } from "./helpers/spectators.ts";
 
 let server: RunningServer;
 let clients: TestPlayer[] = [];
@@ -17,8 +18,7 @@ async function quickPlay(name: string, mode = "duel"): Promise<TestPlayer> {
 
 /** A spectator of `roomId`, on the real SDK. */
 async function watch(roomId: string, name = "Sam"): Promise<TestPlayer> {
-  const room = await new Client(server.endpoint).joinById<ArenaRoomType>(roomId, { name, protocol: PROTOCOL_VERSION, spectate: true }, ArenaState);
-  const spectator = new TestPlayer(room as ArenaRoomClient);
+  const spectator = await watchRoom(server.endpoint, roomId, name);
   clients.push(spectator);
   return spectator;
 }
@@ -26,15 +26,12 @@ async function watch(roomId: string, name = "Sam"): Promise<TestPlayer> {
 /** Joining by id through the HTTP route, as the SDK does: the answer's status and error code. */
 async function joinByIdStatus(roomId: string, options: Record<string, unknown>): Promise<{ status: number; code?: string }> {
   const answer = await request(server.endpoint, "POST", `/matchmake/joinById/${roomId}`, { name: "Eve", protocol: PROTOCOL_VERSION, ...options });
-  return { status: answer.status, code: answer.body?.errorCode ?? parseErrorCode(String(answer.body?.error)) ?? undefined };
+  return { status: answer.status, code: errorCodeOf(answer.body) };
 }
 
-async function listing(roomId: string): Promise<RoomListing | undefined> {
-  const { body } = await request(server.endpoint, "GET", "/api/rooms");
-  return (body.rooms as RoomListing[]).find((room) => room.roomId === roomId);
-}
+const listing = (roomId: string): Promise<RoomListing | undefined> => listedRoom(server.endpoint, roomId);
 
-const roomCount = async () => (await request(server.endpoint, "GET", "/api/health")).body.rooms as number;
+const roomCount = () => roomCountOf(server.endpoint);
 
 before(async () => {
   server = await startServer({

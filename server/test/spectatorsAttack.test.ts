@@ -3,9 +3,10 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "@colyseus/sdk";
 import { matchMaker } from "@colyseus/core";
-import { ArenaState, CloseCode, PROTOCOL_VERSION, parseErrorCode, type ArenaRoomType, type RoomListing } from "@arena/shared";
+import { ArenaState, CloseCode, PROTOCOL_VERSION, type ArenaRoomType, type RoomListing } from "@arena/shared";
 import { type ArenaRoomClient, request, type RunningServer, TestPlayer, waitFor } from "@arena/testkit";
 import { startServer } from "./helpers/servers.ts";
+import { errorCodeOf, listedRoom, roomCountOf, watchRoom } from "./helpers/spectators.ts";
 
 /**
  * Attacks on spectators (issue 14): what a careless SDK user or an attacker
@@ -23,32 +24,27 @@ async function quickPlay(name: string, mode = "duel"): Promise<TestPlayer> {
 }
 
 async function watch(roomId: string, name = "Sam"): Promise<TestPlayer> {
-  const room = await new Client(server.endpoint).joinById<ArenaRoomType>(roomId, { name, protocol: PROTOCOL_VERSION, spectate: true }, ArenaState);
-  const spectator = new TestPlayer(room as ArenaRoomClient);
+  const spectator = await watchRoom(server.endpoint, roomId, name);
   clients.push(spectator);
   return spectator;
 }
 
 /** A seat by id through the HTTP route, never consumed (a client that asks and never connects). */
-/** The project's error code of an answer: its `errorCode`, or read from Colyseus's `error` text. */
-const codeOf = (body: { errorCode?: string; error?: unknown } | undefined) => body?.errorCode ?? parseErrorCode(String(body?.error)) ?? undefined;
+const codeOf = errorCodeOf;
 
 async function reserveById(roomId: string, options: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown>; code?: string }> {
   const answer = await request(server.endpoint, "POST", `/matchmake/joinById/${roomId}`, { name: "Eve", protocol: PROTOCOL_VERSION, ...options });
   return { status: answer.status, body: answer.body as Record<string, unknown>, code: codeOf(answer.body) };
 }
 
-async function listing(roomId: string): Promise<RoomListing | undefined> {
-  const { body } = await request(server.endpoint, "GET", "/api/rooms");
-  return (body.rooms as RoomListing[]).find((room) => room.roomId === roomId);
-}
+const listing = (roomId: string): Promise<RoomListing | undefined> => listedRoom(server.endpoint, roomId);
 
 /** The room in this process (startServer runs the server here), for its seat reservation time. */
 function localRoom(roomId: string): { seatReservationTimeout: number; state: ArenaState; clients: { length: number }; _reservedSeats: object } {
   return matchMaker.getLocalRoomById(roomId) as never;
 }
 
-const roomCount = async () => (await request(server.endpoint, "GET", "/api/health")).body.rooms as number;
+const roomCount = () => roomCountOf(server.endpoint);
 
 before(async () => {
   server = await startServer({

@@ -115,10 +115,8 @@ export class Matchmaking {
    * (it validates and normalises them), then wait for a batch.
    */
   async joinQuickPlay(options: unknown, req: IncomingMessage): Promise<SeatReservation> {
-    const body = (options ?? {}) as JoinOptions;
-    const result = await this.matchMaker.authenticate(ROOM_NAME, body, req);
-    const mode = isGameMode(body.mode) ? body.mode : DEFAULT_MODE;
-    return this.quickPlay.join(mode, body, result === true ? undefined : result);
+    const { body, auth, mode } = await this.#authenticate(options, req);
+    return this.quickPlay.join(mode, body, auth);
   }
 
   /**
@@ -130,17 +128,13 @@ export class Matchmaking {
    * has a seat.
    */
   async joinExisting(options: unknown, req: IncomingMessage): Promise<SeatReservation> {
-    const body = (options ?? {}) as JoinOptions;
-    const result = await this.matchMaker.authenticate(ROOM_NAME, body, req);
-    const auth = result === true ? undefined : result;
-    const mode = isGameMode(body.mode) ? body.mode : DEFAULT_MODE;
+    const { body, auth, mode } = await this.#authenticate(options, req);
     for (const room of await this.#broker.openRooms(mode)) {
       const { capacity, players } = readListing(room, mode);
       if (players >= capacity) continue;
-      const sessionId = this.matchMaker.sessionId();
       // A room that filled meanwhile, or went, refuses: try the next.
-      const [reserved] = await this.matchMaker.reserveSeats(room, [{ sessionId, options: body, auth }]).catch(() => [false]);
-      if (reserved) return this.matchMaker.seat(room, sessionId);
+      const seat = await this.#seatIn(room, body, auth).catch(() => undefined);
+      if (seat !== undefined) return seat;
     }
     throw new ServerError(ColyseusErrorCode.MATCHMAKE_INVALID_CRITERIA, "no rooms found with provided criteria");
   }
@@ -153,12 +147,24 @@ export class Matchmaking {
    * for the last seats with a bare 523, or 522 once the room locks.
    */
   async joinById(room: RoomCache, options: unknown, req: IncomingMessage): Promise<SeatReservation> {
+    const { body, auth } = await this.#authenticate(options, req);
+    const seat = await this.#seatIn(room, body, auth);
+    if (seat === undefined) throw new ArenaError(isSpectating(body) ? "spectators_full" : "room_full");
+    return seat;
+  }
+
+  /** The options through the room's static `onAuth` (which validates and normalises them in place), its auth data, and their mode. */
+  async #authenticate(options: unknown, req: IncomingMessage): Promise<{ body: JoinOptions; auth: unknown; mode: string }> {
     const body = (options ?? {}) as JoinOptions;
     const result = await this.matchMaker.authenticate(ROOM_NAME, body, req);
+    return { body, auth: result === true ? undefined : result, mode: isGameMode(body.mode) ? body.mode : DEFAULT_MODE };
+  }
+
+  /** One seat in `room`, as its reservation judges it; undefined when the room refuses. */
+  async #seatIn(room: RoomCache, body: JoinOptions, auth: unknown): Promise<SeatReservation | undefined> {
     const sessionId = this.matchMaker.sessionId();
-    const [reserved] = await this.matchMaker.reserveSeats(room, [{ sessionId, options: body, auth: result === true ? undefined : result }]);
-    if (!reserved) throw new ArenaError(isSpectating(body) ? "spectators_full" : "room_full");
-    return this.matchMaker.seat(room, sessionId);
+    const [reserved] = await this.matchMaker.reserveSeats(room, [{ sessionId, options: body, auth }]);
+    return reserved ? this.matchMaker.seat(room, sessionId) : undefined;
   }
 
   /** A private room with a new join code, and its creator's seat in it. */

@@ -38,7 +38,7 @@ import { redisError } from "../migration/MatchStore.ts";
 import type { Migration, Restoring } from "../migration/Migration.ts";
 import type { ReplayStore } from "../replays/ReplayStore.ts";
 import { ReplayRecorder } from "../replays/ReplayRecorder.ts";
-import { coreOf, interceptSeatReservations } from "./coreRoom.ts";
+import { coreOf, interceptSeatReservations, type SeatAdmission } from "./coreRoom.ts";
 import { SpectatorSeats } from "./Spectators.ts";
 import { HeldSeats } from "./HeldSeats.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget, InputLeadMeter } from "@arena/shared";
@@ -314,7 +314,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
    * their reserved or held seats are under the capacity. Core's own check
    * (every client under `maxClients`) runs after.
    */
-  private admitSeat(sessionId: string, options: unknown): { admitted: boolean; undo?: () => void } {
+  private admitSeat(sessionId: string, options: unknown): SeatAdmission {
     if (isSpectating(options)) {
       return this.spectators.reserve(sessionId) ? { admitted: true, undo: () => this.spectators.unreserve(sessionId) } : { admitted: false };
     }
