@@ -38,7 +38,7 @@ import { redisError } from "../migration/MatchStore.ts";
 import type { Migration, Restoring } from "../migration/Migration.ts";
 import type { ReplayStore } from "../replays/ReplayStore.ts";
 import { ReplayRecorder } from "../replays/ReplayRecorder.ts";
-import { coreOf, interceptSeatReservations, type SeatAdmission } from "./coreRoom.ts";
+import { bufferPlainFrames, coreOf, interceptSeatReservations, type SeatAdmission } from "./coreRoom.ts";
 import { SpectatorSeats } from "./Spectators.ts";
 import { HeldSeats } from "./HeldSeats.ts";
 import { INPUT_BUFFER_FRAMES, InputBudget, InputLeadMeter } from "@arena/shared";
@@ -170,6 +170,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       const capture = controller.capture.bind(controller);
       controller.capture = (client, ...rest) => {
         this.waits.arrived(client.sessionId);
+        bufferPlainFrames(client);
         capture(client, ...rest);
       };
     }

@@ -1,4 +1,5 @@
 import type { Client, Deferred, IRoomCache, Room, RoomInternalState } from "@colyseus/core";
+import type { InputFrame } from "@arena/shared";
 
 /**
  * The private members of core's Room (core/src/Room.ts, @colyseus/core
@@ -66,4 +67,27 @@ export function interceptSeatReservations(room: Room, admit: (sessionId: string,
       if (!reserved) undo?.();
     }
   };
+}
+
+/** A client's decode target (core's `client._input`, one per connection, made by RoomInput.allocate). */
+type DecodeTarget = InputFrame & { clone(): InputFrame };
+
+/** A copy of the decode target's fields, what the tick and the replay read of a buffered frame. */
+function plainCopy(this: InputFrame): InputFrame {
+  return { moveX: this.moveX, moveY: this.moveY, aim: this.aim, fire: this.fire };
+}
+
+/**
+ * Makes core buffer this client's input frames as plain objects. Core's
+ * `capture` pushes `client._input.clone()` into the buffer for every frame:
+ * a schema instance, initialised with its change tracker, that nothing ever
+ * encodes. The decode target gets an own `clone` instead, once per
+ * connection (core makes a new target on a reconnection). The buffer's idle
+ * frames stay core's own. Pinned by server/test/unit/plainFrames.test.ts.
+ */
+export function bufferPlainFrames(client: Client): void {
+  const target = (client as unknown as { _input?: DecodeTarget })._input;
+  if (target !== undefined && target.clone !== plainCopy) {
+    Object.defineProperty(target, "clone", { value: plainCopy, enumerable: false, configurable: true, writable: true });
+  }
 }
