@@ -51,7 +51,7 @@ export default defineConfig(
     languageOptions: {
       parserOptions: {
         // The JavaScript files outside tsconfig.json's `include` get a default project.
-        projectService: { allowDefaultProject: ["*.js", "*.cjs", "lint/*.js", "scripts/*.mjs", "ops/nginx/*.mjs", "server/*.mjs"] },
+        projectService: { allowDefaultProject: ["*.js", "*.cjs", "lint/*.js", "scripts/*.mjs", "ops/nginx/*.mjs", "server/*.mjs", "server/src/replays/*.mjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -2,7 +2,8 @@
 /**
  * `npm run build -w server`: the server as `npm start` and PM2 run it, one
  * ES module bundle at server/dist/main.js with its source map (run it with
- * `node --enable-source-maps`, so stack traces name the .ts lines).
+ * `node --enable-source-maps`, so stack traces name the .ts lines), and the
+ * replay check's worker beside it (decodeWorker.js, ReplayVerifier.ts).
  *
  * Why a bundle and not `tsc` output: `@arena/shared` exports its .ts sources
  * (tsx, Vite and the tests read them as they are), which Node cannot load
@@ -29,8 +30,9 @@ const WORKSPACE_SCOPE = "@arena/";
 const result = await build({
   // The comments naming each module's path, from the checkout's root wherever the build runs (npm -w runs it in server/).
   absWorkingDir: join(serverDir, ".."),
-  entryPoints: [join(serverDir, "src/main.ts")],
-  outfile: join(outDir, "main.js"),
+  // The server, and the replay check's worker (ReplayVerifier.ts), which runs in a thread of its own.
+  entryPoints: { main: join(serverDir, "src/main.ts"), decodeWorker: join(serverDir, "src/replays/decodeWorker.ts") },
+  outdir: outDir,
   bundle: true,
   platform: "node",
   format: "esm",
