@@ -65,6 +65,13 @@ export interface ReplaySettings {
   readonly keep: number;
   /** Replays older than this go. */
   readonly maxAgeHours: number;
+  /**
+   * The directory must be this user's own (DEFAULT_REPLAY_DIR, in the shared
+   * temp directory): not a symbolic link, owned by this user, writable by no
+   * one else. A REPLAY_DIR set by hand is the operator's choice (a volume
+   * shared by several machines' servers, say) and is not held to it.
+   */
+  readonly own?: boolean;
 }
 
 /** REPLAY_DIR's default: every process on one machine records into, and answers from, the same place. */
@@ -243,6 +250,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
             dir: resolve(v.REPLAY_DIR), // a relative path is from the working directory at start
             keep: v.REPLAY_KEEP,
             maxAgeHours: v.REPLAY_MAX_AGE_HOURS,
+            own: resolve(v.REPLAY_DIR) === DEFAULT_REPLAY_DIR,
           }),
     testRoundSeconds: v.TEST_ROUND_SECONDS,
   });

@@ -59,12 +59,14 @@ describe("settings", () => {
   });
 
   it("record replays out of the box into the machine's shared temp directory, or nowhere with REPLAY_DIR=off", () => {
-    assert.deepEqual(loadSettings({}).replays, { dir: join(tmpdir(), "arena-replays"), keep: 500, maxAgeHours: 168 });
+    // The default must be this user's own (FileReplayStore refuses it otherwise); a directory set by hand is not held to that.
+    assert.deepEqual(loadSettings({}).replays, { dir: join(tmpdir(), "arena-replays"), keep: 500, maxAgeHours: 168, own: true });
     assert.equal(loadSettings({ REPLAY_DIR: "off" }).replays, undefined);
     assert.deepEqual(loadSettings({ REPLAY_DIR: "/srv/replays", REPLAY_KEEP: "20", REPLAY_MAX_AGE_HOURS: "1" }).replays, {
       dir: "/srv/replays",
       keep: 20,
       maxAgeHours: 1,
+      own: false,
     });
     assert.equal(loadSettings({ REPLAY_DIR: "replays" }).replays?.dir, join(process.cwd(), "replays"), "relative to the working directory");
     assert.throws(

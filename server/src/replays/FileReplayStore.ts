@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { access, mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { access, lstat, mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { REPLAY_MAX_BYTES, isReplayId, realClock, type Clock, type ReplayMeta } from "@arena/shared";
@@ -66,6 +66,7 @@ export class FileReplayStore implements ReplayStore {
   readonly #maxAgeMs: number;
   readonly #log: Logger;
   readonly #clock: Clock;
+  readonly #own: boolean;
   /** Metas read, by id (null: malformed, logged once). A meta never changes; an entry goes when its file does. */
   readonly #metas = new Map<string, ReplayMeta | null>();
 
@@ -75,27 +76,57 @@ export class FileReplayStore implements ReplayStore {
     this.#maxAgeMs = options.maxAgeHours * 3_600_000;
     this.#log = options.log;
     this.#clock = options.clock ?? realClock;
+    this.#own = options.own ?? false;
   }
 
   get dir(): string {
     return this.#dir;
   }
 
-  /** Makes the directory (at start: a directory that cannot be made or written to stops the server). */
+  /**
+   * Makes the directory, readable and writable by this user only (at start: a
+   * directory that cannot be made or written to stops the server, and so does
+   * one that must be this user's own and is not: `own`).
+   */
   async open(): Promise<void> {
     try {
-      await mkdir(this.#dir, { recursive: true });
+      await mkdir(this.#dir, { recursive: true, mode: 0o700 });
       await access(this.#dir, constants.W_OK);
     } catch (error) {
       throw new Error(`REPLAY_DIR ${this.#dir} cannot be made or written to: ${(error as Error).message}`, { cause: error });
+    }
+    if (this.#own) await this.#checkOwn();
+  }
+
+  /**
+   * The default directory sits in the machine's shared temp directory, where
+   * any user may have made it first: one that is a link, another user's, or
+   * writable by others could have replays planted in it, served as this
+   * server's, or have this server's removed. Refused with what to do instead.
+   */
+  async #checkOwn(): Promise<void> {
+    const found = await lstat(this.#dir);
+    const uid = process.getuid?.();
+    const why = found.isSymbolicLink()
+      ? "is a symbolic link"
+      : !found.isDirectory()
+        ? "is not a directory"
+        : uid !== undefined && found.uid !== uid
+          ? `belongs to another user (uid ${found.uid})`
+          : (found.mode & 0o022) !== 0
+            ? `is writable by other users (mode ${(found.mode & 0o777).toString(8)})`
+            : null;
+    if (why !== null) {
+      throw new Error(`REPLAY_DIR ${this.#dir} ${why}: another user could plant or remove replays there. Set REPLAY_DIR to a directory of your own, or off.`);
     }
   }
 
   async save(meta: ReplayMeta, gzipped: Uint8Array): Promise<void> {
     if (!isReplayId(meta.id)) throw new Error(`not a replay id: ${JSON.stringify(meta.id)}`);
     const stored: ReplayMeta = { ...meta, bytes: gzipped.byteLength };
-    // Again at each save: a temp directory's cleaner may have removed it since the start.
-    await mkdir(this.#dir, { recursive: true });
+    // Again at each save: a temp directory's cleaner may have removed it since the start (and someone made it since).
+    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    if (this.#own) await this.#checkOwn();
     await this.#writeWhole(meta.id, REPLAY_SUFFIX, gzipped);
     await this.#writeWhole(meta.id, META_SUFFIX, JSON.stringify(stored));
     this.#metas.set(meta.id, stored);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm, truncate, utimes, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -13,7 +13,7 @@ import { createLogger } from "../../src/logger.ts";
 const HOUR_MS = 3_600_000;
 
 /** A store on `dir`, its log lines kept. */
-function storeOn(dir: string, options: { keep?: number; maxAgeHours?: number; clock?: TestClock } = {}) {
+function storeOn(dir: string, options: { keep?: number; maxAgeHours?: number; clock?: TestClock; own?: boolean } = {}) {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -27,6 +27,7 @@ function storeOn(dir: string, options: { keep?: number; maxAgeHours?: number; cl
     maxAgeHours: options.maxAgeHours ?? 168,
     log: createLogger("debug", sink),
     clock: options.clock,
+    own: options.own,
   });
   return { store, lines };
 }
@@ -49,6 +50,56 @@ describe("FileReplayStore", () => {
   });
   after(async () => {
     await rm(root, { recursive: true, force: true });
+  });
+
+  it("makes its directory readable and writable by this user only", async () => {
+    const dir = freshDir();
+    await storeOn(dir).store.open();
+    assert.equal((await stat(dir)).mode & 0o777, 0o700);
+  });
+
+  it("refuses a directory that must be its own (the default, in the shared temp directory) and is a link, writable by others or another user's", async () => {
+    const mine = freshDir();
+    await storeOn(mine, { own: true }).store.open();
+    const { store } = storeOn(mine, { own: true });
+    await store.save(metaOf(1000), bytesOf("a replay"));
+
+    const target = freshDir();
+    await mkdir(target, { mode: 0o700 });
+    const link = freshDir();
+    await symlink(target, link);
+    await assert.rejects(storeOn(link, { own: true }).store.open(), /is a symbolic link: another user could plant or remove replays there\. Set REPLAY_DIR/);
+    // A directory set by hand is the operator's choice: a link is followed.
+    await storeOn(link).store.open();
+
+    const open = freshDir();
+    await mkdir(open);
+    await chmod(open, 0o777);
+    await assert.rejects(storeOn(open, { own: true }).store.open(), /is writable by other users \(mode 777\)/);
+
+    const file = freshDir();
+    await writeFile(file, "not a directory");
+    await assert.rejects(storeOn(file, { own: true }).store.open());
+
+    // Another user's directory: only root can make one here to try.
+    if (process.getuid?.() === 0) {
+      const theirs = freshDir();
+      await mkdir(theirs, { mode: 0o755 });
+      await chown(theirs, 65534, 65534);
+      await assert.rejects(storeOn(theirs, { own: true }).store.open(), /belongs to another user \(uid 65534\)/);
+    }
+  });
+
+  it("checks its own directory again when a save has to make it again", async () => {
+    const dir = freshDir();
+    const { store } = storeOn(dir, { own: true });
+    await store.open();
+    await rm(dir, { recursive: true });
+    // Someone else's directory where the store's was, made while it was gone.
+    await mkdir(dir);
+    await chmod(dir, 0o777);
+    await assert.rejects(store.save(metaOf(2000), bytesOf("a replay")), /is writable by other users/);
+    assert.deepEqual(await readdir(dir), []);
   });
 
   it("keeps a replay as its bytes and its meta (the stored size filled in), lists it and gives it back; the directory holds only those two files", async () => {
