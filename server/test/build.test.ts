@@ -9,31 +9,15 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { after, describe, it } from "node:test";
-import { ReplayWriter, STEP_SECONDS, TICK_RATE_HZ, createPlainWorld, joinPlayer, livePositions, newPlainPlayer, snapshotWorld, stepTick } from "@arena/shared";
 import { createLogger } from "../src/logger.ts";
 import { FileReplayStore } from "../src/replays/FileReplayStore.ts";
+import { replayOf } from "./helpers/replays.ts";
 
 const BUILD = fileURLToPath(new URL("../build.mjs", import.meta.url));
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const CLIENT_DIST = fileURLToPath(new URL("../../client/dist/", import.meta.url));
 
 type LogLine = Record<string, unknown>;
-
-/** A real replay of a few steps of one idle player, gzipped, under `id`. */
-function replayOf(id: string): Buffer {
-  const world = createPlainWorld("ffa", 1);
-  joinPlayer(world, "p1", newPlainPlayer(), "Ann");
-  const writer = new ReplayWriter({ roomId: "someRoom", mode: "ffa", tickRate: TICK_RATE_HZ, dt: STEP_SECONDS, start: snapshotWorld(world) });
-  for (let tick = 0; tick < 10; tick++) {
-    const tap = writer.beginStep(
-      () => [],
-      () => livePositions,
-    );
-    stepTick(world, tap.framesOf, STEP_SECONDS, tap.seenBy, []);
-    writer.endStep();
-  }
-  return gzipSync(writer.finish({ id, startedAt: 1000, endedAt: 2000 }));
-}
 
 /** Resolves with the first JSON log line `match` accepts; rejects if the process exits first. */
 function logLine(child: ChildProcess, output: { text: string }, match: (line: LogLine) => boolean): Promise<LogLine> {
@@ -78,7 +62,7 @@ describe("npm start's build (server/dist/main.js)", () => {
       replayDir = await mkdtemp(join(tmpdir(), "arena-build-replays-"));
       const store = new FileReplayStore({ dir: replayDir, keep: 10, maxAgeHours: 1, log: createLogger("silent") });
       const meta = { roomId: "someRoom", mode: "ffa", startedAt: 1000, endedAt: 2000, ticks: 10, players: ["Ann"], bytes: 0 };
-      const sound = replayOf("built_replay_001");
+      const sound = replayOf("built_replay_001", 10);
       await store.save({ ...meta, id: "built_replay_001" }, sound);
       await store.save({ ...meta, id: "built_replay_002", endedAt: 3000 }, gzipSync(Buffer.from("not a replay")));
       // Loopback, free ports, no Redis, whatever the shell running the tests has set; no loader.

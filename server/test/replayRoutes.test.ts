@@ -4,38 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
-import {
-  ReplayWriter,
-  STEP_SECONDS,
-  TICK_RATE_HZ,
-  createPlainWorld,
-  joinPlayer,
-  livePositions,
-  newPlainPlayer,
-  snapshotWorld,
-  stepTick,
-  type ReplayMeta,
-} from "@arena/shared";
+import type { ReplayMeta } from "@arena/shared";
 import { request, spawnServer, waitFor, type ServerProcess } from "@arena/testkit";
 import { FileReplayStore } from "../src/replays/FileReplayStore.ts";
 import { createLogger } from "../src/logger.ts";
 import { rawGet } from "./helpers/rawGet.ts";
-
-/** A real replay of `ticks` steps of one idle player, gzipped, under `id`. */
-function replayOf(id: string, ticks = 30): Buffer {
-  const world = createPlainWorld("ffa", 1);
-  joinPlayer(world, "p1", newPlainPlayer(), "Ann");
-  const writer = new ReplayWriter({ roomId: "someRoom", mode: "ffa", tickRate: TICK_RATE_HZ, dt: STEP_SECONDS, start: snapshotWorld(world) });
-  for (let tick = 0; tick < ticks; tick++) {
-    const tap = writer.beginStep(
-      () => [],
-      () => livePositions,
-    );
-    stepTick(world, tap.framesOf, STEP_SECONDS, tap.seenBy, []);
-    writer.endStep();
-  }
-  return gzipSync(writer.finish({ id, startedAt: 1000, endedAt: 2000 }));
-}
+import { replayOf } from "./helpers/replays.ts";
 
 const errorCodeOf = (body: Buffer): unknown => (JSON.parse(body.toString("utf8")) as { errorCode?: unknown }).errorCode;
 

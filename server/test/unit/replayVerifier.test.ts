@@ -1,46 +1,14 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { describe, it } from "node:test";
-import {
-  ReplayWriter,
-  STEP_SECONDS,
-  TICK_RATE_HZ,
-  createPlainWorld,
-  decodeReplay,
-  joinPlayer,
-  livePositions,
-  newPlainPlayer,
-  snapshotWorld,
-  stepTick,
-  type InputFrame,
-} from "@arena/shared";
+import { decodeReplay } from "@arena/shared";
 import { CorruptReplay, ReplayVerifier } from "../../src/replays/ReplayVerifier.ts";
-
-/** A real replay, raw: `players` players walking about for `ticks` steps, two input frames each per step. */
-function replayOf(id: string, ticks: number, players = 1): Uint8Array {
-  const world = createPlainWorld("ffa", 1);
-  for (let i = 0; i < players; i++) joinPlayer(world, `p${i}`, newPlainPlayer(), `P${i}`);
-  const writer = new ReplayWriter({ roomId: "someRoom", mode: "ffa", tickRate: TICK_RATE_HZ, dt: STEP_SECONDS, start: snapshotWorld(world) });
-  let n = 0;
-  const frame = (): InputFrame => {
-    n++;
-    return { moveX: Math.fround(Math.sin(n)), moveY: Math.fround(Math.cos(n * 1.3)), aim: Math.fround(n % 6), fire: false };
-  };
-  for (let tick = 0; tick < ticks; tick++) {
-    const tap = writer.beginStep(
-      () => [frame(), frame()],
-      () => livePositions,
-    );
-    stepTick(world, tap.framesOf, STEP_SECONDS, tap.seenBy, []);
-    writer.endStep();
-  }
-  return writer.finish({ id, startedAt: 1000, endedAt: 2000 });
-}
+import { rawReplayOf } from "../helpers/replays.ts";
 
 describe("the replay check (ReplayVerifier)", () => {
   it("passes a sound replay of its id, and refuses one that does not gunzip, does not decode, or is another id's", async () => {
     const verifier = new ReplayVerifier();
-    const good = replayOf("good_replay_0001", 30);
+    const good = rawReplayOf("good_replay_0001", { ticks: 30 });
     await verifier.verify("good_replay_0001", gzipSync(good));
     await assert.rejects(
       verifier.verify("other_replay_001", gzipSync(good)),
@@ -53,26 +21,26 @@ describe("the replay check (ReplayVerifier)", () => {
     const cut = good.subarray(0, good.byteLength - 3);
     await assert.rejects(verifier.verify("cut_replay_00001", gzipSync(cut)), (e: Error) => e instanceof CorruptReplay && /does not decode/.test(e.message));
     // The worker survives refusals: a sound replay still passes after them.
-    await verifier.verify("good_replay_0002", gzipSync(replayOf("good_replay_0002", 10)));
+    await verifier.verify("good_replay_0002", gzipSync(rawReplayOf("good_replay_0002", { ticks: 10 })));
   });
 
   it("shares one check among concurrent requests for an id, and checks several ids side by side", async () => {
     const verifier = new ReplayVerifier();
     const ids = ["side_replay_0001", "side_replay_0002", "side_replay_0003"];
-    const stored = new Map(ids.map((id) => [id, gzipSync(replayOf(id, 20))]));
+    const stored = new Map(ids.map((id) => [id, gzipSync(rawReplayOf(id, { ticks: 20 }))]));
     await Promise.all([...ids, ...ids].map((id) => verifier.verify(id, stored.get(id)!)));
     await assert.rejects(verifier.verify("side_replay_0004", stored.get(ids[0])!), CorruptReplay);
   });
 
   it("decodes off the event loop: the loop keeps turning while a replay that takes it long to decode is checked", async () => {
-    const raw = replayOf("large_replay_001", 24_000, 12);
+    const raw = rawReplayOf("large_replay_001", { ticks: 24_000, players: 12, moving: true });
     const gzipped = gzipSync(raw);
     // How long this replay holds the loop when decoded on it, here and now.
     const started = performance.now();
     decodeReplay(raw);
     const onLoopMs = performance.now() - started;
     const verifier = new ReplayVerifier();
-    await verifier.verify("warm_replay_0001", gzipSync(replayOf("warm_replay_0001", 5))); // the worker started
+    await verifier.verify("warm_replay_0001", gzipSync(rawReplayOf("warm_replay_0001", { ticks: 5 }))); // the worker started
     let longestGapMs = 0;
     let last = performance.now();
     let done = false;
