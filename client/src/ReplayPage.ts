@@ -3,6 +3,7 @@ import type { CameraView } from "./game/SpectatorCamera.ts";
 import type { View } from "./net/GameSession.ts";
 import { fetchReplay, menuLink } from "./net/replays.ts";
 import { ReplayPlayback } from "./replay/ReplayPlayback.ts";
+import { FeedAndScores } from "./ui/FeedAndScores.ts";
 import { ReplayControls } from "./ui/ReplayControls.ts";
 
 /** How close the camera comes to a followed player (1: the whole arena). */
@@ -13,7 +14,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 /**
  * The page at `/?replay=<id>`: downloads the replay, plays it back
  * (ReplayPlayback) in the arena scene, one step of its clock per display
- * frame, with its HTML controls; an error is told as text, never a blank page.
+ * frame, with its HTML controls, the kill feed and the scoreboard between
+ * rounds; an error is told as text, never a blank page.
  */
 export class ReplayPage {
   #playback: ReplayPlayback | undefined;
@@ -22,6 +24,7 @@ export class ReplayPage {
   /** When the last frame was drawn, by `clock` (ms). */
   #lastFrameAt: number | undefined;
   readonly #controls: ReplayControls;
+  readonly #feedAndScores = new FeedAndScores();
 
   /**
    * `clock`: the time between frames. Phaser's own frame delta is smoothed
@@ -67,6 +70,7 @@ export class ReplayPage {
       this.#playback = new ReplayPlayback(await fetchReplay(this.endpoint, this.id));
       $("replay-status").hidden = true;
       this.#controls.show();
+      this.#feedAndScores.setShown(true);
     } catch (error) {
       this.fail((error as Error).message);
     }
@@ -89,6 +93,7 @@ export class ReplayPage {
       followedId: playback.followedId,
       players: playback.players(),
     });
+    this.#feedAndScores.render(view);
     this.#camera = cameraOn(view);
     return view;
   }

@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { ErrorCode, type ReplayMeta } from "@arena/shared";
-import { request, spawnServer, TestPlayer, waitFor, type ServerProcess } from "@arena/testkit";
+import { REPLAY_ID, recordMatch, request, spawnServer, TestPlayer, waitFor, type ServerProcess } from "@arena/testkit";
 import { arena, browserSkipReason, launch, openPlayer } from "./helpers/browser.ts";
 
 const skip = browserSkipReason();
@@ -150,6 +150,29 @@ describe("the replay player in Chromium", { skip }, () => {
     await page.waitForFunction((total) => (window as any).__arena.replay.tick === total && !(window as any).__arena.replay.playing, replay.ticks, {
       timeout: 20_000,
     });
+  });
+
+  it("shows the kill feed as the replay plays, and the scoreboard between rounds, wherever the seek bar puts it", async () => {
+    // A recorded match with kills and a round of 4 s (its first intermission from tick 120).
+    const match = recordMatch(2, 600, 4);
+    assert.ok(match.events.kills > 0 && match.events.rounds > 0);
+    await writeFile(join(dir, `${REPLAY_ID}.replay.gz`), gzipSync(match.bytes));
+    const meta: ReplayMeta = { id: REPLAY_ID, roomId: "room1", mode: "ffa", startedAt: 1000, endedAt: 2000, ticks: 600, players: ["Name p0"], bytes: 0 };
+    await writeFile(join(dir, `${REPLAY_ID}.json`), JSON.stringify(meta));
+    const page = await open(`/?replay=${REPLAY_ID}`);
+    await page.waitForFunction(() => (window as any).__arena.replay?.totalTicks > 0);
+    assert.equal(await page.isVisible("#feed"), true);
+    await page.click("#replay-speed");
+    await page.waitForFunction(() => [...document.querySelectorAll("#feed li")].some((li) => / took out /.test(li.textContent ?? "")), undefined, {
+      timeout: 20_000,
+    });
+    await page.click("#replay-play");
+    await seekTo(page, 125);
+    await page.waitForFunction(() => !(document.getElementById("scoreboard") as HTMLElement).hidden);
+    const lines = await page.locator("#scoreboard-list li").allInnerTexts();
+    assert.ok(lines.length > 0 && lines.every((line) => /^.+: -?\d+$/.test(line)), JSON.stringify(lines));
+    await seekTo(page, 60);
+    await page.waitForFunction(() => (document.getElementById("scoreboard") as HTMLElement).hidden);
   });
 
   it("the menu lists the replay and links to it", async () => {

@@ -19,7 +19,7 @@ import {
   type PlayerState,
   type SeenPosition,
 } from "../src/index.ts";
-import { REPLAY_ID, recordMatch } from "./helpers/replayMatch.ts";
+import { REPLAY_ID, recordMatch } from "@arena/testkit";
 
 /** One step's plan for a player: its frames, and for each frame that fires, the seen records its shot gives. */
 interface PlannedFrame {

@@ -14,7 +14,7 @@ import {
   snapshotWorld,
   type SimEvent,
 } from "../src/index.ts";
-import { REPLAY_ID, recordMatch } from "./helpers/replayMatch.ts";
+import { REPLAY_ID, recordMatch } from "@arena/testkit";
 
 describe("replay runner", () => {
   it("a recorded match runs again exactly: the world after any number of ops is the one recorded", () => {

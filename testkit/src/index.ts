@@ -9,3 +9,4 @@ export * from "./TestPlayer.ts";
 export * from "./redis.ts";
 export * from "./OwnRedis.ts";
 export * from "./linkProfiles.ts";
+export * from "./replayMatch.ts";

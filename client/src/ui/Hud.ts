@@ -1,5 +1,6 @@
 import type { ConnectionStatus } from "../net/ArenaConnection.ts";
 import type { View } from "../net/GameSession.ts";
+import { FeedAndScores } from "./FeedAndScores.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const CHAT_LINES = 8;
@@ -11,8 +12,7 @@ const CHAT_LINES = 8;
  * is only ever set as text, never as HTML.
  */
 export class Hud {
-  #lastFeed: string[] = [];
-  #scoreboardShown = false;
+  readonly #feedAndScores = new FeedAndScores();
 
   constructor(actions: { sendChat(text: string): void; leave(): void }) {
     $("leave").addEventListener("click", () => actions.leave());
@@ -44,11 +44,11 @@ export class Hud {
    * chat input); chat from players still shows.
    */
   setInMatch(inMatch: boolean, spectating = false): void {
-    for (const id of ["hud", "chat", "feed"]) $(id).hidden = !inMatch;
+    for (const id of ["hud", "chat"]) $(id).hidden = !inMatch;
+    this.#feedAndScores.setShown(inMatch);
     for (const element of document.querySelectorAll<HTMLElement>("[data-player-only]")) element.hidden = spectating;
     if (!inMatch) {
       $("invite").hidden = true;
-      $("scoreboard").hidden = true;
       $("reconnecting").hidden = true;
       $("chat-log").replaceChildren();
     }
@@ -95,23 +95,12 @@ export class Hud {
     $("hud-round").textContent = String(hud.round);
     const m = Math.floor(hud.secondsLeft / 60);
     $("hud-time").textContent = `${m}:${String(hud.secondsLeft % 60).padStart(2, "0")}`;
-    if (view.feed !== this.#lastFeed) {
-      this.#lastFeed = view.feed;
-      $("feed").replaceChildren(...view.feed.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
-    }
+    this.#feedAndScores.render(view);
     const { killedBy, respawnInS } = view.feedback;
     $("down").hidden = killedBy === undefined;
     if (killedBy !== undefined) {
       $("down-killer").textContent = killedBy;
       $("down-seconds").textContent = String(Math.ceil(respawnInS ?? 0));
-    }
-    const board = view.scoreboard;
-    if ((board !== undefined) !== this.#scoreboardShown) {
-      this.#scoreboardShown = board !== undefined;
-      $("scoreboard").hidden = board === undefined;
-      $("scoreboard-list").replaceChildren(
-        ...(board ?? []).map((line) => Object.assign(document.createElement("li"), { textContent: `${line.name}: ${line.score}` })),
-      );
     }
   }
 }

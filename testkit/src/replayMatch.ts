@@ -15,7 +15,7 @@ import {
   type SeenBy,
   type SimEvent,
   type WorldSnapshot,
-} from "../../src/index.ts";
+} from "@arena/shared";
 
 export const REPLAY_ID = "abcdefghijklmnop";
 
