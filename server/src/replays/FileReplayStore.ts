@@ -121,6 +121,20 @@ export class FileReplayStore implements ReplayStore {
     }
   }
 
+  /**
+   * Before a read: the directory, if there, must still be its own (a temp
+   * directory's cleaner may have removed it, and another user made it again
+   * with replays in it, which must not be listed or served as this server's).
+   */
+  async #checkOwnIfThere(): Promise<void> {
+    if (!this.#own) return;
+    try {
+      await this.#checkOwn();
+    } catch (error) {
+      if (!isGone(error)) throw error;
+    }
+  }
+
   async save(meta: ReplayMeta, gzipped: Uint8Array): Promise<void> {
     if (!isReplayId(meta.id)) throw new Error(`not a replay id: ${JSON.stringify(meta.id)}`);
     const stored: ReplayMeta = { ...meta, bytes: gzipped.byteLength };
@@ -134,6 +148,7 @@ export class FileReplayStore implements ReplayStore {
   }
 
   async list(): Promise<ReplayMeta[]> {
+    await this.#checkOwnIfThere();
     const ids = new Set(idsOf(await namesIn(this.#dir), META_SUFFIX));
     for (const id of this.#metas.keys()) if (!ids.has(id)) this.#metas.delete(id);
     const unread = [...ids].filter((id) => !this.#metas.has(id));
@@ -149,6 +164,7 @@ export class FileReplayStore implements ReplayStore {
 
   async get(id: string): Promise<{ meta: ReplayMeta; gzipped: Uint8Array } | null> {
     if (!isReplayId(id)) return null;
+    await this.#checkOwnIfThere();
     const meta = await this.#meta(id);
     if (meta === null) return null;
     const gzipped = await readBounded(this.#path(id, REPLAY_SUFFIX), STORED_REPLAY_MAX_BYTES);

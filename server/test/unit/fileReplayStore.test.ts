@@ -102,6 +102,27 @@ describe("FileReplayStore", () => {
     assert.deepEqual(await readdir(dir), []);
   });
 
+  it("lists and serves nothing from its own directory once it is not its own: a directory made by someone else while it was gone", async () => {
+    const dir = freshDir();
+    const { store } = storeOn(dir, { own: true });
+    await store.open();
+    const mine = metaOf(1000);
+    await store.save(mine, bytesOf("a replay"));
+    assert.equal((await store.list()).length, 1);
+    // A temp directory's cleaner removes it; another local user makes it again and plants a replay there.
+    await rm(dir, { recursive: true });
+    assert.deepEqual(await store.list(), []);
+    assert.equal(await store.get(mine.id), null);
+    await mkdir(dir);
+    await chmod(dir, 0o777);
+    if (process.getuid?.() === 0) await chown(dir, 65534, 65534);
+    const planted = { ...metaOf(2000), bytes: 8 };
+    await writeFile(join(dir, `${planted.id}.replay.gz`), bytesOf("planted"));
+    await writeFile(join(dir, `${planted.id}.json`), JSON.stringify(planted));
+    await assert.rejects(store.list(), /another user could plant or remove replays there/);
+    await assert.rejects(store.get(planted.id), /another user could plant or remove replays there/);
+  });
+
   it("keeps a replay as its bytes and its meta (the stored size filled in), lists it and gives it back; the directory holds only those two files", async () => {
     const dir = freshDir();
     const { store } = storeOn(dir);
