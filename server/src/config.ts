@@ -74,6 +74,9 @@ export interface ReplaySettings {
   readonly own?: boolean;
 }
 
+/** REPLAY_KEEP's largest value: a replay directory never holds more replays than this for long. */
+export const REPLAY_KEEP_MAX = 10_000;
+
 /** REPLAY_DIR's default: every process on one machine records into, and answers from, the same place. */
 export const DEFAULT_REPLAY_DIR = join(tmpdir(), "arena-replays");
 
@@ -155,7 +158,7 @@ const schema = z.object({
     .refine((dir) => dir === "off" || !/[\0\n\r]/.test(dir), "a directory path, or off")
     .default(DEFAULT_REPLAY_DIR),
   // Bounded so that a listing (which reads every kept replay's meta once) stays small: about 300 bytes each.
-  REPLAY_KEEP: integer(1, 10_000).default(500),
+  REPLAY_KEEP: integer(1, REPLAY_KEEP_MAX).default(500),
   REPLAY_MAX_AGE_HOURS: integer(1, 24 * 365 * 10).default(168),
   TEST_ROUND_SECONDS: integer(1, 3600).optional(),
 });

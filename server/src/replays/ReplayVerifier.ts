@@ -1,9 +1,17 @@
 import { Worker } from "node:worker_threads";
 import { REPLAY_MAX_BYTES } from "@arena/shared";
+import { REPLAY_KEEP_MAX } from "../config.ts";
 import type { DecodeAnswer, DecodeJob } from "./decodeWorker.ts";
 
-/** Ids remembered as sound; past this many the memory starts again (a replay's file never changes, so this only saves work). */
-const REMEMBERED_MAX = 1000;
+/**
+ * Verdicts remembered (sound, or refused); past this many the memory starts
+ * again. A replay's file never changes, so this only saves work, but it must
+ * hold every replay a directory can keep (REPLAY_KEEP_MAX): fewer, and a
+ * client asking for each stored replay in turn would have every request
+ * checked again, a core's worth of work in the worker. Only the ids of
+ * stored files come in, so a client cannot fill it.
+ */
+const REMEMBERED_MAX = 2 * REPLAY_KEEP_MAX;
 
 /**
  * The decoding worker's module: beside the bundle's main.js in server/dist
@@ -20,27 +28,41 @@ export class CorruptReplay extends Error {}
  * REPLAY_MAX_BYTES (what a browser accepts), decode (decodeReplay: all of
  * it, bounded and linear) and be the replay of that id. A replay's file
  * never changes, so each id is checked once (concurrent requests for one id
- * share the check), and its bytes are then served as stored. The check runs
+ * share the check; a refusal is remembered too), and its bytes are then
+ * served as stored. The check runs
  * in a worker thread of its own (decodeWorker.ts), started on the first one,
  * one replay at a time, unref'd (it never holds the process open): no check
  * holds the event loop, and the matches' ticks, for as long as a replay
  * takes to unzip and decode.
  */
 export class ReplayVerifier {
-  readonly #sound = new Set<string>();
+  /** Each id checked: null if sound, else why it is refused (the file's fault only: a failed worker is not remembered). */
+  readonly #verdicts = new Map<string, CorruptReplay | null>();
   readonly #checking = new Map<string, Promise<void>>();
   readonly #decoder = new DecodeWorker();
 
   async verify(id: string, gzipped: Uint8Array): Promise<void> {
-    if (this.#sound.has(id)) return;
+    const known = this.#verdicts.get(id);
+    if (known === null) return;
+    if (known !== undefined) throw known;
     let check = this.#checking.get(id);
     if (check === undefined) {
-      check = this.#check(id, gzipped).finally(() => this.#checking.delete(id));
+      check = this.#check(id, gzipped).then(
+        () => this.#remember(id, null),
+        (error: unknown) => {
+          if (error instanceof CorruptReplay) this.#remember(id, error);
+          throw error;
+        },
+      );
+      check = check.finally(() => this.#checking.delete(id));
       this.#checking.set(id, check);
     }
     await check;
-    if (this.#sound.size >= REMEMBERED_MAX) this.#sound.clear();
-    this.#sound.add(id);
+  }
+
+  #remember(id: string, verdict: CorruptReplay | null): void {
+    if (this.#verdicts.size >= REMEMBERED_MAX) this.#verdicts.clear();
+    this.#verdicts.set(id, verdict);
   }
 
   async #check(id: string, gzipped: Uint8Array): Promise<void> {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { describe, it } from "node:test";
 import { decodeReplay } from "@arena/shared";
+import { REPLAY_KEEP_MAX } from "../../src/config.ts";
 import { CorruptReplay, ReplayVerifier } from "../../src/replays/ReplayVerifier.ts";
 import { rawReplayOf } from "../helpers/replays.ts";
 
@@ -30,6 +31,37 @@ describe("the replay check (ReplayVerifier)", () => {
     const stored = new Map(ids.map((id) => [id, gzipSync(rawReplayOf(id, { ticks: 20 }))]));
     await Promise.all([...ids, ...ids].map((id) => verifier.verify(id, stored.get(id)!)));
     await assert.rejects(verifier.verify("side_replay_0004", stored.get(ids[0])!), CorruptReplay);
+  });
+
+  it("checks each id of a store at its largest retention once: the ids checked before are remembered while REPLAY_KEEP_MAX others are checked", async () => {
+    const verifier = new ReplayVerifier();
+    const first = "first_replay_001";
+    await verifier.verify(first, gzipSync(rawReplayOf(first, { ticks: 1 })));
+    // A sound replay for each of REPLAY_KEEP_MAX other ids: one replay, its id (16 ASCII characters in the header) written over.
+    const template = rawReplayOf("other_replay_000", { ticks: 1 });
+    const at = Buffer.from(template).indexOf("other_replay_000");
+    const soundOf = (id: string): Uint8Array => {
+      const raw = Buffer.from(template);
+      raw.write(id, at, "ascii");
+      return gzipSync(raw);
+    };
+    const ids = Array.from({ length: REPLAY_KEEP_MAX }, (_, i) => `keep_${String(i).padStart(11, "0")}`);
+    for (let i = 0; i < ids.length; i += 500) {
+      await Promise.all(ids.slice(i, i + 500).map((id) => verifier.verify(id, soundOf(id))));
+    }
+    // Remembered as sound: not checked again (these bytes would be refused).
+    await verifier.verify(first, Buffer.from("not gzip"));
+  });
+
+  it("checks a refused replay once: asked again, it is refused without another check (its file never changes)", async () => {
+    const verifier = new ReplayVerifier();
+    const id = "refused_replay01";
+    await assert.rejects(verifier.verify(id, Buffer.from("not gzip")), (e: Error) => e instanceof CorruptReplay && /does not gunzip/.test(e.message));
+    // Sound bytes now: refused all the same, so no request for a damaged file costs the worker a check again.
+    await assert.rejects(
+      verifier.verify(id, gzipSync(rawReplayOf(id, { ticks: 1 }))),
+      (e: Error) => e instanceof CorruptReplay && /does not gunzip/.test(e.message),
+    );
   });
 
   it("decodes off the event loop: the loop keeps turning while a replay that takes it long to decode is checked", async () => {
