@@ -17,4 +17,9 @@ describe("transport floor", () => {
     assert.ok(step.framesOutPerClientSecond > 20 * 0.5 && step.framesOutPerClientSecond < 20 * 1.2, `frames out ${step.framesOutPerClientSecond}`);
     assert.ok(step.serverCpuMsPerClientSecond > 0, "the server's CPU is read from /proc");
   });
+
+  it("fails, not hangs, when the server stops before it listens", { timeout: 30_000 }, async () => {
+    // A payload size the server cannot allocate: it throws at start, before printing its port.
+    await assert.rejects(measureFloor({ clients: 1, seconds: 1, inHz: 15, inBytes: 40, outHz: 20, outBytes: -1, warmUpMs: 0 }), /floor server stopped/);
+  });
 });

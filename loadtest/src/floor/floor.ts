@@ -43,12 +43,17 @@ export async function measureFloor({ clients, seconds, inHz, inBytes, outHz, out
     env: { ...process.env, FLOOR_OUT_HZ: String(outHz), FLOOR_OUT_BYTES: String(outBytes) },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  const exited = once(server, "exit");
   const lines = createInterface({ input: server.stdout });
-  const [first] = (await once(lines, "line")) as [string];
-  const { port } = JSON.parse(first) as { port: number };
   const sockets: WebSocket[] = [];
   let framesOut = 0;
   try {
+    // Its port, or its exit before it printed one (a failure, not a wait for ever).
+    const first = await new Promise<string>((resolve, reject) => {
+      lines.once("line", resolve);
+      void exited.then(([code, signal]) => reject(new Error(`the floor server stopped before it listened (${signal ?? `exit code ${code}`})`)));
+    });
+    const { port } = JSON.parse(first) as { port: number };
     for (let i = 0; i < clients; i += 64) {
       await Promise.all(
         Array.from({ length: Math.min(64, clients - i) }, async () => {
@@ -89,6 +94,6 @@ export async function measureFloor({ clients, seconds, inHz, inBytes, outHz, out
   } finally {
     for (const socket of sockets) socket.terminate();
     server.kill("SIGTERM");
-    await once(server, "exit");
+    await exited;
   }
 }
