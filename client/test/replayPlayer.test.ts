@@ -161,7 +161,7 @@ describe("the replay player in Chromium", { skip }, () => {
     await writeFile(join(dir, `${REPLAY_ID}.json`), JSON.stringify(meta));
     const page = await open(`/?replay=${REPLAY_ID}`);
     await page.waitForFunction(() => (window as any).__arena.replay?.totalTicks > 0);
-    assert.equal(await page.isVisible("#feed"), true);
+    assert.equal(await page.$eval("#feed", (e) => (e as HTMLElement).hidden), false, "the feed is shown (empty until a kill)");
     await page.click("#replay-speed");
     await page.waitForFunction(() => [...document.querySelectorAll("#feed li")].some((li) => / took out /.test(li.textContent ?? "")), undefined, {
       timeout: 20_000,

@@ -9,7 +9,8 @@ import { request, spawnServer, waitFor, type ServerProcess } from "@arena/testki
 import { FileReplayStore } from "../src/replays/FileReplayStore.ts";
 import { createLogger } from "../src/logger.ts";
 import { rawGet } from "./helpers/rawGet.ts";
-import { replayOf } from "./helpers/replays.ts";
+import { rawReplayOf, replayOf } from "./helpers/replays.ts";
+import { MAX_UNCHECKED_REQUESTS } from "../src/replays/ReplayVerifier.ts";
 
 const errorCodeOf = (body: Buffer): unknown => (JSON.parse(body.toString("utf8")) as { errorCode?: unknown }).errorCode;
 
@@ -120,6 +121,28 @@ describe("the replay routes", () => {
     assert.equal((await request(server.endpoint, "GET", "/api/health")).status, 200);
     assert.equal((await rawGet(server.endpoint, `/api/replays/${good.id}`)).status, 200);
     assert.equal((await request(server.endpoint, "GET", "/api/replays")).body.replays.length, 3 + damaged.length);
+  });
+
+  it(`answer 503 replays_busy with Retry-After past ${MAX_UNCHECKED_REQUESTS} requests for replays not checked yet, and serve each when asked again`, async () => {
+    // One large replay (its check takes the worker tens of ms), stored under 30 ids: its id, in the header, written over.
+    const template = rawReplayOf("busy_replay_0000", { ticks: 3000, players: 12, moving: true });
+    const at = Buffer.from(template).indexOf("busy_replay_0000");
+    const ids = Array.from({ length: 30 }, (_, i) => `busy_replay_${String(i + 1).padStart(4, "0")}`);
+    for (const [i, id] of ids.entries()) {
+      const raw = Buffer.from(template);
+      raw.write(id, at, "ascii");
+      await store.save(metaOf(id, 20_000 + i), gzipSync(raw));
+    }
+    const answers = await Promise.all(ids.map((id) => rawGet(server.endpoint, `/api/replays/${id}`)));
+    const busy = answers.filter((res) => res.status === 503);
+    console.log(`# ${busy.length} of ${ids.length} first requests at once answered 503`);
+    assert.ok(busy.length > 0 && answers.some((res) => res.status === 200), answers.map((res) => res.status).join(","));
+    for (const res of answers) assert.ok(res.status === 200 || res.status === 503, String(res.status));
+    for (const res of busy) {
+      assert.equal(errorCodeOf(res.body), "replays_busy");
+      assert.equal(res.headers["retry-after"], "1");
+    }
+    for (const id of ids) assert.equal((await rawGet(server.endpoint, `/api/replays/${id}`)).status, 200, id);
   });
 });
 

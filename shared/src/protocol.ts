@@ -65,6 +65,7 @@ export const ErrorCode = {
   unknown_replay: { status: 404, message: "There is no replay with that id (it may have been deleted)." },
   replays_off: { status: 404, message: "This server does not keep replays (REPLAY_DIR is off)." },
   corrupt_replay: { status: 500, message: "That replay's file is damaged and cannot be played." },
+  replays_busy: { status: 503, message: "The server is busy checking other replays. Try again in a moment." },
   unknown_room: { status: 404, message: "That room does not exist (any more)." },
   rate_limited: { status: 429, message: "Too many requests. Wait a little and try again." },
   too_many_connections: { status: 429, message: "Too many open connections from your address. Close another game tab and try again." },

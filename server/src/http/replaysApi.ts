@@ -6,6 +6,9 @@ import type { ReplayStore } from "../replays/ReplayStore.ts";
 import { CorruptReplay, ReplayVerifier } from "../replays/ReplayVerifier.ts";
 import { sendError } from "./httpErrors.ts";
 
+/** Seconds a client is told to wait (Retry-After) when replays not checked yet are too many at once. */
+const BUSY_RETRY_AFTER_S = 1;
+
 /** Replays in one listing, newest first. */
 export const REPLAYS_LISTED_MAX = 100;
 
@@ -36,6 +39,12 @@ export function replaysApi(replays: ReplayStore | undefined, log: Logger): Route
 
   router.get("/replays/:id", async (req, res) => {
     const id = req.params.id;
+    // Before the file is read: a replay not checked yet waits for the worker, and only so many may.
+    const admitted = isReplayId(id) ? verifier.admit(id) : () => {};
+    if (admitted === null) {
+      sendError(res, "replays_busy", undefined, BUSY_RETRY_AFTER_S);
+      return;
+    }
     let found;
     try {
       found = isReplayId(id) ? await replays!.get(id) : null;
@@ -45,6 +54,8 @@ export function replaysApi(replays: ReplayStore | undefined, log: Logger): Route
       log.error({ err: error, replayId: id }, "stored replay refused");
       sendError(res, "corrupt_replay");
       return;
+    } finally {
+      admitted();
     }
     if (found === null) {
       sendError(res, "unknown_replay");

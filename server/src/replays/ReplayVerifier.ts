@@ -12,6 +12,8 @@ import type { DecodeAnswer, DecodeJob } from "./decodeWorker.ts";
  * stored files come in, so a client cannot fill it.
  */
 const REMEMBERED_MAX = 2 * REPLAY_KEEP_MAX;
+/** Requests for replays not checked yet that may be under way at once (ReplayVerifier.admit): past it, 503 `replays_busy`. */
+export const MAX_UNCHECKED_REQUESTS = 8;
 
 /**
  * The decoding worker's module: beside the bundle's main.js in server/dist
@@ -40,6 +42,29 @@ export class ReplayVerifier {
   readonly #verdicts = new Map<string, CorruptReplay | null>();
   readonly #checking = new Map<string, Promise<void>>();
   readonly #decoder = new DecodeWorker();
+  /** Requests admitted for an id not checked yet, still reading its file or waiting for its check. */
+  #unchecked = 0;
+
+  /** @param maxUnchecked requests for ids not yet checked that may be under way at once (`admit`). */
+  constructor(private readonly maxUnchecked = MAX_UNCHECKED_REQUESTS) {}
+
+  /**
+   * Lets a request for `id` go on, before it reads the file: at once if the
+   * id's verdict is known, else if fewer than `maxUnchecked` such requests
+   * are under way (each holds a stored file, up to 16 MB, and waits its turn
+   * in the worker's queue). Resolves to what ends it (call it when the
+   * request is done), or null: the caller answers 503 `replays_busy`.
+   */
+  admit(id: string): (() => void) | null {
+    if (this.#verdicts.has(id)) return () => {};
+    if (this.#unchecked >= this.maxUnchecked) return null;
+    this.#unchecked++;
+    let ended = false;
+    return () => {
+      if (!ended) this.#unchecked--;
+      ended = true;
+    };
+  }
 
   async verify(id: string, gzipped: Uint8Array): Promise<void> {
     const known = this.#verdicts.get(id);

@@ -53,6 +53,20 @@ describe("the replay check (ReplayVerifier)", () => {
     await verifier.verify(first, Buffer.from("not gzip"));
   });
 
+  it("admits requests for ids not checked yet up to its bound, and any request for an id it has a verdict on", async () => {
+    const verifier = new ReplayVerifier(2);
+    const ends = [verifier.admit("unknown_replay01"), verifier.admit("unknown_replay02")];
+    assert.ok(ends.every((end) => end !== null));
+    assert.equal(verifier.admit("unknown_replay03"), null, "past the bound");
+    await verifier.verify("known_replay_001", gzipSync(rawReplayOf("known_replay_001", { ticks: 5 })));
+    assert.notEqual(verifier.admit("known_replay_001"), null, "a known id needs no check");
+    ends[0]();
+    ends[0](); // ending twice frees one slot, once
+    const third = verifier.admit("unknown_replay03");
+    assert.notEqual(third, null);
+    assert.equal(verifier.admit("unknown_replay04"), null);
+  });
+
   it("checks a refused replay once: asked again, it is refused without another check (its file never changes)", async () => {
     const verifier = new ReplayVerifier();
     const id = "refused_replay01";
