@@ -5,6 +5,11 @@ import { errorCodeOf, isUnreachable } from "./errors.ts";
 const REPLAY_FETCH_TIMEOUT_MS = 30_000;
 /** The listing is small. */
 const LIST_FETCH_TIMEOUT_MS = 5000;
+/** Times a replay is asked for again while the server answers that it is busy checking others (`replays_busy`). */
+const BUSY_RETRIES = 3;
+/** The wait before asking again when the server names none (Retry-After), and the most it may name, ms. */
+const BUSY_WAIT_MS = 1000;
+const BUSY_WAIT_MAX_MS = 5000;
 
 /** Why a replay cannot be shown, as a sentence for the page. */
 export class ReplayUnavailable extends Error {}
@@ -24,16 +29,26 @@ export async function fetchReplayList(endpoint: string): Promise<ReplayMeta[] | 
 /**
  * Downloads and decodes one replay (`GET /api/replays/<id>`): the browser
  * unzips it (Content-Encoding), this reads at most REPLAY_MAX_BYTES of what
- * that gives and checks all of it (decodeReplay). Every failure is a
- * ReplayUnavailable with a sentence.
+ * that gives and checks all of it (decodeReplay). A server busy checking
+ * other replays (503 `replays_busy`) is asked again after its Retry-After, up
+ * to BUSY_RETRIES times. Every failure is a ReplayUnavailable with a sentence.
  */
 export async function fetchReplay(endpoint: string, id: string): Promise<Replay> {
   if (!isReplayId(id)) throw new ReplayUnavailable("That is not a replay link: a replay's id is 16 letters, digits, - or _.");
   let res: Response;
   let bytes: Uint8Array;
   try {
-    res = await fetch(new URL(`/api/replays/${id}`, endpoint), { signal: AbortSignal.timeout(REPLAY_FETCH_TIMEOUT_MS) });
-    if (!res.ok) throw new ReplayUnavailable(refusal(await res.json().catch(() => ({}))));
+    for (let attempt = 0; ; attempt++) {
+      res = await fetch(new URL(`/api/replays/${id}`, endpoint), { signal: AbortSignal.timeout(REPLAY_FETCH_TIMEOUT_MS) });
+      if (res.ok) break;
+      const body: unknown = await res.json().catch(() => ({}));
+      // Busy checking other replays: asked again after the wait it names, a few times, before the page says so.
+      if (attempt < BUSY_RETRIES && errorCodeOf({ data: body }) === "replays_busy") {
+        await new Promise((resolve) => setTimeout(resolve, busyWaitMs(res.headers.get("retry-after"))));
+        continue;
+      }
+      throw new ReplayUnavailable(refusal(body));
+    }
     bytes = await readBounded(res, REPLAY_MAX_BYTES);
   } catch (error) {
     if (error instanceof ReplayUnavailable) throw error;
@@ -46,6 +61,12 @@ export async function fetchReplay(endpoint: string, id: string): Promise<Replay>
     if (error instanceof ReplayFormatError) throw new ReplayUnavailable(`${ErrorCode.corrupt_replay.message} (${error.message})`);
     throw error;
   }
+}
+
+/** How long a Retry-After (seconds) says to wait, within reason. */
+function busyWaitMs(retryAfter: string | null): number {
+  const seconds = Number(retryAfter);
+  return retryAfter !== null && Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, BUSY_WAIT_MAX_MS) : BUSY_WAIT_MS;
 }
 
 /** The sentence for a refused request (the project's error body). */
