@@ -31,11 +31,10 @@ export class CorruptReplay extends Error {}
  * it, bounded and linear) and be the replay of that id. A replay's file
  * never changes, so each id is checked once (concurrent requests for one id
  * share the check; a refusal is remembered too), and its bytes are then
- * served as stored. The check runs
- * in a worker thread of its own (decodeWorker.ts), started on the first one,
- * one replay at a time, unref'd (it never holds the process open): no check
- * holds the event loop, and the matches' ticks, for as long as a replay
- * takes to unzip and decode.
+ * served as stored. The check runs in a worker thread of its own
+ * (decodeWorker.ts), started on the first one, one replay at a time, unref'd
+ * (it never holds the process open): no check holds the event loop, and the
+ * matches' ticks, for as long as a replay takes to unzip and decode.
  */
 export class ReplayVerifier {
   /** Each id checked: null if sound, else why it is refused (the file's fault only: a failed worker is not remembered). */
