@@ -22,6 +22,7 @@ export * from "./schema/patchEvents.ts";
 export * from "./schema/InputFrameSchema.ts";
 export * from "./sim/plainWorld.ts";
 export * from "./sim/snapshot.ts";
+export * from "./worldSnapshotSchema.ts";
 export * from "./replay/meta.ts";
 export * from "./replay/format.ts";
 export * from "./replay/ReplayWriter.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GAME_MODES, JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, NAME_MAX_CHARS, type GameMode, type WorldSnapshot } from "@arena/shared";
+import { GAME_MODES, JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, SNAPSHOT_MAX_PLAYERS, worldSnapshotSchema, type GameMode, type WorldSnapshot } from "@arena/shared";
 
 /** Bumped when the snapshot's shape changes; a process refuses a format it does not know. */
 export const SNAPSHOT_FORMAT = 1;
@@ -40,42 +40,7 @@ export interface MatchSnapshot {
 }
 
 // Bounds: a forged or corrupt snapshot is refused, never half restored.
-const MAX_PLAYERS = 256;
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-const finite = z.number().finite();
-const player = z
-  .object({
-    name: z
-      .string()
-      .min(1)
-      .max(NAME_MAX_CHARS * 8),
-    x: finite,
-    y: finite,
-    aim: finite,
-    hp: z.number().int().min(0).max(255),
-    score: z.number().int().min(0).max(65535),
-    alive: z.boolean(),
-    connected: z.boolean(),
-    shielded: z.boolean(),
-    fireCooldownS: finite,
-    respawnS: finite,
-    shieldS: finite,
-  })
-  .strict();
-const pickup = z.object({ x: finite, y: finite, active: z.boolean(), respawnS: finite }).strict();
-const world = z
-  .object({
-    mode: z.string(),
-    phase: z.enum(["playing", "intermission"]),
-    round: z.number().int().min(1).max(65535),
-    phaseSecondsLeft: z.number().int().min(0).max(65535),
-    phaseTimeS: finite,
-    roundLengthS: finite,
-    rngState: z.number().int(),
-    players: z.array(z.tuple([id, player])).max(MAX_PLAYERS),
-    pickups: z.array(pickup).max(64),
-  })
-  .strict();
 const seat = z
   .object({
     sessionId: id,
@@ -97,8 +62,8 @@ const snapshot = z
       .refine((code) => [...code].every((c) => JOIN_CODE_ALPHABET.includes(c)))
       .nullable(),
     graceSeconds: z.number().int().min(0).max(3600),
-    world,
-    seats: z.array(seat).max(MAX_PLAYERS),
+    world: worldSnapshotSchema,
+    seats: z.array(seat).max(SNAPSHOT_MAX_PLAYERS),
   })
   .strict();
 

@@ -20,13 +20,13 @@
  * - END, the last byte.
  */
 import { z } from "zod";
-import { PICKUP_SPOTS } from "../arena.ts";
 import { isGameMode } from "../modes.ts";
 import type { InputFrame } from "../sim/types.ts";
 import type { WorldSnapshot } from "../sim/snapshot.ts";
+import { worldSnapshotSchema } from "../worldSnapshotSchema.ts";
 import { ByteReader, ReplayFormatError } from "./bytes.ts";
 import { isReplayId, type ReplayMeta } from "./meta.ts";
-import { Op, OpReader, REPLAY_MAX_PLAYERS, REPLAY_MAX_STRING_BYTES, type SeenRecord } from "./OpReader.ts";
+import { Op, OpReader, REPLAY_MAX_STRING_BYTES, type SeenRecord } from "./OpReader.ts";
 
 export { ReplayFormatError } from "./bytes.ts";
 export { Op, FrameFlag, REPLAY_MAX_FRAMES_PER_STEP, REPLAY_MAX_PLAYERS } from "./OpReader.ts";
@@ -68,38 +68,10 @@ export interface Replay {
   opsAt: number;
 }
 
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-const finite = z.number();
 const count = z.number().int().min(0).max(0xffffffff);
 /** ms since the epoch. */
 const epochMs = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const player = z.strictObject({
-  name: z.string().max(REPLAY_MAX_STRING_BYTES),
-  x: finite,
-  y: finite,
-  aim: finite,
-  hp: z.number().int().min(0).max(255),
-  score: z.number().int().min(0).max(65535),
-  alive: z.boolean(),
-  connected: z.boolean(),
-  shielded: z.boolean(),
-  fireCooldownS: finite,
-  respawnS: finite,
-  shieldS: finite,
-});
-const pickup = z.strictObject({ x: finite, y: finite, active: z.boolean(), respawnS: finite });
 const mode = z.string().refine(isGameMode, "not a game mode");
-const world = z.strictObject({
-  mode,
-  phase: z.enum(["playing", "intermission"]),
-  round: z.number().int().min(1).max(65535),
-  phaseSecondsLeft: z.number().int().min(0).max(65535),
-  phaseTimeS: finite,
-  roundLengthS: finite,
-  rngState: z.number().int().min(0).max(0xffffffff),
-  players: z.array(z.tuple([id, player])).max(REPLAY_MAX_PLAYERS),
-  pickups: z.array(pickup).length(PICKUP_SPOTS.length),
-});
 const header = z.strictObject({
   id: z.string().refine(isReplayId, "not a replay id"),
   roomId: z.string().max(REPLAY_MAX_STRING_BYTES),
@@ -111,7 +83,7 @@ const header = z.strictObject({
   tickRate: z.number().int().min(1).max(1000),
   dt: z.number().positive().max(1),
   ops: count,
-  start: world,
+  start: worldSnapshotSchema,
 }) satisfies z.ZodType<ReplayHeader>;
 
 /**
