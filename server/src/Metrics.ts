@@ -114,6 +114,9 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Quick play's seats so far, all and those decided without the cluster's turn (set by Matchmaking). */
+  quickPlaySeats: () => { seated: number; seatedWithoutTurn: number } = () => ({ seated: 0, seatedWithoutTurn: 0 });
+
   /** The clients' own netcode figures, from their telemetry reports (`arena_client_*`). */
   readonly telemetry = new TelemetryMetrics(this.registry);
 
@@ -164,6 +167,21 @@ export class Metrics {
       collect: () => {
         framesReceivedTotal.inc(this.framesReceived - reportedFramesIn);
         reportedFramesIn = this.framesReceived;
+      },
+    });
+    const reportedSeats = { turn: 0, own_room: 0 };
+    const quickPlaySeatsTotal: Counter<"decided"> = new Counter({
+      name: "arena_quickplay_seats_total",
+      help: "Quick-play seats given by this process, by how they were decided: in the cluster's turn (rooms with free seats, rests, retries), or in a room of their own made without the turn (a group that fills it, no room of the mode having a free seat).",
+      labelNames: ["decided"] as const,
+      registers: [this.registry],
+      collect: () => {
+        const { seated, seatedWithoutTurn } = this.quickPlaySeats();
+        const now = { turn: seated - seatedWithoutTurn, own_room: seatedWithoutTurn };
+        for (const decided of ["turn", "own_room"] as const) {
+          quickPlaySeatsTotal.inc({ decided }, now[decided] - reportedSeats[decided]);
+          reportedSeats[decided] = now[decided];
+        }
       },
     });
     new Gauge({

@@ -2,7 +2,6 @@ import "./webSocketGlobal.ts";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { defineRoom, defineServer, matchMaker, type Server } from "@colyseus/core";
-import { RedisDriver } from "@colyseus/redis-driver";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { fileURLToPath } from "node:url";
@@ -16,6 +15,7 @@ import { HttpGate } from "./http/HttpGate.ts";
 import { installRoutes, type ServerStatus } from "./http/routes.ts";
 import { colyseusMatchMaker } from "./matchmaking/MatchMaker.ts";
 import { Matchmaking } from "./matchmaking/Matchmaking.ts";
+import { IndexedRedisDriver } from "./matchmaking/OpenRoomIndex.ts";
 import { arenaRoomFor } from "./rooms/ArenaRoom.ts";
 import { arenaLobbyFor } from "./rooms/ArenaLobby.ts";
 import { Metrics } from "./Metrics.ts";
@@ -96,8 +96,8 @@ export function createArenaServer(settings: Settings, log: Logger, parts: Server
     gracefullyShutdown: false,
     publicAddress: settings.publicAddress,
     presence: scaled ? new RedisPresence(settings.redisUrl) : undefined,
-    driver: scaled ? new RedisDriver(settings.redisUrl) : undefined,
-    selectProcessIdToCreateRoom: scaled ? (roomName: string) => matchmaking.placement.place(roomName) : undefined,
+    driver: scaled ? new IndexedRedisDriver(settings.redisUrl) : undefined,
+    selectProcessIdToCreateRoom: scaled ? (roomName: string, options: unknown) => matchmaking.placement.place(roomName, options) : undefined,
     rooms: {
       [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking, metrics, migration: matchmaking.migration, replays }))
         .filterBy(["mode"])

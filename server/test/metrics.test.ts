@@ -42,6 +42,9 @@ describe("metrics and the monitor panel", () => {
       assert.ok((sample(text, "arena_inputs_total", '{outcome="rejected"}') ?? 0) >= 1);
       assert.equal(sample(text, "arena_connection_events_total", '{event="joined"}'), 1);
       assert.equal(sample(text, "arena_matchmaking_duration_seconds_count", '{method="joinOrCreate",status="2xx"}'), 1);
+      // One quick play alone: decided in the turn (a room of its own needs a group that fills it).
+      assert.equal(sample(text, "arena_quickplay_seats_total", '{decided="turn"}'), 1);
+      assert.equal(sample(text, "arena_quickplay_seats_total", '{decided="own_room"}'), 0);
       assert.match(text, /^nodejs_eventloop_lag_seconds /m);
       assert.match(text, /^arena_ticks_late_total /m);
     } finally {

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
-import { ArenaState, CloseCode, PROTOCOL_VERSION } from "@arena/shared";
+import { ArenaState, CloseCode, DEFAULT_MODE, PROTOCOL_VERSION } from "@arena/shared";
+import { openRoomsKey } from "../src/matchmaking/OpenRoomIndex.ts";
 import { type ArenaRoomClient, freePort, redisSkipReason, request, type ServerProcess, spawnServer, TestPlayer, useDatabase, waitFor } from "@arena/testkit";
 
 const skip = await redisSkipReason();
@@ -162,6 +163,27 @@ describe("several processes sharing Redis", { skip }, () => {
       await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
       await waitFor("no rooms left", async () => (await listing(a)).length === 0, 20_000);
     }
+  });
+
+  it("the index of rooms with a free seat (what lets quick play skip the turn) follows the listings: in while a seat is free, out when full, back when a player leaves, out when the room goes", async () => {
+    const open = () => db.smembers(openRoomsKey(DEFAULT_MODE));
+    const first = await join(a, "I0", "create");
+    const roomId = first.room.roomId;
+    try {
+      await waitFor("the room in the index", async () => (await open()).includes(roomId));
+      // Quick play through the other process fills it: the only room with free seats.
+      const others: TestPlayer[] = [];
+      for (let i = 1; i < CAPACITY; i++) others.push(await join(b, `I${i}`));
+      assert.ok(others.every((p) => p.room.roomId === roomId));
+      await waitFor("the full room out of the index", async () => !(await open()).includes(roomId));
+      await others[0].leave();
+      players.splice(players.indexOf(others[0]), 1);
+      await waitFor("back in the index once a player left", async () => (await open()).includes(roomId));
+    } finally {
+      await leaveAll();
+    }
+    await waitFor("the disposed room out of the index", async () => !(await open()).includes(roomId));
+    assert.deepEqual(await open(), []);
   });
 
   it("a process killed with open rooms: a burst right after is seated exactly on the live processes, nobody in a dead room", async () => {
@@ -359,9 +381,13 @@ describe("several processes sharing Redis", { skip }, () => {
 
     const killedAt = Date.now();
     deadProc.child.kill("SIGKILL");
+    assert.ok((await db.smembers(openRoomsKey(DEFAULT_MODE))).includes(doomed.room.roomId), "a free seat: in the index");
     await waitFor(
-      "the dead process's room to leave the listing and the lobby",
-      async () => !(await listing(liveProc)).some((r) => r.roomId === doomed.room.roomId) && !listed.has(doomed.room.roomId),
+      "the dead process's room to leave the listing, the lobby and the index of rooms with free seats",
+      async () =>
+        !(await listing(liveProc)).some((r) => r.roomId === doomed.room.roomId) &&
+        !listed.has(doomed.room.roomId) &&
+        !(await db.smembers(openRoomsKey(DEFAULT_MODE))).includes(doomed.room.roomId),
       10_000,
     );
     const delistedMs = Date.now() - killedAt;

@@ -52,6 +52,7 @@ export interface TestDatabase {
   flush(): Promise<void>;
   keys(): Promise<string[]>;
   hget(key: string, field: string): Promise<string | null>;
+  smembers(key: string): Promise<string[]>;
 }
 
 /** Database `db` on the shared Redis, emptied now; `flush` empties it again at the end. */
@@ -70,5 +71,6 @@ export async function useDatabase(db: number): Promise<TestDatabase> {
     },
     keys: () => client.keys("*"),
     hget: (key, field) => client.hget(key, field),
+    smembers: (key) => client.smembers(key),
   };
 }

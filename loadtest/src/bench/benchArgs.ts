@@ -38,6 +38,8 @@ export interface BenchArgs {
   readonly pinServers: boolean;
   /** join-storm: the arena's seat requests over this many kept-alive connections per process (default: fetch's own pool). */
   readonly keepAlive: number | undefined;
+  /** join-storm: each server process (and the baseline) held to this much CPU (a cgroup quota), so that processes, not the machine's cores, set the scale. */
+  readonly serverCores: number | undefined;
   /** capacity: room sizes, each swept in turn. */
   readonly roomSizes: readonly number[];
   /** capacity: raw bots beyond 32 full ones. */
@@ -100,6 +102,7 @@ const schema = z.strictObject({
   "seats-only": z.boolean(),
   "pin-servers": z.boolean(),
   "keep-alive": wholeNumber(1, 10_000).optional(),
+  "server-cores": positiveNumber("cores", 64).optional(),
   // The server's ROOM_CAPACITY range.
   "room-size": wholeNumbers(1, 256, "8,16"),
   light: z.boolean(),
@@ -145,6 +148,7 @@ function options(env: NodeJS.ProcessEnv) {
     "seats-only": { type: "boolean", default: false },
     "pin-servers": { type: "boolean", default: false },
     "keep-alive": { type: "string" },
+    "server-cores": { type: "string" },
     "room-size": { type: "string", default: "8" },
     light: { type: "boolean", default: false },
     spectators: { type: "string", default: "0" },
@@ -192,6 +196,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     seatsOnly: v["seats-only"],
     pinServers: v["pin-servers"],
     keepAlive: v["keep-alive"],
+    serverCores: v["server-cores"],
     roomSizes: v["room-size"],
     light: v.light,
     spectators: v.spectators,

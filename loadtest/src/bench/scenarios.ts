@@ -80,6 +80,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       seatsOnly: args.seatsOnly,
       pinServers: args.pinServers,
       keepAlive: args.keepAlive,
+      serverCores: args.serverCores,
     });
     const systems: Record<string, Record<string, number>> = {};
     const ratios: Record<string, number> = {};
@@ -98,6 +99,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
           baseline: args.seatsOnly ? "not run (--seats-only)" : "one Socket.IO process",
           botsPinnedToCpu1: botsPinned,
           serversPinnedToCpu0: args.pinServers,
+          coresPerServer: args.serverCores ?? "not held (--server-cores)",
         },
       }),
       ok: Object.values(arena).every((f) => f.errors === 0),

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { cpus } from "node:os";
 import { spawnServer } from "@arena/testkit";
 import { Bot } from "../Bot.ts";
 import { cpuMs, histogramQuantile, parseMetrics, rssBytes } from "./processStats.ts";
@@ -47,6 +48,17 @@ export interface SmokeOptions {
 /** Pins a process to one CPU when `taskset` exists (server and bots apart); returns whether it did. */
 export function pin(pid: number, cpu: number): boolean {
   return spawnSync("taskset", ["-pc", String(cpu), String(pid)], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * Sets every thread of a process to run on `list` (a taskset list: "0",
+ * "0-1"; default every CPU of the machine, not only those this process may
+ * use) when `taskset` exists; returns whether it did. A child inherits the
+ * affinity of the thread that spawned it: a server spawned after the bots
+ * pinned themselves shares the bots' CPU unless it is given its own.
+ */
+export function setAffinity(pid: number, list = `0-${cpus().length - 1}`): boolean {
+  return spawnSync("taskset", ["-apc", list, String(pid)], { stdio: "ignore" }).status === 0;
 }
 
 /**

@@ -5,9 +5,10 @@ import { io } from "socket.io-client";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
 import { freePort, quantile, request, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
 import { Bot } from "../Bot.ts";
-import { cpuMs, rssBytes } from "./processStats.ts";
+import { cpuMs, parseMetrics, rssBytes } from "./processStats.ts";
 import { spawnBaseline } from "../baseline/spawnBaseline.ts";
-import { pin } from "./smoke.ts";
+import { holdToCores } from "./cpuQuota.ts";
+import { pin, setAffinity } from "./smoke.ts";
 
 const RAISED = {
   RATE_JOINS_PER_MINUTE: "1000000",
@@ -38,6 +39,8 @@ export interface LatencyFigures {
   /** Rooms the burst made, and how many of them are full. */
   rooms?: number;
   fullRooms?: number;
+  /** The share of the seats decided without the cluster's turn (a room of their own), by the servers' `arena_quickplay_seats_total`. */
+  seatsWithoutTurn?: number;
 }
 
 const CAPACITY = Number(RAISED.ROOM_CAPACITY);
@@ -59,8 +62,8 @@ async function redisArena(redisUrl: string, processes: number): Promise<ServerPr
  * Redis (joins spread over them in turn), then at one Socket.IO process;
  * each timed from request to first state, the arena's also to its seat
  * (the matchmaking answer). This process (the bots) is pinned to CPU 1
- * when `taskset` exists; the servers are not pinned unless asked
- * (`pinServers`). With `seatsOnly` a join is its seat: the join figures
+ * when `taskset` exists; the servers may run on every CPU (CPU 0 alone
+ * with `pinServers`). With `seatsOnly` a join is its seat: the join figures
  * are the seat's.
  */
 export interface StormOptions {
@@ -70,6 +73,8 @@ export interface StormOptions {
   pinServers?: boolean;
   /** The arena's seat requests over this many kept-alive connections per process (at most that many in flight), instead of one connection each. */
   keepAlive?: number;
+  /** Each server process, and the baseline's, held to this much CPU (`holdToCores`): every process gets the same share however many there are. */
+  serverCores?: number;
 }
 
 /** POSTs a JSON body through `agent`; resolves with the status and the parsed answer. */
@@ -112,7 +117,9 @@ export async function joinStorm(
   for (const processes of processCounts) {
     progress(`arena: ${count} ${options.seatsOnly ? "seats" : "joins"} at once across ${processes} process(es) on Redis`);
     const procs = await redisArena(redisUrl, processes);
-    if (options.pinServers) for (const p of procs) pin(p.child.pid!, 0);
+    // Spawned after the bots pinned themselves, the servers would share CPU 1 with them: given their own.
+    for (const p of procs) setAffinity(p.child.pid!, options.pinServers ? "0" : undefined);
+    const quotas = options.serverCores === undefined ? [] : procs.map((p) => holdToCores(p.child.pid!, options.serverCores!));
     const serverCpu0 = procs.reduce((ms, p) => ms + cpuMs(p.child.pid!), 0);
     const redisCpu0 = await redisCpuMs(redisUrl);
     const seats: number[] = [];
@@ -136,6 +143,12 @@ export async function joinStorm(
     });
     agent?.destroy();
     const serverCpuMs = procs.reduce((ms, p) => ms + cpuMs(p.child.pid!), 0) - serverCpu0;
+    const decided = { turn: 0, own: 0 };
+    for (const p of procs) {
+      const metrics = parseMetrics(await (await fetch(`${p.metricsEndpoint}/metrics`)).text());
+      decided.turn += metrics.get('arena_quickplay_seats_total{decided="turn"}') ?? 0;
+      decided.own += metrics.get('arena_quickplay_seats_total{decided="own_room"}') ?? 0;
+    }
     const redisCpuMsUsed = (await redisCpuMs(redisUrl)) - redisCpu0;
     // A count given twice (`--processes 1,2,1,2`, runs alternating) keeps each run: "1", "2", "1#2", "2#2".
     let key = String(processes);
@@ -148,12 +161,16 @@ export async function joinStorm(
       seatP99Ms: quantile(seats, 0.99),
       rooms: roomOf.size,
       fullRooms: [...roomOf.values()].filter((n) => n === CAPACITY).length,
+      seatsWithoutTurn: decided.own / Math.max(1, decided.turn + decided.own),
     };
     await Promise.all(procs.map((p) => p.stop()));
+    for (const quota of quotas) quota.release();
   }
   if (options.seatsOnly) return { arena, baseline: undefined, botsPinned };
   progress(`baseline: ${count} joins at once on one Socket.IO process`);
   const base = await spawnBaseline(8);
+  setAffinity(base.pid);
+  const baseQuota = options.serverCores === undefined ? undefined : holdToCores(base.pid, options.serverCores);
   const baseline = await storm(count, async (i) => {
     const socket = io(base.endpoint, { transports: ["websocket"], reconnection: false });
     await new Promise<void>((resolve, reject) => {
@@ -164,6 +181,8 @@ export async function joinStorm(
     return () => void socket.disconnect();
   });
   base.stop();
+  await waitFor("the baseline to exit", () => !processAlive(base.pid) || undefined, 5000).catch(() => {});
+  baseQuota?.release();
   return { arena, baseline, botsPinned };
 }
 
@@ -345,5 +364,14 @@ export async function soak(minutes: number, bots: number, redisUrl: string, prog
   } finally {
     redis.disconnect();
     await Promise.all(procs.map((p) => p.stop()));
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -2,6 +2,8 @@ import type { IncomingMessage } from "node:http";
 // Not exported from core's index; the module core's matchmaker throws it from (build/errors/SeatReservationError.mjs).
 import { SeatReservationError } from "@colyseus/core/errors/SeatReservationError";
 import { ErrorCode as ColyseusErrorCode, ServerError, createAuthContext, generateId, matchMaker, type IRoomCache, type Presence } from "@colyseus/core";
+import { ROOM_NAME } from "@arena/shared";
+import { IndexedRedisDriver, isOpenForQuickPlay } from "./OpenRoomIndex.ts";
 
 /** What a client gets for a seat (Colyseus's seat reservation: room, session id, process). */
 export type SeatReservation = ReturnType<typeof matchMaker.buildSeatReservation>;
@@ -31,6 +33,8 @@ export interface MatchMaker {
   readonly presence: Presence;
   /** Listed rooms matching `conditions`, sorted by `sort` (the driver's query). */
   query(conditions: Partial<IRoomCache>, sort?: Record<string, 1 | -1>): Promise<RoomCache[]>;
+  /** Whether a listed match of `mode` may have a free seat for quick play (`isOpenForQuickPlay`): the driver's index when scaled. */
+  hasOpenRoom(mode: string): Promise<boolean>;
   /** Live processes: registered in the process stats and still subscribed to their channel. */
   liveProcesses(): Promise<string[]>;
   /** Pub/sub channels with a subscriber that match `pattern` (Redis PUBSUB CHANNELS). */
@@ -92,6 +96,12 @@ export const colyseusMatchMaker: MatchMaker = {
     return matchMaker.presence;
   },
   query: async (conditions, sort) => matchMaker.driver.query(conditions, sort),
+  async hasOpenRoom(mode) {
+    const driver = matchMaker.driver;
+    if (driver instanceof IndexedRedisDriver) return driver.hasOpenRoom(mode);
+    // One process: its listings are in memory.
+    return (await driver.query({ name: ROOM_NAME, mode } as Partial<IRoomCache>)).some(isOpenForQuickPlay);
+  },
   async liveProcesses() {
     const [stats, channels] = await Promise.all([matchMaker.stats.fetchAll(), matchMaker.presence.channels("p:*")]);
     // Registered in this deployment's database (Redis pub/sub channels are

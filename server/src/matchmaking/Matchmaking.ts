@@ -22,6 +22,8 @@ type JoinOptions = { mode?: unknown } & Record<string, unknown>;
 
 /** The matchmaker as quick play's batches use it. */
 function seatBroker(matchMaker: MatchMaker, settings: Settings, placement: RoomPlacement): SeatBroker<JoinOptions, RoomCache, SeatReservation> {
+  const createRooms = (options: readonly JoinOptions[]) =>
+    placement.placingBatch(() => Promise.allSettled(options.map((o) => matchMaker.createRoom(ROOM_NAME, o))));
   return {
     openRooms: async (mode) => {
       // A listed room with no one in it and no seat reserved is being disposed (autoDispose).
@@ -42,7 +44,13 @@ function seatBroker(matchMaker: MatchMaker, settings: Settings, placement: RoomP
       const answering = new Set(channels);
       return rooms.filter((room) => answering.has(`$${room.roomId}`));
     },
-    createRooms: (options) => placement.placingBatch(() => Promise.allSettled(options.map((o) => matchMaker.createRoom(ROOM_NAME, o)))),
+    hasOpenRooms: (mode) => matchMaker.hasOpenRoom(mode),
+    createRooms,
+    createFullRooms: async (options) => {
+      // On this process while the processes host about as many matches each; placed like any other room when not.
+      if (!(await placement.balancedHere().catch(() => false))) return createRooms(options);
+      return Promise.allSettled(options.map((o) => placement.createHere(o, () => matchMaker.createRoom(ROOM_NAME, o))));
+    },
     reserve: (room, requests) =>
       matchMaker.reserveSeats(
         room,
@@ -107,6 +115,7 @@ export class Matchmaking {
       maxWaitMs: settings.http.quickPlayTurnTimeoutMs,
       unavailable: () => this.unavailable(),
     });
+    metrics.quickPlaySeats = () => this.quickPlay.counts;
   }
 
   /**

@@ -26,6 +26,13 @@ export interface SeatBroker<Options, Room extends OpenRoom, Seat> {
   openRooms(group: string): Promise<readonly Room[]>;
   /** Creates rooms side by side, each with the first of its players' options; an outcome per room. */
   createRooms(options: readonly Options[]): Promise<PromiseSettledResult<Room>[]>;
+  /**
+   * Creates rooms that their players fill at once (on this process while the
+   * processes are even, in production); as `createRooms` otherwise.
+   */
+  createFullRooms(options: readonly Options[]): Promise<PromiseSettledResult<Room>[]>;
+  /** Whether a room of this group may have a free seat (one small lookup, asked outside the turn). */
+  hasOpenRooms(group: string): Promise<boolean>;
   /** Seats per room: true where the room took the request. Throws when the room (or its process) cannot answer. */
   reserve(room: Room, requests: readonly SeatRequest<Options>[]): Promise<readonly boolean[]>;
   /** Whether the room is still there to answer a reservation (asked of one slow to answer). */
@@ -66,6 +73,8 @@ interface Ticket<Options> extends SeatRequest<Options> {
   state: "queued" | "deciding" | "settled";
   /** Its deadline passed while it was being decided: refused if it comes back to the queue. */
   expired: boolean;
+  /** When it was queued (performance.now()): the rest of a group waits CARRY_MS for company before it takes the turn. */
+  readonly queuedAt: number;
   timer: NodeJS.Timeout | undefined;
   resolve(seat: unknown): void;
   reject(error: Error): void;
@@ -82,6 +91,13 @@ export const MAX_BATCH = 512;
  */
 export const RESERVE_HOLD_MS = 20;
 
+/**
+ * Longest the rest of a group (fewer requests than a room holds) waits for
+ * more requests before it takes the cluster's turn. Under a stream of joins
+ * the next requests complete a room within this, and the turn is not taken.
+ */
+export const CARRY_MS = 10;
+
 /** Most requests a process holds waiting; past it a request is refused at once (503). */
 export const MAX_WAITING = 10_000;
 
@@ -91,20 +107,29 @@ export interface BatcherOptions {
   maxBatch?: number;
   reserveHoldMs?: number;
   maxWaiting?: number;
+  carryMs?: number;
   /** Why nothing can be decided now (draining, Redis down), asked before each batch; null when it can. */
   unavailable?: () => string | null;
 }
 
 /**
- * Quick play decided in batches. Requests queue in the process; whoever runs
- * the drain takes the cluster's turn (`TakeTurn`: the in-process queue and
- * the Redis lock) and decides every queued request in one pass: one lookup
- * of each group's open rooms, requests given free seats in order (fullest
- * room first), new rooms for the rest (created side by side, each filled to
- * capacity), and one reservation call per room for all its seats, in
- * parallel. The turn's cost (lock, lookup, the round trips of reservation)
- * is paid once per batch instead of once per join, so a burst fills rooms
- * as exactly as one decision at a time did, at the cost of one decision.
+ * Quick play decided in batches. Requests queue in the process. A group of
+ * requests of one mode that fills whole rooms gets rooms of its own at once,
+ * without the cluster's turn, when no room of the mode has a free seat
+ * (`hasOpenRooms`): a full room takes no seat anyone else could want, so no
+ * other decision needs to see it (`createFullRooms`: on this process while
+ * the processes are even). The rest of each group, fewer than a room holds,
+ * waits CARRY_MS for requests to complete a room. What is left, and every
+ * request of a mode with free seats somewhere, goes to the turn: whoever
+ * runs the drain takes the cluster's turn (`TakeTurn`: the in-process queue
+ * and the Redis lock) and decides its requests in one pass: one lookup of
+ * each group's open rooms, free seats given in order (fullest room first),
+ * new rooms for the rest (created side by side, each filled to capacity),
+ * and one reservation call per room for all its seats, in parallel; a rest
+ * that has not waited CARRY_MS yet goes back to the queue instead of
+ * opening a room part full. So processes wait on each other only for rests
+ * and for rooms with free seats, a burst fills rooms exactly, and free
+ * seats are taken before a room is made.
  *
  * A seat a room refuses (taken meanwhile by a join by id, the room gone, its
  * process dead) is decided again at the head of the next batch; refused a
@@ -124,11 +149,25 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
   /** Requests a room refused: decided first, in the order they were refused. */
   readonly #retrying: Ticket<Options>[] = [];
   #draining = false;
+  /** A look at the queue is scheduled, running, or asked for again while one runs. */
+  #pumpScheduled = false;
+  #pumpRunning = false;
+  #pumpAgain = false;
+  /** Groups a room of which may have a free seat: their requests wait for the turn, whole rooms or not. */
+  readonly #toTurn = new Set<string>();
+  /** Requests being seated in whole rooms outside the turn. */
+  #filling = 0;
+  #carryTimer: NodeJS.Timeout | undefined;
+  readonly #carryMs: number;
   readonly #maxBatch: number;
   readonly #reserveHoldMs: number;
   readonly #maxWaiting: number;
-  /** Batches decided, requests seated, sent round again and refused at their deadline (what the tests observe). */
-  readonly counts = { batches: 0, seated: 0, retried: 0, expired: 0 };
+  /**
+   * Batches decided in a turn, whole rooms filled without one, requests
+   * seated (of them, without the turn), sent round again and refused at
+   * their deadline: what the tests observe and the metrics report.
+   */
+  readonly counts = { batches: 0, wholeRooms: 0, seated: 0, seatedWithoutTurn: 0, retried: 0, expired: 0 };
 
   constructor(
     private readonly broker: SeatBroker<Options, Room, Seat>,
@@ -138,6 +177,7 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     this.#maxBatch = options.maxBatch ?? MAX_BATCH;
     this.#reserveHoldMs = options.reserveHoldMs ?? RESERVE_HOLD_MS;
     this.#maxWaiting = options.maxWaiting ?? MAX_WAITING;
+    this.#carryMs = options.carryMs ?? CARRY_MS;
   }
 
   /** Requests waiting for a decision. */
@@ -159,6 +199,7 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
         losses: 0,
         state: "queued",
         expired: false,
+        queuedAt: performance.now(),
         timer: undefined,
         resolve: (seat) => {
           if (markSettled(ticket)) resolve(seat as Seat);
@@ -173,11 +214,139 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     });
   }
 
+  /** Looks at the queue after the current I/O: requests read in the same pass are decided together. */
   #kick(): void {
-    if (this.#draining) return;
-    this.#draining = true;
-    // After the current I/O: requests read in the same pass join this batch.
-    setImmediate(() => void this.#drain());
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      this.#pumpScheduled = false;
+      void this.#pump();
+    });
+  }
+
+  /**
+   * Gives whole rooms to the groups that fill them where no room has a free
+   * seat, then starts a turn if one is due (a retry, a group with free seats
+   * somewhere, a rest that waited CARRY_MS), or looks again when the oldest
+   * rest will be due.
+   */
+  async #pump(): Promise<void> {
+    if (this.#pumpRunning) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumpRunning = true;
+    try {
+      clearTimeout(this.#carryTimer);
+      this.#carryTimer = undefined;
+      if (this.#waiting.length > 0) {
+        if ((this.options.unavailable?.() ?? null) !== null) {
+          const refused = this.#busy();
+          for (const ticket of this.#waiting.splice(0)) ticket.reject(refused);
+        } else {
+          await this.#fillWholeRooms();
+        }
+      }
+      if (this.#draining) return; // the drain looks again when its turn ends
+      const wait = this.#dueAt() - performance.now();
+      if (wait <= 0) {
+        this.#draining = true;
+        void this.#drain();
+      } else if (wait !== Infinity) {
+        this.#carryTimer = setTimeout(() => this.#kick(), Math.ceil(wait));
+      }
+    } finally {
+      this.#pumpRunning = false;
+      if (this.#pumpAgain) {
+        this.#pumpAgain = false;
+        this.#kick();
+      }
+    }
+  }
+
+  /**
+   * The queued requests of each group, in order: the first as many as fill
+   * whole rooms, then the rest (fewer than a room holds).
+   */
+  #groups(): { group: string; capacity: number; whole: Ticket<Options>[]; rest: Ticket<Options>[] }[] {
+    const byGroup = new Map<string, Ticket<Options>[]>();
+    for (const ticket of this.#waiting) {
+      const list = byGroup.get(ticket.group);
+      if (list === undefined) byGroup.set(ticket.group, [ticket]);
+      else list.push(ticket);
+    }
+    return [...byGroup].map(([group, tickets]) => {
+      const capacity = Math.max(1, this.broker.capacity(group));
+      const whole = tickets.length - (tickets.length % capacity);
+      return { group, capacity, whole: tickets.slice(0, whole), rest: tickets.slice(whole) };
+    });
+  }
+
+  /** When the turn is next needed: now for a retry or a group with free seats somewhere, CARRY_MS after the oldest rest was queued; Infinity when none waits. */
+  #dueAt(): number {
+    if (this.#retrying.length > 0) return 0;
+    let oldest = Infinity;
+    for (const { group, rest, whole } of this.#groups()) {
+      if (this.#toTurn.has(group)) return 0;
+      if (whole.length > 0 && rest.length === 0) continue;
+      for (const ticket of rest) oldest = Math.min(oldest, ticket.queuedAt);
+    }
+    return oldest + this.#carryMs;
+  }
+
+  /**
+   * Requests that fill whole rooms, oldest first, seated in new rooms
+   * without the turn, in each group no room of which has a free seat: at
+   * most `maxBatch` requests (and at least one room) being seated that way
+   * at a time; the others wait for those to answer. A group with free seats
+   * somewhere waits for the turn instead, which gives those first.
+   */
+  async #fillWholeRooms(): Promise<void> {
+    const candidates = this.#groups().filter(({ group, whole }) => whole.length > 0 && !this.#toTurn.has(group));
+    if (candidates.length === 0) return;
+    const open = await Promise.all(candidates.map(({ group }) => this.broker.hasOpenRooms(group).catch(() => true)));
+    candidates.forEach(({ group }, i) => {
+      if (open[i]) this.#toTurn.add(group);
+    });
+    // The queue moved during the lookup: take what it holds now.
+    const taken = new Set<Ticket<Options>>();
+    for (const { group, capacity, whole } of this.#groups()) {
+      if (this.#toTurn.has(group) || !candidates.some((c) => c.group === group)) continue;
+      const rooms = Math.min(whole.length / capacity, Math.floor((this.#maxBatch - this.#filling) / capacity) || (this.#filling === 0 ? 1 : 0));
+      if (rooms <= 0) continue;
+      const fills: Ticket<Options>[][] = [];
+      for (let i = 0; i < rooms; i++) fills.push(whole.slice(i * capacity, (i + 1) * capacity));
+      for (const fill of fills) for (const ticket of fill) taken.add(ticket);
+      this.#filling += rooms * capacity;
+      void this.#seatInNewRooms(fills).finally(() => {
+        this.#filling -= rooms * capacity;
+        if (this.#waiting.length > 0) this.#kick();
+      });
+    }
+    removeFrom(this.#waiting, taken);
+  }
+
+  /** Rooms that their requests fill, created and reserved outside the turn; a refused seat goes to the turn like any other. */
+  async #seatInNewRooms(fills: Ticket<Options>[][]): Promise<void> {
+    for (const fill of fills) for (const ticket of fill) ticket.state = "deciding";
+    try {
+      const created = await this.broker.createFullRooms(fills.map((fill) => fill[0].options));
+      const reserved: Promise<void>[] = [];
+      created.forEach((outcome, i) => {
+        if (outcome.status === "fulfilled") {
+          this.counts.wholeRooms++;
+          reserved.push(this.#reserve(outcome.value, fills[i], true));
+        } else {
+          // A room the matchmaker would not create (shutting down, onCreate failed): its error is the answer.
+          for (const ticket of fills[i]) ticket.reject(outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason)));
+        }
+      });
+      await Promise.all(reserved);
+    } catch (error) {
+      // Not reached by design (#reserve settles what fails); a bug answers its requests instead of stalling them.
+      const failed = new QuickPlayRefused("failed", "Quick play could not find a seat.", { cause: error });
+      for (const fill of fills) for (const ticket of fill) ticket.reject(failed);
+    }
   }
 
   /** A request's deadline: refused as busy if still queued; if being decided, when it comes back. */
@@ -201,12 +370,18 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     return why === null ? busy() : new QuickPlayRefused("unavailable", "Quick play cannot seat anyone on this server now.", { code: why });
   }
 
+  /** Takes turns while one is due: each decides the retries, the groups with free seats somewhere and the rests. */
   async #drain(): Promise<void> {
     try {
-      while (this.waiting > 0) {
+      while (this.#dueAt() <= performance.now()) {
         const end = await this.takeTurn();
+        // Retries first; then every request of a group with free seats somewhere, and the rests.
         const batch = this.#retrying.splice(0, this.#maxBatch);
-        batch.push(...this.#waiting.splice(0, this.#maxBatch - batch.length));
+        for (const { group, whole, rest } of this.#groups()) {
+          const toTurn = this.#toTurn.delete(group);
+          batch.push(...(toTurn ? [...whole, ...rest] : rest).slice(0, this.#maxBatch - batch.length));
+        }
+        removeFrom(this.#waiting, new Set(batch));
         if (end === null) {
           const refused = this.#busy();
           for (const ticket of batch) ticket.reject(refused);
@@ -230,6 +405,8 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
       }
     } finally {
       this.#draining = false;
+      // Requests queued during the turn that fill rooms, or rests not yet due.
+      if (this.#waiting.length > 0) this.#kick();
     }
   }
 
@@ -268,8 +445,21 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     const capacity = Math.max(1, this.broker.capacity(group));
     const fills: Ticket<Options>[][] = [];
     for (let i = 0; i < rest.length; i += capacity) fills.push(rest.slice(i, i + capacity));
-    const created = fills.length === 0 ? [] : await this.broker.createRooms(fills.map((fill) => fill[0].options));
-    created.forEach((outcome, i) => {
+    // A part-full room for requests that have not waited CARRY_MS: they go back to wait for company instead.
+    const last = fills.at(-1);
+    const now = performance.now();
+    if (last !== undefined && last.length < capacity && last.every((t) => t.losses === 0 && now - t.queuedAt < this.#carryMs)) {
+      fills.pop();
+      for (const ticket of last) ticket.state = "queued";
+      this.#waiting.unshift(...last);
+    }
+    const part = fills.at(-1)?.length === capacity ? [] : fills.splice(-1);
+    const [wholeRooms, partRoom] = await Promise.all([
+      fills.length === 0 ? [] : this.broker.createFullRooms(fills.map((fill) => fill[0].options)),
+      part.length === 0 ? [] : this.broker.createRooms(part.map((fill) => fill[0].options)),
+    ]);
+    fills.push(...part);
+    [...wholeRooms, ...partRoom].forEach((outcome, i) => {
       if (outcome.status === "fulfilled") plan.push({ room: outcome.value, tickets: fills[i] });
       // A room the matchmaker would not create (shutting down, onCreate failed): its error is the answer.
       else for (const ticket of fills[i]) ticket.reject(outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason)));
@@ -284,7 +474,7 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
    * once (its late refusal, at the IPC timeout, is then ignored); one that
    * is, only slow, seats them whenever it answers, after the turn has gone on.
    */
-  async #reserve(room: Room, seats: Ticket<Options>[]): Promise<void> {
+  async #reserve(room: Room, seats: Ticket<Options>[], withoutTurn = false): Promise<void> {
     let settled = false;
     const settle = (taken: readonly boolean[] | null, cause?: unknown): void => {
       if (settled) return;
@@ -292,6 +482,7 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
       seats.forEach((ticket, i) => {
         if (taken?.[i] === true) {
           this.counts.seated++;
+          if (withoutTurn) this.counts.seatedWithoutTurn++;
           ticket.resolve(this.broker.seat(room, ticket.sessionId));
         } else {
           this.#lost(ticket, cause);
@@ -336,6 +527,14 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
 
 function busy(): QuickPlayRefused {
   return new QuickPlayRefused("busy", "Quick play is busy. Try again in a few seconds.");
+}
+
+/** Removes `these` from `queue`, keeping its order. */
+function removeFrom<T>(queue: T[], these: ReadonlySet<T>): void {
+  if (these.size === 0) return;
+  const kept = queue.filter((item) => !these.has(item));
+  queue.length = 0;
+  queue.push(...kept);
 }
 
 /** Marks a ticket answered; false if it already was. */

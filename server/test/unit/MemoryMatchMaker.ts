@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { LocalPresence } from "@colyseus/core";
 import { RoomRefusal, type MatchMaker, type RoomCache, type SeatReservation, type SeatToReserve } from "../../src/matchmaking/MatchMaker.ts";
+import { isOpenForQuickPlay } from "../../src/matchmaking/OpenRoomIndex.ts";
 
 /** A room of the in-memory matchmaker: its listing row and who holds its seats. */
 interface MemoryRoom {
@@ -22,7 +23,7 @@ export class MemoryMatchMaker implements MatchMaker {
   /** What `authenticate` does with quick play's options (the room's onAuth); accepts everything by default. */
   onAuth: (options: Record<string, unknown>) => unknown = () => true;
   /** Where `createRoom` puts a room (Colyseus's selectProcessIdToCreateRoom). */
-  placeOn: () => Promise<string> = async () => this.processId;
+  placeOn: (roomName: string, options: Record<string, unknown>) => Promise<string> = async () => this.processId;
   /** The capacity of a room `createRoom` makes. */
   capacity = 8;
 
@@ -73,6 +74,10 @@ export class MemoryMatchMaker implements MatchMaker {
     return [];
   }
 
+  async hasOpenRoom(mode: string): Promise<boolean> {
+    return this.rooms.some((row) => row.metadata?.mode === mode && isOpenForQuickPlay(row));
+  }
+
   isLocal(roomId: string): boolean {
     return this.#rooms.get(roomId)?.row.processId === this.processId;
   }
@@ -82,7 +87,7 @@ export class MemoryMatchMaker implements MatchMaker {
   }
 
   async createRoom(roomName: string, options: Record<string, unknown>): Promise<RoomCache> {
-    const processId = await this.placeOn();
+    const processId = await this.placeOn(roomName, options);
     return this.addRoom({ name: roomName, processId, metadata: { mode: options.mode } });
   }
 

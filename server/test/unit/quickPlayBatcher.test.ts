@@ -27,7 +27,7 @@ interface Options {
  */
 class MemoryBroker implements SeatBroker<Options, MemoryRoom, { roomId: string; sessionId: string }> {
   readonly rooms: MemoryRoom[] = [];
-  calls = { openRooms: 0, createRoom: 0, reserve: 0 };
+  calls = { openRooms: 0, hasOpenRooms: 0, createRoom: 0, createFullRoom: 0, reserve: 0 };
   overAsked = 0;
   listFull = false;
   #ids = 0;
@@ -45,6 +45,12 @@ class MemoryBroker implements SeatBroker<Options, MemoryRoom, { roomId: string; 
       .sort((a, b) => b.clients - a.clients)
       .map((r) => ({ ...r }));
   }
+  /** As the listings' index would answer: a room of the group not gone with a free seat (or a full one, when the listing is stale). */
+  async hasOpenRooms(group: string): Promise<boolean> {
+    this.calls.hasOpenRooms++;
+    await Promise.resolve();
+    return this.rooms.some((r) => r.group === group && !r.gone && (this.listFull || r.clients < r.maxClients));
+  }
   /** Replaces room creation (a matchmaker refusing, for one). */
   create: (options: Options) => Promise<MemoryRoom> = async (options) => {
     await Promise.resolve();
@@ -55,6 +61,13 @@ class MemoryBroker implements SeatBroker<Options, MemoryRoom, { roomId: string; 
   };
   async createRooms(options: readonly Options[]): Promise<PromiseSettledResult<MemoryRoom>[]> {
     this.calls.createRoom += options.length;
+    return Promise.allSettled(options.map((o) => this.create(o)));
+  }
+  /** Held until it resolves, when a test wants whole rooms to wait (what is in flight meanwhile). */
+  fullRoomsGate: Promise<void> = Promise.resolve();
+  async createFullRooms(options: readonly Options[]): Promise<PromiseSettledResult<MemoryRoom>[]> {
+    this.calls.createFullRoom += options.length;
+    await this.fullRoomsGate;
     return Promise.allSettled(options.map((o) => this.create(o)));
   }
   async reserve(snapshot: MemoryRoom, requests: readonly SeatRequest<Options>[]): Promise<readonly boolean[]> {
@@ -92,20 +105,21 @@ const turns = () => {
 const WAIT = { maxWaitMs: 5000 };
 
 describe("QuickPlayBatcher (quick play decided in batches)", () => {
-  it("a burst is decided in one batch: rooms filled exactly, fullest first, one reservation call per room", async () => {
+  it("a burst where rooms have free seats is decided in one turn: rooms filled exactly, fullest first, one reservation call per room", async () => {
     const broker = new MemoryBroker(8);
     broker.rooms.push({ roomId: "half", clients: 4, maxClients: 8, group: "ffa", gone: false, sessions: [] });
     broker.rooms.push({ roomId: "most", clients: 7, maxClients: 8, group: "ffa", gone: false, sessions: [] });
     const batcher = new QuickPlayBatcher(broker, turns(), WAIT);
     const seats = await Promise.all(Array.from({ length: 21 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined)));
     assert.equal(batcher.counts.batches, 1);
+    assert.equal(batcher.counts.wholeRooms, 0, "no room made outside the turn while one had seats");
     assert.equal(broker.calls.openRooms, 1);
     // 1 seat in "most", 4 in "half", then 16 in two new rooms.
     assert.deepEqual(
       seats.slice(0, 5).map((s) => s.roomId),
       ["most", "half", "half", "half", "half"],
     );
-    assert.equal(broker.calls.createRoom, 2);
+    assert.equal(broker.calls.createFullRoom + broker.calls.createRoom, 2);
     assert.equal(broker.calls.reserve, 4);
     assert.deepEqual(
       broker.rooms.map((r) => r.clients),
@@ -177,13 +191,66 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
     assert.equal(seat.roomId, broker.rooms[0].roomId);
   });
 
-  it("bursts larger than a batch are decided over several turns, still filling exactly", async () => {
+  it("a burst that fills whole rooms takes no turn at all: maxBatch requests seated at a time, the others queued, rooms exactly full", async () => {
     const broker = new MemoryBroker(8);
-    const batcher = new QuickPlayBatcher(broker, turns(), { ...WAIT, maxBatch: 100 });
-    await Promise.all(Array.from({ length: 1000 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined)));
-    assert.equal(batcher.counts.batches, 10);
+    let release!: () => void;
+    broker.fullRoomsGate = new Promise((resolve) => {
+      release = resolve;
+    });
+    let turnsAsked = 0;
+    // The cluster's turn never comes (another process holds it): whole rooms do not need it.
+    const batcher = new QuickPlayBatcher(broker, () => (turnsAsked++, new Promise(() => {})), { ...WAIT, maxBatch: 100 });
+    const seats = Promise.all(Array.from({ length: 1000 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(broker.calls.createFullRoom, 12, "12 rooms (96 requests) in flight, at most 100");
+    assert.equal(batcher.waiting, 1000 - 96);
+    release();
+    await seats;
+    assert.equal(turnsAsked, 0);
+    assert.equal(batcher.counts.batches, 0);
+    assert.equal(batcher.counts.wholeRooms, 125);
     assert.equal(broker.rooms.length, 125);
     assert.ok(broker.rooms.every((r) => r.clients === 8));
+  });
+
+  it("the rest of a group waits CARRY_MS for company: requests that complete a room meanwhile take no turn; a rest alone takes it after", async () => {
+    const broker = new MemoryBroker(8);
+    const batcher = new QuickPlayBatcher(broker, turns(), { ...WAIT, carryMs: 200 });
+    const first = Array.from({ length: 5 }, (_, i) => batcher.join("ffa", { name: `a${i}` }, undefined));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(batcher.waiting, 5, "the rest waits");
+    const seats = await Promise.all([...first, ...Array.from({ length: 3 }, (_, i) => batcher.join("ffa", { name: `b${i}` }, undefined))]);
+    assert.equal(new Set(seats.map((s) => s.roomId)).size, 1);
+    assert.equal(batcher.counts.batches, 0);
+    assert.equal(batcher.counts.wholeRooms, 1);
+
+    const quick = new QuickPlayBatcher(broker, turns(), { ...WAIT, carryMs: 30 });
+    const asked = performance.now();
+    await quick.join("ffa", { name: "alone" }, undefined);
+    assert.ok(performance.now() - asked >= 29, "decided after its wait for company");
+    assert.equal(quick.counts.batches, 1);
+  });
+
+  it("a room with free seats is filled first, even before a group that would fill a room of its own; a rest that has not waited goes back to wait instead of opening a room", async () => {
+    const broker = new MemoryBroker(4);
+    broker.rooms.push({ roomId: "open", clients: 1, maxClients: 4, group: "ffa", gone: false, sessions: [] });
+    const batcher = new QuickPlayBatcher(broker, turns(), { ...WAIT, carryMs: 200 });
+    const first = Array.from({ length: 8 }, (_, i) => batcher.join("ffa", { name: `a${i}` }, undefined));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // In the turn: 3 in "open", 4 in a room of their own; the last one waits for company.
+    assert.equal(batcher.counts.batches, 1);
+    assert.equal(batcher.waiting, 1);
+    const later = Array.from({ length: 3 }, (_, i) => batcher.join("ffa", { name: `b${i}` }, undefined));
+    const seats = await Promise.all([...first, ...later]);
+    const own = seats[3].roomId;
+    assert.deepEqual(
+      seats.map((s) => s.roomId),
+      ["open", "open", "open", own, own, own, own, seats[7].roomId, seats[7].roomId, seats[7].roomId, seats[7].roomId],
+    );
+    assert.notEqual(own, "open");
+    assert.equal(batcher.counts.batches, 1, "the last room, whole, made without the turn");
+    assert.equal(batcher.counts.wholeRooms, 1);
+    assert.ok(broker.rooms.every((r) => r.clients === 4));
   });
 });
 
@@ -239,7 +306,8 @@ describe("QuickPlayBatcher, what a request may cost", () => {
     const turn = new Promise<() => void>((resolve) => {
       release = resolve;
     });
-    const batcher = new QuickPlayBatcher(new MemoryBroker(8), () => turn, { maxWaitMs: 5000, maxWaiting: 100 });
+    // Rooms of 128: a hundred requests are a rest, which waits for the turn.
+    const batcher = new QuickPlayBatcher(new MemoryBroker(128), () => turn, { maxWaitMs: 5000, maxWaiting: 100 });
     const held = Array.from({ length: 100 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined));
     await assert.rejects(batcher.join("ffa", { name: "one too many" }, undefined), (e: unknown) => e instanceof QuickPlayRefused && e.reason === "busy");
     assert.equal(batcher.waiting, 100);
@@ -270,6 +338,11 @@ describe("QuickPlayBatcher, what a request may cost", () => {
     await assert.rejects(batcher.join("ffa", { name: "a" }, undefined), (e: unknown) => e === refusal);
     assert.equal(batcher.counts.retried, 0);
     assert.equal(broker.calls.createRoom, 1);
+    // The same for a room its requests fill, made outside the turn.
+    const whole = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => batcher.join("ffa", { name: `w${i}` }, undefined)));
+    assert.ok(whole.every((o) => o.status === "rejected" && o.reason === refusal));
+    assert.equal(broker.calls.createFullRoom, 1);
+    assert.equal(batcher.counts.retried, 0);
   });
 
   it("one mode's lookup failing sends only that mode's requests round again; the other mode is seated, and nobody answered with an error holds a seat", async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { ROOM_NAME } from "@arena/shared";
-import { RoomPlacement } from "../../src/matchmaking/RoomPlacement.ts";
+import { BALANCE_SLACK, CENSUS_MS, RoomPlacement } from "../../src/matchmaking/RoomPlacement.ts";
 import { MemoryMatchMaker } from "./MemoryMatchMaker.ts";
 
 const first = () => 0;
@@ -43,6 +43,46 @@ describe("RoomPlacement", () => {
     assert.deepEqual(chosen.toSorted(), ["b", "b", "self", "self"]);
     // The batch over, only the listings count again.
     assert.equal(await placement.place(ROOM_NAME), "self");
+  });
+
+  it("creates a room on this process when asked to (quick play's whole rooms), whatever the load, and only that room", async () => {
+    const mm = new MemoryMatchMaker("self");
+    mm.live.add("b");
+    for (let i = 0; i < 3; i++) mm.addRoom({ processId: "self" });
+    const placement = new RoomPlacement(mm, first);
+    mm.placeOn = (roomName, options) => placement.place(roomName, options);
+    const here = { mode: "ffa" };
+    assert.equal((await placement.createHere(here, () => mm.createRoom(ROOM_NAME, here))).processId, "self");
+    assert.equal((await mm.createRoom(ROOM_NAME, { mode: "ffa" })).processId, "b", "any other room is placed");
+    // The same options object again, outside createHere: placed.
+    assert.equal((await mm.createRoom(ROOM_NAME, here)).processId, "b");
+  });
+
+  it("balancedHere: this process may make rooms on itself while it hosts at most BALANCE_SLACK (or a quarter) more matches than the least loaded live one", async () => {
+    const mm = new MemoryMatchMaker("self");
+    mm.live.add("b");
+    mm.live.add("c");
+    for (let i = 0; i < 40; i++) mm.addRoom({ processId: "b" });
+    for (let i = 0; i < 40; i++) mm.addRoom({ processId: "c" });
+    for (let i = 0; i < 50; i++) mm.addRoom({ processId: "self" });
+    mm.addRoom({ processId: "dead" }); // not live: not the least loaded
+    let now = 0;
+    const placement = new RoomPlacement(mm, first);
+    assert.equal(await placement.balancedHere(now), true, "50 against 40: within a quarter");
+    for (let i = 0; i < 1; i++) mm.addRoom({ processId: "self" });
+    assert.equal(await placement.balancedHere((now += CENSUS_MS / 2)), true, "counted at most once per CENSUS_MS");
+    assert.equal(await placement.balancedHere((now += CENSUS_MS)), false, "51 against 40: more than a quarter");
+    mm.live.delete("self");
+    assert.equal(await placement.balancedHere(now + CENSUS_MS), false, "not live: placed like any room");
+
+    const few = new MemoryMatchMaker("self");
+    few.live.add("b");
+    for (let i = 0; i < BALANCE_SLACK; i++) few.addRoom({ processId: "self" });
+    const small = new RoomPlacement(few, first);
+    assert.equal(await small.balancedHere(0), true, `${BALANCE_SLACK} against 0`);
+    few.addRoom({ processId: "self" });
+    assert.equal(await small.balancedHere(CENSUS_MS), false, `${BALANCE_SLACK + 1} against 0`);
+    assert.equal(await new RoomPlacement(new MemoryMatchMaker("self"), first).balancedHere(0), true, "alone");
   });
 
   it("property: the choice is live and hosts no more matches than any live process", async () => {

@@ -1,0 +1,92 @@
+import type { IRoomCache } from "@colyseus/core";
+import { RedisDriver } from "@colyseus/redis-driver";
+import { Redis } from "ioredis";
+import { DEFAULT_MODE, GAME_MODES, ROOM_NAME, readListing } from "@arena/shared";
+
+/** The Redis set of the rooms of a mode that quick play could seat a player in. */
+export function openRoomsKey(mode: string): string {
+  return `arena:quickplay:open:${mode}`;
+}
+
+/** A listed room's mode (its `filterBy` field, else its metadata's). */
+export function modeOf(room: IRoomCache): string {
+  const mode = (room as { mode?: unknown }).mode;
+  return typeof mode === "string" ? mode : readListing(room, DEFAULT_MODE).mode;
+}
+
+/**
+ * Whether quick play could seat a player in this listed room: a public,
+ * unlocked match with someone in it (a listed room with nobody and no seat
+ * reserved is being disposed) and a free player seat. The same test as
+ * quick play's lookup (`openRooms` in Matchmaking.ts).
+ */
+export function isOpenForQuickPlay(room: IRoomCache): boolean {
+  if (room.name !== ROOM_NAME || room.locked || room.private || room.clients <= 0) return false;
+  const { players, capacity } = readListing(room, modeOf(room));
+  return players < capacity;
+}
+
+/**
+ * Colyseus's Redis driver, keeping beside the listings, per mode, the set
+ * of rooms quick play could seat a player in (`isOpenForQuickPlay`). Every
+ * write of a listing goes through the driver of the room's own process
+ * (created, seats taken or given back, locked, metadata, disposed), so the
+ * set follows the listings; a dead process's rooms leave it when Colyseus
+ * cleans the process up (its health check, which the sweep asks for).
+ *
+ * What it is for: quick play gives a group of requests that fills a room a
+ * room of its own without the cluster's turn, but only while no room of
+ * the mode has a free seat (fullest first); asking this set is one small
+ * Redis call, where the listings are every room of the cluster.
+ */
+export class IndexedRedisDriver extends RedisDriver {
+  readonly #client: Redis;
+
+  constructor(url: string) {
+    const client = new Redis(url);
+    super(client);
+    this.#client = client;
+  }
+
+  /** Whether a room of `mode` may have a free seat for quick play. */
+  async hasOpenRoom(mode: string): Promise<boolean> {
+    return (await this.#client.scard(openRoomsKey(mode))) > 0;
+  }
+
+  override async persist(room: IRoomCache, create?: boolean): Promise<boolean> {
+    const persisted = await super.persist(room, create);
+    await this.#index(room);
+    return persisted;
+  }
+
+  override async update(room: IRoomCache, operations: Parameters<RedisDriver["update"]>[1]): Promise<boolean> {
+    const updated = await super.update(room, operations);
+    await this.#index(room);
+    return updated;
+  }
+
+  override async remove(roomId: string): Promise<boolean> {
+    const removed = await super.remove(roomId);
+    await this.#forget([roomId]);
+    return removed;
+  }
+
+  override async cleanup(processId: string): Promise<void> {
+    const rooms = await this.query({ processId });
+    await super.cleanup(processId);
+    await this.#forget(rooms.map((room) => room.roomId));
+  }
+
+  async #index(room: IRoomCache): Promise<void> {
+    if (room.name !== ROOM_NAME || !room.roomId) return;
+    const key = openRoomsKey(modeOf(room));
+    await (isOpenForQuickPlay(room) ? this.#client.sadd(key, room.roomId) : this.#client.srem(key, room.roomId));
+  }
+
+  async #forget(roomIds: string[]): Promise<void> {
+    if (roomIds.length === 0) return;
+    const pipeline = this.#client.pipeline();
+    for (const mode of Object.keys(GAME_MODES)) pipeline.srem(openRoomsKey(mode), ...roomIds);
+    await pipeline.exec();
+  }
+}
