@@ -180,8 +180,7 @@ export async function joinStorm(
     });
     return () => void socket.disconnect();
   });
-  base.stop();
-  await waitFor("the baseline to exit", () => !processAlive(base.pid) || undefined, 5000).catch(() => {});
+  await base.stop();
   baseQuota?.release();
   return { arena, baseline, botsPinned };
 }
@@ -364,14 +363,5 @@ export async function soak(minutes: number, bots: number, redisUrl: string, prog
   } finally {
     redis.disconnect();
     await Promise.all(procs.map((p) => p.stop()));
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
