@@ -169,7 +169,7 @@ export async function joinStorm(
   if (options.seatsOnly) return { arena, baseline: undefined, botsPinned };
   progress(`baseline: ${count} joins at once on one Socket.IO process`);
   const base = await spawnBaseline(8);
-  setAffinity(base.pid);
+  setAffinity(base.pid, options.pinServers ? "0" : undefined);
   const baseQuota = options.serverCores === undefined ? undefined : holdToCores(base.pid, options.serverCores);
   const baseline = await storm(count, async (i) => {
     const socket = io(base.endpoint, { transports: ["websocket"], reconnection: false });
