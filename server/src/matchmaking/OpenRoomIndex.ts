@@ -3,6 +3,23 @@ import { RedisDriver } from "@colyseus/redis-driver";
 import { Redis } from "ioredis";
 import { DEFAULT_MODE, GAME_MODES, ROOM_NAME, readListing } from "@arena/shared";
 
+/** The hash of the room listings (@colyseus/redis-driver's ROOMCACHES_KEY, not exported). */
+const LISTINGS_KEY = "roomcaches";
+
+/**
+ * Takes out of the index (KEYS[2..], a set per mode) the rooms (ARGV) no
+ * longer listed (KEYS[1]), in one step: a room listed again meanwhile under
+ * the same id (a match migration restores it on another process) is its new
+ * owner's, which indexed it.
+ */
+const FORGET_UNLISTED = `
+for _, roomId in ipairs(ARGV) do
+  if redis.call("hexists", KEYS[1], roomId) == 0 then
+    for i = 2, #KEYS do redis.call("srem", KEYS[i], roomId) end
+  end
+end
+return 0`;
+
 /** The Redis set of the rooms of a mode that quick play could seat a player in. */
 export function openRoomsKey(mode: string): string {
   return `arena:quickplay:open:${mode}`;
@@ -83,10 +100,11 @@ export class IndexedRedisDriver extends RedisDriver {
     await (isOpenForQuickPlay(room) ? this.#client.sadd(key, room.roomId) : this.#client.srem(key, room.roomId));
   }
 
+  /** Takes these rooms out of the index, those not listed again since (FORGET_UNLISTED). */
   async #forget(roomIds: string[]): Promise<void> {
-    if (roomIds.length === 0) return;
-    const pipeline = this.#client.pipeline();
-    for (const mode of Object.keys(GAME_MODES)) pipeline.srem(openRoomsKey(mode), ...roomIds);
-    await pipeline.exec();
+    const ids = roomIds.filter((id) => typeof id === "string" && id !== "");
+    if (ids.length === 0) return;
+    const keys = [LISTINGS_KEY, ...Object.keys(GAME_MODES).map(openRoomsKey)];
+    await this.#client.eval(FORGET_UNLISTED, keys.length, ...keys, ...ids);
   }
 }
