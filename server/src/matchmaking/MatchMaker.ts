@@ -1,9 +1,22 @@
 import type { IncomingMessage } from "node:http";
 // Not exported from core's index; the module core's matchmaker throws it from (build/errors/SeatReservationError.mjs).
 import { SeatReservationError } from "@colyseus/core/errors/SeatReservationError";
-import { ErrorCode as ColyseusErrorCode, ServerError, createAuthContext, generateId, matchMaker, type IRoomCache, type Presence } from "@colyseus/core";
+import {
+  ErrorCode as ColyseusErrorCode,
+  RoomInternalState,
+  ServerError,
+  createAuthContext,
+  generateId,
+  matchMaker,
+  type IRoomCache,
+  type Presence,
+} from "@colyseus/core";
 import { ROOM_NAME } from "@arena/shared";
+import { coreOf } from "../rooms/coreRoom.ts";
 import { IndexedRedisDriver, isOpenForQuickPlay } from "./OpenRoomIndex.ts";
+
+/** How long a row naming this process may lack its room before `dropStaleListings` takes it for stale: a room being created is listed first, registered a moment later. */
+const STALE_ROW_GRACE_MS = 1000;
 
 /** What a client gets for a seat (Colyseus's seat reservation: room, session id, process). */
 export type SeatReservation = ReturnType<typeof matchMaker.buildSeatReservation>;
@@ -55,8 +68,19 @@ export interface MatchMaker {
   create(roomName: string, options: Record<string, unknown>): Promise<SeatReservation>;
   /** A seat in a room by id (the private room API's seats by code). Throws `RoomRefusal` when the room is gone or locked. */
   joinById(roomId: string, options: Record<string, unknown>): Promise<SeatReservation>;
-  /** After a Redis outage: registers this process again and re-lists its rooms. */
+  /**
+   * After a Redis outage: registers this process again and lists its rooms
+   * as they are now (those Redis lost, and those whose rows the outage left
+   * stale).
+   */
   reregister(): Promise<void>;
+  /**
+   * After a Redis outage, once this process is registered again: removes the
+   * rows naming this process of rooms it no longer has (closed while Redis
+   * was unreachable; no sweep removes a live process's rows), and the
+   * open-room index's entries of rooms no longer listed. The rooms whose rows went.
+   */
+  dropStaleListings(): Promise<string[]>;
 }
 
 /** Why `joinById` found no seat: the room is not listed (any more), or it is full. */
@@ -137,5 +161,31 @@ export const colyseusMatchMaker: MatchMaker = {
   async reregister() {
     await matchMaker.stats.persist(true);
     await matchMaker.restoreMissingRoomCaches();
+    // Rows Redis kept name this process's rooms as they were when a write was lost (players who
+    // left or came, a lock, the metadata): each is written again as its room is now.
+    const rows = await matchMaker.driver.query({ processId: matchMaker.processId });
+    await Promise.all(
+      rows.map(async ({ roomId }) => {
+        const room = matchMaker.getLocalRoomById(roomId);
+        if (room !== undefined && coreOf(room)._internalState === RoomInternalState.CREATED) await matchMaker.driver.persist(coreOf(room)._listing);
+      }),
+    );
+  },
+  async dropStaleListings() {
+    const driver = matchMaker.driver;
+    const roomless = async () =>
+      (await driver.query({ processId: matchMaker.processId }))
+        .filter(({ roomId }) => matchMaker.getLocalRoomById(roomId) === undefined)
+        .map((row) => row.roomId);
+    const first = new Set(await roomless());
+    const dropped: string[] = [];
+    if (first.size > 0) {
+      // A new room is listed a moment before this process registers it (core's handleCreateRoom):
+      // only a row still without its room a while later is stale.
+      await new Promise((resolve) => setTimeout(resolve, STALE_ROW_GRACE_MS));
+      for (const roomId of await roomless()) if (first.has(roomId) && (await driver.remove(roomId))) dropped.push(roomId);
+    }
+    if (driver instanceof IndexedRedisDriver) await driver.forgetUnlisted();
+    return dropped;
   },
 };

@@ -82,16 +82,32 @@ export class IndexedRedisDriver extends RedisDriver {
     return updated;
   }
 
+  /**
+   * Never throws: core's dispose awaits this first and stops there if it
+   * throws (Room's #_dispose), so a room closed while Redis was unreachable
+   * would never run onDispose nor stop its clock, and would tick, empty,
+   * for as long as the process lives. Its row, left behind then, is dropped
+   * once Redis is back (MatchMaker's `dropStaleListings`).
+   */
   override async remove(roomId: string): Promise<boolean> {
-    const removed = await super.remove(roomId);
-    await this.#forget([roomId]);
-    return removed;
+    try {
+      const removed = await super.remove(roomId);
+      await this.#forget([roomId]);
+      return removed;
+    } catch {
+      return false;
+    }
   }
 
   override async cleanup(processId: string): Promise<void> {
     const rooms = await this.query({ processId });
     await super.cleanup(processId);
     await this.#forget(rooms.map((room) => room.roomId));
+  }
+
+  /** Takes out of the index every room no longer listed (its removal from the index lost while Redis was unreachable). */
+  async forgetUnlisted(): Promise<void> {
+    for (const mode of Object.keys(GAME_MODES)) await this.#forget(await this.#client.smembers(openRoomsKey(mode)));
   }
 
   async #index(room: IRoomCache): Promise<void> {

@@ -128,4 +128,8 @@ export class MemoryMatchMaker implements MatchMaker {
   }
 
   async reregister(): Promise<void> {}
+
+  async dropStaleListings(): Promise<string[]> {
+    return [];
+  }
 }
