@@ -70,15 +70,19 @@ export class IndexedRedisDriver extends RedisDriver {
     return (await this.#client.scard(openRoomsKey(mode))) > 0;
   }
 
+  /*
+   * The row and its index entry go out back to back on the one connection,
+   * in that order, and are awaited together: one round trip, as the row
+   * alone took (core awaits every listing write of a seat reservation).
+   * Core's driver sends the row before its first await, `room` updated.
+   */
   override async persist(room: IRoomCache, create?: boolean): Promise<boolean> {
-    const persisted = await super.persist(room, create);
-    await this.#index(room);
+    const [persisted] = await Promise.all([super.persist(room, create), this.#index(room)]);
     return persisted;
   }
 
   override async update(room: IRoomCache, operations: Parameters<RedisDriver["update"]>[1]): Promise<boolean> {
-    const updated = await super.update(room, operations);
-    await this.#index(room);
+    const [updated] = await Promise.all([super.update(room, operations), this.#index(room)]);
     return updated;
   }
 
