@@ -15,9 +15,6 @@ import { ROOM_NAME } from "@arena/shared";
 import { coreOf } from "../rooms/coreRoom.ts";
 import { IndexedRedisDriver, isOpenForQuickPlay } from "./OpenRoomIndex.ts";
 
-/** How long a row naming this process may lack its room before `dropStaleListings` takes it for stale: a room being created is listed first, registered a moment later. */
-const STALE_ROW_GRACE_MS = 1000;
-
 /** What a client gets for a seat (Colyseus's seat reservation: room, session id, process). */
 export type SeatReservation = ReturnType<typeof matchMaker.buildSeatReservation>;
 
@@ -71,16 +68,9 @@ export interface MatchMaker {
   /**
    * After a Redis outage: registers this process again and lists its rooms
    * as they are now (those Redis lost, and those whose rows the outage left
-   * stale).
+   * stale). Rows of rooms closed meanwhile go at the sweep (ProcessSweep).
    */
   reregister(): Promise<void>;
-  /**
-   * After a Redis outage, once this process is registered again: removes the
-   * rows naming this process of rooms it no longer has (closed while Redis
-   * was unreachable; no sweep removes a live process's rows), and the
-   * open-room index's entries of rooms no longer listed. The rooms whose rows went.
-   */
-  dropStaleListings(): Promise<string[]>;
 }
 
 /** Why `joinById` found no seat: the room is not listed (any more), or it is full. */
@@ -170,22 +160,5 @@ export const colyseusMatchMaker: MatchMaker = {
         if (room !== undefined && coreOf(room)._internalState === RoomInternalState.CREATED) await matchMaker.driver.persist(coreOf(room)._listing);
       }),
     );
-  },
-  async dropStaleListings() {
-    const driver = matchMaker.driver;
-    const roomless = async () =>
-      (await driver.query({ processId: matchMaker.processId }))
-        .filter(({ roomId }) => matchMaker.getLocalRoomById(roomId) === undefined)
-        .map((row) => row.roomId);
-    const first = new Set(await roomless());
-    const dropped: string[] = [];
-    if (first.size > 0) {
-      // A new room is listed a moment before this process registers it (core's handleCreateRoom):
-      // only a row still without its room a while later is stale.
-      await new Promise((resolve) => setTimeout(resolve, STALE_ROW_GRACE_MS));
-      for (const roomId of await roomless()) if (first.has(roomId) && (await driver.remove(roomId))) dropped.push(roomId);
-    }
-    if (driver instanceof IndexedRedisDriver) await driver.forgetUnlisted();
-    return dropped;
   },
 };

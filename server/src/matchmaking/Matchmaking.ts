@@ -265,8 +265,8 @@ export class Matchmaking {
   /**
    * After a Redis outage (possibly a restart that lost everything): register
    * this process again, re-list its rooms, re-bind its codes, and tell the
-   * lobbies; then drop what the outage left behind (rows of rooms closed
-   * meanwhile, and their entries in the open-room index).
+   * lobbies. (Rows of rooms closed meanwhile, whose removal was lost, go at
+   * the next sweeps: ProcessSweep.)
    */
   private async restore(): Promise<void> {
     this.migration?.recheck();
@@ -276,9 +276,5 @@ export class Matchmaking {
       else await this.matchMaker.presence.publish(LOBBY_CHANNEL, `${roomId},0`);
     }
     this.log.info({ rooms: this.#localRooms.size }, "registrations restored");
-    // Rooms closed while Redis was unreachable: their lobby notices were lost with their rows' removal.
-    const dropped = await this.matchMaker.dropStaleListings();
-    for (const roomId of dropped) await this.matchMaker.presence.publish(LOBBY_CHANNEL, `${roomId},1`);
-    if (dropped.length > 0) this.log.info({ rooms: dropped.length }, "listings of rooms closed while redis was unreachable removed");
   }
 }

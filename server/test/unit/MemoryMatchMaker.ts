@@ -128,8 +128,4 @@ export class MemoryMatchMaker implements MatchMaker {
   }
 
   async reregister(): Promise<void> {}
-
-  async dropStaleListings(): Promise<string[]> {
-    return [];
-  }
 }
