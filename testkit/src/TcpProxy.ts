@@ -132,6 +132,23 @@ export class TcpProxy {
     for (const s of this.#sockets) s.destroy();
   }
 
+  /**
+   * Drops every connection and closes the port, so that new ones are refused
+   * (ECONNREFUSED), as from a host that is down; `reopen` listens again on
+   * the same port. (`cut` accepts a new connection and drops it at once,
+   * which a client can take for a connection that came up.)
+   */
+  async refuse(): Promise<void> {
+    this.cut();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  /** Listens again on the same port after `refuse`, forwarding as before. */
+  async reopen(): Promise<void> {
+    this.#mode = "open";
+    await new Promise<void>((resolve) => this.#server.listen(this.port, "127.0.0.1", resolve));
+  }
+
   /** Stops forwarding anything, without closing: open connections look alive and carry nothing. */
   stall(): void {
     this.#mode = "stalled";
@@ -146,7 +163,7 @@ export class TcpProxy {
 
   async stop(): Promise<void> {
     this.cut();
-    await new Promise((resolve) => this.#server.close(resolve));
+    if (this.#server.listening) await new Promise((resolve) => this.#server.close(resolve));
   }
 
   private forward(from: Socket, to: Socket): Direction {

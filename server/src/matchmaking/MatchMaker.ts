@@ -1,8 +1,18 @@
 import type { IncomingMessage } from "node:http";
 // Not exported from core's index; the module core's matchmaker throws it from (build/errors/SeatReservationError.mjs).
 import { SeatReservationError } from "@colyseus/core/errors/SeatReservationError";
-import { ErrorCode as ColyseusErrorCode, ServerError, createAuthContext, generateId, matchMaker, type IRoomCache, type Presence } from "@colyseus/core";
+import {
+  ErrorCode as ColyseusErrorCode,
+  RoomInternalState,
+  ServerError,
+  createAuthContext,
+  generateId,
+  matchMaker,
+  type IRoomCache,
+  type Presence,
+} from "@colyseus/core";
 import { ROOM_NAME } from "@arena/shared";
+import { coreOf } from "../rooms/coreRoom.ts";
 import { IndexedRedisDriver, isOpenForQuickPlay } from "./OpenRoomIndex.ts";
 
 /** What a client gets for a seat (Colyseus's seat reservation: room, session id, process). */
@@ -55,7 +65,11 @@ export interface MatchMaker {
   create(roomName: string, options: Record<string, unknown>): Promise<SeatReservation>;
   /** A seat in a room by id (the private room API's seats by code). Throws `RoomRefusal` when the room is gone or locked. */
   joinById(roomId: string, options: Record<string, unknown>): Promise<SeatReservation>;
-  /** After a Redis outage: registers this process again and re-lists its rooms. */
+  /**
+   * After a Redis outage: registers this process again and lists its rooms
+   * as they are now (those Redis lost, and those whose rows the outage left
+   * stale). Rows of rooms closed meanwhile go at the sweep (ProcessSweep).
+   */
   reregister(): Promise<void>;
 }
 
@@ -137,5 +151,14 @@ export const colyseusMatchMaker: MatchMaker = {
   async reregister() {
     await matchMaker.stats.persist(true);
     await matchMaker.restoreMissingRoomCaches();
+    // Rows Redis kept name this process's rooms as they were when a write was lost (players who
+    // left or came, a lock, the metadata): each is written again as its room is now.
+    const rows = await matchMaker.driver.query({ processId: matchMaker.processId });
+    await Promise.all(
+      rows.map(async ({ roomId }) => {
+        const room = matchMaker.getLocalRoomById(roomId);
+        if (room !== undefined && coreOf(room)._internalState === RoomInternalState.CREATED) await matchMaker.driver.persist(coreOf(room)._listing);
+      }),
+    );
   },
 };

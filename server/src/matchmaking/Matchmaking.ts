@@ -265,7 +265,8 @@ export class Matchmaking {
   /**
    * After a Redis outage (possibly a restart that lost everything): register
    * this process again, re-list its rooms, re-bind its codes, and tell the
-   * lobbies.
+   * lobbies. (Rows of rooms closed meanwhile, whose removal was lost, go at
+   * the next sweeps: ProcessSweep.)
    */
   private async restore(): Promise<void> {
     this.migration?.recheck();

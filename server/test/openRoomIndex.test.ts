@@ -1,0 +1,230 @@
+import assert from "node:assert/strict";
+import { after, afterEach, before, describe, it } from "node:test";
+import { initializeRoomCache, type IRoomCache } from "@colyseus/core";
+import { Client } from "@colyseus/sdk";
+import { ArenaState, DEFAULT_MODE, PROTOCOL_VERSION, ROOM_NAME } from "@arena/shared";
+import { IndexedRedisDriver, openRoomsKey } from "../src/matchmaking/OpenRoomIndex.ts";
+import { Redis } from "ioredis";
+import {
+  type ArenaRoomClient,
+  freePort,
+  redisSkipReason,
+  request,
+  type ServerProcess,
+  spawnServer,
+  TcpProxy,
+  TestPlayer,
+  useDatabase,
+  waitFor,
+} from "@arena/testkit";
+
+/** Empties a test database between tests. */
+async function redisFlush(url: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const skip = await redisSkipReason();
+if (skip) console.log(`# skipping the open-room index tests: ${skip}`);
+
+/** This file's own database on the shared Redis. */
+const DB = 15;
+const CAPACITY = 8;
+
+/** A listing row as core writes it for an arena room of `processId` with `clients` players. */
+function listing(roomId: string, processId: string, clients: number): IRoomCache {
+  return initializeRoomCache({
+    name: ROOM_NAME,
+    roomId,
+    processId,
+    clients,
+    maxClients: CAPACITY + 2,
+    locked: false,
+    private: false,
+    mode: DEFAULT_MODE,
+    metadata: { mode: DEFAULT_MODE, capacity: CAPACITY, spectators: 0, maxSpectators: 2 },
+  } as Partial<IRoomCache>);
+}
+
+/**
+ * The index of rooms with a free seat, against a real Redis: each process's
+ * driver writes it beside the listings, so what a driver does to one room
+ * must not undo what another process's driver did to it since.
+ */
+describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, () => {
+  let db: Awaited<ReturnType<typeof useDatabase>>;
+  const drivers: IndexedRedisDriver[] = [];
+  const driver = () => {
+    const made = new IndexedRedisDriver(db.url);
+    drivers.push(made);
+    return made;
+  };
+
+  before(async () => {
+    db = await useDatabase(DB);
+  });
+  after(async () => {
+    await Promise.all(drivers.map((d) => d.shutdown()));
+    await db.flush();
+  });
+
+  it("a dead process's clean-up leaves in the index a room another process listed again meanwhile (a match migration restores it under its id)", async () => {
+    const sweeper = driver();
+    const restorer = driver();
+    // A room of process A with free seats, in the index.
+    await sweeper.persist(listing("R", "A", 3), true);
+    assert.deepEqual(await db.smembers(openRoomsKey(DEFAULT_MODE)), ["R"]);
+
+    // A is dead. While this driver cleans A up, B restores A's match under the same room id
+    // (Migration.restore: the dead owner's row removed, the new room listed), with free seats.
+    const query = sweeper.query.bind(sweeper);
+    let lookups = 0;
+    sweeper.query = async (conditions, sort) => {
+      const rows = await query(conditions, sort);
+      if (++lookups === 1) {
+        await restorer.remove("R");
+        await restorer.persist(listing("R", "B", 3), true);
+      }
+      return rows;
+    };
+    await sweeper.cleanup("A");
+
+    const row = await sweeper.findOne({ roomId: "R" });
+    assert.equal(row?.processId, "B", "B's room is listed");
+    assert.ok(await sweeper.hasOpenRoom(DEFAULT_MODE), "B's room has free seats: quick play must not make new rooms past it");
+    assert.deepEqual(await db.smembers(openRoomsKey(DEFAULT_MODE)), ["R"]);
+  });
+});
+
+/**
+ * Rows and index entries that outlive what they say, with a real server: a
+ * row naming a live process of a room it no longer has (its removal lost,
+ * or a write after it) is removed by nothing else than that process, and
+ * while it says a seat is free the index does too, which sends every group
+ * that would fill a room of its own to the cluster's turn instead.
+ */
+describe("the open-room index with a server: what an outage or a lost write leaves behind", { skip }, () => {
+  const ROOM = 4;
+  let db: Awaited<ReturnType<typeof useDatabase>>;
+  let proxy: TcpProxy;
+  let server: ServerProcess | undefined;
+  const players: TestPlayer[] = [];
+
+  const me = (name: string) => ({ name, protocol: PROTOCOL_VERSION });
+  async function start(redisUrl: string): Promise<ServerProcess> {
+    const port = await freePort();
+    server = await spawnServer({
+      MATCH_SNAPSHOT_MS: "0",
+      PORT: String(port),
+      PUBLIC_ADDRESS: `127.0.0.1:${port}`,
+      REDIS_URL: redisUrl,
+      ROOM_CAPACITY: String(ROOM),
+    });
+    return server;
+  }
+  async function join(name: string, method: "joinOrCreate" | "create" = "joinOrCreate"): Promise<TestPlayer> {
+    const player = new TestPlayer((await new Client(server!.endpoint)[method]("arena", me(name), ArenaState)) as ArenaRoomClient);
+    players.push(player);
+    return player;
+  }
+  async function leave(player: TestPlayer): Promise<void> {
+    players.splice(players.indexOf(player), 1);
+    await player.leave();
+  }
+  const listed = async () =>
+    ((await request(server!.endpoint, "GET", "/api/rooms")).body.rooms as { roomId: string; players: number }[]).map((r) => [r.roomId, r.players]);
+  const open = () => db.smembers(openRoomsKey(DEFAULT_MODE));
+  /** Quick-play seats this server gave in rooms of their own, without the cluster's turn. */
+  async function ownRoomSeats(): Promise<number> {
+    const text = await (await fetch(`${server!.metricsEndpoint}/metrics`)).text();
+    return Number(/arena_quickplay_seats_total\{decided="own_room"\} (\d+)/.exec(text)?.[1] ?? 0);
+  }
+  /** A group that fills a room, quick play through the server: seated together, without the turn. */
+  async function groupWithoutTurn(): Promise<void> {
+    const before = await ownRoomSeats();
+    const group = await Promise.all(Array.from({ length: ROOM }, (_, i) => join(`G${i}`)));
+    assert.equal(new Set(group.map((p) => p.room.roomId)).size, 1);
+    assert.equal((await ownRoomSeats()) - before, ROOM, "seated in a room of their own, without the turn");
+  }
+  /** Waits for `read` to give `expected`; fails with what it gave last. */
+  async function settles<T>(what: string, read: () => Promise<T>, expected: T, ms = 10_000): Promise<void> {
+    let last: T | undefined;
+    await waitFor(
+      what,
+      async () => {
+        last = await read();
+        return JSON.stringify(last) === JSON.stringify(expected);
+      },
+      ms,
+    ).catch(() => assert.deepEqual(last, expected, what));
+  }
+
+  before(async () => {
+    db = await useDatabase(DB);
+    proxy = await TcpProxy.start(Number(new URL(db.url).port || 6379));
+  });
+  afterEach(async () => {
+    await Promise.all(players.splice(0).map((p) => p.leave().catch(() => {})));
+    await server?.stop();
+    server = undefined;
+    await redisFlush(db.url);
+  });
+  after(async () => {
+    await proxy.stop();
+    await db.flush();
+  });
+
+  it("Redis unreachable (connections refused) past the driver's retries (about 10 s), then back with its data: rooms are listed and indexed as they are, a room closed meanwhile goes, a room with seats again is filled first", async () => {
+    await start(db.url.replace(/:\d+\//, `:${proxy.port}/`));
+    // A full room, and a room with one player.
+    const full: TestPlayer[] = [];
+    for (let i = 0; i < ROOM; i++) full.push(await join(`F${i}`));
+    const lone = await join("L", "create");
+    const fullId = full[0].room.roomId;
+    await settles("only the lone player's room in the index", open, [lone.room.roomId]);
+
+    await proxy.refuse();
+    await waitFor("Redis seen down", async () => (await request(server!.endpoint, "GET", "/api/health")).body.redis === "down");
+    // While it is away: the lone player leaves (the room closes), and a player of the full room leaves.
+    await leave(lone);
+    await leave(full[ROOM - 1]);
+    await waitFor("the room closed", async () => (await request(server!.endpoint, "GET", "/api/health")).body.rooms === 1);
+    // Core's listing writes for both fail once the driver's client gives up on them (about 10 s).
+    const failed = () => server!.logs.filter((l) => l.msg === "unhandled promise rejection").length;
+    await waitFor("the listing writes of the outage failed", () => failed() >= 2, 25_000);
+    await proxy.reopen();
+    await waitFor("registrations restored", () => server!.logs.some((l) => l.msg === "registrations restored"), 10_000);
+
+    await settles("the closed room no longer listed, the other listing its players", listed, [[fullId, ROOM - 1]]);
+    await settles("the index: the room with a free seat, and only it", open, [fullId]);
+    // The closed room is gone from the process too: one room ticks (30 Hz), not two.
+    const ticks = async () => Number(/arena_tick_duration_seconds_count (\d+)/.exec(await (await fetch(`${server!.metricsEndpoint}/metrics`)).text())?.[1]);
+    const [t0, at0] = [await ticks(), performance.now()];
+    await waitFor("two seconds of ticks", () => performance.now() - at0 >= 2000);
+    const perSecond = ((await ticks()) - t0) / ((performance.now() - at0) / 1000);
+    assert.ok(perSecond < 45, `${perSecond.toFixed(0)} ticks a second: the closed room still runs`);
+    // Fullest first: the free seat is taken before a room is made; then no room has one.
+    assert.equal((await join("N")).room.roomId, fullId);
+    await groupWithoutTurn();
+  });
+
+  it("a row naming the process of a room it does not have (a write that came after the room's removal) is removed, and its index entry with it", async () => {
+    await start(db.url);
+    const processId = (await request(server!.endpoint, "GET", "/api/health")).body.processId as string;
+    const redis = new Redis(db.url);
+    try {
+      // As core writes a row: here, of a room with a free seat that this process no longer has.
+      await redis.hset("roomcaches", "ghost", JSON.stringify(listing("ghost", processId, 1)));
+      await redis.sadd(openRoomsKey(DEFAULT_MODE), "ghost");
+    } finally {
+      redis.disconnect();
+    }
+    await settles("the row gone", listed, []);
+    await settles("its index entry gone", open, []);
+    await groupWithoutTurn();
+  });
+});
