@@ -93,10 +93,8 @@ export const RESERVE_HOLD_MS = 20;
 
 /**
  * Longest the rest of a group (fewer requests than a room holds) waits for
- * more requests before it takes the cluster's turn, while its group is
- * streaming (a room's worth of requests came in the last CARRY_MS): the
- * next requests then complete a room within this, and the turn is not
- * taken. Slower, a rest goes at once (no one would come to complete it).
+ * more requests before it takes the cluster's turn. Under a stream of joins
+ * the next requests complete a room within this, and the turn is not taken.
  */
 export const CARRY_MS = 10;
 
@@ -157,8 +155,6 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
   #pumpAgain = false;
   /** Groups a room of which may have a free seat: their requests wait for the turn, whole rooms or not. */
   readonly #toTurn = new Set<string>();
-  /** When each group's last requests came, a room's worth at most (`#streaming`); one entry per mode. */
-  readonly #arrivals = new Map<string, number[]>();
   /** Requests being seated in whole rooms outside the turn. */
   #filling = 0;
   #carryTimer: NodeJS.Timeout | undefined;
@@ -194,11 +190,6 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     if (this.waiting >= this.#maxWaiting) {
       return Promise.reject(new QuickPlayRefused("busy", "Quick play is busy. Try again in a few seconds."));
     }
-    const now = performance.now();
-    const arrivals = this.#arrivals.get(group) ?? [];
-    arrivals.push(now);
-    if (arrivals.length > Math.max(1, this.broker.capacity(group))) arrivals.shift();
-    this.#arrivals.set(group, arrivals);
     return new Promise<Seat>((resolve, reject) => {
       const ticket: Ticket<Options> = {
         group,
@@ -208,7 +199,7 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
         losses: 0,
         state: "queued",
         expired: false,
-        queuedAt: now,
+        queuedAt: performance.now(),
         timer: undefined,
         resolve: (seat) => {
           if (markSettled(ticket)) resolve(seat as Seat);
@@ -291,28 +282,16 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     });
   }
 
-  /**
-   * When the turn is next needed: now for a retry, a group with free seats
-   * somewhere or a rest of a group that is not streaming; CARRY_MS after the
-   * oldest rest of a streaming group was queued; Infinity when none waits.
-   */
+  /** When the turn is next needed: now for a retry or a group with free seats somewhere, CARRY_MS after the oldest rest was queued; Infinity when none waits. */
   #dueAt(): number {
     if (this.#retrying.length > 0) return 0;
-    const now = performance.now();
     let oldest = Infinity;
-    for (const { group, capacity, rest } of this.#groups()) {
+    for (const { group, rest, whole } of this.#groups()) {
       if (this.#toTurn.has(group)) return 0;
-      if (rest.length === 0) continue;
-      if (!this.#streaming(group, capacity, now)) return 0;
+      if (whole.length > 0 && rest.length === 0) continue;
       for (const ticket of rest) oldest = Math.min(oldest, ticket.queuedAt);
     }
     return oldest + this.#carryMs;
-  }
-
-  /** Whether a room's worth of requests of `group` came in the last CARRY_MS. */
-  #streaming(group: string, capacity: number, now: number): boolean {
-    const arrivals = this.#arrivals.get(group);
-    return arrivals !== undefined && arrivals.length >= capacity && now - arrivals[arrivals.length - capacity] < this.#carryMs;
   }
 
   /**
@@ -466,15 +445,10 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     const capacity = Math.max(1, this.broker.capacity(group));
     const fills: Ticket<Options>[][] = [];
     for (let i = 0; i < rest.length; i += capacity) fills.push(rest.slice(i, i + capacity));
-    // A part-full room for requests of a streaming group that have not waited CARRY_MS: they go back to wait for company instead.
+    // A part-full room for requests that have not waited CARRY_MS: they go back to wait for company instead.
     const last = fills.at(-1);
     const now = performance.now();
-    if (
-      last !== undefined &&
-      last.length < capacity &&
-      last.every((t) => t.losses === 0 && now - t.queuedAt < this.#carryMs) &&
-      this.#streaming(group, capacity, now)
-    ) {
+    if (last !== undefined && last.length < capacity && last.every((t) => t.losses === 0 && now - t.queuedAt < this.#carryMs)) {
       fills.pop();
       for (const ticket of last) ticket.state = "queued";
       this.#waiting.unshift(...last);

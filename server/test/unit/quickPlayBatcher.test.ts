@@ -213,23 +213,21 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
     assert.ok(broker.rooms.every((r) => r.clients === 8));
   });
 
-  it("a streaming group's rest waits CARRY_MS for company: requests that complete a room meanwhile take no turn; a rest alone takes it at once", async () => {
+  it("the rest of a group waits CARRY_MS for company: requests that complete a room meanwhile take no turn; a rest alone takes it after", async () => {
     const broker = new MemoryBroker(8);
     const batcher = new QuickPlayBatcher(broker, turns(), { ...WAIT, carryMs: 200 });
-    // 13 at once: a room's worth came within CARRY_MS, so the group is streaming.
-    const first = Array.from({ length: 13 }, (_, i) => batcher.join("ffa", { name: `a${i}` }, undefined));
+    const first = Array.from({ length: 5 }, (_, i) => batcher.join("ffa", { name: `a${i}` }, undefined));
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(batcher.waiting, 5, "the rest waits");
     const seats = await Promise.all([...first, ...Array.from({ length: 3 }, (_, i) => batcher.join("ffa", { name: `b${i}` }, undefined))]);
-    assert.equal(new Set(seats.map((s) => s.roomId)).size, 2);
+    assert.equal(new Set(seats.map((s) => s.roomId)).size, 1);
     assert.equal(batcher.counts.batches, 0);
-    assert.equal(batcher.counts.wholeRooms, 2);
+    assert.equal(batcher.counts.wholeRooms, 1);
 
-    // A request alone (its group not streaming): nobody would come to complete its room, so it does not wait.
-    const quick = new QuickPlayBatcher(broker, turns(), { ...WAIT, carryMs: 500 });
+    const quick = new QuickPlayBatcher(broker, turns(), { ...WAIT, carryMs: 30 });
     const asked = performance.now();
     await quick.join("ffa", { name: "alone" }, undefined);
-    assert.ok(performance.now() - asked < 250, "decided without waiting for company");
+    assert.ok(performance.now() - asked >= 29, "decided after its wait for company");
     assert.equal(quick.counts.batches, 1);
   });
 
