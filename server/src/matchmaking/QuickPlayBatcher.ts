@@ -329,6 +329,10 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
   /** Rooms that their requests fill, created and reserved outside the turn; a refused seat goes to the turn like any other. */
   async #seatInNewRooms(fills: Ticket<Options>[][]): Promise<void> {
     for (const fill of fills) for (const ticket of fill) ticket.state = "deciding";
+    await this.#withinDeadline(this.#createAndReserve(fills), fills.flat());
+  }
+
+  async #createAndReserve(fills: Ticket<Options>[][]): Promise<void> {
     try {
       const created = await this.broker.createFullRooms(fills.map((fill) => fill[0].options));
       const reserved: Promise<void>[] = [];
@@ -346,6 +350,34 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
       // Not reached by design (#reserve settles what fails); a bug answers its requests instead of stalling them.
       const failed = new QuickPlayRefused("failed", "Quick play could not find a seat.", { cause: error });
       for (const fill of fills) for (const ticket of fill) ticket.reject(failed);
+    }
+  }
+
+  /**
+   * Waits for a decision `maxWaitMs` at most: past that, its requests still
+   * being decided are answered busy and the queue goes on (a room creation
+   * or a reservation that never answers, e.g. on a Redis connection that
+   * lost its subscriptions, would otherwise hold the drain, or the slots of
+   * the whole rooms, for good). A seat the room grants later is then
+   * nobody's, and expires as any unclaimed seat does.
+   */
+  async #withinDeadline(decision: Promise<void>, tickets: readonly Ticket<Options>[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      decision.then(
+        () => false,
+        () => false,
+      ),
+      new Promise<true>((resolve) => {
+        timer = setTimeout(() => resolve(true), this.options.maxWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!late) return;
+    for (const ticket of tickets) {
+      if (ticket.state !== "deciding") continue;
+      this.counts.expired++;
+      ticket.reject(this.#busy());
     }
   }
 
@@ -394,7 +426,7 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
             continue;
           }
           for (const ticket of batch) ticket.state = "deciding";
-          await this.#decide(batch);
+          await this.#withinDeadline(this.#decide(batch), batch);
         } catch (error) {
           // Not reached by design (#decide settles what fails); a bug answers its batch instead of stalling it.
           const failed = new QuickPlayRefused("failed", "Quick play could not find a seat.", { cause: error });

@@ -301,6 +301,25 @@ describe("QuickPlayBatcher, what a request may cost", () => {
     assert.equal(batcher.waiting, 0);
   });
 
+  it("a decision that never ends holds nobody: its requests are answered busy after maxWaitMs, and the next are decided (the turn's and a whole room's)", async () => {
+    const broker = new MemoryBroker(4);
+    const create = broker.create;
+    let hang = true;
+    broker.create = (options) => (hang ? new Promise(() => {}) : create(options));
+    const batcher = new QuickPlayBatcher(broker, turns(), { maxWaitMs: 150, maxBatch: 4 });
+    const isBusy = (e: unknown) => e instanceof QuickPlayRefused && e.reason === "busy";
+    // A rest (the turn's creation hangs) and a whole room (outside the turn, hangs too).
+    const rest = batcher.join("ffa", { name: "r" }, undefined);
+    const whole = Array.from({ length: 4 }, (_, i) => batcher.join("ffa", { name: `w${i}` }, undefined));
+    await assert.rejects(rest, isBusy);
+    for (const seat of whole) await assert.rejects(seat, isBusy);
+    hang = false;
+    // Neither the drain nor the whole rooms' slots (maxBatch 4: one room) are still held.
+    const again = await Promise.all(Array.from({ length: 5 }, (_, i) => batcher.join("ffa", { name: `a${i}` }, undefined)));
+    assert.equal(again.length, 5);
+    assert.equal(batcher.waiting, 0);
+  });
+
   it("the queue is bounded: past maxWaiting a request is refused at once", async () => {
     let release!: (end: () => void) => void;
     const turn = new Promise<() => void>((resolve) => {
