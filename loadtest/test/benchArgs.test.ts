@@ -59,6 +59,9 @@ describe("the bench's arguments", () => {
       ["default", "semi16"],
     );
     assert.deepEqual(parseBenchArgs(["--scenario", "join-storm", "--processes", "1,4", "--keep-alive", "16"]).processes, [1, 4]);
+    const storm = parseBenchArgs(["--scenario", "join-storm", "--server-cores", "0.5", "--warm-up", "2000"]);
+    assert.deepEqual([storm.serverCores, storm.warmUp], [0.5, 2000]);
+    assert.deepEqual([args.serverCores, args.warmUp], [undefined, 0]);
     assert.equal(parseBenchArgs(["--scenario", "capacity", "--spectators", "256"]).spectators, 256);
     assert.equal(args.spectators, 0);
     assert.ok(Object.isFrozen(args));
@@ -70,6 +73,13 @@ describe("the bench's arguments", () => {
     refused(["--steps", "0,32"], /--steps: each from 1/);
     refused(["--steps", ""], /--steps/);
     refused(["--steps"], /--steps/);
+  });
+
+  it("refuse a bad --server-cores or --warm-up", () => {
+    refused(["--server-cores", "0"], /--server-cores/);
+    refused(["--server-cores", "x"], /--server-cores/);
+    refused(["--warm-up", "-1"], /--warm-up/);
+    refused(["--warm-up", "1.5"], /--warm-up/);
   });
 
   it("refuse a bad --spectators", () => {

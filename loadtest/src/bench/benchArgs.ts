@@ -40,6 +40,8 @@ export interface BenchArgs {
   readonly keepAlive: number | undefined;
   /** join-storm: each server process (and the baseline) held to this much CPU (a cgroup quota), so that processes, not the machine's cores, set the scale. */
   readonly serverCores: number | undefined;
+  /** join-storm: seats asked of each process before the burst, their rooms left to close (warm processes). */
+  readonly warmUp: number;
   /** capacity: room sizes, each swept in turn. */
   readonly roomSizes: readonly number[];
   /** capacity: raw bots beyond 32 full ones. */
@@ -103,6 +105,7 @@ const schema = z.strictObject({
   "pin-servers": z.boolean(),
   "keep-alive": wholeNumber(1, 10_000).optional(),
   "server-cores": positiveNumber("cores", 64).optional(),
+  "warm-up": wholeNumber(0, 100_000),
   // The server's ROOM_CAPACITY range.
   "room-size": wholeNumbers(1, 256, "8,16"),
   light: z.boolean(),
@@ -149,6 +152,7 @@ function options(env: NodeJS.ProcessEnv) {
     "pin-servers": { type: "boolean", default: false },
     "keep-alive": { type: "string" },
     "server-cores": { type: "string" },
+    "warm-up": { type: "string", default: "0" },
     "room-size": { type: "string", default: "8" },
     light: { type: "boolean", default: false },
     spectators: { type: "string", default: "0" },
@@ -197,6 +201,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     pinServers: v["pin-servers"],
     keepAlive: v["keep-alive"],
     serverCores: v["server-cores"],
+    warmUp: v["warm-up"],
     roomSizes: v["room-size"],
     light: v.light,
     spectators: v.spectators,

@@ -81,6 +81,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       pinServers: args.pinServers,
       keepAlive: args.keepAlive,
       serverCores: args.serverCores,
+      warmUp: args.warmUp,
     });
     const systems: Record<string, Record<string, number>> = {};
     const ratios: Record<string, number> = {};
@@ -100,6 +101,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
           botsPinnedToCpu1: botsPinned,
           serversPinnedToCpu0: args.pinServers,
           coresPerServer: args.serverCores ?? "not held (--server-cores)",
+          warmUpSeatsPerProcess: args.warmUp,
         },
       }),
       ok: Object.values(arena).every((f) => f.errors === 0),

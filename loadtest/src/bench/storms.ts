@@ -75,6 +75,12 @@ export interface StormOptions {
   keepAlive?: number;
   /** Each server process, and the baseline's, held to this much CPU (`holdToCores`): every process gets the same share however many there are. */
   serverCores?: number;
+  /**
+   * Seats asked of each arena process before the burst, whose rooms are then
+   * left to close (their seats expire unclaimed): the burst meets processes
+   * whose JIT has warmed up, as a launch meets processes up for a while.
+   */
+  warmUp?: number;
 }
 
 /** POSTs a JSON body through `agent`; resolves with the status and the parsed answer. */
@@ -120,6 +126,11 @@ export async function joinStorm(
     // Spawned after the bots pinned themselves, the servers would share CPU 1 with them: given their own.
     for (const p of procs) setAffinity(p.child.pid!, options.pinServers ? "0" : undefined);
     const quotas = options.serverCores === undefined ? [] : procs.map((p) => holdToCores(p.child.pid!, options.serverCores!));
+    if (options.warmUp !== undefined && options.warmUp > 0) {
+      progress(`warming up: ${options.warmUp} seats per process, then their rooms left to close`);
+      await warmUp(procs, options.warmUp);
+    }
+    const decided0 = await decidedSeats(procs);
     const serverCpu0 = procs.reduce((ms, p) => ms + cpuMs(p.child.pid!), 0);
     const redisCpu0 = await redisCpuMs(redisUrl);
     const seats: number[] = [];
@@ -143,12 +154,8 @@ export async function joinStorm(
     });
     agent?.destroy();
     const serverCpuMs = procs.reduce((ms, p) => ms + cpuMs(p.child.pid!), 0) - serverCpu0;
-    const decided = { turn: 0, own: 0 };
-    for (const p of procs) {
-      const metrics = parseMetrics(await (await fetch(`${p.metricsEndpoint}/metrics`)).text());
-      decided.turn += metrics.get('arena_quickplay_seats_total{decided="turn"}') ?? 0;
-      decided.own += metrics.get('arena_quickplay_seats_total{decided="own_room"}') ?? 0;
-    }
+    const decided1 = await decidedSeats(procs);
+    const decided = { turn: decided1.turn - decided0.turn, own: decided1.own - decided0.own };
     const redisCpuMsUsed = (await redisCpuMs(redisUrl)) - redisCpu0;
     // A count given twice (`--processes 1,2,1,2`, runs alternating) keeps each run: "1", "2", "1#2", "2#2".
     let key = String(processes);
@@ -183,6 +190,39 @@ export async function joinStorm(
   await base.stop();
   baseQuota?.release();
   return { arena, baseline, botsPinned };
+}
+
+/** Quick-play seats the servers gave so far, in the turn and in rooms of their own (`arena_quickplay_seats_total`). */
+async function decidedSeats(procs: readonly ServerProcess[]): Promise<{ turn: number; own: number }> {
+  const decided = { turn: 0, own: 0 };
+  for (const p of procs) {
+    const metrics = parseMetrics(await (await fetch(`${p.metricsEndpoint}/metrics`)).text());
+    decided.turn += metrics.get('arena_quickplay_seats_total{decided="turn"}') ?? 0;
+    decided.own += metrics.get('arena_quickplay_seats_total{decided="own_room"}') ?? 0;
+  }
+  return decided;
+}
+
+/** `perProcess` quick-play seats asked of each process (64 at a time each), never claimed; resolves once every room they made has closed. */
+async function warmUp(procs: readonly ServerProcess[], perProcess: number): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  try {
+    await Promise.all(
+      procs.flatMap((p) =>
+        Array.from({ length: perProcess }, (_, i) =>
+          postJson(`${p.endpoint}/matchmake/joinOrCreate/arena`, { name: `w${i}`, protocol: PROTOCOL_VERSION }, agent),
+        ),
+      ),
+    );
+  } finally {
+    agent.destroy();
+  }
+  // Unclaimed seats expire (Colyseus's seat reservation time, 15 s), then the empty rooms close.
+  await waitFor(
+    "the warm-up's rooms to close",
+    async () => ((await request(procs[0].endpoint, "GET", "/api/rooms")).body.rooms as unknown[]).length === 0 || undefined,
+    60_000,
+  );
 }
 
 /** Redis's CPU time so far (user + system, all its threads), ms. */
