@@ -166,7 +166,7 @@ describe("several processes sharing Redis", { skip }, () => {
   });
 
   it("the index of rooms with a free seat (what lets quick play skip the turn) follows the listings: in while a seat is free, out when full, back when a player leaves, out when the room goes", async () => {
-    const open = () => db.smembers(openRoomsKey(DEFAULT_MODE));
+    const open = () => db.indexed(openRoomsKey(DEFAULT_MODE));
     const first = await join(a, "I0", "create");
     const roomId = first.room.roomId;
     try {
@@ -381,13 +381,13 @@ describe("several processes sharing Redis", { skip }, () => {
 
     const killedAt = Date.now();
     deadProc.child.kill("SIGKILL");
-    assert.ok((await db.smembers(openRoomsKey(DEFAULT_MODE))).includes(doomed.room.roomId), "a free seat: in the index");
+    assert.ok((await db.indexed(openRoomsKey(DEFAULT_MODE))).includes(doomed.room.roomId), "a free seat: in the index");
     await waitFor(
       "the dead process's room to leave the listing, the lobby and the index of rooms with free seats",
       async () =>
         !(await listing(liveProc)).some((r) => r.roomId === doomed.room.roomId) &&
         !listed.has(doomed.room.roomId) &&
-        !(await db.smembers(openRoomsKey(DEFAULT_MODE))).includes(doomed.room.roomId),
+        !(await db.indexed(openRoomsKey(DEFAULT_MODE))).includes(doomed.room.roomId),
       10_000,
     );
     const delistedMs = Date.now() - killedAt;

@@ -52,7 +52,8 @@ export interface TestDatabase {
   flush(): Promise<void>;
   keys(): Promise<string[]>;
   hget(key: string, field: string): Promise<string | null>;
-  smembers(key: string): Promise<string[]>;
+  /** The members of a sorted set, lowest score first. */
+  indexed(key: string): Promise<string[]>;
 }
 
 /** Database `db` on the shared Redis, emptied now; `flush` empties it again at the end. */
@@ -71,6 +72,6 @@ export async function useDatabase(db: number): Promise<TestDatabase> {
     },
     keys: () => client.keys("*"),
     hget: (key, field) => client.hget(key, field),
-    smembers: (key) => client.smembers(key),
+    indexed: (key) => client.zrange(key, 0, -1),
   };
 }

@@ -13,7 +13,7 @@ import {
 } from "@colyseus/core";
 import { ROOM_NAME } from "@arena/shared";
 import { coreOf } from "../rooms/coreRoom.ts";
-import { IndexedRedisDriver, isOpenForQuickPlay } from "./OpenRoomIndex.ts";
+import { IndexedRedisDriver, freeSeatsOf } from "./OpenRoomIndex.ts";
 
 /** What a client gets for a seat (Colyseus's seat reservation: room, session id, process). */
 export type SeatReservation = ReturnType<typeof matchMaker.buildSeatReservation>;
@@ -43,8 +43,8 @@ export interface MatchMaker {
   readonly presence: Presence;
   /** Listed rooms matching `conditions`, sorted by `sort` (the driver's query). */
   query(conditions: Partial<IRoomCache>, sort?: Record<string, 1 | -1>): Promise<RoomCache[]>;
-  /** Whether a listed match of `mode` may have a free seat for quick play (`isOpenForQuickPlay`): the driver's index when scaled. */
-  hasOpenRoom(mode: string): Promise<boolean>;
+  /** Free seats for quick play in the listed matches of `mode` (`freeSeatsOf`), counted up to `upTo`: the driver's index when scaled. */
+  freeSeats(mode: string, upTo: number): Promise<number>;
   /** Live processes: registered in the process stats and still subscribed to their channel. */
   liveProcesses(): Promise<string[]>;
   /** Pub/sub channels with a subscriber that match `pattern` (Redis PUBSUB CHANNELS). */
@@ -110,11 +110,15 @@ export const colyseusMatchMaker: MatchMaker = {
     return matchMaker.presence;
   },
   query: async (conditions, sort) => matchMaker.driver.query(conditions, sort),
-  async hasOpenRoom(mode) {
+  async freeSeats(mode, upTo) {
     const driver = matchMaker.driver;
-    if (driver instanceof IndexedRedisDriver) return driver.hasOpenRoom(mode);
+    if (driver instanceof IndexedRedisDriver) return driver.freeSeats(mode, upTo);
     // One process: its listings are in memory.
-    return (await driver.query({ name: ROOM_NAME, mode } as Partial<IRoomCache>)).some(isOpenForQuickPlay);
+    const rooms = await driver.query({ name: ROOM_NAME, mode } as Partial<IRoomCache>);
+    return Math.min(
+      upTo,
+      rooms.reduce((free, room) => free + freeSeatsOf(room), 0),
+    );
   },
   async liveProcesses() {
     const [stats, channels] = await Promise.all([matchMaker.stats.fetchAll(), matchMaker.presence.channels("p:*")]);

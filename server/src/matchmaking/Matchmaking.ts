@@ -44,7 +44,7 @@ function seatBroker(matchMaker: MatchMaker, settings: Settings, placement: RoomP
       const answering = new Set(channels);
       return rooms.filter((room) => answering.has(`$${room.roomId}`));
     },
-    hasOpenRooms: (mode) => matchMaker.hasOpenRoom(mode),
+    freeSeats: (mode, upTo) => matchMaker.freeSeats(mode, upTo),
     createRooms,
     createFullRooms: async (options) => {
       // On this process while the processes host about as many matches each; placed like any other room when not.

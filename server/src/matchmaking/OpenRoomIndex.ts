@@ -15,12 +15,12 @@ const LISTINGS_KEY = "roomcaches";
 const FORGET_UNLISTED = `
 for _, roomId in ipairs(ARGV) do
   if redis.call("hexists", KEYS[1], roomId) == 0 then
-    for i = 2, #KEYS do redis.call("srem", KEYS[i], roomId) end
+    for i = 2, #KEYS do redis.call("zrem", KEYS[i], roomId) end
   end
 end
 return 0`;
 
-/** The Redis set of the rooms of a mode that quick play could seat a player in. */
+/** The Redis sorted set of the rooms of a mode that quick play could seat a player in, each scored by its free player seats. */
 export function openRoomsKey(mode: string): string {
   return `arena:quickplay:open:${mode}`;
 }
@@ -38,23 +38,30 @@ export function modeOf(room: IRoomCache): string {
  * quick play's lookup (`openRooms` in Matchmaking.ts).
  */
 export function isOpenForQuickPlay(room: IRoomCache): boolean {
-  if (room.name !== ROOM_NAME || room.locked || room.private || room.clients <= 0) return false;
+  return freeSeatsOf(room) > 0;
+}
+
+/** The player seats quick play could give in this listed room (0 unless `isOpenForQuickPlay`). */
+export function freeSeatsOf(room: IRoomCache): number {
+  if (room.name !== ROOM_NAME || room.locked || room.private || room.clients <= 0) return 0;
   const { players, capacity } = readListing(room, modeOf(room));
-  return players < capacity;
+  return Math.max(0, capacity - players);
 }
 
 /**
- * Colyseus's Redis driver, keeping beside the listings, per mode, the set
- * of rooms quick play could seat a player in (`isOpenForQuickPlay`). Every
- * write of a listing goes through the driver of the room's own process
- * (created, seats taken or given back, locked, metadata, disposed), so the
- * set follows the listings; a dead process's rooms leave it when Colyseus
- * cleans the process up (its health check, which the sweep asks for).
+ * Colyseus's Redis driver, keeping beside the listings, per mode, the
+ * rooms quick play could seat a player in (`isOpenForQuickPlay`), each
+ * scored by its free player seats (`freeSeatsOf`). Every write of a listing
+ * goes through the driver of the room's own process (created, seats taken
+ * or given back, locked, metadata, disposed), so the index follows the
+ * listings; a dead process's rooms leave it when Colyseus cleans the
+ * process up (its health check, which the sweep asks for).
  *
- * What it is for: quick play gives a group of requests that fills a room a
- * room of its own without the cluster's turn, but only while no room of
- * the mode has a free seat (fullest first); asking this set is one small
- * Redis call, where the listings are every room of the cluster.
+ * What it is for: quick play gives requests that fill rooms rooms of their
+ * own without the cluster's turn, and sends to the turn only as many as
+ * there are free seats in the mode's rooms (fullest first, there); asking
+ * the index is one small Redis call (`freeSeats`), where the listings are
+ * every room of the cluster.
  */
 export class IndexedRedisDriver extends RedisDriver {
   readonly #client: Redis;
@@ -65,9 +72,13 @@ export class IndexedRedisDriver extends RedisDriver {
     this.#client = client;
   }
 
-  /** Whether a room of `mode` may have a free seat for quick play. */
-  async hasOpenRoom(mode: string): Promise<boolean> {
-    return (await this.#client.scard(openRoomsKey(mode))) > 0;
+  /** The free seats in rooms of `mode`, as the index has them, counted up to `upTo` (each indexed room has one at least). */
+  async freeSeats(mode: string, upTo: number): Promise<number> {
+    if (upTo <= 0) return 0;
+    const scored = await this.#client.zrevrange(openRoomsKey(mode), 0, upTo - 1, "WITHSCORES");
+    let free = 0;
+    for (let i = 1; i < scored.length; i += 2) free += Math.max(1, Number(scored[i]) || 1);
+    return Math.min(free, upTo);
   }
 
   /*
@@ -111,13 +122,14 @@ export class IndexedRedisDriver extends RedisDriver {
 
   /** Takes out of the index every room no longer listed (its removal from the index lost while Redis was unreachable). */
   async forgetUnlisted(): Promise<void> {
-    for (const mode of Object.keys(GAME_MODES)) await this.#forget(await this.#client.smembers(openRoomsKey(mode)));
+    for (const mode of Object.keys(GAME_MODES)) await this.#forget(await this.#client.zrange(openRoomsKey(mode), 0, -1));
   }
 
   async #index(room: IRoomCache): Promise<void> {
     if (room.name !== ROOM_NAME || !room.roomId) return;
     const key = openRoomsKey(modeOf(room));
-    await (isOpenForQuickPlay(room) ? this.#client.sadd(key, room.roomId) : this.#client.srem(key, room.roomId));
+    const free = freeSeatsOf(room);
+    await (free > 0 ? this.#client.zadd(key, free, room.roomId) : this.#client.zrem(key, room.roomId));
   }
 
   /** Takes these rooms out of the index, those not listed again since (FORGET_UNLISTED). */

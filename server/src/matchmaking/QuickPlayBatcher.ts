@@ -31,8 +31,8 @@ export interface SeatBroker<Options, Room extends OpenRoom, Seat> {
    * processes are even, in production); as `createRooms` otherwise.
    */
   createFullRooms(options: readonly Options[]): Promise<PromiseSettledResult<Room>[]>;
-  /** Whether a room of this group may have a free seat (one small lookup, asked outside the turn). */
-  hasOpenRooms(group: string): Promise<boolean>;
+  /** The free seats in this group's rooms, counted up to `upTo` (one small lookup, asked outside the turn). */
+  freeSeats(group: string, upTo: number): Promise<number>;
   /** Seats per room: true where the room took the request. Throws when the room (or its process) cannot answer. */
   reserve(room: Room, requests: readonly SeatRequest<Options>[]): Promise<readonly boolean[]>;
   /** Whether the room is still there to answer a reservation (asked of one slow to answer). */
@@ -75,6 +75,8 @@ interface Ticket<Options> extends SeatRequest<Options> {
   expired: boolean;
   /** When it was queued (performance.now()): the rest of a group waits CARRY_MS for company before it takes the turn. */
   readonly queuedAt: number;
+  /** Sent to the turn for a free seat in a room of its group (`#fillWholeRooms`): waits for it, not for company. */
+  toTurn: boolean;
   timer: NodeJS.Timeout | undefined;
   resolve(seat: unknown): void;
   reject(error: Error): void;
@@ -113,14 +115,15 @@ export interface BatcherOptions {
 }
 
 /**
- * Quick play decided in batches. Requests queue in the process. A group of
- * requests of one mode that fills whole rooms gets rooms of its own at once,
- * without the cluster's turn, when no room of the mode has a free seat
- * (`hasOpenRooms`): a full room takes no seat anyone else could want, so no
- * other decision needs to see it (`createFullRooms`: on this process while
- * the processes are even). The rest of each group, fewer than a room holds,
- * waits CARRY_MS for requests to complete a room. What is left, and every
- * request of a mode with free seats somewhere, goes to the turn: whoever
+ * Quick play decided in batches. Requests queue in the process. Requests of
+ * one mode get free seats in its rooms first: as many as the mode's rooms
+ * have free seats (`freeSeats`, one small lookup) are sent to the turn,
+ * and of the others, as many as fill whole rooms get rooms of their own at
+ * once, without the cluster's turn: a full room takes no seat anyone else
+ * could want, so no other decision needs to see it (`createFullRooms`: on
+ * this process while the processes are even). The rest of each group, fewer
+ * than a room holds, waits CARRY_MS for requests to complete a room. The
+ * requests sent for free seats, the rests and the retries go to the turn: whoever
  * runs the drain takes the cluster's turn (`TakeTurn`: the in-process queue
  * and the Redis lock) and decides its requests in one pass: one lookup of
  * each group's open rooms, free seats given in order (fullest room first),
@@ -153,8 +156,6 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
   #pumpScheduled = false;
   #pumpRunning = false;
   #pumpAgain = false;
-  /** Groups a room of which may have a free seat: their requests wait for the turn, whole rooms or not. */
-  readonly #toTurn = new Set<string>();
   /** Requests being seated in whole rooms outside the turn. */
   #filling = 0;
   #carryTimer: NodeJS.Timeout | undefined;
@@ -200,6 +201,7 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
         state: "queued",
         expired: false,
         queuedAt: performance.now(),
+        toTurn: false,
         timer: undefined,
         resolve: (seat) => {
           if (markSettled(ticket)) resolve(seat as Seat);
@@ -265,12 +267,14 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
   }
 
   /**
-   * The queued requests of each group, in order: the first as many as fill
-   * whole rooms, then the rest (fewer than a room holds).
+   * The queued requests of each group not sent for a free seat, in order:
+   * the first as many as fill whole rooms, then the rest (fewer than a room
+   * holds).
    */
   #groups(): { group: string; capacity: number; whole: Ticket<Options>[]; rest: Ticket<Options>[] }[] {
     const byGroup = new Map<string, Ticket<Options>[]>();
     for (const ticket of this.#waiting) {
+      if (ticket.toTurn) continue;
       const list = byGroup.get(ticket.group);
       if (list === undefined) byGroup.set(ticket.group, [ticket]);
       else list.push(ticket);
@@ -282,12 +286,11 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     });
   }
 
-  /** When the turn is next needed: now for a retry or a group with free seats somewhere, CARRY_MS after the oldest rest was queued; Infinity when none waits. */
+  /** When the turn is next needed: now for a retry or a request sent for a free seat, CARRY_MS after the oldest rest was queued; Infinity when none waits. */
   #dueAt(): number {
-    if (this.#retrying.length > 0) return 0;
+    if (this.#retrying.length > 0 || this.#waiting.some((t) => t.toTurn)) return 0;
     let oldest = Infinity;
-    for (const { group, rest, whole } of this.#groups()) {
-      if (this.#toTurn.has(group)) return 0;
+    for (const { rest, whole } of this.#groups()) {
       if (whole.length > 0 && rest.length === 0) continue;
       for (const ticket of rest) oldest = Math.min(oldest, ticket.queuedAt);
     }
@@ -296,22 +299,30 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
 
   /**
    * Requests that fill whole rooms, oldest first, seated in new rooms
-   * without the turn, in each group no room of which has a free seat: at
-   * most `maxBatch` requests (and at least one room) being seated that way
-   * at a time; the others wait for those to answer. A group with free seats
-   * somewhere waits for the turn instead, which gives those first.
+   * without the turn, once as many as the group's rooms have free seats
+   * are sent to the turn (which gives those, fullest room first): at most
+   * `maxBatch` requests (and at least one room) being seated that way at a
+   * time; the others wait for those to answer.
    */
   async #fillWholeRooms(): Promise<void> {
-    const candidates = this.#groups().filter(({ group, whole }) => whole.length > 0 && !this.#toTurn.has(group));
+    const candidates = this.#groups().filter(({ whole }) => whole.length > 0);
     if (candidates.length === 0) return;
-    const open = await Promise.all(candidates.map(({ group }) => this.broker.hasOpenRooms(group).catch(() => true)));
+    // A lookup that fails counts every request as wanted by a free seat: the turn decides them all.
+    const free = await Promise.all(candidates.map(({ group, whole }) => this.broker.freeSeats(group, whole.length).catch(() => Infinity)));
+    // The queue moved during the lookup: free seats go to its oldest requests now.
     candidates.forEach(({ group }, i) => {
-      if (open[i]) this.#toTurn.add(group);
+      // Requests sent for free seats at an earlier look and still waiting for the turn count against them.
+      let seats = free[i] - this.#waiting.filter((t) => t.group === group && t.toTurn).length;
+      for (const ticket of this.#waiting) {
+        if (seats <= 0) break;
+        if (ticket.group !== group || ticket.toTurn) continue;
+        ticket.toTurn = true;
+        seats--;
+      }
     });
-    // The queue moved during the lookup: take what it holds now.
     const taken = new Set<Ticket<Options>>();
     for (const { group, capacity, whole } of this.#groups()) {
-      if (this.#toTurn.has(group) || !candidates.some((c) => c.group === group)) continue;
+      if (!candidates.some((c) => c.group === group)) continue;
       const rooms = Math.min(whole.length / capacity, Math.floor((this.#maxBatch - this.#filling) / capacity) || (this.#filling === 0 ? 1 : 0));
       if (rooms <= 0) continue;
       const fills: Ticket<Options>[][] = [];
@@ -402,17 +413,15 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     return why === null ? busy() : new QuickPlayRefused("unavailable", "Quick play cannot seat anyone on this server now.", { code: why });
   }
 
-  /** Takes turns while one is due: each decides the retries, the groups with free seats somewhere and the rests. */
+  /** Takes turns while one is due: each decides the retries, the requests sent for free seats and the rests. */
   async #drain(): Promise<void> {
     try {
       while (this.#dueAt() <= performance.now()) {
         const end = await this.takeTurn();
-        // Retries first; then every request of a group with free seats somewhere, and the rests.
+        // Retries first; then the requests sent for free seats, and the rests.
         const batch = this.#retrying.splice(0, this.#maxBatch);
-        for (const { group, whole, rest } of this.#groups()) {
-          const toTurn = this.#toTurn.delete(group);
-          batch.push(...(toTurn ? [...whole, ...rest] : rest).slice(0, this.#maxBatch - batch.length));
-        }
+        batch.push(...this.#waiting.filter((t) => t.toTurn).slice(0, this.#maxBatch - batch.length));
+        for (const { rest } of this.#groups()) batch.push(...rest.slice(0, this.#maxBatch - batch.length));
         removeFrom(this.#waiting, new Set(batch));
         if (end === null) {
           const refused = this.#busy();
@@ -482,7 +491,10 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     const now = performance.now();
     if (last !== undefined && last.length < capacity && last.every((t) => t.losses === 0 && now - t.queuedAt < this.#carryMs)) {
       fills.pop();
-      for (const ticket of last) ticket.state = "queued";
+      for (const ticket of last) {
+        ticket.state = "queued";
+        ticket.toTurn = false;
+      }
       this.#waiting.unshift(...last);
     }
     const part = fills.at(-1)?.length === capacity ? [] : fills.splice(-1);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { LocalPresence } from "@colyseus/core";
 import { RoomRefusal, type MatchMaker, type RoomCache, type SeatReservation, type SeatToReserve } from "../../src/matchmaking/MatchMaker.ts";
-import { isOpenForQuickPlay } from "../../src/matchmaking/OpenRoomIndex.ts";
+import { freeSeatsOf } from "../../src/matchmaking/OpenRoomIndex.ts";
 
 /** A room of the in-memory matchmaker: its listing row and who holds its seats. */
 interface MemoryRoom {
@@ -74,8 +74,11 @@ export class MemoryMatchMaker implements MatchMaker {
     return [];
   }
 
-  async hasOpenRoom(mode: string): Promise<boolean> {
-    return this.rooms.some((row) => row.metadata?.mode === mode && isOpenForQuickPlay(row));
+  async freeSeats(mode: string, upTo: number): Promise<number> {
+    return Math.min(
+      upTo,
+      this.rooms.filter((row) => row.metadata?.mode === mode).reduce((free, row) => free + freeSeatsOf(row), 0),
+    );
   }
 
   isLocal(roomId: string): boolean {

@@ -27,7 +27,7 @@ interface Options {
  */
 class MemoryBroker implements SeatBroker<Options, MemoryRoom, { roomId: string; sessionId: string }> {
   readonly rooms: MemoryRoom[] = [];
-  calls = { openRooms: 0, hasOpenRooms: 0, createRoom: 0, createFullRoom: 0, reserve: 0 };
+  calls = { openRooms: 0, freeSeats: 0, createRoom: 0, createFullRoom: 0, reserve: 0 };
   overAsked = 0;
   listFull = false;
   #ids = 0;
@@ -45,11 +45,14 @@ class MemoryBroker implements SeatBroker<Options, MemoryRoom, { roomId: string; 
       .sort((a, b) => b.clients - a.clients)
       .map((r) => ({ ...r }));
   }
-  /** As the listings' index would answer: a room of the group not gone with a free seat (or a full one, when the listing is stale). */
-  async hasOpenRooms(group: string): Promise<boolean> {
-    this.calls.hasOpenRooms++;
+  /** As the listings' index would answer: the free seats of the group's rooms not gone (and one in each full room, when the listing is stale), up to `upTo`. */
+  async freeSeats(group: string, upTo: number): Promise<number> {
+    this.calls.freeSeats++;
     await Promise.resolve();
-    return this.rooms.some((r) => r.group === group && !r.gone && (this.listFull || r.clients < r.maxClients));
+    const free = this.rooms
+      .filter((r) => r.group === group && !r.gone)
+      .reduce((n, r) => n + (r.clients < r.maxClients ? r.maxClients - r.clients : this.listFull ? 1 : 0), 0);
+    return Math.min(free, upTo);
   }
   /** Replaces room creation (a matchmaker refusing, for one). */
   create: (options: Options) => Promise<MemoryRoom> = async (options) => {
@@ -105,21 +108,22 @@ const turns = () => {
 const WAIT = { maxWaitMs: 5000 };
 
 describe("QuickPlayBatcher (quick play decided in batches)", () => {
-  it("a burst where rooms have free seats is decided in one turn: rooms filled exactly, fullest first, one reservation call per room", async () => {
+  it("a burst where rooms have free seats: as many requests as there are free seats go to one turn (fullest first), the others get whole rooms without it; rooms filled exactly, one reservation call per room", async () => {
     const broker = new MemoryBroker(8);
     broker.rooms.push({ roomId: "half", clients: 4, maxClients: 8, group: "ffa", gone: false, sessions: [] });
     broker.rooms.push({ roomId: "most", clients: 7, maxClients: 8, group: "ffa", gone: false, sessions: [] });
     const batcher = new QuickPlayBatcher(broker, turns(), WAIT);
     const seats = await Promise.all(Array.from({ length: 21 }, (_, i) => batcher.join("ffa", { name: `p${i}` }, undefined)));
     assert.equal(batcher.counts.batches, 1);
-    assert.equal(batcher.counts.wholeRooms, 0, "no room made outside the turn while one had seats");
     assert.equal(broker.calls.openRooms, 1);
-    // 1 seat in "most", 4 in "half", then 16 in two new rooms.
+    // The 5 oldest: 1 seat in "most", 4 in "half", in the turn; then 16 in two rooms of their own, outside it.
     assert.deepEqual(
       seats.slice(0, 5).map((s) => s.roomId),
       ["most", "half", "half", "half", "half"],
     );
-    assert.equal(broker.calls.createFullRoom + broker.calls.createRoom, 2);
+    assert.equal(batcher.counts.wholeRooms, 2);
+    assert.equal(broker.calls.createFullRoom, 2);
+    assert.equal(broker.calls.createRoom, 0);
     assert.equal(broker.calls.reserve, 4);
     assert.deepEqual(
       broker.rooms.map((r) => r.clients),
@@ -231,13 +235,13 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
     assert.equal(quick.counts.batches, 1);
   });
 
-  it("a room with free seats is filled first, even before a group that would fill a room of its own; a rest that has not waited goes back to wait instead of opening a room", async () => {
+  it("a room with free seats is filled first, by the oldest requests, before the others get a room of their own; a rest that has not waited goes back to wait instead of opening a room", async () => {
     const broker = new MemoryBroker(4);
     broker.rooms.push({ roomId: "open", clients: 1, maxClients: 4, group: "ffa", gone: false, sessions: [] });
     const batcher = new QuickPlayBatcher(broker, turns(), { ...WAIT, carryMs: 200 });
     const first = Array.from({ length: 8 }, (_, i) => batcher.join("ffa", { name: `a${i}` }, undefined));
     await new Promise((resolve) => setTimeout(resolve, 50));
-    // In the turn: 3 in "open", 4 in a room of their own; the last one waits for company.
+    // 3 in "open" in the turn, 4 in a room of their own without it; the last one waits for company.
     assert.equal(batcher.counts.batches, 1);
     assert.equal(batcher.waiting, 1);
     const later = Array.from({ length: 3 }, (_, i) => batcher.join("ffa", { name: `b${i}` }, undefined));
@@ -249,7 +253,7 @@ describe("QuickPlayBatcher (quick play decided in batches)", () => {
     );
     assert.notEqual(own, "open");
     assert.equal(batcher.counts.batches, 1, "the last room, whole, made without the turn");
-    assert.equal(batcher.counts.wholeRooms, 1);
+    assert.equal(batcher.counts.wholeRooms, 2);
     assert.ok(broker.rooms.every((r) => r.clients === 4));
   });
 });
