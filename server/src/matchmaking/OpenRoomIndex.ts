@@ -7,7 +7,7 @@ import { DEFAULT_MODE, GAME_MODES, ROOM_NAME, readListing } from "@arena/shared"
 const LISTINGS_KEY = "roomcaches";
 
 /**
- * Takes out of the index (KEYS[2..], a set per mode) the rooms (ARGV) no
+ * Takes out of the index (KEYS[2..], a sorted set per mode) the rooms (ARGV) no
  * longer listed (KEYS[1]), in one step: a room listed again meanwhile under
  * the same id (a match migration restores it on another process) is its new
  * owner's, which indexed it.

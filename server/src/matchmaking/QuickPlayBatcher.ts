@@ -227,10 +227,10 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
   }
 
   /**
-   * Gives whole rooms to the groups that fill them where no room has a free
-   * seat, then starts a turn if one is due (a retry, a group with free seats
-   * somewhere, a rest that waited CARRY_MS), or looks again when the oldest
-   * rest will be due.
+   * Sends to the turn as many requests as their groups' rooms have free
+   * seats and gives whole rooms to the others, then starts a turn if one is
+   * due (a retry, a request sent for a free seat, a rest that waited
+   * CARRY_MS), or looks again when the oldest rest will be due.
    */
   async #pump(): Promise<void> {
     if (this.#pumpRunning) {
