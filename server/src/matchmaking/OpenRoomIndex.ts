@@ -32,16 +32,11 @@ export function modeOf(room: IRoomCache): string {
 }
 
 /**
- * Whether quick play could seat a player in this listed room: a public,
- * unlocked match with someone in it (a listed room with nobody and no seat
- * reserved is being disposed) and a free player seat. The same test as
- * quick play's lookup (`openRooms` in Matchmaking.ts).
+ * The player seats quick play could give in this listed room: none unless
+ * it is a public, unlocked match with someone in it (a listed room with
+ * nobody and no seat reserved is being disposed). The same test as quick
+ * play's lookup (`openRooms` in Matchmaking.ts).
  */
-export function isOpenForQuickPlay(room: IRoomCache): boolean {
-  return freeSeatsOf(room) > 0;
-}
-
-/** The player seats quick play could give in this listed room (0 unless `isOpenForQuickPlay`). */
 export function freeSeatsOf(room: IRoomCache): number {
   if (room.name !== ROOM_NAME || room.locked || room.private || room.clients <= 0) return 0;
   const { players, capacity } = readListing(room, modeOf(room));
@@ -50,8 +45,8 @@ export function freeSeatsOf(room: IRoomCache): number {
 
 /**
  * Colyseus's Redis driver, keeping beside the listings, per mode, the
- * rooms quick play could seat a player in (`isOpenForQuickPlay`), each
- * scored by its free player seats (`freeSeatsOf`). Every write of a listing
+ * rooms quick play could seat a player in, each scored by its free player
+ * seats (`freeSeatsOf`). Every write of a listing
  * goes through the driver of the room's own process (created, seats taken
  * or given back, locked, metadata, disposed), so the index follows the
  * listings; a dead process's rooms leave it when Colyseus cleans the
