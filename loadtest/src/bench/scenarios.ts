@@ -76,7 +76,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
 
   async "join-storm"(args, progress) {
     const counts = args.processes;
-    const { arena, baseline, botsPinned } = await joinStorm(args.joins, counts, args.redisUrl, progress, {
+    const { arena, baseline, botsPinned, failures } = await joinStorm(args.joins, counts, args.redisUrl, progress, {
       seatsOnly: args.seatsOnly,
       pinServers: args.pinServers,
       keepAlive: args.keepAlive,
@@ -102,6 +102,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
           serversPinnedToCpu0: args.pinServers,
           coresPerServer: args.serverCores ?? "not held (--server-cores)",
           warmUpSeatsPerProcess: args.warmUp,
+          failedJoins: Object.keys(failures).length === 0 ? "none" : failures,
         },
       }),
       ok: Object.values(arena).every((f) => f.errors === 0),

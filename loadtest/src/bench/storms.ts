@@ -111,15 +111,24 @@ function postJson(url: string, body: unknown, agent: http.Agent): Promise<{ stat
   });
 }
 
+/** What `joinStorm` measured: the arena per process count, the baseline, and why any join failed (by system, error text, count). */
+export interface StormResult {
+  arena: Record<string, LatencyFigures>;
+  baseline: LatencyFigures | undefined;
+  botsPinned: boolean;
+  failures: Record<string, Record<string, number>>;
+}
+
 export async function joinStorm(
   count: number,
   processCounts: readonly number[],
   redisUrl: string,
   progress: (l: string) => void,
   options: StormOptions = {},
-): Promise<{ arena: Record<string, LatencyFigures>; baseline: LatencyFigures | undefined; botsPinned: boolean }> {
+): Promise<StormResult> {
   const botsPinned = pin(process.pid, 1);
   const arena: Record<string, LatencyFigures> = {};
+  const failures: Record<string, Record<string, number>> = {};
   for (const processes of processCounts) {
     progress(`arena: ${count} ${options.seatsOnly ? "seats" : "joins"} at once across ${processes} process(es) on Redis`);
     const procs = await redisArena(redisUrl, processes);
@@ -137,7 +146,7 @@ export async function joinStorm(
     const roomOf = new Map<string, number>();
     // Node's fetch (its own connection pool, unbounded), or `keepAlive` reused connections per process.
     const agent = options.keepAlive === undefined ? undefined : new http.Agent({ keepAlive: true, maxSockets: options.keepAlive });
-    const figures = await storm(count, async (i) => {
+    const { figures, failed } = await storm(count, async (i) => {
       const endpoint = procs[i % processes].endpoint;
       const t0 = performance.now();
       const ask = { name: `s${i}`, protocol: PROTOCOL_VERSION };
@@ -149,6 +158,8 @@ export async function joinStorm(
       roomOf.set(seat.roomId, (roomOf.get(seat.roomId) ?? 0) + 1);
       if (options.seatsOnly) return () => {};
       const room = await new Client(endpoint).consumeSeatReservation(seat as never, ArenaState);
+      // As the game's client does: every message type has a handler (else the SDK warns on the console, per message).
+      room.onMessage("*", () => {});
       await new Promise<void>((r) => (room.state.players?.size ? r() : room.onStateChange.once(() => r())));
       return () => void room.leave().catch(() => {});
     });
@@ -160,6 +171,7 @@ export async function joinStorm(
     // A count given twice (`--processes 1,2,1,2`, runs alternating) keeps each run: "1", "2", "1#2", "2#2".
     let key = String(processes);
     for (let k = 2; key in arena; k++) key = `${processes}#${k}`;
+    if (figures.errors > 0) failures[`arena:${key}p`] = failed;
     arena[key] = {
       ...figures,
       serversCpuCores: serverCpuMs / figures.totalMs,
@@ -173,12 +185,12 @@ export async function joinStorm(
     await Promise.all(procs.map((p) => p.stop()));
     for (const quota of quotas) quota.release();
   }
-  if (options.seatsOnly) return { arena, baseline: undefined, botsPinned };
+  if (options.seatsOnly) return { arena, baseline: undefined, botsPinned, failures };
   progress(`baseline: ${count} joins at once on one Socket.IO process`);
   const base = await spawnBaseline(8);
   setAffinity(base.pid, options.pinServers ? "0" : undefined);
   const baseQuota = options.serverCores === undefined ? undefined : holdToCores(base.pid, options.serverCores);
-  const baseline = await storm(count, async (i) => {
+  const { figures: baseline, failed } = await storm(count, async (i) => {
     const socket = io(base.endpoint, { transports: ["websocket"], reconnection: false });
     await new Promise<void>((resolve, reject) => {
       socket.once("connect_error", reject);
@@ -189,7 +201,8 @@ export async function joinStorm(
   });
   await base.stop();
   baseQuota?.release();
-  return { arena, baseline, botsPinned };
+  if (baseline.errors > 0) failures.baseline = failed;
+  return { arena, baseline, botsPinned, failures };
 }
 
 /** Quick-play seats the servers gave so far, in the turn and in rooms of their own (`arena_quickplay_seats_total`). */
@@ -237,9 +250,11 @@ async function redisCpuMs(redisUrl: string): Promise<number> {
   }
 }
 
-async function storm(count: number, join: (i: number) => Promise<() => void>): Promise<LatencyFigures> {
+/** A burst's figures, and why its failed joins failed: each error's text (its first 120 characters), how many times. */
+async function storm(count: number, join: (i: number) => Promise<() => void>): Promise<{ figures: LatencyFigures; failed: Record<string, number> }> {
   const latencies: number[] = [];
   const leaves: (() => void)[] = [];
+  const failed: Record<string, number> = {};
   let errors = 0;
   const started = performance.now();
   const cpu0 = process.cpuUsage();
@@ -249,15 +264,17 @@ async function storm(count: number, join: (i: number) => Promise<() => void>): P
       try {
         leaves.push(await join(i));
         latencies.push(performance.now() - t0);
-      } catch {
+      } catch (error) {
         errors++;
+        const text = (error instanceof Error ? error.message : String(error)).slice(0, 120);
+        failed[text] = (failed[text] ?? 0) + 1;
       }
     }),
   );
   const totalMs = performance.now() - started;
   const cpu = process.cpuUsage(cpu0);
   for (const leave of leaves) leave();
-  return {
+  const figures = {
     joins: latencies.length,
     errors,
     botsCpuCores: (cpu.user + cpu.system) / 1000 / totalMs,
@@ -266,6 +283,7 @@ async function storm(count: number, join: (i: number) => Promise<() => void>): P
     joinP99Ms: quantile(latencies, 0.99),
     totalMs,
   };
+  return { figures, failed };
 }
 
 export interface ReconnectFigures {

@@ -62,7 +62,10 @@ export class IndexedRedisDriver extends RedisDriver {
   readonly #client: Redis;
 
   constructor(url: string) {
-    const client = new Redis(url);
+    // Listing writes of one turn of the event loop in one socket write (as RedisLink's);
+    // not the presence's: its pub/sub round trips (seat reservations on another
+    // process) measured slower so, 6-20% fewer seats per second.
+    const client = new Redis(url, { enableAutoPipelining: true });
     super(client);
     this.#client = client;
   }

@@ -30,6 +30,10 @@ export class RedisLink {
       maxRetriesPerRequest: 0,
       connectTimeout: 1000,
       retryStrategy: () => RECONNECT_DELAY_MS,
+      // Commands issued in one turn of the event loop (a burst's requests each
+      // spend a rate-limit point, a snapshot write...) go out in one socket write,
+      // not one each: +11% quick-play seats per second at a burst (README).
+      enableAutoPipelining: true,
     });
     this.client.on("error", () => {
       /* reported through the state change below */

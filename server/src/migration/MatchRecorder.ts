@@ -94,6 +94,21 @@ export class MatchRecorder {
     if (this.#seats.delete(sessionId)) this.save();
   }
 
+  /**
+   * The timer's write: as `save`, except while nobody has ever been seated
+   * (a new room whose seats are only reserved): such a match has nothing to
+   * bring back, so it has no snapshot, and no lease, until its first player.
+   */
+  refresh(): void {
+    if (this.#neverWritten && this.#seats.size === 0) return;
+    this.save();
+  }
+
+  /** No snapshot was ever written (or is being written) by this recorder, nor resumed from one. */
+  get #neverWritten(): boolean {
+    return this.#version === 0;
+  }
+
   /** Writes the snapshot now (after a write in flight, if any). */
   save(): void {
     if (this.#stopped) return;
@@ -132,6 +147,7 @@ export class MatchRecorder {
   async discard(): Promise<void> {
     this.#stopped = true;
     await this.#current;
+    if (this.#neverWritten) return;
     await this.store.remove(this.match.roomId, this.owner).catch((err: unknown) => {
       this.log.warn({ err: redisError(err), roomId: this.match.roomId }, "could not delete a match snapshot; it expires");
     });

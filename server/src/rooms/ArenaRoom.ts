@@ -211,7 +211,7 @@ export class ArenaRoom extends Room<{ state: ArenaState; input: InputFrameSchema
       );
       if (restoring !== undefined) this.restoreMatch(restoring);
       this.clock.setInterval(() => {
-        this.recorder?.save();
+        this.recorder?.refresh();
         if (restoring !== undefined) void this.keepListing();
       }, settings.matchSnapshotMs);
     }
