@@ -59,9 +59,9 @@ describe("the bench's arguments", () => {
       ["default", "semi16"],
     );
     assert.deepEqual(parseBenchArgs(["--scenario", "join-storm", "--processes", "1,4", "--keep-alive", "16"]).processes, [1, 4]);
-    const storm = parseBenchArgs(["--scenario", "join-storm", "--server-cores", "0.5", "--warm-up", "2000"]);
-    assert.deepEqual([storm.serverCores, storm.warmUp], [0.5, 2000]);
-    assert.deepEqual([args.serverCores, args.warmUp], [undefined, 0]);
+    const storm = parseBenchArgs(["--scenario", "join-storm", "--server-cores", "0.5", "--warm-up", "2000", "--lobby-watchers", "4"]);
+    assert.deepEqual([storm.serverCores, storm.warmUp, storm.lobbyWatchers], [0.5, 2000, 4]);
+    assert.deepEqual([args.serverCores, args.warmUp, args.lobbyWatchers], [undefined, 0, 0]);
     assert.equal(parseBenchArgs(["--scenario", "capacity", "--spectators", "256"]).spectators, 256);
     assert.equal(args.spectators, 0);
     assert.ok(Object.isFrozen(args));

@@ -3,6 +3,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { initializeRoomCache, type IRoomCache } from "@colyseus/core";
 import { Client } from "@colyseus/sdk";
 import { ArenaState, DEFAULT_MODE, PROTOCOL_VERSION, ROOM_NAME } from "@arena/shared";
+import { RedisDriver } from "@colyseus/redis-driver";
 import { IndexedRedisDriver, openRoomsKey } from "../src/matchmaking/OpenRoomIndex.ts";
 import { Redis } from "ioredis";
 import {
@@ -97,6 +98,47 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
     assert.equal(row?.processId, "B", "B's room is listed");
     assert.ok((await sweeper.freeSeats(DEFAULT_MODE, 8)) > 0, "B's room has free seats: quick play must not make new rooms past it");
     assert.deepEqual(await db.indexed(openRoomsKey(DEFAULT_MODE)), ["R"]);
+  });
+
+  it("a query naming a room id reads that row alone (the lobby asks so at every room change), and answers as core's driver does", async () => {
+    const indexed = driver();
+    const plain = new RedisDriver(db.url);
+    try {
+      await indexed.persist(listing("R1", "A", 3), true);
+      await indexed.persist(listing("R2", "B", 5), true);
+      const cases: Partial<IRoomCache>[] = [
+        { roomId: "R1" },
+        { roomId: "R2", processId: "B" },
+        { roomId: "R2", processId: "A" },
+        { roomId: "R1", mode: DEFAULT_MODE } as Partial<IRoomCache>,
+        { roomId: "R1", mode: "teams" } as Partial<IRoomCache>,
+        { roomId: "gone" },
+      ];
+      for (const conditions of cases) assert.deepEqual(await indexed.query(conditions), await plain.query(conditions), JSON.stringify(conditions));
+      assert.deepEqual(
+        (await indexed.query({ roomId: "R1" })).map((r) => [r.roomId, r.clients]),
+        [["R1", 3]],
+      );
+      // What the driver sends Redis for it, seen by MONITOR on this database alone: no read of every listing.
+      const monitor = await new Redis(db.url).monitor();
+      const sent: string[] = [];
+      monitor.on("monitor", (_time: string, args: string[], _source: string, database: string) => {
+        if (Number(database) === DB) sent.push(args.join(" ").toLowerCase());
+      });
+      try {
+        await indexed.query({ roomId: "R2" });
+        await indexed.query({ processId: "A" });
+        await waitFor("MONITOR to show both queries", async () => sent.some((c) => c.startsWith("hgetall")) || undefined, 5000);
+      } finally {
+        monitor.disconnect();
+      }
+      assert.deepEqual(
+        sent.filter((c) => c.startsWith("hmget") || c.startsWith("hgetall")),
+        ["hmget roomcaches R2".toLowerCase(), "hgetall roomcaches"],
+      );
+    } finally {
+      await plain.shutdown();
+    }
   });
 });
 

@@ -42,6 +42,8 @@ export interface BenchArgs {
   readonly serverCores: number | undefined;
   /** join-storm: seats asked of each process before the burst, their rooms left to close (warm processes). */
   readonly warmUp: number;
+  /** join-storm: lobby clients on each arena process through the burst (players browsing the room list). */
+  readonly lobbyWatchers: number;
   /** capacity: room sizes, each swept in turn. */
   readonly roomSizes: readonly number[];
   /** capacity: raw bots beyond 32 full ones. */
@@ -106,6 +108,7 @@ const schema = z.strictObject({
   "keep-alive": wholeNumber(1, 10_000).optional(),
   "server-cores": positiveNumber("cores", 64).optional(),
   "warm-up": wholeNumber(0, 100_000),
+  "lobby-watchers": wholeNumber(0, 10_000),
   // The server's ROOM_CAPACITY range.
   "room-size": wholeNumbers(1, 256, "8,16"),
   light: z.boolean(),
@@ -153,6 +156,7 @@ function options(env: NodeJS.ProcessEnv) {
     "keep-alive": { type: "string" },
     "server-cores": { type: "string" },
     "warm-up": { type: "string", default: "0" },
+    "lobby-watchers": { type: "string", default: "0" },
     "room-size": { type: "string", default: "8" },
     light: { type: "boolean", default: false },
     spectators: { type: "string", default: "0" },
@@ -202,6 +206,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     keepAlive: v["keep-alive"],
     serverCores: v["server-cores"],
     warmUp: v["warm-up"],
+    lobbyWatchers: v["lobby-watchers"],
     roomSizes: v["room-size"],
     light: v.light,
     spectators: v.spectators,

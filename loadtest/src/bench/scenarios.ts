@@ -82,6 +82,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       keepAlive: args.keepAlive,
       serverCores: args.serverCores,
       warmUp: args.warmUp,
+      lobbyWatchers: args.lobbyWatchers,
     });
     const systems: Record<string, Record<string, number>> = {};
     const ratios: Record<string, number> = {};
@@ -102,6 +103,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
           serversPinnedToCpu0: args.pinServers,
           coresPerServer: args.serverCores ?? "not held (--server-cores)",
           warmUpSeatsPerProcess: args.warmUp,
+          lobbyWatchersPerProcess: args.lobbyWatchers,
           failedJoins: Object.keys(failures).length === 0 ? "none" : failures,
         },
       }),

@@ -1,5 +1,5 @@
 import http from "node:http";
-import { Client } from "@colyseus/sdk";
+import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { io } from "socket.io-client";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
@@ -81,6 +81,8 @@ export interface StormOptions {
    * whose JIT has warmed up, as a launch meets processes up for a while.
    */
   warmUp?: number;
+  /** Lobby clients connected to each arena process through the burst, as players browsing the room list (each is sent every listed room's changes). */
+  lobbyWatchers?: number;
 }
 
 /** POSTs a JSON body through `agent`; resolves with the status and the parsed answer. */
@@ -139,6 +141,7 @@ export async function joinStorm(
       progress(`warming up: ${options.warmUp} seats per process, then their rooms left to close`);
       await warmUp(procs, options.warmUp);
     }
+    const lobbies = await watchLobbies(procs, options.lobbyWatchers ?? 0);
     const decided0 = await decidedSeats(procs);
     const serverCpu0 = procs.reduce((ms, p) => ms + cpuMs(p.child.pid!), 0);
     const redisCpu0 = await redisCpuMs(redisUrl);
@@ -164,6 +167,7 @@ export async function joinStorm(
       return () => void room.leave().catch(() => {});
     });
     agent?.destroy();
+    for (const lobby of lobbies) void lobby.leave().catch(() => {});
     const serverCpuMs = procs.reduce((ms, p) => ms + cpuMs(p.child.pid!), 0) - serverCpu0;
     const decided1 = await decidedSeats(procs);
     const decided = { turn: decided1.turn - decided0.turn, own: decided1.own - decided0.own };
@@ -236,6 +240,18 @@ async function warmUp(procs: readonly ServerProcess[], perProcess: number): Prom
     async () => ((await request(procs[0].endpoint, "GET", "/api/rooms")).body.rooms as unknown[]).length === 0 || undefined,
     60_000,
   );
+}
+
+/** `perProcess` lobby clients on each process (the room list's realtime listing), joined before the burst. */
+async function watchLobbies(procs: readonly ServerProcess[], perProcess: number): Promise<Room[]> {
+  const joins = procs.flatMap((p) =>
+    Array.from({ length: perProcess }, async () => {
+      const lobby = await new Client(p.endpoint).joinOrCreate("lobby");
+      lobby.onMessage("*", () => {});
+      return lobby;
+    }),
+  );
+  return Promise.all(joins);
 }
 
 /** Redis's CPU time so far (user + system, all its threads), ms. */

@@ -1,5 +1,6 @@
 import type { IRoomCache } from "@colyseus/core";
 import { RedisDriver } from "@colyseus/redis-driver";
+import { Query } from "@colyseus/redis-driver/Query";
 import { Redis } from "ioredis";
 import { DEFAULT_MODE, GAME_MODES, ROOM_NAME, readListing } from "@arena/shared";
 
@@ -110,6 +111,21 @@ export class IndexedRedisDriver extends RedisDriver {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * A query naming a room id reads that room's row alone. The base driver
+   * reads every listing of the cluster (HGETALL) and filters them, and core
+   * asks this way for each change a lobby is told of (`subscribeLobby`:
+   * each join, leave, lock, creation of any listed room, on every process
+   * hosting a lobby), as joinById's check does per request.
+   */
+  override async query(conditions: Partial<IRoomCache>, sortOptions?: Parameters<RedisDriver["query"]>[1]): Promise<IRoomCache[]> {
+    const { roomId } = conditions;
+    if (typeof roomId !== "string") return super.query(conditions, sortOptions);
+    const row = (await this.findByIds([roomId])).get(roomId);
+    // The base driver's own filter (Query), on the one row.
+    return row === undefined ? [] : new Query(Promise.resolve([row]), conditions).all();
   }
 
   override async cleanup(processId: string): Promise<void> {
