@@ -15,6 +15,7 @@ import { HttpGate } from "./http/HttpGate.ts";
 import { installRoutes, type ServerStatus } from "./http/routes.ts";
 import { colyseusMatchMaker } from "./matchmaking/MatchMaker.ts";
 import { Matchmaking } from "./matchmaking/Matchmaking.ts";
+import { LobbyFeed } from "./matchmaking/LobbyFeed.ts";
 import { IndexedRedisDriver } from "./matchmaking/OpenRoomIndex.ts";
 import { arenaRoomFor } from "./rooms/ArenaRoom.ts";
 import { arenaLobbyFor } from "./rooms/ArenaLobby.ts";
@@ -31,6 +32,8 @@ const CLIENT_DIST = fileURLToPath(new URL("../../client/dist/", import.meta.url)
 /** Server-side ping: a silent connection is dropped after about 3 s x 2. */
 const PING_INTERVAL_MS = 3000;
 const PING_MAX_RETRIES = 2;
+/** A room's changes within this long reach the lobbies as one (LobbyFeed): a lobby's list is at most this late. */
+const LOBBY_WINDOW_MS = 100;
 /** Extra time after the shutdown deadline before a stuck drain is cut short. */
 const DRAIN_OVERRUN_MS = 10_000;
 /** How often Node checks requests against REQUEST_TIMEOUT_MS (its default, 30 s, would let a slow one last that long). */
@@ -89,6 +92,11 @@ export function createArenaServer(settings: Settings, log: Logger, parts: Server
       });
     },
   });
+  const arenaRooms = defineRoom(arenaRoomFor({ settings, log, matchmaking, metrics, migration: matchmaking.migration, replays }))
+    .filterBy(["mode"])
+    .sortBy({ clients: -1 })
+    .enableRealtimeListing();
+  new LobbyFeed(LOBBY_WINDOW_MS).attach(arenaRooms);
   const colyseus = defineServer({
     transport,
     greet: false,
@@ -99,10 +107,7 @@ export function createArenaServer(settings: Settings, log: Logger, parts: Server
     driver: scaled ? new IndexedRedisDriver(settings.redisUrl) : undefined,
     selectProcessIdToCreateRoom: scaled ? (roomName: string, options: unknown) => matchmaking.placement.place(roomName, options) : undefined,
     rooms: {
-      [ROOM_NAME]: defineRoom(arenaRoomFor({ settings, log, matchmaking, metrics, migration: matchmaking.migration, replays }))
-        .filterBy(["mode"])
-        .sortBy({ clients: -1 })
-        .enableRealtimeListing(),
+      [ROOM_NAME]: arenaRooms,
       lobby: defineRoom(arenaLobbyFor({ settings, log, matchmaking, metrics })),
     },
     express: (app: Application) =>

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import net from "node:net";
 import { after, afterEach, before, describe, it } from "node:test";
 import { initializeRoomCache, type IRoomCache } from "@colyseus/core";
 import { Client } from "@colyseus/sdk";
@@ -18,6 +19,49 @@ import {
   useDatabase,
   waitFor,
 } from "@arena/testkit";
+
+/** A proxy to Redis that, once told, passes the first answer line of Redis's next chunk, then drops the connection (a network blip in mid-batch). */
+class CuttingProxy {
+  cuts = 0;
+  #armed = false;
+  private constructor(readonly server: net.Server) {}
+
+  static async start(redisUrl: string): Promise<CuttingProxy> {
+    const { hostname, port } = new URL(redisUrl);
+    const server = net.createServer();
+    const proxy = new CuttingProxy(server);
+    server.on("connection", (client) => {
+      const upstream = net.connect(Number(port || 6379), hostname);
+      for (const socket of [client, upstream]) socket.on("error", () => {});
+      client.pipe(upstream);
+      upstream.on("data", (chunk: Buffer) => {
+        if (!proxy.#armed) return void client.write(chunk);
+        proxy.#armed = false;
+        proxy.cuts++;
+        client.write(chunk.subarray(0, chunk.indexOf("\r\n") + 2), () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      });
+      client.on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return proxy;
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  cutAfterFirstAnswer(): void {
+    this.#armed = true;
+  }
+
+  close(): void {
+    this.server.close();
+  }
+}
 
 /** Empties a test database between tests. */
 async function redisFlush(url: string): Promise<void> {
@@ -138,6 +182,23 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
       );
     } finally {
       await plain.shutdown();
+    }
+  });
+
+  it("a listing write across a connection dropped after Redis's first answer lands whole, and resolves (the driver resends what was not answered)", async () => {
+    const cutter = await CuttingProxy.start(db.url);
+    const cutDriver = new IndexedRedisDriver(`redis://127.0.0.1:${cutter.port}/${DB}`);
+    try {
+      await cutDriver.has("warm-up");
+      cutter.cutAfterFirstAnswer();
+      // Its row and its index entry leave in one turn, as core's seat reservations send them.
+      await cutDriver.persist(listing("CUT", "A", 3), true);
+      assert.equal(cutter.cuts, 1);
+      assert.ok((await db.indexed(openRoomsKey(DEFAULT_MODE))).includes("CUT"));
+      assert.equal((await driver().query({ roomId: "CUT" }))[0]?.clients, 3);
+    } finally {
+      await cutDriver.shutdown();
+      cutter.close();
     }
   });
 });

@@ -63,10 +63,11 @@ export class IndexedRedisDriver extends RedisDriver {
   readonly #client: Redis;
 
   constructor(url: string) {
-    // Listing writes of one turn of the event loop in one socket write (as RedisLink's);
-    // not the presence's: its pub/sub round trips (seat reservations on another
-    // process) measured slower so, 6-20% fewer seats per second.
-    const client = new Redis(url, { enableAutoPipelining: true });
+    // Not auto-pipelined (RedisLink's connection is): ioredis aborts the unanswered
+    // rest of an auto-pipeline when its connection drops, where it resends single
+    // commands after reconnecting, and core awaits every listing write of a seat
+    // (server/test/openRoomIndex.test.ts, "a listing write across a connection dropped").
+    const client = new Redis(url);
     super(client);
     this.#client = client;
   }

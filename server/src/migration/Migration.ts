@@ -118,11 +118,13 @@ export class Migration {
    * once, so one that another process took over meanwhile (this one's lease
    * ran out) finds out now, its write refused, rather than at its next
    * interval, while its stale listing could still overwrite the new one's.
+   * A match nobody has joined has no snapshot to check and writes none
+   * (`refresh`).
    */
   recheck(): void {
     for (const recorder of this.#recorders) {
       if (recorder.stopped) this.#recorders.delete(recorder);
-      else recorder.save();
+      else recorder.refresh();
     }
   }
 
