@@ -65,6 +65,14 @@ export class LobbyFeed {
     this.#timer = undefined;
     const rooms = [...this.#waiting];
     this.#waiting.clear();
-    for (const room of rooms) this.publish(room);
+    for (const room of rooms) {
+      // On a timer, a throw would end the process: one room's update is lost
+      // (its next change sends it again), the others' still go.
+      try {
+        this.publish(room);
+      } catch {
+        /* see above */
+      }
+    }
   }
 }

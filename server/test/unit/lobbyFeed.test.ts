@@ -65,3 +65,17 @@ test("the leave that empties a room before its disposal publishes nothing: the d
   handler.emit("dispose", a);
   assert.deepEqual(published, ["A removed"]);
 });
+
+test("one room's update that throws loses that update alone: the others of its window still go, and nothing escapes the timer", async () => {
+  const handler = new EventEmitter();
+  const published: string[] = [];
+  new LobbyFeed(WINDOW_MS, (r) => {
+    if (r.roomId === "A") throw new TypeError("no listing");
+    published.push(r.roomId);
+  }).attach(handler);
+  handler.emit("join", room("A"), {});
+  handler.emit("join", room("B"), {});
+  // An uncaught throw in the feed's timer would fail this test (node:test reports it).
+  await passed();
+  assert.deepEqual(published, ["B"]);
+});
