@@ -41,22 +41,22 @@ export class LobbyFeed {
       handler.on(event, (room: Room, _client?: unknown, willDispose?: boolean) => {
         // A leave that empties the room before its disposal: the disposal says it.
         if (event === "leave" && willDispose === true) return;
-        this.changed(room);
+        this.#changed(room);
       });
     }
     // Core's `visibility-change` carries whether the room is now private.
-    handler.on("visibility-change", (room: Room, isPrivate: boolean) => (isPrivate ? this.removed(room) : this.changed(room)));
-    handler.on("dispose", (room: Room) => this.removed(room));
+    handler.on("visibility-change", (room: Room, isPrivate: boolean) => (isPrivate ? this.#removed(room) : this.#changed(room)));
+    handler.on("dispose", (room: Room) => this.#removed(room));
   }
 
-  changed(room: Room): void {
+  #changed(room: Room): void {
     this.#waiting.add(room);
     if (this.#timer !== undefined) return;
     this.#timer = setTimeout(() => this.#flush(), this.windowMs);
     this.#timer.unref();
   }
 
-  removed(room: Room): void {
+  #removed(room: Room): void {
     this.#waiting.delete(room);
     this.publish(room, true);
   }
