@@ -185,17 +185,132 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
     }
   });
 
+  it("an arena room's row and its index entry are written by one command each time (created, seats taken and given back, locked, removed); a lobby's row is core's alone", async () => {
+    await redisFlush(db.url); // the rooms of the tests before
+    const writer = driver();
+    const open = openRoomsKey(DEFAULT_MODE);
+    const monitor = await new Redis(db.url).monitor();
+    const sent: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[], source: string, database: string) => {
+      // Commands the driver sent, not those its scripts ran (MONITOR shows both, the latter from "lua").
+      if (Number(database) === DB && source !== "lua") sent.push(args[0].toLowerCase());
+    });
+    try {
+      const room = listing("W", "A", 7);
+      await writer.persist(room, true);
+      assert.deepEqual(await db.indexed(open), ["W"]);
+      await writer.update(room, { $inc: { clients: 1 } });
+      assert.equal(room.clients, 8, "core's operations applied to the room, as its driver does");
+      assert.deepEqual(await db.indexed(open), [], "full: out of the index");
+      await writer.update(room, { $inc: { clients: -2 } });
+      assert.deepEqual(await db.indexed(open), ["W"]);
+      await writer.update(room, { $set: { locked: true } });
+      assert.deepEqual(await db.indexed(open), [], "locked: out of the index");
+      assert.deepEqual(
+        (await writer.query({ roomId: "W" })).map((r) => [r.clients, r.locked]),
+        [[6, true]],
+      );
+      await writer.update(room, { $set: { locked: false } });
+      assert.deepEqual(await db.indexed(open), ["W"]);
+      assert.equal(await writer.remove("W"), true);
+      assert.deepEqual(await db.indexed(open), []);
+      assert.deepEqual(await writer.query({ roomId: "W" }), []);
+      assert.equal(await writer.remove("W"), false, "not listed any more");
+
+      const lobby = initializeRoomCache({ name: "lobby", roomId: "L", processId: "A", clients: 0, maxClients: 100 } as Partial<IRoomCache>);
+      await writer.persist(lobby, true);
+      await writer.update(lobby, { $inc: { clients: 1 } });
+      assert.equal((await writer.query({ roomId: "L" }))[0]?.clients, 1);
+      assert.deepEqual(await db.indexed(open), []);
+      await waitFor("MONITOR to show the lobby's writes", async () => sent.filter((c) => c === "hset").length >= 2 || undefined, 5000);
+    } finally {
+      monitor.disconnect();
+    }
+    // The writes (not the reads: the driver's queries, this test's look at the index).
+    const writes = sent.filter((c) => c !== "hmget" && c !== "zrange");
+    // Seven writes of W (persist, four updates, remove twice), then the lobby's two rows.
+    assert.deepEqual(
+      writes.slice(0, 7).map((c) => (c === "evalsha" ? "eval" : c)),
+      Array(7).fill("eval"),
+      writes.join(" "),
+    );
+    assert.equal(writes.length, 9, writes.join(" "));
+    assert.deepEqual(writes.slice(7), ["hset", "hset"]);
+  });
+
+  it("quick play's candidates are the index's rooms, fullest first, read row by row (no read of every listing), at most as many as asked", async () => {
+    await redisFlush(db.url);
+    const reader = driver();
+    const open = openRoomsKey(DEFAULT_MODE);
+    await reader.persist(listing("A1", "A", 2), true); // 6 free
+    await reader.persist(listing("A2", "A", 7), true); // 1 free
+    await reader.persist(listing("A3", "B", 5), true); // 3 free
+    await reader.persist(listing("FULL", "B", CAPACITY), true); // not indexed
+    await reader.persist({ ...listing("TEAMS", "A", 1), mode: "teams", metadata: { mode: "teams", capacity: CAPACITY } } as IRoomCache, true);
+    // An index entry whose row is gone (a removal from the index lost), and one whose row has no free seat now
+    // (written by a driver that does not index: an older process).
+    const raw = new Redis(db.url);
+    try {
+      await raw.zadd(open, 1, "GONE");
+      await raw.zadd(open, 1, "STALE");
+      await raw.hset("roomcaches", "STALE", JSON.stringify(listing("STALE", "A", CAPACITY)));
+    } finally {
+      raw.disconnect();
+    }
+    const monitor = await new Redis(db.url).monitor();
+    const sent: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[], source: string, database: string) => {
+      if (Number(database) === DB && source !== "lua") sent.push(args[0].toLowerCase());
+    });
+    try {
+      assert.deepEqual(
+        (await reader.openRooms(DEFAULT_MODE, 10)).map((r) => r.roomId),
+        ["A2", "A3", "A1"],
+      );
+      assert.deepEqual(
+        (await reader.openRooms(DEFAULT_MODE, 3)).map((r) => r.roomId),
+        ["A2"],
+        "the first 3 of the index (A2, GONE, STALE: by score, then by id), less those with no free seat listed",
+      );
+      assert.deepEqual(await reader.openRooms(DEFAULT_MODE, 0), []);
+      assert.deepEqual(
+        (await reader.openRooms("teams", 10)).map((r) => [r.roomId, r.clients]),
+        [["TEAMS", 1]],
+      );
+      await waitFor("MONITOR to show the lookups", async () => sent.filter((c) => c.startsWith("eval")).length >= 3 || undefined, 5000);
+    } finally {
+      monitor.disconnect();
+    }
+    assert.ok(!sent.includes("hgetall"), sent.join(" "));
+  });
+
+  it("says which pub/sub channels have a subscriber", async () => {
+    const reader = driver();
+    const subscriber = new Redis(db.url);
+    try {
+      await subscriber.subscribe("$index-test-room");
+      assert.deepEqual([...(await reader.subscribed(["$index-test-room", "$index-test-gone"]))], ["$index-test-room"]);
+      assert.deepEqual([...(await reader.subscribed([]))], []);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
   it("a listing write across a connection dropped after Redis's first answer lands whole, and resolves (the driver resends what was not answered)", async () => {
     const cutter = await CuttingProxy.start(db.url);
     const cutDriver = new IndexedRedisDriver(`redis://127.0.0.1:${cutter.port}/${DB}`);
     try {
       await cutDriver.has("warm-up");
+      // Loads the driver's script on this connection (its first use is an EVAL, then EVALSHA).
+      await cutDriver.persist(listing("WARM", "A", 1), true);
       cutter.cutAfterFirstAnswer();
-      // Its row and its index entry leave in one turn, as core's seat reservations send them.
-      await cutDriver.persist(listing("CUT", "A", 3), true);
+      // Two rooms' writes leave in one turn, as core's seat reservations send them.
+      await Promise.all([cutDriver.persist(listing("CUT", "A", 3), true), cutDriver.persist(listing("CUT2", "A", 2), true)]);
       assert.equal(cutter.cuts, 1);
       assert.ok((await db.indexed(openRoomsKey(DEFAULT_MODE))).includes("CUT"));
+      assert.ok((await db.indexed(openRoomsKey(DEFAULT_MODE))).includes("CUT2"));
       assert.equal((await driver().query({ roomId: "CUT" }))[0]?.clients, 3);
+      assert.equal((await driver().query({ roomId: "CUT2" }))[0]?.clients, 2);
     } finally {
       await cutDriver.shutdown();
       cutter.close();

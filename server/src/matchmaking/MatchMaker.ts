@@ -13,7 +13,7 @@ import {
 } from "@colyseus/core";
 import { ROOM_NAME } from "@arena/shared";
 import { coreOf } from "../rooms/coreRoom.ts";
-import { IndexedRedisDriver, freeSeatsOf } from "./OpenRoomIndex.ts";
+import { IndexedRedisDriver, freeSeatsOf, fullestFirst } from "./OpenRoomIndex.ts";
 
 /** What a client gets for a seat (Colyseus's seat reservation: room, session id, process). */
 export type SeatReservation = ReturnType<typeof matchMaker.buildSeatReservation>;
@@ -45,6 +45,14 @@ export interface MatchMaker {
   query(conditions: Partial<IRoomCache>, sort?: Record<string, 1 | -1>): Promise<RoomCache[]>;
   /** Free seats for quick play in the listed matches of `mode` (`freeSeatsOf`), counted up to `upTo`: the driver's index when scaled. */
   freeSeats(mode: string, upTo: number): Promise<number>;
+  /**
+   * The listed matches of `mode` quick play could seat a player in
+   * (`freeSeatsOf`), fullest first, at most `limit`: the driver's index when
+   * scaled (those rooms' rows alone), every listing filtered otherwise.
+   */
+  openRooms(mode: string, limit: number): Promise<RoomCache[]>;
+  /** Of these pub/sub channels, those with a subscriber now (Redis PUBSUB NUMSUB; all of them on one process, which has no Redis). */
+  subscribed(channels: readonly string[]): Promise<Set<string>>;
   /** Live processes: registered in the process stats and still subscribed to their channel. */
   liveProcesses(): Promise<string[]>;
   /** Pub/sub channels with a subscriber that match `pattern` (Redis PUBSUB CHANNELS). */
@@ -119,6 +127,16 @@ export const colyseusMatchMaker: MatchMaker = {
       upTo,
       rooms.reduce((free, room) => free + freeSeatsOf(room), 0),
     );
+  },
+  async openRooms(mode, limit) {
+    const driver = matchMaker.driver;
+    if (driver instanceof IndexedRedisDriver) return driver.openRooms(mode, limit);
+    const rooms = await driver.query({ name: ROOM_NAME, mode } as Partial<IRoomCache>);
+    return fullestFirst(rooms.filter((room) => freeSeatsOf(room) > 0)).slice(0, limit);
+  },
+  async subscribed(channels) {
+    const driver = matchMaker.driver;
+    return driver instanceof IndexedRedisDriver ? driver.subscribed(channels) : new Set(channels);
   },
   async liveProcesses() {
     const [stats, channels] = await Promise.all([matchMaker.stats.fetchAll(), matchMaker.presence.channels("p:*")]);

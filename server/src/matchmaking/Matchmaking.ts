@@ -17,6 +17,9 @@ import { RoomPlacement } from "./RoomPlacement.ts";
 
 const LOBBY_CHANNEL = "$lobby"; // Colyseus's LobbyRoom channel (core/src/matchmaker/Lobby.ts)
 
+/** Rooms looked up for quick play's rests beyond one per seat wanted (each has a free seat at least): stand-ins for any that no longer answer. */
+const SPARE_ROOMS = 16;
+
 /** Quick play's join options, once the room's onAuth has normalised them. */
 type JoinOptions = { mode?: unknown } & Record<string, unknown>;
 
@@ -25,23 +28,16 @@ function seatBroker(matchMaker: MatchMaker, settings: Settings, placement: RoomP
   const createRooms = (options: readonly JoinOptions[]) =>
     placement.placingBatch(() => Promise.allSettled(options.map((o) => matchMaker.createRoom(ROOM_NAME, o))));
   return {
-    openRooms: async (mode) => {
-      // A listed room with no one in it and no seat reserved is being disposed (autoDispose).
-      // Fullest first by players: spectators are not players (readListing).
-      const query = matchMaker.query({ name: ROOM_NAME, locked: false, private: false, mode } as Partial<RoomCache>, { clients: -1 }).then((rooms) =>
-        rooms
-          .map((room) => ({ room, players: readListing(room, mode).players }))
-          .filter(({ room }) => room.clients > 0)
-          .sort((a, b) => b.players - a.players)
-          .map(({ room }) => room),
-      );
-      if (settings.redisUrl === undefined) return query;
+    openRooms: async (mode, seats) => {
+      // Each candidate has a free seat at least: `seats` of them are enough, and a few
+      // more stand in for any that no longer answer.
+      const rooms = await matchMaker.openRooms(mode, seats + SPARE_ROOMS);
+      if (settings.redisUrl === undefined) return rooms;
       // A room answers seat reservations on its Redis channel (`$<roomId>`, core's
       // getRoomChannel). A listed room without one (disposed, its listing not yet
       // removed, or its process dead before the sweep) would hold the batch, and the
       // cluster's turn, for the IPC timeout (2 s) before refusing: it is skipped.
-      const [rooms, channels] = await Promise.all([query, matchMaker.channels("$*")]);
-      const answering = new Set(channels);
+      const answering = await matchMaker.subscribed(rooms.map((room) => `$${room.roomId}`));
       return rooms.filter((room) => answering.has(`$${room.roomId}`));
     },
     freeSeats: (mode, upTo) => matchMaker.freeSeats(mode, upTo),
@@ -138,7 +134,7 @@ export class Matchmaking {
    */
   async joinExisting(options: unknown, req: IncomingMessage): Promise<SeatReservation> {
     const { body, auth, mode } = await this.#authenticate(options, req);
-    for (const room of await this.#broker.openRooms(mode)) {
+    for (const room of await this.#broker.openRooms(mode, 1)) {
       const { capacity, players } = readListing(room, mode);
       if (players >= capacity) continue;
       // A room that filled meanwhile, or went, refuses: try the next.

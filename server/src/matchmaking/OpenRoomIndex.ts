@@ -1,4 +1,4 @@
-import type { IRoomCache } from "@colyseus/core";
+import { initializeRoomCache, type IRoomCache } from "@colyseus/core";
 import { RedisDriver } from "@colyseus/redis-driver";
 import { Query } from "@colyseus/redis-driver/Query";
 import { Redis } from "ioredis";
@@ -7,19 +7,66 @@ import { DEFAULT_MODE, GAME_MODES, ROOM_NAME, readListing } from "@arena/shared"
 /** The hash of the room listings (@colyseus/redis-driver's ROOMCACHES_KEY, not exported). */
 const LISTINGS_KEY = "roomcaches";
 
+/** The most rooms one lookup of quick play's candidates reads (`openRooms`). */
+const MAX_OPEN_ROOMS = 1000;
+
+/** Every mode's open-room set, the keys of the scripts that take a room out of all of them. */
+const allModeKeys = (): string[] => Object.keys(GAME_MODES).map(openRoomsKey);
+
 /**
- * Takes out of the index (KEYS[2..], a sorted set per mode) the rooms (ARGV) no
- * longer listed (KEYS[1]), in one step: a room listed again meanwhile under
- * the same id (a match migration restores it on another process) is its new
- * owner's, which indexed it.
+ * The scripts (ioredis `defineCommand`: EVALSHA, EVAL on a connection's
+ * first use or after Redis lost its scripts). Each is one command, so a
+ * connection dropped before its answer resends it whole: ioredis aborts the
+ * unanswered rest of a pipeline, not a single command.
  */
-const FORGET_UNLISTED = `
+const SCRIPTS = {
+  /** A listing's row (KEYS[1], ARGV[1] = roomId, ARGV[2] = JSON) and its index entry (KEYS[2], scored ARGV[3] = free seats; none: out). */
+  arenaWriteListing: {
+    numberOfKeys: 2,
+    lua: `
+redis.call("hset", KEYS[1], ARGV[1], ARGV[2])
+if tonumber(ARGV[3]) > 0 then redis.call("zadd", KEYS[2], ARGV[3], ARGV[1]) else redis.call("zrem", KEYS[2], ARGV[1]) end
+return 1`,
+  },
+  /** A listing's row removed (KEYS[1], ARGV[1] = roomId) and the room out of every mode's index (KEYS[2..]); 1 if it was listed. */
+  arenaRemoveListing: {
+    lua: `
+local removed = redis.call("hdel", KEYS[1], ARGV[1])
+for i = 2, #KEYS do redis.call("zrem", KEYS[i], ARGV[1]) end
+return removed`,
+  },
+  /** The listing rows (KEYS[1]) of the first ARGV[1] rooms of a mode's index (KEYS[2]), fewest free seats first; nil for a room not listed. */
+  arenaOpenRooms: {
+    numberOfKeys: 2,
+    lua: `
+local ids = redis.call("zrange", KEYS[2], 0, tonumber(ARGV[1]) - 1)
+if #ids == 0 then return {} end
+return redis.call("hmget", KEYS[1], unpack(ids))`,
+  },
+  /**
+   * Takes out of the index (KEYS[2..], a sorted set per mode) the rooms (ARGV) no
+   * longer listed (KEYS[1]), in one step: a room listed again meanwhile under
+   * the same id (a match migration restores it on another process) is its new
+   * owner's, which indexed it.
+   */
+  arenaForgetUnlisted: {
+    lua: `
 for _, roomId in ipairs(ARGV) do
   if redis.call("hexists", KEYS[1], roomId) == 0 then
     for i = 2, #KEYS do redis.call("zrem", KEYS[i], roomId) end
   end
 end
-return 0`;
+return 0`,
+  },
+} as const;
+
+/** The connection with the scripts defined on it (ioredis types them only at run time). */
+type ScriptedRedis = Redis & {
+  arenaWriteListing(listings: string, openRooms: string, roomId: string, json: string, free: number): Promise<number>;
+  arenaRemoveListing(keyCount: number, ...keysThenRoomId: string[]): Promise<number>;
+  arenaOpenRooms(listings: string, openRooms: string, limit: number): Promise<(string | null)[]>;
+  arenaForgetUnlisted(keyCount: number, ...keysThenRoomIds: string[]): Promise<number>;
+};
 
 /** The Redis sorted set of the rooms of a mode that quick play could seat a player in, each scored by its free player seats. */
 export function openRoomsKey(mode: string): string {
@@ -35,13 +82,21 @@ export function modeOf(room: IRoomCache): string {
 /**
  * The player seats quick play could give in this listed room: none unless
  * it is a public, unlocked match with someone in it (a listed room with
- * nobody and no seat reserved is being disposed). The same test as quick
- * play's lookup (`openRooms` in Matchmaking.ts).
+ * nobody and no seat reserved is being disposed). What puts a room in the
+ * index, and quick play's test of a candidate (`openRooms`).
  */
 export function freeSeatsOf(room: IRoomCache): number {
   if (room.name !== ROOM_NAME || room.locked || room.private || room.clients <= 0) return 0;
   const { players, capacity } = readListing(room, modeOf(room));
   return Math.max(0, capacity - players);
+}
+
+/** Rooms fullest first: fewest free seats (`freeSeatsOf`) first, as the index orders them. */
+export function fullestFirst(rooms: readonly IRoomCache[]): IRoomCache[] {
+  return rooms
+    .map((room) => ({ room, free: freeSeatsOf(room) }))
+    .sort((a, b) => a.free - b.free)
+    .map(({ room }) => room);
 }
 
 /**
@@ -60,7 +115,7 @@ export function freeSeatsOf(room: IRoomCache): number {
  * every room of the cluster.
  */
 export class IndexedRedisDriver extends RedisDriver {
-  readonly #client: Redis;
+  readonly #client: ScriptedRedis;
 
   constructor(url: string) {
     // Not auto-pipelined (RedisLink's connection is): ioredis aborts the unanswered
@@ -68,8 +123,9 @@ export class IndexedRedisDriver extends RedisDriver {
     // commands after reconnecting, and core awaits every listing write of a seat
     // (server/test/openRoomIndex.test.ts, "a listing write across a connection dropped").
     const client = new Redis(url);
+    for (const [name, script] of Object.entries(SCRIPTS)) client.defineCommand(name, script);
     super(client);
-    this.#client = client;
+    this.#client = client as ScriptedRedis;
   }
 
   /** The free seats in rooms of `mode`, as the index has them, counted up to `upTo` (each indexed room has one at least). */
@@ -81,20 +137,53 @@ export class IndexedRedisDriver extends RedisDriver {
     return Math.min(free, upTo);
   }
 
+  /**
+   * Quick play's candidates in `mode`: the rooms of the index, fullest first
+   * (fewest free seats), at most `limit`, as their listing rows say now (a
+   * row that no longer has a free seat is left out). One round trip that
+   * reads those rows alone, where a query reads every listing of the cluster.
+   */
+  async openRooms(mode: string, limit: number): Promise<IRoomCache[]> {
+    if (limit <= 0) return [];
+    const rows = await this.#client.arenaOpenRooms(LISTINGS_KEY, openRoomsKey(mode), Math.min(limit, MAX_OPEN_ROOMS));
+    const rooms: IRoomCache[] = [];
+    for (const row of rows) {
+      if (typeof row !== "string") continue; // indexed, no longer listed
+      const room = initializeRoomCache(JSON.parse(row) as Partial<IRoomCache>);
+      if (freeSeatsOf(room) > 0 && modeOf(room) === mode) rooms.push(room);
+    }
+    return rooms;
+  }
+
+  /** Of these pub/sub channels, those with a subscriber now (PUBSUB NUMSUB; channels are the Redis server's, not a database's). */
+  async subscribed(channels: readonly string[]): Promise<Set<string>> {
+    if (channels.length === 0) return new Set();
+    const counts = (await this.#client.pubsub("NUMSUB", ...channels)) as (string | number)[];
+    const answering = new Set<string>();
+    for (let i = 0; i + 1 < counts.length; i += 2) if (Number(counts[i + 1]) > 0) answering.add(String(counts[i]));
+    return answering;
+  }
+
   /*
-   * The row and its index entry go out back to back on the one connection,
-   * in that order, and are awaited together: one round trip, as the row
-   * alone took (core awaits every listing write of a seat reservation).
-   * Core's driver sends the row before its first await, `room` updated.
+   * An arena room's row and its index entry are one command (a script): one
+   * write to the socket and one for Redis to parse, where they were two, at
+   * each seat taken or given back (core awaits every listing write of a seat
+   * reservation). Other rooms (the lobby) are core's driver's alone.
    */
   override async persist(room: IRoomCache, create?: boolean): Promise<boolean> {
-    const [persisted] = await Promise.all([super.persist(room, create), this.#index(room)]);
-    return persisted;
+    if (room.name !== ROOM_NAME || !room.roomId) return super.persist(room, create);
+    await this.#write(room);
+    return true;
   }
 
   override async update(room: IRoomCache, operations: Parameters<RedisDriver["update"]>[1]): Promise<boolean> {
-    const [updated] = await Promise.all([super.update(room, operations), this.#index(room)]);
-    return updated;
+    if (room.name !== ROOM_NAME || !room.roomId) return super.update(room, operations);
+    // What core's driver does to `room` before writing it: `$set` fields, `$inc` counters.
+    const fields = room as unknown as Record<string, unknown>;
+    for (const [field, value] of Object.entries(operations.$set ?? {})) fields[field] = value;
+    for (const [field, by] of Object.entries(operations.$inc ?? {})) fields[field] = (fields[field] as number) + (by as number);
+    await this.#write(room);
+    return true;
   }
 
   /**
@@ -106,9 +195,8 @@ export class IndexedRedisDriver extends RedisDriver {
    */
   override async remove(roomId: string): Promise<boolean> {
     try {
-      const removed = await super.remove(roomId);
-      await this.#forget([roomId]);
-      return removed;
+      const keys = [LISTINGS_KEY, ...allModeKeys()];
+      return (await this.#client.arenaRemoveListing(keys.length, ...keys, roomId)) > 0;
     } catch {
       return false;
     }
@@ -140,18 +228,15 @@ export class IndexedRedisDriver extends RedisDriver {
     for (const mode of Object.keys(GAME_MODES)) await this.#forget(await this.#client.zrange(openRoomsKey(mode), 0, -1));
   }
 
-  async #index(room: IRoomCache): Promise<void> {
-    if (room.name !== ROOM_NAME || !room.roomId) return;
-    const key = openRoomsKey(modeOf(room));
-    const free = freeSeatsOf(room);
-    await (free > 0 ? this.#client.zadd(key, free, room.roomId) : this.#client.zrem(key, room.roomId));
+  async #write(room: IRoomCache): Promise<void> {
+    await this.#client.arenaWriteListing(LISTINGS_KEY, openRoomsKey(modeOf(room)), room.roomId, JSON.stringify(room), freeSeatsOf(room));
   }
 
-  /** Takes these rooms out of the index, those not listed again since (FORGET_UNLISTED). */
+  /** Takes these rooms out of the index, those not listed again since (`arenaForgetUnlisted`). */
   async #forget(roomIds: string[]): Promise<void> {
     const ids = roomIds.filter((id) => typeof id === "string" && id !== "");
     if (ids.length === 0) return;
-    const keys = [LISTINGS_KEY, ...Object.keys(GAME_MODES).map(openRoomsKey)];
-    await this.#client.eval(FORGET_UNLISTED, keys.length, ...keys, ...ids);
+    const keys = [LISTINGS_KEY, ...allModeKeys()];
+    await this.#client.arenaForgetUnlisted(keys.length, ...keys, ...ids);
   }
 }

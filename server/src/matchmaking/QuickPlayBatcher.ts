@@ -22,8 +22,8 @@ export interface SeatRequest<Options> {
  * request, whether the room took it.
  */
 export interface SeatBroker<Options, Room extends OpenRoom, Seat> {
-  /** Open public rooms of this group (a mode), fullest first. */
-  openRooms(group: string): Promise<readonly Room[]>;
+  /** Open public rooms of this group (a mode), fullest first: enough for `seats` seats if there are (each has one free at least). */
+  openRooms(group: string, seats: number): Promise<readonly Room[]>;
   /** Creates rooms side by side, each with the first of its players' options; an outcome per room. */
   createRooms(options: readonly Options[]): Promise<PromiseSettledResult<Room>[]>;
   /**
@@ -473,7 +473,7 @@ export class QuickPlayBatcher<Options, Room extends OpenRoom, Seat> {
     const pending = tickets.filter((t) => t.losses < 2);
     let next = 0;
     if (pending.length > 0) {
-      for (const room of await this.broker.openRooms(group)) {
+      for (const room of await this.broker.openRooms(group, pending.length)) {
         if (next >= pending.length) break;
         const { capacity, players } = readListing(room, group);
         const free = capacity - players;

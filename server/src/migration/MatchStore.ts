@@ -79,12 +79,27 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[2])
 return 1`;
 
+/** The connection with the store's scripts defined on it (ioredis types them only at run time). */
+type StoreRedis = Redis & {
+  arenaMatchSave(match: string, index: string, owner: string, json: string, ttlMs: number, roomId: string): Promise<number>;
+  arenaMatchTakeOver(match: string, from: string, to: string, leaseMs: number): Promise<string | null>;
+  arenaMatchRemove(match: string, index: string, owner: string, roomId: string): Promise<number>;
+};
+
 /** MatchStore on Redis: a hash per match (owner, snapshot) with a TTL, and a set indexing them. */
 export class RedisMatchStore implements MatchStore {
-  constructor(private readonly redis: Redis) {}
+  readonly #scripts: StoreRedis;
+
+  constructor(private readonly redis: Redis) {
+    // EVALSHA, not the script's text at every write (EVAL on a connection's first use, or if Redis lost it).
+    redis.defineCommand("arenaMatchSave", { numberOfKeys: 2, lua: SAVE });
+    redis.defineCommand("arenaMatchTakeOver", { numberOfKeys: 1, lua: TAKE_OVER });
+    redis.defineCommand("arenaMatchRemove", { numberOfKeys: 2, lua: REMOVE });
+    this.#scripts = redis as StoreRedis;
+  }
 
   async save(roomId: string, owner: string, json: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.eval(SAVE, 2, key(roomId), INDEX, owner, json, ttlMs, roomId)) === 1;
+    return (await this.#scripts.arenaMatchSave(key(roomId), INDEX, owner, json, ttlMs, roomId)) === 1;
   }
 
   async owners(): Promise<Map<string, { owner: string; idleMs: number }>> {
@@ -114,11 +129,11 @@ export class RedisMatchStore implements MatchStore {
   }
 
   async takeOver(roomId: string, from: string, to: string, leaseMs = 0): Promise<string | null> {
-    const json = await this.redis.eval(TAKE_OVER, 1, key(roomId), from, to, leaseMs);
+    const json = await this.#scripts.arenaMatchTakeOver(key(roomId), from, to, leaseMs);
     return typeof json === "string" ? json : null;
   }
 
   async remove(roomId: string, owner: string): Promise<void> {
-    await this.redis.eval(REMOVE, 2, key(roomId), INDEX, owner, roomId);
+    await this.#scripts.arenaMatchRemove(key(roomId), INDEX, owner, roomId);
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { LocalPresence } from "@colyseus/core";
 import { RoomRefusal, type MatchMaker, type RoomCache, type SeatReservation, type SeatToReserve } from "../../src/matchmaking/MatchMaker.ts";
-import { freeSeatsOf } from "../../src/matchmaking/OpenRoomIndex.ts";
+import { freeSeatsOf, fullestFirst } from "../../src/matchmaking/OpenRoomIndex.ts";
 
 /** A room of the in-memory matchmaker: its listing row and who holds its seats. */
 interface MemoryRoom {
@@ -79,6 +79,15 @@ export class MemoryMatchMaker implements MatchMaker {
       upTo,
       this.rooms.filter((row) => row.metadata?.mode === mode).reduce((free, row) => free + freeSeatsOf(row), 0),
     );
+  }
+
+  async openRooms(mode: string, limit: number): Promise<RoomCache[]> {
+    return fullestFirst(this.rooms.filter((row) => row.metadata?.mode === mode && freeSeatsOf(row) > 0)).slice(0, limit);
+  }
+
+  async subscribed(channels: readonly string[]): Promise<Set<string>> {
+    const answering = new Set(await this.channels("$*"));
+    return new Set(channels.filter((channel) => answering.has(channel)));
   }
 
   isLocal(roomId: string): boolean {
