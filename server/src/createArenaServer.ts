@@ -10,7 +10,6 @@ import { ROOM_NAME } from "@arena/shared";
 import type { Settings } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { Admission } from "./http/Admission.ts";
-import { errorBody } from "./http/httpErrors.ts";
 import { HttpGate } from "./http/HttpGate.ts";
 import { installRoutes, type ServerStatus } from "./http/routes.ts";
 import { colyseusMatchMaker } from "./matchmaking/MatchMaker.ts";
@@ -83,14 +82,8 @@ export function createArenaServer(settings: Settings, log: Logger, parts: Server
     pingInterval: PING_INTERVAL_MS,
     pingMaxRetries: PING_MAX_RETRIES,
     maxPayload: settings.maxPayloadBytes,
-    // Web pages of other sites may not open sockets here (OriginPolicy).
-    beforeUpgrade: (request) => {
-      if (admission.origins.allows(request.headers.get("origin"), request.headers.get("host"))) return;
-      return new Response(errorBody("origin_not_allowed"), {
-        status: 403,
-        headers: { "content-type": "application/json" },
-      });
-    },
+    // No `beforeUpgrade`: the origin is checked by HttpGate's UpgradeGate, from the request's own
+    // headers (core's hook builds a fetch Request and Headers for each upgrade).
   });
   const arenaRooms = defineRoom(arenaRoomFor({ settings, log, matchmaking, metrics, migration: matchmaking.migration, replays }))
     .filterBy(["mode"])

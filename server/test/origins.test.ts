@@ -49,6 +49,22 @@ describe("origins", () => {
   });
 });
 
+describe("origins before the connection limit", () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await spawnServer({ RATE_CONNECTIONS_PER_MINUTE: "1" });
+  });
+  after(() => server.stop());
+
+  it("upgrades from another site's page are refused without spending the address's connection points", async () => {
+    const noSeat = { processId: "nope", roomId: "nope", sessionId: "x" };
+    for (let i = 0; i < 3; i++) assert.equal(await upgrade(server.endpoint, noSeat, "https://evil.example"), 403);
+    // The one point is still there (spent here), then gone.
+    assert.notEqual(await upgrade(server.endpoint, noSeat), 429);
+    assert.equal(await upgrade(server.endpoint, noSeat), 429);
+  });
+});
+
 describe("ALLOWED_ORIGINS", () => {
   let server: RunningServer;
   before(async () => {

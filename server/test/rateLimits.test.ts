@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { WebSocket } from "ws";
-import { PROTOCOL_VERSION } from "@arena/shared";
+import { Client, type Room } from "@colyseus/sdk";
+import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
 import { request, spawnServer, type RunningServer, type ServerProcess, waitFor } from "@arena/testkit";
 import { startServer } from "./helpers/servers.ts";
 
@@ -104,24 +105,8 @@ describe("connection bursts", () => {
 
   it("WebSocket upgrades from one address are limited before the transport sees them", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      statuses.push(
-        await new Promise<number>((resolve) => {
-          // No seat: a connection the transport refuses anyway; the limit answers first once spent.
-          const socket = new WebSocket(`${server.endpoint.replace("http", "ws")}/nope/nope?sessionId=x`);
-          socket.on("unexpected-response", (_req, res) => {
-            resolve(res.statusCode ?? 0);
-            socket.terminate();
-          });
-          socket.on("open", () => {
-            resolve(101);
-            socket.terminate();
-          });
-          socket.on("error", () => resolve(-1));
-          socket.on("close", () => resolve(-2));
-        }),
-      );
-    }
+    // No seat: a connection the transport refuses anyway; the limit answers first once spent.
+    for (let i = 0; i < 7; i++) statuses.push(await upgradeStatus(`${server.endpoint.replace("http", "ws")}/nope/nope?sessionId=x`));
     assert.deepEqual(statuses.slice(5), [429, 429]);
     assert.ok(
       statuses.slice(0, 5).every((s) => s !== 429),
@@ -129,6 +114,69 @@ describe("connection bursts", () => {
     );
   });
 });
+
+describe("connections that claim a reserved seat", () => {
+  const CONNECTIONS = 2;
+  let server: ServerProcess;
+  before(async () => {
+    server = await spawnServer({ RATE_CONNECTIONS_PER_MINUTE: String(CONNECTIONS), RATE_JOINS_PER_MINUTE: "1000" });
+  });
+  after(() => server.stop());
+
+  it("the first connection to a seat a matchmaking request reserved spends no connection point (the request spent a join point); a second one to that seat, a reconnection and any other connection do", async () => {
+    const ws = server.endpoint.replace("http", "ws");
+    // Four players join with the SDK: four connections, twice the limit per minute.
+    const rooms: Room[] = [];
+    try {
+      for (let i = 0; i < 2 * CONNECTIONS; i++) rooms.push(await new Client(server.endpoint).joinOrCreate("arena", { ...me, name: `P${i}` }, ArenaState));
+      assert.equal(new Set(rooms.map((r) => r.sessionId)).size, 2 * CONNECTIONS);
+      // Their connections spent no point: both are still there, for connections that claim no seat.
+      for (let i = 0; i < CONNECTIONS; i++) assert.notEqual(await upgradeStatus(`${ws}/nope/nope?sessionId=x`), 429);
+
+      // A seat named by two connections at once: one claims it, the other would spend a point (none left).
+      const seat = (await request(server.endpoint, "POST", "/matchmake/joinOrCreate/arena", me)).body;
+      const seatUrl = `${ws}/${seat.processId}/${seat.roomId}?sessionId=${seat.sessionId}`;
+      const both = await Promise.all([upgradeStatus(seatUrl), upgradeStatus(seatUrl)]);
+      assert.deepEqual(
+        both.map((s) => (s === 429 ? 429 : "through")).sort(),
+        [429, "through"].sort(),
+        `one of the two needed a point: ${JSON.stringify(both)}`,
+      );
+      // Connections that claim no new seat are refused. An own property of core's
+      // seats only ("__proto__" is not a seat), a seat already taken, a reconnection, nothing.
+      const { roomId, sessionId, reconnectionToken } = rooms[0];
+      const others = [
+        `${ws}/p/${roomId}?sessionId=__proto__`,
+        `${ws}/p/${roomId}?sessionId=${sessionId}`,
+        `${ws}/p/${roomId}?sessionId=${sessionId}&reconnectionToken=${reconnectionToken.split(":")[1]}`,
+        `${ws}/nope/nope?sessionId=x`,
+      ];
+      for (const url of others) assert.equal(await upgradeStatus(url), 429, url);
+      // A new seat still goes through.
+      const next = (await request(server.endpoint, "POST", "/matchmake/joinOrCreate/arena", me)).body;
+      assert.notEqual(await upgradeStatus(`${ws}/${next.processId}/${next.roomId}?sessionId=${next.sessionId}`), 429);
+    } finally {
+      await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
+    }
+  });
+});
+
+/** The HTTP status a WebSocket upgrade to `url` is answered with (101: opened, then closed at once). */
+function upgradeStatus(url: string): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const socket = new WebSocket(url);
+    socket.on("unexpected-response", (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.on("open", () => {
+      resolve(101);
+      socket.terminate();
+    });
+    socket.on("error", () => resolve(-1));
+    socket.on("close", () => resolve(-2));
+  });
+}
 
 describe("behind a trusted proxy", () => {
   let server: ServerProcess;

@@ -2,15 +2,19 @@ import type { IncomingMessage, Server as HttpServer } from "node:http";
 import type { Duplex } from "node:stream";
 import { refuseUpgrade } from "./httpErrors.ts";
 import type { Admission } from "./Admission.ts";
+import { SeatClaims } from "./SeatClaims.ts";
 import { SocketCap } from "./SocketCap.ts";
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /**
- * WebSocket upgrades, before the transport sees them: at most
+ * WebSocket upgrades, before the transport sees them: from allowed origins
+ * only (403 `origin_not_allowed`), at most
  * MAX_SOCKETS_PER_ADDRESS sockets open at once per client address (429
  * `too_many_connections`), and RATE_CONNECTIONS_PER_MINUTE opened (429
- * `rate_limited`). The address is the socket's, or the trusted proxies'.
+ * `rate_limited`), but for the first connection to claim a seat a
+ * matchmaking request reserved in this process (`SeatClaims`: that request
+ * spent a join point). The address is the socket's, or the trusted proxies'.
  */
 export class UpgradeGate {
   readonly #cap: SocketCap;
@@ -18,6 +22,7 @@ export class UpgradeGate {
   constructor(
     private readonly admission: Admission,
     maxSocketsPerAddress: number,
+    private readonly claims = new SeatClaims(),
   ) {
     this.#cap = new SocketCap(maxSocketsPerAddress);
   }
@@ -28,18 +33,22 @@ export class UpgradeGate {
     http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on("error", () => {});
       // The transport parses `ws://server` + the URL outside any handler: one it cannot parse would end the process.
-      if (!URL.canParse(`ws://server${req.url ?? "/"}`)) return refuseUpgrade(socket, "bad_request");
+      const url = URL.parse(`ws://server${req.url ?? "/"}`);
+      if (url === null) return refuseUpgrade(socket, "bad_request");
+      // Web pages of other sites may not open sockets here (OriginPolicy); refused before any limit is spent.
+      if (!this.admission.origins.allows(req.headers.origin, req.headers.host)) return refuseUpgrade(socket, "origin_not_allowed");
       const address = this.admission.addressOf(req);
       if (!this.#cap.admit(address, socket)) {
         this.admission.log.warn({ address, limit: "sockets" }, "rate limited");
         return refuseUpgrade(socket, "too_many_connections");
       }
+      const pass = () => {
+        for (const listener of listeners) listener.call(http, req, socket, head);
+      };
+      if (this.claims.firstClaim(url)) return pass();
       this.admission.limits.take("connections", address).then(
         (wait) => {
-          if (wait === null) {
-            for (const listener of listeners) listener.call(http, req, socket, head);
-            return;
-          }
+          if (wait === null) return pass();
           this.admission.log.warn({ address, limit: "connections" }, "rate limited");
           refuseUpgrade(socket, "rate_limited", "Too many connections from your address.", wait);
         },
