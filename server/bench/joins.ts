@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { freePort, quantile, spawnServer } from "@arena/testkit";
+import { cpuMs, freePort, quantile, spawnServer } from "@arena/testkit";
 
 const { values: args } = parseArgs({
   options: {
@@ -52,10 +52,15 @@ interface Step {
   p50: number;
   p99: number;
   botsCpuCores: number;
+  /** The servers' CPU over the step (every process of the system, from /proc), ms per join. */
+  serverCpuMsPerJoin: number;
 }
 
 /** Opens joins at `rate` per second for SECONDS, open loop; measures request to first state. */
-async function step(endpoints: string[], rate: number): Promise<Step> {
+async function step(system: { child: ChildProcess; endpoint: string }[], rate: number): Promise<Step> {
+  const endpoints = system.map((p) => p.endpoint);
+  const serversCpu = () => system.reduce((sum, p) => sum + cpuMs(p.child.pid!), 0);
+  const serversCpu0 = serversCpu();
   const total = Math.round(rate * SECONDS);
   const latencies: number[] = [];
   const rooms: Room[] = [];
@@ -72,6 +77,7 @@ async function step(endpoints: string[], rate: number): Promise<Step> {
       (async () => {
         try {
           const room = await new Client(endpoints[i % endpoints.length]).joinOrCreate("arena", { name: `b${i}`, protocol: PROTOCOL_VERSION }, ArenaState);
+          room.onMessage("*", () => {}); // every message type, as the game's client handles them (else the SDK warns per bot)
           await new Promise<void>((resolve) => {
             if (room.state.players?.size > 0) resolve();
             else room.onStateChange.once(() => resolve());
@@ -90,8 +96,10 @@ async function step(endpoints: string[], rate: number): Promise<Step> {
   await Promise.all(joins);
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  // The rooms' closing is part of what a join costs (the last leave disposes the room, its listing goes).
   await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
   await new Promise((r) => setTimeout(r, 500));
+  const serverCpuMs = serversCpu() - serversCpu0;
   return {
     rate,
     joined: latencies.length,
@@ -100,6 +108,7 @@ async function step(endpoints: string[], rate: number): Promise<Step> {
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
     botsCpuCores: (cpu.user + cpu.system) / 1e6 / elapsed,
+    serverCpuMsPerJoin: serverCpuMs / Math.max(1, latencies.length),
   };
 }
 
@@ -112,13 +121,8 @@ try {
   for (const rate of RATES) {
     // Alternate systems at each rate, so both see the same machine.
     process.stderr.write(`rate ${rate}/s ...\n`);
-    results["1 process, embedded"].push(await step([single.endpoint], rate));
-    results["2 processes, Redis"].push(
-      await step(
-        pair.map((p) => p.endpoint),
-        rate,
-      ),
-    );
+    results["1 process, embedded"].push(await step([single], rate));
+    results["2 processes, Redis"].push(await step(pair, rate));
   }
 } finally {
   for (const p of [single, ...pair]) p.child.kill("SIGKILL");
@@ -128,14 +132,14 @@ try {
 
 console.log(`# Join benchmark: matchmake request to first state, ${SECONDS} s per rate, rooms of 8\n`);
 console.log(
-  `Bots ${args.hold ? "stay in their rooms to the end of each step" : "leave as soon as they have their first state"}; the bots' CPU is this process's, in cores.\n`,
+  `Bots ${args.hold ? "stay in their rooms to the end of each step" : "leave as soon as they have their first state"}; the bots' CPU is this process's, in cores; the servers' CPU is every server process's of the system over the step and the 0.5 s after it, per join.\n`,
 );
-console.log("| system | offered joins/s | joined | errors | achieved joins/s | p50 ms | p99 ms | bots' CPU |");
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+console.log("| system | offered joins/s | joined | errors | achieved joins/s | p50 ms | p99 ms | bots' CPU | servers' CPU ms/join |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const [system, steps] of Object.entries(results)) {
   for (const s of steps) {
     console.log(
-      `| ${system} | ${s.rate} | ${s.joined} | ${s.errors} | ${s.throughput.toFixed(0)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.botsCpuCores.toFixed(2)} |`,
+      `| ${system} | ${s.rate} | ${s.joined} | ${s.errors} | ${s.throughput.toFixed(0)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.botsCpuCores.toFixed(2)} | ${s.serverCpuMsPerJoin.toFixed(2)} |`,
     );
   }
 }

@@ -19,13 +19,12 @@
  * Servers bind 127.0.0.1 on free ports and are stopped at the end; the
  * Redis database given is flushed before and after.
  */
-import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { type ArenaRoomClient, freePort, quantile, type ServerProcess, spawnServer, TestPlayer } from "@arena/testkit";
+import { type ArenaRoomClient, cpuMs, freePort, quantile, type ServerProcess, spawnServer, TestPlayer } from "@arena/testkit";
 
 const { values: args } = parseArgs({
   options: {
@@ -117,9 +116,7 @@ async function migrate(signal: "SIGKILL" | "SIGTERM"): Promise<number> {
 }
 
 function cpuSeconds(pid: number): number {
-  // utime and stime, fields 14 and 15, in clock ticks (100 a second on Linux).
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return cpuMs(pid) / 1000;
 }
 
 async function redisCommands(): Promise<number> {

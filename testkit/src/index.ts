@@ -2,6 +2,7 @@ export * from "./waitFor.ts";
 export * from "./freePort.ts";
 export * from "./http.ts";
 export * from "./quantile.ts";
+export * from "./processCpu.ts";
 export * from "./spawnListening.ts";
 export * from "./arenaServer.ts";
 export * from "./TcpProxy.ts";

@@ -1,12 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { statCpuMs } from "@arena/testkit";
 
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux). */
-const USER_HZ = 100;
-
-/** CPU time (user + system) a process has used so far, ms; from /proc, so Linux only. */
-export function cpuMs(pid: number): number {
-  return statCpuMs(readFileSync(`/proc/${pid}/stat`, "utf8"));
-}
+export { cpuMs } from "@arena/testkit";
 
 /** CPU time of the process's main thread alone (JavaScript, the event loop), ms; the rest is V8's and libuv's helper threads. */
 export function mainThreadCpuMs(pid: number): number {
@@ -23,14 +18,6 @@ export function threadsCpuMs(pid: number): { tid: number; name: string; ms: numb
       return []; // the thread ended between the listing and the read
     }
   });
-}
-
-function statCpuMs(stat: string): number {
-  // The command name may contain spaces: fields start after the closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / USER_HZ;
 }
 
 /** Resident memory of a process, bytes. */
