@@ -185,57 +185,36 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
     }
   });
 
-  it("an arena room's row and its index entry are written by one command each time (created, seats taken and given back, locked, removed); a lobby's row is core's alone", async () => {
+  it("an arena room's index entry follows its row through every write (created, seats taken and given back, locked, removed); a lobby's row is not indexed", async () => {
     await redisFlush(db.url); // the rooms of the tests before
     const writer = driver();
     const open = openRoomsKey(DEFAULT_MODE);
-    const monitor = await new Redis(db.url).monitor();
-    const sent: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[], source: string, database: string) => {
-      // Commands the driver sent, not those its scripts ran (MONITOR shows both, the latter from "lua").
-      if (Number(database) === DB && source !== "lua") sent.push(args[0].toLowerCase());
-    });
-    try {
-      const room = listing("W", "A", 7);
-      await writer.persist(room, true);
-      assert.deepEqual(await db.indexed(open), ["W"]);
-      await writer.update(room, { $inc: { clients: 1 } });
-      assert.equal(room.clients, 8, "core's operations applied to the room, as its driver does");
-      assert.deepEqual(await db.indexed(open), [], "full: out of the index");
-      await writer.update(room, { $inc: { clients: -2 } });
-      assert.deepEqual(await db.indexed(open), ["W"]);
-      await writer.update(room, { $set: { locked: true } });
-      assert.deepEqual(await db.indexed(open), [], "locked: out of the index");
-      assert.deepEqual(
-        (await writer.query({ roomId: "W" })).map((r) => [r.clients, r.locked]),
-        [[6, true]],
-      );
-      await writer.update(room, { $set: { locked: false } });
-      assert.deepEqual(await db.indexed(open), ["W"]);
-      assert.equal(await writer.remove("W"), true);
-      assert.deepEqual(await db.indexed(open), []);
-      assert.deepEqual(await writer.query({ roomId: "W" }), []);
-      assert.equal(await writer.remove("W"), false, "not listed any more");
-
-      const lobby = initializeRoomCache({ name: "lobby", roomId: "L", processId: "A", clients: 0, maxClients: 100 } as Partial<IRoomCache>);
-      await writer.persist(lobby, true);
-      await writer.update(lobby, { $inc: { clients: 1 } });
-      assert.equal((await writer.query({ roomId: "L" }))[0]?.clients, 1);
-      assert.deepEqual(await db.indexed(open), []);
-      await waitFor("MONITOR to show the lobby's writes", async () => sent.filter((c) => c === "hset").length >= 2 || undefined, 5000);
-    } finally {
-      monitor.disconnect();
-    }
-    // The writes (not the reads: the driver's queries, this test's look at the index).
-    const writes = sent.filter((c) => c !== "hmget" && c !== "zrange");
-    // Seven writes of W (persist, four updates, remove twice), then the lobby's two rows.
+    const room = listing("W", "A", 7);
+    await writer.persist(room, true);
+    assert.deepEqual(await db.indexed(open), ["W"]);
+    await writer.update(room, { $inc: { clients: 1 } });
+    assert.equal(room.clients, 8, "core's operations applied to the room");
+    assert.deepEqual(await db.indexed(open), [], "full: out of the index");
+    await writer.update(room, { $inc: { clients: -2 } });
+    assert.deepEqual(await db.indexed(open), ["W"]);
+    await writer.update(room, { $set: { locked: true } });
+    assert.deepEqual(await db.indexed(open), [], "locked: out of the index");
     assert.deepEqual(
-      writes.slice(0, 7).map((c) => (c === "evalsha" ? "eval" : c)),
-      Array(7).fill("eval"),
-      writes.join(" "),
+      (await writer.query({ roomId: "W" })).map((r) => [r.clients, r.locked]),
+      [[6, true]],
     );
-    assert.equal(writes.length, 9, writes.join(" "));
-    assert.deepEqual(writes.slice(7), ["hset", "hset"]);
+    await writer.update(room, { $set: { locked: false } });
+    assert.deepEqual(await db.indexed(open), ["W"]);
+    assert.equal(await writer.remove("W"), true);
+    assert.deepEqual(await db.indexed(open), []);
+    assert.deepEqual(await writer.query({ roomId: "W" }), []);
+    assert.equal(await writer.remove("W"), false, "not listed any more");
+
+    const lobby = initializeRoomCache({ name: "lobby", roomId: "L", processId: "A", clients: 0, maxClients: 100 } as Partial<IRoomCache>);
+    await writer.persist(lobby, true);
+    await writer.update(lobby, { $inc: { clients: 1 } });
+    assert.equal((await writer.query({ roomId: "L" }))[0]?.clients, 1);
+    assert.deepEqual(await db.indexed(open), []);
   });
 
   it("quick play's candidates are the index's rooms, fullest first, read row by row (no read of every listing), at most as many as asked", async () => {
@@ -301,7 +280,7 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
     const cutDriver = new IndexedRedisDriver(`redis://127.0.0.1:${cutter.port}/${DB}`);
     try {
       await cutDriver.has("warm-up");
-      // Loads the driver's script on this connection (its first use is an EVAL, then EVALSHA).
+      // A first write on this connection before the cut.
       await cutDriver.persist(listing("WARM", "A", 1), true);
       cutter.cutAfterFirstAnswer();
       // Two rooms' writes leave in one turn, as core's seat reservations send them.
