@@ -161,6 +161,23 @@ describe("connections that claim a reserved seat", () => {
   });
 });
 
+describe("upgrades naming what is not a room", () => {
+  let server: ServerProcess;
+  before(async () => {
+    server = await spawnServer();
+  });
+  after(() => server.stop());
+
+  it("a room id that names a member of every plain object (core keeps its rooms in one) is answered, and the process goes on", async () => {
+    const ws = server.endpoint.replace("http", "ws");
+    for (const roomId of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
+      assert.ok((await upgradeStatus(`${ws}/p/${roomId}?sessionId=x`)) > 0, roomId);
+    }
+    assert.equal(server.child.exitCode, null, "the server is still running");
+    assert.equal((await request(server.endpoint, "GET", "/api/health")).status, 200);
+  });
+});
+
 /** The HTTP status a WebSocket upgrade to `url` is answered with (101: opened, then closed at once). */
 function upgradeStatus(url: string): Promise<number> {
   return new Promise<number>((resolve) => {

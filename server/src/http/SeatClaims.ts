@@ -24,11 +24,12 @@ export class SeatClaims {
     const sessionId = url.searchParams.get("sessionId");
     const roomId = ROOM_PATH.exec(url.pathname)?.[1];
     if (!sessionId || !roomId || url.searchParams.has("reconnectionToken")) return false;
+    // Core keeps its rooms in a plain object: a room id such as `__proto__` or `toString` finds one of its
+    // inherited members, not a room (an adversarial review's finding: a throw here ended the process).
     const room = this.localRoom(roomId);
-    if (room === undefined) return false;
-    const seats = coreOf(room)._reservedSeats;
-    if (!Object.hasOwn(seats, sessionId)) return false;
-    const seat = seats[sessionId];
+    const seats = room === undefined ? undefined : (coreOf(room)._reservedSeats as unknown);
+    if (typeof seats !== "object" || seats === null || !Object.hasOwn(seats, sessionId)) return false;
+    const seat = (seats as Record<string, unknown>)[sessionId];
     // [options, auth, consumed, waitingReconnection]: a seat held for a reconnection is not a new one.
     if (!Array.isArray(seat) || seat[2] || seat[3] || this.#named.has(seat)) return false;
     this.#named.add(seat);

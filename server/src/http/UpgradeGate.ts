@@ -27,6 +27,16 @@ export class UpgradeGate {
     this.#cap = new SocketCap(maxSocketsPerAddress);
   }
 
+  /** Whether the upgrade claims a new seat; never throws (this runs in the server's `upgrade` listener, where a throw ends the process): a doubt spends a point. */
+  #claims(url: URL): boolean {
+    try {
+      return this.claims.firstClaim(url);
+    } catch (err) {
+      this.admission.log.error({ err }, "seat claim check failed");
+      return false;
+    }
+  }
+
   install(http: HttpServer): void {
     const listeners = http.listeners("upgrade") as UpgradeListener[];
     http.removeAllListeners("upgrade");
@@ -45,7 +55,7 @@ export class UpgradeGate {
       const pass = () => {
         for (const listener of listeners) listener.call(http, req, socket, head);
       };
-      if (this.claims.firstClaim(url)) return pass();
+      if (this.#claims(url)) return pass();
       this.admission.limits.take("connections", address).then(
         (wait) => {
           if (wait === null) return pass();

@@ -44,3 +44,13 @@ test("reconnections, rooms of other processes and URLs that name no room claim n
   assert.equal(claims.firstClaim(url("/proc/R1?sessionId=s")), true);
   assert.equal(claims.firstClaim(url("/proc/R2?sessionId=s")), true);
 });
+
+test("a room id that names a member every plain object has (core keeps its rooms in one) claims nothing, and does not throw", () => {
+  // As core's `getLocalRoomById`: `rooms[roomId]` of a plain object.
+  const rooms: Record<string, Room> = { R1: roomWithSeats({ s: [{}, undefined, false, false] }) };
+  const claims = new SeatClaims((roomId) => rooms[roomId]);
+  for (const roomId of ["__proto__", "constructor", "toString", "valueOf", "hasOwnProperty", "isPrototypeOf", "__defineGetter__"]) {
+    assert.equal(claims.firstClaim(url(`/proc/${roomId}?sessionId=s`)), false, roomId);
+  }
+  assert.equal(claims.firstClaim(url("/proc/R1?sessionId=s")), true);
+});
