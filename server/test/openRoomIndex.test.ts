@@ -217,7 +217,7 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
     assert.deepEqual(await db.indexed(open), []);
   });
 
-  it("quick play's candidates are the index's rooms, fullest first, read row by row (no read of every listing), at most as many as asked", async () => {
+  it("quick play's candidates are the index's rooms, fullest first, read a page at a time row by row (no read of every listing)", async () => {
     await redisFlush(db.url);
     const reader = driver();
     const open = openRoomsKey(DEFAULT_MODE);
@@ -242,21 +242,18 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
       if (Number(database) === DB && source !== "lua") sent.push(args[0].toLowerCase());
     });
     try {
-      assert.deepEqual(
-        (await reader.openRooms(DEFAULT_MODE, 10)).map((r) => r.roomId),
-        ["A2", "A3", "A1"],
-      );
-      assert.deepEqual(
-        (await reader.openRooms(DEFAULT_MODE, 3)).map((r) => r.roomId),
-        ["A2"],
-        "the first 3 of the index (A2, GONE, STALE: by score, then by id), less those with no free seat listed",
-      );
-      assert.deepEqual(await reader.openRooms(DEFAULT_MODE, 0), []);
-      assert.deepEqual(
-        (await reader.openRooms("teams", 10)).map((r) => [r.roomId, r.clients]),
-        [["TEAMS", 1]],
-      );
-      await waitFor("MONITOR to show the lookups", async () => sent.filter((c) => c.startsWith("eval")).length >= 3 || undefined, 5000);
+      const page = async (mode: string, from: number, count: number) => {
+        const { rooms, read } = await reader.openRooms(mode, from, count);
+        return [rooms.map((r) => r.roomId), read];
+      };
+      // The index, by score then id: A2 (1), GONE (1), STALE (1), A3 (3), A1 (6).
+      assert.deepEqual(await page(DEFAULT_MODE, 0, 10), [["A2", "A3", "A1"], 5], "the index ended: 5 read of 10");
+      assert.deepEqual(await page(DEFAULT_MODE, 0, 3), [["A2"], 3], "A2, GONE, STALE: those with no free seat listed left out");
+      assert.deepEqual(await page(DEFAULT_MODE, 3, 3), [["A3", "A1"], 2]);
+      assert.deepEqual(await page(DEFAULT_MODE, 5, 3), [[], 0]);
+      assert.deepEqual(await page(DEFAULT_MODE, 0, 0), [[], 0]);
+      assert.deepEqual(await page("teams", 0, 10), [["TEAMS"], 1]);
+      await waitFor("MONITOR to show the lookups", async () => sent.filter((c) => c.startsWith("eval")).length >= 5 || undefined, 5000);
     } finally {
       monitor.disconnect();
     }
@@ -412,6 +409,28 @@ describe("the open-room index with a server: what an outage or a lost write leav
     // Fullest first: the free seat is taken before a room is made; then no room has one.
     assert.equal((await join("N")).room.roomId, fullId);
     await groupWithoutTurn();
+  });
+
+  it("a live room with a free seat is found past more rooms of a dead process than one page holds (before the sweep), by join and by quick play", async () => {
+    await start(db.url);
+    const live = await join("Live", "create");
+    const row = JSON.parse((await db.hget("roomcaches", live.room.roomId))!) as IRoomCache;
+    // A dead process's rooms, each one seat short: fuller than the live room, so first in the index.
+    const redis = new Redis(db.url);
+    try {
+      for (let i = 0; i < 40; i++) {
+        const roomId = `DEAD${String(i).padStart(3, "0")}`;
+        await redis.hset("roomcaches", roomId, JSON.stringify({ ...row, roomId, processId: "dead-process", clients: ROOM - 1 }));
+        await redis.zadd(openRoomsKey(DEFAULT_MODE), 1, roomId);
+      }
+    } finally {
+      redis.disconnect();
+    }
+    const seat = await request(server!.endpoint, "POST", "/matchmake/join/arena", me("J"));
+    assert.equal(seat.status, 200, JSON.stringify(seat.body));
+    assert.equal(seat.body.roomId, live.room.roomId, "join: the live room");
+    assert.equal((await join("Q")).room.roomId, live.room.roomId, "quick play: the live room, not a new one");
+    assert.notEqual(await db.hget("roomcaches", "DEAD000"), null, "the dead rooms were still listed");
   });
 
   it("a row naming the process of a room it does not have (a write that came after the room's removal) is removed, and its index entry with it", async () => {

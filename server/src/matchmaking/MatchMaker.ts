@@ -46,11 +46,13 @@ export interface MatchMaker {
   /** Free seats for quick play in the listed matches of `mode` (`freeSeatsOf`), counted up to `upTo`: the driver's index when scaled. */
   freeSeats(mode: string, upTo: number): Promise<number>;
   /**
-   * The listed matches of `mode` quick play could seat a player in
-   * (`freeSeatsOf`), fullest first, at most `limit`: the driver's index when
-   * scaled (those rooms' rows alone), every listing filtered otherwise.
+   * A page of the listed matches of `mode` quick play could seat a player in
+   * (`freeSeatsOf`), fullest first: from rank `from`, `count` at most;
+   * `read` is how many ranks the page covered (fewer than `count`: no more).
+   * The driver's index when scaled (those rooms' rows alone), every listing
+   * filtered otherwise.
    */
-  openRooms(mode: string, limit: number): Promise<RoomCache[]>;
+  openRooms(mode: string, from: number, count: number): Promise<{ rooms: RoomCache[]; read: number }>;
   /** Of these pub/sub channels, those with a subscriber now (Redis PUBSUB NUMSUB; all of them on one process, which has no Redis). */
   subscribed(channels: readonly string[]): Promise<Set<string>>;
   /** Live processes: registered in the process stats and still subscribed to their channel. */
@@ -128,11 +130,12 @@ export const colyseusMatchMaker: MatchMaker = {
       rooms.reduce((free, room) => free + freeSeatsOf(room), 0),
     );
   },
-  async openRooms(mode, limit) {
+  async openRooms(mode, from, count) {
     const driver = matchMaker.driver;
-    if (driver instanceof IndexedRedisDriver) return driver.openRooms(mode, limit);
+    if (driver instanceof IndexedRedisDriver) return driver.openRooms(mode, from, count);
     const rooms = await driver.query({ name: ROOM_NAME, mode } as Partial<IRoomCache>);
-    return fullestFirst(rooms.filter((room) => freeSeatsOf(room) > 0)).slice(0, limit);
+    const page = fullestFirst(rooms.filter((room) => freeSeatsOf(room) > 0)).slice(from, from + count);
+    return { rooms: page, read: page.length };
   },
   async subscribed(channels) {
     const driver = matchMaker.driver;

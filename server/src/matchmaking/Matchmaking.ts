@@ -14,11 +14,19 @@ import { ProcessSweep } from "./ProcessSweep.ts";
 import { QuickPlayQueue } from "./QuickPlayQueue.ts";
 import { QuickPlayBatcher, type SeatBroker } from "./QuickPlayBatcher.ts";
 import { RoomPlacement } from "./RoomPlacement.ts";
+import { freeSeatsOf } from "./OpenRoomIndex.ts";
 
 const LOBBY_CHANNEL = "$lobby"; // Colyseus's LobbyRoom channel (core/src/matchmaker/Lobby.ts)
 
-/** Rooms looked up for quick play's rests beyond one per seat wanted (each has a free seat at least): stand-ins for any that no longer answer. */
+/** Rooms looked up per page for quick play's rests beyond one per seat wanted (each has a free seat at least): stand-ins for any that no longer answer. */
 const SPARE_ROOMS = 16;
+/**
+ * The most listed rooms one lookup for quick play reads (pages until the
+ * answering ones have the seats wanted): past it, more joins get new rooms
+ * rather than the turn reading on (thousands of rooms of a dead process
+ * ahead of every live one, before the sweep removes them).
+ */
+const OPEN_ROOMS_SCANNED = 5000;
 
 /** Quick play's join options, once the room's onAuth has normalised them. */
 type JoinOptions = { mode?: unknown } & Record<string, unknown>;
@@ -29,16 +37,26 @@ function seatBroker(matchMaker: MatchMaker, settings: Settings, placement: RoomP
     placement.placingBatch(() => Promise.allSettled(options.map((o) => matchMaker.createRoom(ROOM_NAME, o))));
   return {
     openRooms: async (mode, seats) => {
-      // Each candidate has a free seat at least: `seats` of them are enough, and a few
-      // more stand in for any that no longer answer.
-      const rooms = await matchMaker.openRooms(mode, seats + SPARE_ROOMS);
-      if (settings.redisUrl === undefined) return rooms;
-      // A room answers seat reservations on its Redis channel (`$<roomId>`, core's
-      // getRoomChannel). A listed room without one (disposed, its listing not yet
-      // removed, or its process dead before the sweep) would hold the batch, and the
-      // cluster's turn, for the IPC timeout (2 s) before refusing: it is skipped.
-      const answering = await matchMaker.subscribed(rooms.map((room) => `$${room.roomId}`));
-      return rooms.filter((room) => answering.has(`$${room.roomId}`));
+      // Pages of the mode's rooms, fullest first, until the rooms that answer have the seats
+      // wanted (each has one free at least), or the rooms end, or OPEN_ROOMS_SCANNED were read.
+      const found = new Map<string, RoomCache>();
+      let free = 0;
+      const page = seats + SPARE_ROOMS;
+      for (let from = 0; free < seats && from < OPEN_ROOMS_SCANNED; from += page) {
+        const { rooms, read } = await matchMaker.openRooms(mode, from, page);
+        // A room answers seat reservations on its Redis channel (`$<roomId>`, core's
+        // getRoomChannel). A listed room without one (disposed, its listing not yet
+        // removed, or its process dead before the sweep) would hold the batch, and the
+        // cluster's turn, for the IPC timeout (2 s) before refusing: it is skipped.
+        const answering = settings.redisUrl === undefined ? undefined : await matchMaker.subscribed(rooms.map((room) => `$${room.roomId}`));
+        for (const room of rooms) {
+          if (found.has(room.roomId) || (answering !== undefined && !answering.has(`$${room.roomId}`))) continue;
+          found.set(room.roomId, room);
+          free += freeSeatsOf(room);
+        }
+        if (read < page) break;
+      }
+      return [...found.values()];
     },
     freeSeats: (mode, upTo) => matchMaker.freeSeats(mode, upTo),
     createRooms,

@@ -7,7 +7,7 @@ import { DEFAULT_MODE, GAME_MODES, ROOM_NAME, readListing } from "@arena/shared"
 /** The hash of the room listings (@colyseus/redis-driver's ROOMCACHES_KEY, not exported). */
 const LISTINGS_KEY = "roomcaches";
 
-/** The most rooms one lookup of quick play's candidates reads (`openRooms`). */
+/** The most rooms one page of quick play's candidates reads (`openRooms`). */
 const MAX_OPEN_ROOMS = 1000;
 
 /** Every mode's open-room set, the keys of the scripts that take a room out of all of them. */
@@ -27,11 +27,11 @@ local removed = redis.call("hdel", KEYS[1], ARGV[1])
 for i = 2, #KEYS do redis.call("zrem", KEYS[i], ARGV[1]) end
 return removed`,
   },
-  /** The listing rows (KEYS[1]) of the first ARGV[1] rooms of a mode's index (KEYS[2]), fewest free seats first; nil for a room not listed. */
+  /** The listing rows (KEYS[1]) of ARGV[2] rooms of a mode's index (KEYS[2]) from rank ARGV[1], fewest free seats first; nil for a room not listed. */
   arenaOpenRooms: {
     numberOfKeys: 2,
     lua: `
-local ids = redis.call("zrange", KEYS[2], 0, tonumber(ARGV[1]) - 1)
+local ids = redis.call("zrange", KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1)
 if #ids == 0 then return {} end
 return redis.call("hmget", KEYS[1], unpack(ids))`,
   },
@@ -55,7 +55,7 @@ return 0`,
 /** The connection with the scripts defined on it (ioredis types them only at run time). */
 type ScriptedRedis = Redis & {
   arenaRemoveListing(keyCount: number, ...keysThenRoomId: string[]): Promise<number>;
-  arenaOpenRooms(listings: string, openRooms: string, limit: number): Promise<(string | null)[]>;
+  arenaOpenRooms(listings: string, openRooms: string, from: number, count: number): Promise<(string | null)[]>;
   arenaForgetUnlisted(keyCount: number, ...keysThenRoomIds: string[]): Promise<number>;
 };
 
@@ -129,21 +129,23 @@ export class IndexedRedisDriver extends RedisDriver {
   }
 
   /**
-   * Quick play's candidates in `mode`: the rooms of the index, fullest first
-   * (fewest free seats), at most `limit`, as their listing rows say now (a
-   * row that no longer has a free seat is left out). One round trip that
-   * reads those rows alone, where a query reads every listing of the cluster.
+   * A page of quick play's candidates in `mode`: the index's rooms from rank
+   * `from`, fullest first (fewest free seats), `count` of them at most (up
+   * to 1,000), as their listing rows say now (a row that no longer has a
+   * free seat is left out); `read` is how many index entries the page
+   * covered (fewer than `count`: the index ended). One round trip that reads
+   * those rows alone, where a query reads every listing of the cluster.
    */
-  async openRooms(mode: string, limit: number): Promise<IRoomCache[]> {
-    if (limit <= 0) return [];
-    const rows = await this.#client.arenaOpenRooms(LISTINGS_KEY, openRoomsKey(mode), Math.min(limit, MAX_OPEN_ROOMS));
+  async openRooms(mode: string, from: number, count: number): Promise<{ rooms: IRoomCache[]; read: number }> {
+    if (count <= 0) return { rooms: [], read: 0 };
+    const rows = await this.#client.arenaOpenRooms(LISTINGS_KEY, openRoomsKey(mode), Math.max(0, from), Math.min(count, MAX_OPEN_ROOMS));
     const rooms: IRoomCache[] = [];
     for (const row of rows) {
       if (typeof row !== "string") continue; // indexed, no longer listed
       const room = initializeRoomCache(JSON.parse(row) as Partial<IRoomCache>);
       if (freeSeatsOf(room) > 0 && modeOf(room) === mode) rooms.push(room);
     }
-    return rooms;
+    return { rooms, read: rows.length };
   }
 
   /** Of these pub/sub channels, those with a subscriber now (PUBSUB NUMSUB; channels are the Redis server's, not a database's). */

@@ -81,8 +81,9 @@ export class MemoryMatchMaker implements MatchMaker {
     );
   }
 
-  async openRooms(mode: string, limit: number): Promise<RoomCache[]> {
-    return fullestFirst(this.rooms.filter((row) => row.metadata?.mode === mode && freeSeatsOf(row) > 0)).slice(0, limit);
+  async openRooms(mode: string, from: number, count: number): Promise<{ rooms: RoomCache[]; read: number }> {
+    const page = fullestFirst(this.rooms.filter((row) => row.metadata?.mode === mode && freeSeatsOf(row) > 0)).slice(from, from + count);
+    return { rooms: page, read: page.length };
   }
 
   async subscribed(channels: readonly string[]): Promise<Set<string>> {
