@@ -7,14 +7,22 @@
  *
  * Each bot leaves as soon as it has its first state (`--hold`: stays to the
  * end of the step, so the bots also decode every patch of every room).
+ * `--bots raw`: each bot makes the SDK's join on a plain `ws` socket (the
+ * seat over HTTP on kept-alive connections, as fetch keeps them, the
+ * socket, the join acknowledged, the first state received but not decoded,
+ * then a consented leave), so that the bots' own CPU, which shares this
+ * machine with the servers, is less of what is measured; the servers do
+ * the same work for either.
  *
- *   npm run bench:joins -w server [-- --rates 50,100,200 --seconds 3 --redis redis://127.0.0.1:6379/14 --hold]
+ *   npm run bench:joins -w server [-- --rates 50,100,200 --seconds 3 --redis redis://127.0.0.1:6379/14 --hold --bots sdk|raw]
  */
 import type { ChildProcess } from "node:child_process";
+import http from "node:http";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { Client, type Room } from "@colyseus/sdk";
+import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
+import { WebSocket } from "ws";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
 import { cpuMs, freePort, quantile, spawnServer } from "@arena/testkit";
 
@@ -24,8 +32,10 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "3" },
     redis: { type: "string", default: "redis://127.0.0.1:6379/14" },
     hold: { type: "boolean", default: false },
+    bots: { type: "string", default: "sdk" },
   },
 });
+if (args.bots !== "sdk" && args.bots !== "raw") throw new Error(`--bots: sdk or raw, not ${args.bots}`);
 const RATES = args.rates.split(",").map(Number);
 const SECONDS = Number(args.seconds);
 
@@ -43,6 +53,75 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
   });
   return { child: server.child, endpoint: server.endpoint };
 }
+
+/** Colyseus opcodes (`@colyseus/shared-types` Protocol) a raw bot speaks; the high bits of a state frame's first byte are flags. */
+const JOIN_ROOM = 10;
+const LEAVE_ROOM = 12;
+const ROOM_STATE = 14;
+const OPCODE_MASK = 0x1f;
+
+/** A joined bot: leaves with consent, as the SDK's `leave()`. */
+type Joined = { leave(): Promise<unknown> };
+
+/** The SDK's join: resolves once the room's first state is decoded. */
+async function sdkJoin(endpoint: string, name: string): Promise<Joined> {
+  const room = await new Client(endpoint).joinOrCreate("arena", { name, protocol: PROTOCOL_VERSION }, ArenaState);
+  room.onMessage("*", () => {}); // every message type, as the game's client handles them (else the SDK warns per bot)
+  await new Promise<void>((resolve) => {
+    if (room.state.players?.size > 0) resolve();
+    else room.onStateChange.once(() => resolve());
+  });
+  return room;
+}
+
+/** Kept-alive connections for the raw bots' seat requests, as Node's fetch keeps them (without its cost per request). */
+const agent = new http.Agent({ keepAlive: true });
+
+/** POSTs a JSON body; resolves with the status and the body's text. */
+function post(url: string, body: string): Promise<[number, string]> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolve([res.statusCode ?? 0, text]));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** The same join on a plain `ws` socket: resolves once the first state frame arrives (not decoded). */
+async function rawJoin(endpoint: string, name: string): Promise<Joined> {
+  const [status, text] = await post(`${endpoint}/matchmake/joinOrCreate/arena`, JSON.stringify({ name, protocol: PROTOCOL_VERSION }));
+  if (status !== 200) throw new Error(`matchmaking answered ${status}: ${text}`);
+  const seat = JSON.parse(text) as { roomId: string; processId: string; sessionId: string; publicAddress?: string };
+  const base = seat.publicAddress !== undefined ? `ws://${seat.publicAddress}` : endpoint.replace(/^http/, "ws");
+  const ws = new WebSocket(`${base}/${seat.processId}/${seat.roomId}?sessionId=${encodeURIComponent(seat.sessionId)}`);
+  ws.on("error", () => {});
+  await new Promise<void>((resolve, reject) => {
+    ws.on("message", (data: Buffer) => {
+      const opcode = data[0] & OPCODE_MASK;
+      if (opcode === JOIN_ROOM) ws.send(Uint8Array.of(JOIN_ROOM));
+      else if (opcode === ROOM_STATE) resolve();
+    });
+    ws.once("close", (code) => reject(new Error(`closed with ${code} before the first state`)));
+  });
+  return {
+    leave: () =>
+      new Promise<void>((resolve) => {
+        ws.once("close", () => resolve());
+        ws.send(Uint8Array.of(LEAVE_ROOM));
+      }),
+  };
+}
+
+const join = args.bots === "raw" ? rawJoin : sdkJoin;
 
 interface Step {
   rate: number;
@@ -63,7 +142,7 @@ async function step(system: { child: ChildProcess; endpoint: string }[], rate: n
   const serversCpu0 = serversCpu();
   const total = Math.round(rate * SECONDS);
   const latencies: number[] = [];
-  const rooms: Room[] = [];
+  const rooms: Joined[] = [];
   let errors = 0;
   const started = performance.now();
   const cpu0 = process.cpuUsage();
@@ -76,12 +155,7 @@ async function step(system: { child: ChildProcess; endpoint: string }[], rate: n
     joins.push(
       (async () => {
         try {
-          const room = await new Client(endpoints[i % endpoints.length]).joinOrCreate("arena", { name: `b${i}`, protocol: PROTOCOL_VERSION }, ArenaState);
-          room.onMessage("*", () => {}); // every message type, as the game's client handles them (else the SDK warns per bot)
-          await new Promise<void>((resolve) => {
-            if (room.state.players?.size > 0) resolve();
-            else room.onStateChange.once(() => resolve());
-          });
+          const room = await join(endpoints[i % endpoints.length], `b${i}`);
           latencies.push(performance.now() - t0);
           // Joined: by default the bot leaves at once, so this one process measures joins, not
           // thousands of players decoding patches (with --hold they stay to the end of the step).
@@ -130,7 +204,7 @@ try {
   redis.disconnect();
 }
 
-console.log(`# Join benchmark: matchmake request to first state, ${SECONDS} s per rate, rooms of 8\n`);
+console.log(`# Join benchmark: matchmake request to first state, ${SECONDS} s per rate, rooms of 8, ${args.bots === "raw" ? "raw" : "SDK"} bots\n`);
 console.log(
   `Bots ${args.hold ? "stay in their rooms to the end of each step" : "leave as soon as they have their first state"}; the bots' CPU is this process's, in cores; the servers' CPU is every server process's of the system over the step and the 0.5 s after it, per join.\n`,
 );
