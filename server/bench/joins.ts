@@ -24,7 +24,7 @@ import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { WebSocket } from "ws";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { cpuMs, freePort, quantile, spawnServer } from "@arena/testkit";
+import { cpuMs, freePort, postJson, quantile, spawnServer } from "@arena/testkit";
 
 const { values: args } = parseArgs({
   options: {
@@ -77,30 +77,11 @@ async function sdkJoin(endpoint: string, name: string): Promise<Joined> {
 /** Kept-alive connections for the raw bots' seat requests, as Node's fetch keeps them (without its cost per request). */
 const agent = new http.Agent({ keepAlive: true });
 
-/** POSTs a JSON body; resolves with the status and the body's text. */
-function post(url: string, body: string): Promise<[number, string]> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve([res.statusCode ?? 0, text]));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 /** The same join on a plain `ws` socket: resolves once the first state frame arrives (not decoded). */
 async function rawJoin(endpoint: string, name: string): Promise<Joined> {
-  const [status, text] = await post(`${endpoint}/matchmake/joinOrCreate/arena`, JSON.stringify({ name, protocol: PROTOCOL_VERSION }));
-  if (status !== 200) throw new Error(`matchmaking answered ${status}: ${text}`);
-  const seat = JSON.parse(text) as { roomId: string; processId: string; sessionId: string; publicAddress?: string };
+  const { status, body } = await postJson(`${endpoint}/matchmake/joinOrCreate/arena`, { name, protocol: PROTOCOL_VERSION }, agent);
+  if (status !== 200) throw new Error(`matchmaking answered ${status}: ${JSON.stringify(body)}`);
+  const seat = body as { roomId: string; processId: string; sessionId: string; publicAddress?: string };
   const base = seat.publicAddress !== undefined ? `ws://${seat.publicAddress}` : endpoint.replace(/^http/, "ws");
   const ws = new WebSocket(`${base}/${seat.processId}/${seat.roomId}?sessionId=${encodeURIComponent(seat.sessionId)}`);
   ws.on("error", () => {});

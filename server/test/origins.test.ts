@@ -1,27 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { WebSocket } from "ws";
 import { PROTOCOL_VERSION } from "@arena/shared";
 import { request, spawnServer, type RunningServer } from "@arena/testkit";
 import { startServer } from "./helpers/servers.ts";
+import { upgradeStatus } from "./helpers/upgrades.ts";
 
 const me = { name: "Ann", protocol: PROTOCOL_VERSION };
 
 /** Opens the room socket of a seat with a given Origin; resolves with the HTTP status of a refusal, or 101. */
 function upgrade(endpoint: string, seat: { processId: string; roomId: string; sessionId: string }, origin?: string): Promise<number> {
-  const url = `${endpoint.replace("http", "ws")}/${seat.processId}/${seat.roomId}?sessionId=${seat.sessionId}`;
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url, origin ? { origin } : {});
-    socket.on("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      socket.terminate();
-    });
-    socket.on("open", () => {
-      resolve(101);
-      socket.terminate();
-    });
-    socket.on("error", () => {});
-  });
+  return upgradeStatus(`${endpoint.replace("http", "ws")}/${seat.processId}/${seat.roomId}?sessionId=${seat.sessionId}`, origin);
 }
 
 describe("origins", () => {

@@ -5,6 +5,7 @@ import { Client, type Room } from "@colyseus/sdk";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
 import { request, spawnServer, type RunningServer, type ServerProcess, waitFor } from "@arena/testkit";
 import { startServer } from "./helpers/servers.ts";
+import { upgradeStatus } from "./helpers/upgrades.ts";
 
 const me = { name: "Ann", protocol: PROTOCOL_VERSION };
 const JOINS = 6;
@@ -177,23 +178,6 @@ describe("upgrades naming what is not a room", () => {
     assert.equal((await request(server.endpoint, "GET", "/api/health")).status, 200);
   });
 });
-
-/** The HTTP status a WebSocket upgrade to `url` is answered with (101: opened, then closed at once). */
-function upgradeStatus(url: string): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const socket = new WebSocket(url);
-    socket.on("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      socket.terminate();
-    });
-    socket.on("open", () => {
-      resolve(101);
-      socket.terminate();
-    });
-    socket.on("error", () => resolve(-1));
-    socket.on("close", () => resolve(-2));
-  });
-}
 
 describe("behind a trusted proxy", () => {
   let server: ServerProcess;

@@ -3,7 +3,7 @@ import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { io } from "socket.io-client";
 import { ArenaState, PROTOCOL_VERSION } from "@arena/shared";
-import { freePort, quantile, request, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
+import { freePort, postJson, quantile, request, spawnServer, type ServerProcess, waitFor } from "@arena/testkit";
 import { Bot } from "../Bot.ts";
 import { cpuMs, parseMetrics, rssBytes } from "./processStats.ts";
 import { spawnBaseline } from "../baseline/spawnBaseline.ts";
@@ -83,34 +83,6 @@ export interface StormOptions {
   warmUp?: number;
   /** Lobby clients connected to each arena process through the burst, as players browsing the room list (each is sent every listed room's changes). */
   lobbyWatchers?: number;
-}
-
-/** POSTs a JSON body through `agent`; resolves with the status and the parsed answer. */
-function postJson(url: string, body: unknown, agent: http.Agent): Promise<{ status: number; body: unknown }> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
-          } catch (error) {
-            reject(new Error(`${url} answered ${res.statusCode} with no JSON: ${text.slice(0, 200)}`, { cause: error }));
-          }
-        });
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(payload);
-  });
 }
 
 /** What `joinStorm` measured: the arena per process count, the baseline, and why any join failed (by system, error text, count). */
