@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { ErrorCode as ColyseusErrorCode, ServerError } from "@colyseus/core";
-import { DEFAULT_MODE, ROOM_NAME, isGameMode, isSpectating, readListing, type ErrorCode } from "@arena/shared";
+import { DEFAULT_MODE, ROOM_NAME, isGameMode, isSpectating, type ErrorCode } from "@arena/shared";
 import { ArenaError } from "../ArenaError.ts";
 import type { Settings } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -152,9 +152,8 @@ export class Matchmaking {
    */
   async joinExisting(options: unknown, req: IncomingMessage): Promise<SeatReservation> {
     const { body, auth, mode } = await this.#authenticate(options, req);
+    // Each candidate has a free player seat by its listing (`freeSeatsOf`).
     for (const room of await this.#broker.openRooms(mode, 1)) {
-      const { capacity, players } = readListing(room, mode);
-      if (players >= capacity) continue;
       // A room that filled meanwhile, or went, refuses: try the next.
       const seat = await this.#seatIn(room, body, auth).catch(() => undefined);
       if (seat !== undefined) return seat;
