@@ -260,13 +260,22 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
     assert.ok(!sent.includes("hgetall"), sent.join(" "));
   });
 
-  it("says which pub/sub channels have a subscriber", async () => {
+  it("says, in the same lookup, which of its rooms have a subscriber on their channel", async () => {
     const reader = driver();
+    await reader.persist(listing("LIVE", "A", 2), true);
+    await reader.persist(listing("DEAD", "B", 1), true); // its process gone: nobody on its channel
     const subscriber = new Redis(db.url);
     try {
-      await subscriber.subscribe("$index-test-room");
-      assert.deepEqual([...(await reader.subscribed(["$index-test-room", "$index-test-gone"]))], ["$index-test-room"]);
-      assert.deepEqual([...(await reader.subscribed([]))], []);
+      await subscriber.subscribe("$LIVE");
+      // (Other tests' rooms are in the index too, with nobody on their channels.)
+      const { rooms, answering } = await reader.openRooms(DEFAULT_MODE, 0, 1000);
+      assert.deepEqual(
+        rooms.map((r) => r.roomId).filter((id) => id === "LIVE" || id === "DEAD"),
+        ["LIVE", "DEAD"],
+        "fullest first",
+      );
+      assert.deepEqual([...(answering ?? [])], ["LIVE"]);
+      assert.deepEqual([...((await reader.openRooms(DEFAULT_MODE, 0, 0)).answering ?? [])], []);
     } finally {
       subscriber.disconnect();
     }

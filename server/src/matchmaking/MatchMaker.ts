@@ -13,7 +13,7 @@ import {
 } from "@colyseus/core";
 import { ROOM_NAME } from "@arena/shared";
 import { coreOf } from "../rooms/coreRoom.ts";
-import { IndexedRedisDriver, freeSeatsOf, fullestFirst } from "./OpenRoomIndex.ts";
+import { IndexedRedisDriver, freeSeatsOf, fullestFirst, type OpenRoomsPage } from "./OpenRoomIndex.ts";
 
 /** What a client gets for a seat (Colyseus's seat reservation: room, session id, process). */
 export type SeatReservation = ReturnType<typeof matchMaker.buildSeatReservation>;
@@ -49,12 +49,11 @@ export interface MatchMaker {
    * A page of the listed matches of `mode` quick play could seat a player in
    * (`freeSeatsOf`), fullest first: from rank `from`, `count` at most;
    * `read` is how many ranks the page covered (fewer than `count`: no more).
-   * The driver's index when scaled (those rooms' rows alone), every listing
-   * filtered otherwise.
+   * The driver's index when scaled (those rooms' rows alone, and which of
+   * them have a subscriber on their channel, read in the same step), every
+   * listing filtered otherwise.
    */
-  openRooms(mode: string, from: number, count: number): Promise<{ rooms: RoomCache[]; read: number }>;
-  /** Of these pub/sub channels, those with a subscriber now (Redis PUBSUB NUMSUB; all of them on one process, which has no Redis). */
-  subscribed(channels: readonly string[]): Promise<Set<string>>;
+  openRooms(mode: string, from: number, count: number): Promise<OpenRoomsPage>;
   /** Live processes: registered in the process stats and still subscribed to their channel. */
   liveProcesses(): Promise<string[]>;
   /** Pub/sub channels with a subscriber that match `pattern` (Redis PUBSUB CHANNELS). */
@@ -136,10 +135,6 @@ export const colyseusMatchMaker: MatchMaker = {
     const rooms = await driver.query({ name: ROOM_NAME, mode } as Partial<IRoomCache>);
     const page = fullestFirst(rooms.filter((room) => freeSeatsOf(room) > 0)).slice(from, from + count);
     return { rooms: page, read: page.length };
-  },
-  async subscribed(channels) {
-    const driver = matchMaker.driver;
-    return driver instanceof IndexedRedisDriver ? driver.subscribed(channels) : new Set(channels);
   },
   async liveProcesses() {
     const [stats, channels] = await Promise.all([matchMaker.stats.fetchAll(), matchMaker.presence.channels("p:*")]);

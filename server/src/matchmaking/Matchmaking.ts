@@ -43,14 +43,13 @@ function seatBroker(matchMaker: MatchMaker, settings: Settings, placement: RoomP
       let free = 0;
       const page = seats + SPARE_ROOMS;
       for (let from = 0; free < seats && from < OPEN_ROOMS_SCANNED; from += page) {
-        const { rooms, read } = await matchMaker.openRooms(mode, from, page);
         // A room answers seat reservations on its Redis channel (`$<roomId>`, core's
         // getRoomChannel). A listed room without one (disposed, its listing not yet
         // removed, or its process dead before the sweep) would hold the batch, and the
         // cluster's turn, for the IPC timeout (2 s) before refusing: it is skipped.
-        const answering = settings.redisUrl === undefined ? undefined : await matchMaker.subscribed(rooms.map((room) => `$${room.roomId}`));
+        const { rooms, read, answering } = await matchMaker.openRooms(mode, from, page);
         for (const room of rooms) {
-          if (found.has(room.roomId) || (answering !== undefined && !answering.has(`$${room.roomId}`))) continue;
+          if (found.has(room.roomId) || (answering !== undefined && !answering.has(room.roomId))) continue;
           found.set(room.roomId, room);
           free += freeSeatsOf(room);
         }

@@ -4,6 +4,15 @@ import { Query } from "@colyseus/redis-driver/Query";
 import { Redis } from "ioredis";
 import { DEFAULT_MODE, GAME_MODES, ROOM_NAME, readListing } from "@arena/shared";
 
+/** A page of quick play's candidates (`IndexedRedisDriver.openRooms`, MatchMaker's `openRooms`). */
+export interface OpenRoomsPage {
+  rooms: IRoomCache[];
+  /** Index entries (or listings) the page covered. */
+  read: number;
+  /** Of the page's rooms, those whose channel has a subscriber (their process is live); undefined on one process, where all do. */
+  answering?: ReadonlySet<string>;
+}
+
 /** The hash of the room listings (@colyseus/redis-driver's ROOMCACHES_KEY, not exported). */
 const LISTINGS_KEY = "roomcaches";
 
@@ -27,13 +36,20 @@ local removed = redis.call("hdel", KEYS[1], ARGV[1])
 for i = 2, #KEYS do redis.call("zrem", KEYS[i], ARGV[1]) end
 return removed`,
   },
-  /** The listing rows (KEYS[1]) of ARGV[2] rooms of a mode's index (KEYS[2]) from rank ARGV[1], fewest free seats first; nil for a room not listed. */
+  /**
+   * The listing rows (KEYS[1]) of ARGV[2] rooms of a mode's index (KEYS[2])
+   * from rank ARGV[1], fewest free seats first (nil for a room not listed),
+   * and PUBSUB NUMSUB of their channels (`$<roomId>`, core's getRoomChannel:
+   * a room answers seat reservations there while it lives).
+   */
   arenaOpenRooms: {
     numberOfKeys: 2,
     lua: `
 local ids = redis.call("zrange", KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1)
-if #ids == 0 then return {} end
-return redis.call("hmget", KEYS[1], unpack(ids))`,
+if #ids == 0 then return {{}, {}} end
+local channels = {}
+for i, id in ipairs(ids) do channels[i] = "$" .. id end
+return {redis.call("hmget", KEYS[1], unpack(ids)), redis.call("pubsub", "numsub", unpack(channels))}`,
   },
   /**
    * Takes out of the index (KEYS[2..], a sorted set per mode) the rooms (ARGV) no
@@ -55,7 +71,7 @@ return 0`,
 /** The connection with the scripts defined on it (ioredis types them only at run time). */
 type ScriptedRedis = Redis & {
   arenaRemoveListing(keyCount: number, ...keysThenRoomId: string[]): Promise<number>;
-  arenaOpenRooms(listings: string, openRooms: string, from: number, count: number): Promise<(string | null)[]>;
+  arenaOpenRooms(listings: string, openRooms: string, from: number, count: number): Promise<[(string | null)[], (string | number)[]]>;
   arenaForgetUnlisted(keyCount: number, ...keysThenRoomIds: string[]): Promise<number>;
 };
 
@@ -133,28 +149,23 @@ export class IndexedRedisDriver extends RedisDriver {
    * `from`, fullest first (fewest free seats), `count` of them at most (up
    * to 1,000), as their listing rows say now (a row that no longer has a
    * free seat is left out); `read` is how many index entries the page
-   * covered (fewer than `count`: the index ended). One round trip that reads
-   * those rows alone, where a query reads every listing of the cluster.
+   * covered (fewer than `count`: the index ended); `answering`, which of
+   * those rooms have a subscriber on their channel. One round trip that
+   * reads those rows alone, where a query reads every listing of the
+   * cluster.
    */
-  async openRooms(mode: string, from: number, count: number): Promise<{ rooms: IRoomCache[]; read: number }> {
-    if (count <= 0) return { rooms: [], read: 0 };
-    const rows = await this.#client.arenaOpenRooms(LISTINGS_KEY, openRoomsKey(mode), Math.max(0, from), Math.min(count, MAX_OPEN_ROOMS));
+  async openRooms(mode: string, from: number, count: number): Promise<OpenRoomsPage> {
+    if (count <= 0) return { rooms: [], read: 0, answering: new Set() };
+    const [rows, subscribers] = await this.#client.arenaOpenRooms(LISTINGS_KEY, openRoomsKey(mode), Math.max(0, from), Math.min(count, MAX_OPEN_ROOMS));
     const rooms: IRoomCache[] = [];
     for (const row of rows) {
       if (typeof row !== "string") continue; // indexed, no longer listed
       const room = initializeRoomCache(JSON.parse(row) as Partial<IRoomCache>);
       if (freeSeatsOf(room) > 0 && modeOf(room) === mode) rooms.push(room);
     }
-    return { rooms, read: rows.length };
-  }
-
-  /** Of these pub/sub channels, those with a subscriber now (PUBSUB NUMSUB; channels are the Redis server's, not a database's). */
-  async subscribed(channels: readonly string[]): Promise<Set<string>> {
-    if (channels.length === 0) return new Set();
-    const counts = (await this.#client.pubsub("NUMSUB", ...channels)) as (string | number)[];
     const answering = new Set<string>();
-    for (let i = 0; i + 1 < counts.length; i += 2) if (Number(counts[i + 1]) > 0) answering.add(String(counts[i]));
-    return answering;
+    for (let i = 0; i + 1 < subscribers.length; i += 2) if (Number(subscribers[i + 1]) > 0) answering.add(String(subscribers[i]).slice(1));
+    return { rooms, read: rows.length, answering };
   }
 
   /*

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { LocalPresence } from "@colyseus/core";
 import { RoomRefusal, type MatchMaker, type RoomCache, type SeatReservation, type SeatToReserve } from "../../src/matchmaking/MatchMaker.ts";
-import { freeSeatsOf, fullestFirst } from "../../src/matchmaking/OpenRoomIndex.ts";
+import { freeSeatsOf, fullestFirst, type OpenRoomsPage } from "../../src/matchmaking/OpenRoomIndex.ts";
 
 /** A room of the in-memory matchmaker: its listing row and who holds its seats. */
 interface MemoryRoom {
@@ -81,14 +81,10 @@ export class MemoryMatchMaker implements MatchMaker {
     );
   }
 
-  async openRooms(mode: string, from: number, count: number): Promise<{ rooms: RoomCache[]; read: number }> {
+  async openRooms(mode: string, from: number, count: number): Promise<OpenRoomsPage> {
     const page = fullestFirst(this.rooms.filter((row) => row.metadata?.mode === mode && freeSeatsOf(row) > 0)).slice(from, from + count);
-    return { rooms: page, read: page.length };
-  }
-
-  async subscribed(channels: readonly string[]): Promise<Set<string>> {
-    const answering = new Set(await this.channels("$*"));
-    return new Set(channels.filter((channel) => answering.has(channel)));
+    const channels = new Set(await this.channels("$*"));
+    return { rooms: page, read: page.length, answering: new Set(page.map((row) => row.roomId).filter((id) => channels.has(`$${id}`))) };
   }
 
   isLocal(roomId: string): boolean {
