@@ -48,7 +48,7 @@ describe("quick play's Redis lock between processes", { skip }, () => {
         order.push("b");
         return end;
       });
-      await waitFor("B waiting as next", async () => (await db.keys()).includes("arena:quickplay:lock:next"));
+      await waitFor("B waiting as next", async () => (await db.keys()).includes("{arena:quickplay:lock}:next"));
       // A ends its turn and at once asks for another, as a batcher with more requests does.
       endA();
       const aTurn = a.turn().then((end) => {
@@ -70,11 +70,28 @@ describe("quick play's Redis lock between processes", { skip }, () => {
     // Another process was refused, became next, then died: its claim runs out unless renewed.
     const other = linkConnection(db.url);
     connections.push(other);
-    await other.set("arena:quickplay:lock:next", "a-process-that-died", "PX", 100);
+    await other.set("{arena:quickplay:lock}:next", "a-process-that-died", "PX", 100);
     const end = await a.turn();
     assert.ok(end, "the turn came once the dead process's claim ran out");
     end();
     await waitFor("the lock released", async () => (await other.get("arena:quickplay:lock")) === null);
+  });
+
+  it("a process that cannot take the lock within its wait gets no turn (null), and does not go on without the lock", async () => {
+    const redis = linkConnection(db.url);
+    connections.push(redis);
+    const patient = new QuickPlayQueue(200, redis);
+    const other = linkConnection(db.url);
+    connections.push(other);
+    // Another process holds a long turn (its lock lives on).
+    await other.set("arena:quickplay:lock", "a-live-holder", "PX", 3000);
+    assert.equal(await patient.turn(), null, "no turn while another process holds the lock");
+    assert.equal(await other.get("arena:quickplay:lock"), "a-live-holder", "the holder's lock untouched");
+    // Its queue goes on: once the lock is free, the next request gets the turn.
+    await other.del("arena:quickplay:lock");
+    const end = await patient.turn();
+    assert.ok(end);
+    end();
   });
 
   it("a holder whose requests nobody else competes for takes the turn again at once", async () => {

@@ -150,7 +150,8 @@ export class IndexedRedisDriver extends RedisDriver {
    * to 1,000), as their listing rows say now (a row that no longer has a
    * free seat is left out); `read` is how many index entries the page
    * covered (fewer than `count`: the index ended); `answering`, which of
-   * those rooms have a subscriber on their channel. One round trip that
+   * those rooms have a subscriber on their channel (pub/sub channels are
+   * the Redis server's, not a database's). One round trip that
    * reads those rows alone, where a query reads every listing of the
    * cluster.
    */

@@ -6,8 +6,9 @@ import { monotonicClock, type Clock, type Timer } from "@arena/shared";
 const LOCK_TTL_MS = 5000;
 const LOCK_RETRY_MS = 1;
 const LOCK_KEY = "arena:quickplay:lock";
-/** The process refused the lock while it was held, which goes before the holder's next turn (`TAKE`). */
-const NEXT_KEY = "arena:quickplay:lock:next";
+/** The process refused the lock while it was held, which goes next, before the holder's next turn (`TAKE`). */
+// Hashed on the lock's own name ({...}), so both keys of the script are in one slot of a Redis Cluster.
+const NEXT_KEY = "{arena:quickplay:lock}:next";
 /** How long a process's claim to go next lasts unless it asks again (it asks every LOCK_RETRY_MS while waiting). */
 const NEXT_TTL_MS = 100;
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
@@ -18,7 +19,9 @@ const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call
  * renewed at each try). 1 if taken. Without it, a holder with more
  * requests took the lock again at once (its release and its next try leave
  * in one write), and the other processes' requests waited for its queue
- * to run dry: seconds at 500 joins a second.
+ * to run dry: seconds at 500 joins a second. There is one "next": two
+ * processes alternate; of three or more, the one that goes next after a
+ * turn is whichever is refused first (fair on average, not a queue).
  */
 const TAKE = `
 local nextOne = redis.call("get", KEYS[2])
@@ -46,8 +49,8 @@ type TurnRedis = Redis & {
  * of a few milliseconds to a few hundred for a large batch); turns of one
  * process queue in order (the batcher asks for one at a time, so the queue
  * only matters to other callers and the tests), and processes take turns
- * through a Redis lock, fairly: a process refused the lock goes before the
- * holder's next turn (`TAKE`).
+ * through a Redis lock, fairly: a process refused the lock goes next, before
+ * the holder's next turn (`TAKE`).
  */
 export class QuickPlayQueue {
   #tail: Promise<void> = Promise.resolve();
@@ -89,7 +92,9 @@ export class QuickPlayQueue {
       return null;
     }
     this.clock.clearTimeout(timer);
-    const end = once(await this.lock(endLocal));
+    const locked = await this.lock(endLocal);
+    if (locked === null) return null;
+    const end = once(locked);
     const holdTimer = this.clock.setTimeout(end, this.timeoutMs);
     return () => {
       this.clock.clearTimeout(holdTimer);
@@ -97,19 +102,32 @@ export class QuickPlayQueue {
     };
   }
 
-  /** Takes the Redis lock when scaled; resolves with what ends the turn. */
-  private async lock(endLocal: () => void): Promise<() => void> {
+  /**
+   * Takes the Redis lock when scaled; resolves with what ends the turn, or
+   * with null (the in-process turn passed on) when it was not taken within
+   * `timeoutMs` or Redis failed meanwhile: the caller answers its requests
+   * 503 rather than decide without the lock. (It used to go on without the
+   * lock at that point, taking a live holder's long turn for a dead one: an
+   * adversarial review had four processes holding turns at once.) A dead
+   * holder's lock frees itself at its TTL, so later turns go on.
+   */
+  private async lock(endLocal: () => void): Promise<(() => void) | null> {
     if (this.redis === undefined) return endLocal;
     const token = randomUUID();
-    const deadline = this.clock.now() + LOCK_TTL_MS;
+    const deadline = this.clock.now() + this.timeoutMs;
     try {
       const redis = this.redis as TurnRedis;
       while ((await redis.arenaTakeTurn(LOCK_KEY, NEXT_KEY, token, LOCK_TTL_MS, this.#process, NEXT_TTL_MS)) !== 1) {
-        if (this.clock.now() > deadline) break; // a holder died: its TTL is about to free the lock anyway
+        if (this.clock.now() >= deadline) {
+          endLocal();
+          return null;
+        }
         await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), LOCK_RETRY_MS));
       }
     } catch {
-      // Redis failed mid-wait: go on; the gate answers 503 to the next requests.
+      // Redis failed mid-wait (the gate answers 503 to new requests meanwhile).
+      endLocal();
+      return null;
     }
     return () => {
       this.redis!.eval(RELEASE, 1, LOCK_KEY, token).catch(() => {});
