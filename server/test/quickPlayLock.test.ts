@@ -27,34 +27,35 @@ describe("quick play's Redis lock between processes", { skip }, () => {
     await db.flush();
   });
 
-  /** A process's queue, on a connection of its own. */
-  function processQueue(): QuickPlayQueue {
+  /** A process's queue, on a connection of its own; `yieldAfterMs`: how long another may wait while it takes turns again. */
+  function processQueue(yieldAfterMs?: number): QuickPlayQueue {
     const redis = linkConnection(db.url);
     connections.push(redis);
-    return new QuickPlayQueue(TIMEOUT_MS, redis);
+    return new QuickPlayQueue(TIMEOUT_MS, redis, undefined, yieldAfterMs);
   }
+
+  /** A turn, and what it was given to, in `order` once it comes. */
+  const asked = (queue: QuickPlayQueue, name: string, order: string[]) =>
+    queue.turn().then((end) => {
+      order.push(name);
+      return end;
+    });
 
   // With the lock as it was (SET NX, tried every millisecond), the holder took it again every
   // round: its release and its next try leave in one write, before the other's next try.
-  it("a process refused the lock goes before the holder's next turn, every time", async () => {
-    const a = processQueue();
-    const b = processQueue();
+  it("a process refused the lock goes before the holder's next turn, every time (yielding at once)", async () => {
+    const a = processQueue(0);
+    const b = processQueue(0);
     const order: string[] = [];
     let endA = await a.turn();
     assert.ok(endA);
     for (let round = 0; round < 10; round++) {
       // B asks while A holds the turn: its tries are refused until A lets go.
-      const bTurn = b.turn().then((end) => {
-        order.push("b");
-        return end;
-      });
+      const bTurn = asked(b, "b", order);
       await waitFor("B waiting as next", async () => (await db.keys()).includes("{arena:quickplay:lock}:next"));
       // A ends its turn and at once asks for another, as a batcher with more requests does.
       endA();
-      const aTurn = a.turn().then((end) => {
-        order.push("a");
-        return end;
-      });
+      const aTurn = asked(a, "a", order);
       const endB = await bTurn;
       assert.ok(endB);
       endB();
@@ -65,12 +66,36 @@ describe("quick play's Redis lock between processes", { skip }, () => {
     assert.deepEqual(order, Array.from({ length: 10 }, () => ["b", "a"]).flat(), "the turn went to the waiting process each time");
   });
 
+  it("a holder takes turns again while the next process has waited less than the yield time, and yields once it has", async () => {
+    const yieldAfterMs = 500;
+    const a = processQueue(yieldAfterMs);
+    const b = processQueue(yieldAfterMs);
+    const order: string[] = [];
+    let endA = await a.turn();
+    assert.ok(endA);
+    const bTurn = asked(b, "b", order);
+    await waitFor("B waiting as next", async () => (await db.keys()).includes("{arena:quickplay:lock}:next"));
+    // At once: A goes on (B has waited less than the yield time; its tries are still refused while A holds).
+    endA();
+    endA = await asked(a, "a", order);
+    assert.ok(endA);
+    // Past the yield time: A lets B go first.
+    await new Promise((resolve) => setTimeout(resolve, 2 * yieldAfterMs));
+    endA();
+    const aTurn = asked(a, "a", order);
+    const endB = await bTurn;
+    assert.ok(endB);
+    endB();
+    (await aTurn)!();
+    assert.deepEqual(order, ["a", "b", "a"]);
+  });
+
   it("a process that is next and stops asking (gone) holds nobody up for long", async () => {
     const a = processQueue();
     // Another process was refused, became next, then died: its claim runs out unless renewed.
     const other = linkConnection(db.url);
     connections.push(other);
-    await other.set("{arena:quickplay:lock}:next", "a-process-that-died", "PX", 100);
+    await other.set("{arena:quickplay:lock}:next", "a-process-that-died|0", "PX", 100);
     const end = await a.turn();
     assert.ok(end, "the turn came once the dead process's claim ran out");
     end();
