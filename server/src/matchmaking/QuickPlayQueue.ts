@@ -6,8 +6,11 @@ import { monotonicClock, type Clock, type Timer } from "@arena/shared";
 const LOCK_TTL_MS = 5000;
 const LOCK_RETRY_MS = 1;
 const LOCK_KEY = "arena:quickplay:lock";
-/** The process refused the lock while it was held, which goes next, before the holder's next turn (`TAKE`). */
-// Hashed on the lock's own name ({...}), so both keys of the script are in one slot of a Redis Cluster.
+/**
+ * The process refused the lock while it was held, which goes next (`TAKE`).
+ * Hashed on the lock's own name ({...}): both keys of the script are in one
+ * slot of a Redis Cluster.
+ */
 const NEXT_KEY = "{arena:quickplay:lock}:next";
 /** How long a process's claim to go next lasts unless it asks again (it asks every LOCK_RETRY_MS while waiting). */
 const NEXT_TTL_MS = 100;
@@ -18,12 +21,12 @@ const NEXT_TTL_MS = 100;
  * busy) each time: measured at 500 joins a second, yielding after 50 ms
  * gave lower p99s than yielding at once (README).
  */
-export const YIELD_AFTER_MS = 50;
+const YIELD_AFTER_MS = 50;
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 /**
  * Takes the lock (KEYS[1]) for token ARGV[1] (PX ARGV[2]) unless another
- * process is next (KEYS[2]: "<process>|<ms since it was first refused>",
- * by Redis's clock) and has waited ARGV[5] ms or more; ARGV[3] names this
+ * process is next (KEYS[2]: "<process>|<when it was first refused, ms by
+ * Redis's clock>") and has waited ARGV[5] ms or more; ARGV[3] names this
  * process. Refused while the lock is held, this process becomes next
  * unless another is (PX ARGV[4], renewed at each of its tries); taken by
  * the next process, the mark goes. 1 if taken. Without it, a holder with
