@@ -62,8 +62,9 @@ elseif not nextOne then
 end
 return 0`;
 
-/** The link's connection with the lock's script defined on it (EVALSHA). */
+/** The link's connection with the lock's scripts defined on it (EVALSHA). */
 type TurnRedis = Redis & {
+  arenaEndTurn(lock: string, token: string): Promise<number>;
   arenaTakeTurn(lock: string, next: string, token: string, ttlMs: number, process: string, nextTtlMs: number, yieldAfterMs: number): Promise<number>;
 };
 
@@ -103,6 +104,7 @@ export class QuickPlayQueue {
     // Defined once per connection (the link's is shared).
     if (redis !== undefined && !("arenaTakeTurn" in redis)) {
       redis.defineCommand("arenaTakeTurn", { numberOfKeys: 2, lua: TAKE });
+      redis.defineCommand("arenaEndTurn", { numberOfKeys: 1, lua: RELEASE });
     }
   }
 
@@ -161,7 +163,7 @@ export class QuickPlayQueue {
       return null;
     }
     return () => {
-      this.redis!.eval(RELEASE, 1, LOCK_KEY, token).catch(() => {});
+      (this.redis as TurnRedis).arenaEndTurn(LOCK_KEY, token).catch(() => {});
       endLocal();
     };
   }
