@@ -14,7 +14,13 @@
  * machine with the servers, is less of what is measured; the servers do
  * the same work for either.
  *
- *   npm run bench:joins -w server [-- --rates 50,100,200 --seconds 3 --redis redis://127.0.0.1:6379/14 --hold --bots sdk|raw]
+ * `--warmup S`: each system first takes S seconds of joins at the first rate,
+ * reported apart (fresh processes: V8 has compiled little yet, every room is
+ * new), so that the rates measure processes in their steady state. The
+ * Redis system's row also gives the commands Redis ran per join (`INFO
+ * commandstats`, those its scripts run included; server-wide: run it alone).
+ *
+ *   npm run bench:joins -w server [-- --rates 50,100,200 --seconds 3 --warmup 8 --redis redis://127.0.0.1:6379/14 --hold --bots sdk|raw]
  */
 import type { ChildProcess } from "node:child_process";
 import http from "node:http";
@@ -30,6 +36,7 @@ const { values: args } = parseArgs({
   options: {
     rates: { type: "string", default: "25,50,100,200,400" },
     seconds: { type: "string", default: "3" },
+    warmup: { type: "string", default: "0" },
     redis: { type: "string", default: "redis://127.0.0.1:6379/14" },
     hold: { type: "boolean", default: false },
     bots: { type: "string", default: "sdk" },
@@ -38,6 +45,7 @@ const { values: args } = parseArgs({
 if (args.bots !== "sdk" && args.bots !== "raw") throw new Error(`--bots: sdk or raw, not ${args.bots}`);
 const RATES = args.rates.split(",").map(Number);
 const SECONDS = Number(args.seconds);
+const WARMUP_SECONDS = Number(args.warmup);
 
 async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; endpoint: string }> {
   const port = await freePort();
@@ -114,14 +122,26 @@ interface Step {
   botsCpuCores: number;
   /** The servers' CPU over the step (every process of the system, from /proc), ms per join. */
   serverCpuMsPerJoin: number;
+  /** Commands Redis ran over the step per join (the Redis system's), scripts' own included. */
+  redisCommandsPerJoin?: number;
+  warmup: boolean;
+}
+
+/** Commands Redis has run since its start (`INFO commandstats`), scripts' own included. */
+async function redisCommands(redis: Redis): Promise<number> {
+  let calls = 0;
+  for (const match of (await redis.info("commandstats")).matchAll(/calls=(\d+)/g)) calls += Number(match[1]);
+  return calls;
 }
 
 /** Opens joins at `rate` per second for SECONDS, open loop; measures request to first state. */
-async function step(system: { child: ChildProcess; endpoint: string }[], rate: number): Promise<Step> {
+async function step(system: { child: ChildProcess; endpoint: string }[], rate: number, redis?: Redis, warmup = false): Promise<Step> {
+  const seconds = warmup ? WARMUP_SECONDS : SECONDS;
+  const commands0 = redis === undefined ? 0 : await redisCommands(redis);
   const endpoints = system.map((p) => p.endpoint);
   const serversCpu = () => system.reduce((sum, p) => sum + cpuMs(p.child.pid!), 0);
   const serversCpu0 = serversCpu();
-  const total = Math.round(rate * SECONDS);
+  const total = Math.round(rate * seconds);
   const latencies: number[] = [];
   const rooms: Joined[] = [];
   let errors = 0;
@@ -155,6 +175,7 @@ async function step(system: { child: ChildProcess; endpoint: string }[], rate: n
   await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
   await new Promise((r) => setTimeout(r, 500));
   const serverCpuMs = serversCpu() - serversCpu0;
+  const joined = Math.max(1, latencies.length);
   return {
     rate,
     joined: latencies.length,
@@ -163,7 +184,9 @@ async function step(system: { child: ChildProcess; endpoint: string }[], rate: n
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
     botsCpuCores: (cpu.user + cpu.system) / 1e6 / elapsed,
-    serverCpuMsPerJoin: serverCpuMs / Math.max(1, latencies.length),
+    serverCpuMsPerJoin: serverCpuMs / joined,
+    redisCommandsPerJoin: redis === undefined ? undefined : ((await redisCommands(redis)) - commands0) / joined,
+    warmup,
   };
 }
 
@@ -173,11 +196,16 @@ const single = await startProcess({});
 const pair = [await startProcess({ REDIS_URL: args.redis }), await startProcess({ REDIS_URL: args.redis })];
 const results: Record<string, Step[]> = { "1 process, embedded": [], "2 processes, Redis": [] };
 try {
+  if (WARMUP_SECONDS > 0) {
+    process.stderr.write(`warm-up at ${RATES[0]}/s ...\n`);
+    results["1 process, embedded"].push(await step([single], RATES[0], undefined, true));
+    results["2 processes, Redis"].push(await step(pair, RATES[0], redis, true));
+  }
   for (const rate of RATES) {
     // Alternate systems at each rate, so both see the same machine.
     process.stderr.write(`rate ${rate}/s ...\n`);
     results["1 process, embedded"].push(await step([single], rate));
-    results["2 processes, Redis"].push(await step(pair, rate));
+    results["2 processes, Redis"].push(await step(pair, rate, redis));
   }
 } finally {
   for (const p of [single, ...pair]) p.child.kill("SIGKILL");
@@ -189,12 +217,12 @@ console.log(`# Join benchmark: matchmake request to first state, ${SECONDS} s pe
 console.log(
   `Bots ${args.hold ? "stay in their rooms to the end of each step" : "leave as soon as they have their first state"}; the bots' CPU is this process's, in cores; the servers' CPU is every server process's of the system over the step and the 0.5 s after it, per join.\n`,
 );
-console.log("| system | offered joins/s | joined | errors | achieved joins/s | p50 ms | p99 ms | bots' CPU | servers' CPU ms/join |");
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+console.log("| system | offered joins/s | joined | errors | achieved joins/s | p50 ms | p99 ms | bots' CPU | servers' CPU ms/join | Redis commands/join |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const [system, steps] of Object.entries(results)) {
   for (const s of steps) {
     console.log(
-      `| ${system} | ${s.rate} | ${s.joined} | ${s.errors} | ${s.throughput.toFixed(0)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.botsCpuCores.toFixed(2)} | ${s.serverCpuMsPerJoin.toFixed(2)} |`,
+      `| ${system}${s.warmup ? ` (warm-up, ${WARMUP_SECONDS} s)` : ""} | ${s.rate} | ${s.joined} | ${s.errors} | ${s.throughput.toFixed(0)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.botsCpuCores.toFixed(2)} | ${s.serverCpuMsPerJoin.toFixed(2)} | ${s.redisCommandsPerJoin?.toFixed(1) ?? "-"} |`,
     );
   }
 }

@@ -185,6 +185,59 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
     }
   });
 
+  it("a listing's row and its index entry leave in one write to the socket (one system call, not two)", async () => {
+    const writer = driver();
+    await writer.freeSeats(DEFAULT_MODE, 1); // connected
+    // The driver's connection (core's RedisDriver keeps it as `_client`) and its socket's writes, as Node's Writable makes them.
+    const socket = (writer as unknown as { _client: Redis })._client.stream as unknown as {
+      _write(...args: unknown[]): void;
+      _writev(...args: unknown[]): void;
+    };
+    const writes: number[] = [];
+    const write = socket._write.bind(socket);
+    const writev = socket._writev.bind(socket);
+    socket._write = (...args) => {
+      writes.push(1);
+      write(...args);
+    };
+    socket._writev = (chunks: unknown, ...rest) => {
+      writes.push((chunks as unknown[]).length);
+      writev(chunks, ...rest);
+    };
+    const room = listing("CORKED", "A", 3);
+    await writer.persist(room, true);
+    await writer.update(room, { $inc: { clients: 1 } });
+    assert.deepEqual(writes, [2, 2], "each write: the row and the index entry in one writev");
+    assert.ok((await db.indexed(openRoomsKey(DEFAULT_MODE))).includes("CORKED"));
+    await writer.remove("CORKED");
+  });
+
+  it("a room's listing removed twice at once (core's Room dispose and its matchmaker's) is one script sent, and gone", async () => {
+    const writer = driver();
+    await writer.persist(listing("TWICE", "A", 3), true);
+    const monitor = await new Redis(db.url).monitor();
+    const sent: string[] = [];
+    let marked = false;
+    monitor.on("monitor", (_time: string, args: string[], source: string, database: string) => {
+      if (Number(database) !== DB || source === "lua") return;
+      if (args.includes("TWICE")) sent.push(args[0].toLowerCase());
+      if (args.includes("MARK")) marked = true;
+    });
+    try {
+      assert.deepEqual(await Promise.all([writer.remove("TWICE"), writer.remove("TWICE")]), [true, true]);
+      await writer.persist(listing("MARK", "A", 3), true); // sent after the removals on the same connection
+      await waitFor("MONITOR to show the write after the removals", async () => marked || undefined, 5000);
+      assert.equal(await writer.findOne({ roomId: "TWICE" }), undefined);
+      assert.equal(sent.filter((c) => c.startsWith("eval")).length, 1, `one removal script for the two calls (sent: ${sent.join(", ")})`);
+      // Once answered, a later removal (a room listed again under the id, then disposed) is sent again.
+      assert.equal(await writer.remove("TWICE"), false);
+      await waitFor("MONITOR to show the second removal", async () => sent.length > 1 || undefined, 5000);
+    } finally {
+      monitor.disconnect();
+      await writer.remove("MARK");
+    }
+  });
+
   it("an arena room's index entry follows its row through every write (created, seats taken and given back, locked, removed); a lobby's row is not indexed", async () => {
     await redisFlush(db.url); // the rooms of the tests before
     const writer = driver();

@@ -123,6 +123,8 @@ export function fullestFirst(rooms: readonly IRoomCache[]): IRoomCache[] {
  */
 export class IndexedRedisDriver extends RedisDriver {
   readonly #client: ScriptedRedis;
+  /** Listing removals in flight, by room id (`remove`). */
+  readonly #removing = new Map<string, Promise<boolean>>();
 
   constructor(url: string) {
     // Not auto-pipelined (RedisLink's connection is): ioredis aborts the unanswered
@@ -171,20 +173,33 @@ export class IndexedRedisDriver extends RedisDriver {
 
   /*
    * The row and its index entry go out back to back on the one connection,
-   * in that order, and are awaited together: one round trip, as the row
-   * alone took (core awaits every listing write of a seat reservation).
-   * Core's driver sends the row before its first await, `room` updated.
+   * in that order, in one write to the socket (corked: each write is a
+   * system call, which on these machines costs more than Redis's work), and
+   * are awaited together: one round trip, as the row alone took (core awaits
+   * every listing write of a seat reservation). Core's driver sends the row
+   * before its first await, `room` updated.
    * Two plain commands, not a script: a script (tried) costs Redis, which
    * every process shares, three times their time (`INFO commandstats`).
    */
   override async persist(room: IRoomCache, create?: boolean): Promise<boolean> {
-    const [persisted] = await Promise.all([super.persist(room, create), this.#index(room)]);
+    const [persisted] = await this.#together(() => [super.persist(room, create), this.#index(room)]);
     return persisted;
   }
 
   override async update(room: IRoomCache, operations: Parameters<RedisDriver["update"]>[1]): Promise<boolean> {
-    const [updated] = await Promise.all([super.update(room, operations), this.#index(room)]);
+    const [updated] = await this.#together(() => [super.update(room, operations), this.#index(room)]);
     return updated;
+  }
+
+  /** Sends what `send` sends now in one write of the connection's socket (when connected; queued commands go as ioredis sends them). */
+  #together(send: () => [Promise<boolean>, Promise<void>]): Promise<[boolean, void]> {
+    const stream = this.#client.stream as Redis["stream"] | undefined; // none before the first connection
+    stream?.cork();
+    try {
+      return Promise.all(send());
+    } finally {
+      stream?.uncork();
+    }
   }
 
   /**
@@ -192,9 +207,20 @@ export class IndexedRedisDriver extends RedisDriver {
    * throws (Room's #_dispose), so a room closed while Redis was unreachable
    * would never run onDispose nor stop its clock, and would tick, empty,
    * for as long as the process lives. Its row, left behind then, is dropped
-   * once Redis is back (MatchMaker's `dropStaleListings`).
+   * once Redis is back (MatchMaker's `dropStaleListings`). Removals of one
+   * room at once are one.
    */
-  override async remove(roomId: string): Promise<boolean> {
+  override remove(roomId: string): Promise<boolean> {
+    // Core removes a disposed room's listing twice at once (its Room's dispose and
+    // its matchmaker's disposeRoom): the second call shares the first's script.
+    const inFlight = this.#removing.get(roomId);
+    if (inFlight !== undefined) return inFlight;
+    const removing = this.#removeListing(roomId).finally(() => this.#removing.delete(roomId));
+    this.#removing.set(roomId, removing);
+    return removing;
+  }
+
+  async #removeListing(roomId: string): Promise<boolean> {
     try {
       const keys = [LISTINGS_KEY, ...allModeKeys()];
       return (await this.#client.arenaRemoveListing(keys.length, ...keys, roomId)) > 0;

@@ -12,6 +12,14 @@ import { redisError, type MatchStore } from "./MatchStore.ts";
  */
 export const PREVIOUS_TOKEN_KEPT_MS = 5000;
 
+/**
+ * Least time from one write's start to the next, ms: seat changes meanwhile
+ * (a room filling, a player who joins and leaves at once) go out together in
+ * the next write. A join's token is in the store at most this (and a round
+ * trip) after the join, as the seat's grace is at most an interval old.
+ */
+export const WRITE_GAP_MS = 50;
+
 /** What a recorder reads of its room at each write. */
 export interface RecordedMatch {
   readonly roomId: string;
@@ -30,15 +38,20 @@ interface Seat {
 
 /**
  * Writes one match's snapshot to the match store, as its owner: on a timer
- * and at once when a seat changes (a join, a drop, a reconnection, a leave:
- * tokens rotate with each). Writes never overlap: one asked for while
- * another is in flight follows it. When the store refuses a write, another
- * process has taken the match over, and `onLost` is told once.
+ * and when a seat changes (a join, a drop, a reconnection, a leave: tokens
+ * rotate with each), at once unless a write began less than `gapMs` ago;
+ * then once that gap has passed, for every change made meanwhile. Writes
+ * never overlap. A match that ends meanwhile writes no more. When the store
+ * refuses a write, another process has taken the match over, and `onLost`
+ * is told once.
  */
 export class MatchRecorder {
   readonly #seats = new Map<string, Seat>();
   #version = 0;
   #writing = false;
+  /** When the last write began (performance.now()), and the timer of the write held back until WRITE_GAP_MS after it. */
+  #lastWriteAt = -Infinity;
+  #gapTimer: NodeJS.Timeout | undefined;
   /** The write in flight, if any. */
   #current: Promise<void> = Promise.resolve();
   #again = false;
@@ -55,6 +68,7 @@ export class MatchRecorder {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly onLost: () => void,
+    private readonly gapMs = WRITE_GAP_MS,
   ) {}
 
   /** A restored match goes on from its snapshot's version and seats. */
@@ -109,21 +123,45 @@ export class MatchRecorder {
     return this.#version === 0;
   }
 
-  /** Writes the snapshot now (after a write in flight, if any). */
+  /** Writes the snapshot: now, or after the write in flight and the gap since the last began. */
   save(): void {
     if (this.#stopped) return;
-    if (this.#writing) {
+    if (this.#writing || this.#gapTimer !== undefined) {
       this.#again = true;
       return;
     }
+    const wait = this.#lastWriteAt + this.gapMs - performance.now();
+    if (wait > 0) {
+      this.#again = true;
+      this.#holdUntilGap(wait);
+      return;
+    }
+    this.#lastWriteAt = performance.now();
     this.#writing = true;
     this.#current = this.#write().finally(() => {
       this.#writing = false;
-      if (this.#again) {
+      if (this.#again) this.#holdUntilGap(this.#lastWriteAt + this.gapMs - performance.now());
+    });
+  }
+
+  /** Writes what changed meanwhile once `wait` ms have passed. */
+  #holdUntilGap(wait: number): void {
+    if (this.#stopped) return;
+    this.#gapTimer = setTimeout(
+      () => {
+        this.#gapTimer = undefined;
+        if (!this.#again) return;
         this.#again = false;
         this.save();
-      }
-    });
+      },
+      Math.max(0, Math.ceil(wait)),
+    );
+  }
+
+  #stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#gapTimer);
+    this.#gapTimer = undefined;
   }
 
   /**
@@ -133,7 +171,7 @@ export class MatchRecorder {
    * room still holds the listing.
    */
   async seal(): Promise<boolean> {
-    this.#stopped = true;
+    this.#stop();
     await this.#current;
     try {
       return await this.#store(this.#snapshot());
@@ -145,7 +183,7 @@ export class MatchRecorder {
 
   /** The match ended here: its snapshot goes (if still this process's). */
   async discard(): Promise<void> {
-    this.#stopped = true;
+    this.#stop();
     await this.#current;
     if (this.#neverWritten) return;
     await this.store.remove(this.match.roomId, this.owner).catch((err: unknown) => {
@@ -160,7 +198,7 @@ export class MatchRecorder {
 
   /** Stops writing, leaving the snapshot as it is. */
   stop(): void {
-    this.#stopped = true;
+    this.#stop();
   }
 
   #snapshot(): string {
@@ -207,7 +245,7 @@ export class MatchRecorder {
     }
     if (!this.#lost) {
       this.#lost = true;
-      this.#stopped = true;
+      this.#stop();
       this.log.warn({ roomId: this.match.roomId }, "another process has taken this match over");
       this.onLost();
     }

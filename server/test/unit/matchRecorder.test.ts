@@ -9,8 +9,11 @@ import type { MatchStore } from "../../src/migration/MatchStore.ts";
 /** The store's calls, in order (an in-memory MatchStore: the recorder, not Redis, is under test). */
 class CountingStore implements MatchStore {
   readonly calls: string[] = [];
-  async save(roomId: string): Promise<boolean> {
+  /** The snapshots written, in order. */
+  readonly written: string[] = [];
+  async save(roomId: string, _owner: string, json: string): Promise<boolean> {
     this.calls.push(`save ${roomId}`);
+    this.written.push(json);
     return true;
   }
   async owners(): Promise<Map<string, { owner: string; idleMs: number }>> {
@@ -27,7 +30,8 @@ class CountingStore implements MatchStore {
   }
 }
 
-function recorderOn(store: MatchStore): MatchRecorder {
+/** A recorder of a fresh match; `gapMs` 0 writes at every change (the tests of what is written when, not how often). */
+function recorderOn(store: MatchStore, gapMs = 0): MatchRecorder {
   const state = new ArenaState();
   initWorld(state, "ffa", 7, () => new Pickup());
   return new MatchRecorder(
@@ -38,6 +42,7 @@ function recorderOn(store: MatchStore): MatchRecorder {
     new Metrics(),
     createLogger("silent"),
     () => {},
+    gapMs,
   );
 }
 
@@ -82,4 +87,54 @@ test("a restored match keeps writing on the timer before any of its players is b
   recorder.refresh();
   await settle();
   assert.deepEqual(store.calls, ["save r1"]);
+});
+
+test("seat changes within the gap after a write go out together in one write once it has passed; a match that ends meanwhile writes no more", async () => {
+  const store = new CountingStore();
+  const recorder = recorderOn(store, 40);
+  recorder.joined("s1", "token-1");
+  await settle();
+  assert.deepEqual(store.calls, ["save r1"], "the first change writes at once");
+  recorder.joined("s2", "token-2");
+  recorder.left("s1");
+  recorder.dropped("s2");
+  await settle();
+  assert.deepEqual(store.calls, ["save r1"], "changes within the gap wait");
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  assert.deepEqual(store.calls, ["save r1", "save r1"], "one write for the three changes");
+  const seats = (JSON.parse(store.written[1]) as { seats: { sessionId: string; droppedAt: number | null }[] }).seats;
+  assert.deepEqual(
+    seats.map((seat) => [seat.sessionId, seat.droppedAt !== null]),
+    [["s2", true]],
+    "it holds the seats as the last change left them",
+  );
+
+  const ended = new CountingStore();
+  const short = recorderOn(ended, 40);
+  short.joined("s1", "token-1");
+  await settle();
+  short.joined("s2", "token-2");
+  await short.discard();
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  assert.deepEqual(ended.calls, ["save r1", "remove r1"], "the change held back is not written after the match ended");
+});
+
+test("a change made while a write is in flight waits for it and for the gap", async () => {
+  let release!: () => void;
+  const store = new CountingStore();
+  const save = store.save.bind(store);
+  store.save = async (...args) => {
+    const saved = await save(...args);
+    if (store.calls.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    return saved;
+  };
+  const recorder = recorderOn(store, 30);
+  recorder.joined("s1", "token-1");
+  await settle();
+  recorder.joined("s2", "token-2");
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.deepEqual(store.calls, ["save r1"], "nothing overlaps the write in flight");
+  release();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(store.calls, ["save r1", "save r1"], "the gap had passed: the held change goes out as the write ends");
 });
