@@ -212,6 +212,43 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
     await writer.remove("CORKED");
   });
 
+  it("a room's updates in one run of the event loop (its seats reserved together) are one write of the row as the last left it; a removal or a read in that run comes after it", async () => {
+    const writer = driver();
+    const room = listing("BATCH", "A", 0);
+    await writer.persist(room, true);
+    const monitor = await new Redis(db.url).monitor();
+    const sent: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[], source: string, database: string) => {
+      if (Number(database) === DB && source !== "lua" && args.includes("BATCH")) sent.push(args.slice(0, 2).join(" ").toLowerCase());
+    });
+    try {
+      // As core's _reserveMultipleSeats: one update per seat, in one synchronous run.
+      const seats = [1, 2, 3, 4, 5].map(() => writer.update(room, { $inc: { clients: 1 }, $set: { locked: false } }));
+      assert.equal(room.clients, 5, "each update applied to the listing at once");
+      assert.deepEqual(await Promise.all(seats), [true, true, true, true, true]);
+      assert.equal((await writer.findOne({ roomId: "BATCH" }))?.clients, 5);
+      const reader = new Redis(db.url);
+      assert.equal(await reader.zscore(openRoomsKey(DEFAULT_MODE), "BATCH"), "3", "its index entry: 3 free seats");
+      reader.disconnect();
+
+      // An update, then a read and the removal in the same run: sent in that order (no row left behind).
+      const left = writer.update(room, { $inc: { clients: -1 } });
+      const read = writer.findOne({ roomId: "BATCH" });
+      const removed = writer.remove("BATCH");
+      assert.equal((await read)?.clients, 4, "the read sees the update made before it");
+      assert.deepEqual([await left, await removed], [true, true]);
+      assert.equal(await writer.findOne({ roomId: "BATCH" }), undefined);
+      await waitFor("MONITOR to show the removal", async () => sent.some((c) => c.startsWith("eval")) || undefined, 5000);
+      assert.deepEqual(
+        sent.filter((c) => c.startsWith("hset")),
+        ["hset roomcaches", "hset roomcaches"],
+        "one row write for the five seats, one for the leave",
+      );
+    } finally {
+      monitor.disconnect();
+    }
+  });
+
   it("a room's listing removed twice at once (core's Room dispose and its matchmaker's) is one script sent, and gone", async () => {
     const writer = driver();
     await writer.persist(listing("TWICE", "A", 3), true);

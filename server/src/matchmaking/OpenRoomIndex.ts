@@ -98,6 +98,13 @@ export function freeSeatsOf(room: IRoomCache): number {
   return Math.max(0, capacity - players);
 }
 
+/** Core's listing operations applied to the listing, as its Redis driver applies them before writing the row (`RedisDriver.update`). */
+function applyOperations(room: IRoomCache, operations: Parameters<RedisDriver["update"]>[1]): void {
+  const fields = room as unknown as Record<string, unknown>;
+  for (const [field, value] of Object.entries(operations.$set ?? {})) fields[field] = value;
+  for (const [field, by] of Object.entries(operations.$inc ?? {})) fields[field] = (fields[field] as number) + (by as number);
+}
+
 /** Rooms fullest first: fewest free seats (`freeSeatsOf`) first, as the index orders them. */
 export function fullestFirst(rooms: readonly IRoomCache[]): IRoomCache[] {
   return rooms
@@ -123,6 +130,8 @@ export function fullestFirst(rooms: readonly IRoomCache[]): IRoomCache[] {
  */
 export class IndexedRedisDriver extends RedisDriver {
   readonly #client: ScriptedRedis;
+  /** Listing writes waiting for the end of this run of the event loop, by room id (`update`). */
+  readonly #pending = new Map<string, { room: IRoomCache; written: Promise<boolean>; resolve: (written: boolean) => void; reject: (error: unknown) => void }>();
   /** Listing removals in flight, by room id (`remove`). */
   readonly #removing = new Map<string, Promise<boolean>>();
 
@@ -140,6 +149,7 @@ export class IndexedRedisDriver extends RedisDriver {
   /** The free seats in rooms of `mode`, as the index has them, counted up to `upTo` (each indexed room has one at least). */
   async freeSeats(mode: string, upTo: number): Promise<number> {
     if (upTo <= 0) return 0;
+    this.#sendAllPending();
     const scored = await this.#client.zrevrange(openRoomsKey(mode), 0, upTo - 1, "WITHSCORES");
     let free = 0;
     for (let i = 1; i < scored.length; i += 2) free += Math.max(1, Number(scored[i]) || 1);
@@ -159,6 +169,7 @@ export class IndexedRedisDriver extends RedisDriver {
    */
   async openRooms(mode: string, from: number, count: number): Promise<OpenRoomsPage> {
     if (count <= 0) return { rooms: [], read: 0, answering: new Set() };
+    this.#sendAllPending();
     const [rows, subscribers] = await this.#client.arenaOpenRooms(LISTINGS_KEY, openRoomsKey(mode), Math.max(0, from), Math.min(count, MAX_OPEN_ROOMS));
     const rooms: IRoomCache[] = [];
     for (const row of rows) {
@@ -176,19 +187,68 @@ export class IndexedRedisDriver extends RedisDriver {
    * in that order, in one write to the socket (corked: each write is a
    * system call, which on these machines costs more than Redis's work), and
    * are awaited together: one round trip, as the row alone took (core awaits
-   * every listing write of a seat reservation). Core's driver sends the row
-   * before its first await, `room` updated.
+   * every listing write of a seat reservation).
    * Two plain commands, not a script: a script (tried) costs Redis, which
    * every process shares, three times their time (`INFO commandstats`).
    */
   override async persist(room: IRoomCache, create?: boolean): Promise<boolean> {
+    this.#sendPending(room.roomId);
     const [persisted] = await this.#together(() => [super.persist(room, create), this.#index(room)]);
     return persisted;
   }
 
-  override async update(room: IRoomCache, operations: Parameters<RedisDriver["update"]>[1]): Promise<boolean> {
-    const [updated] = await this.#together(() => [super.update(room, operations), this.#index(room)]);
-    return updated;
+  /**
+   * Applies `operations` to the room's listing at once, as core's driver
+   * does, and writes the row at the end of this run of the event loop (a
+   * microtask): a room's updates made in one run, such as its seats
+   * reserved together (core's `_reserveMultipleSeats` updates the listing
+   * once per seat, each write the whole row), are one write of the row as
+   * the last left it, which each of them awaits. Anything else this driver
+   * sends for the room, and any read, sends it first, so its order on the
+   * connection is kept.
+   */
+  override update(room: IRoomCache, operations: Parameters<RedisDriver["update"]>[1]): Promise<boolean> {
+    applyOperations(room, operations);
+    const pending = this.#pending.get(room.roomId);
+    if (pending !== undefined && pending.room === room) return pending.written;
+    this.#sendPending(room.roomId); // another listing object under the id (a restored match): the older goes first
+    let resolve!: (written: boolean) => void;
+    let reject!: (error: unknown) => void;
+    const written = new Promise<boolean>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.#pending.set(room.roomId, { room, written, resolve, reject });
+    queueMicrotask(() => this.#sendPending(room.roomId));
+    return written;
+  }
+
+  /** Sends the room's pending listing write now, if it has one. */
+  #sendPending(roomId: string): void {
+    const pending = this.#pending.get(roomId);
+    if (pending === undefined) return;
+    this.#pending.delete(roomId);
+    this.#together(() => [super.persist(pending.room), this.#index(pending.room)]).then(([written]) => pending.resolve(written), pending.reject);
+  }
+
+  /** Sends every pending listing write now (before a read: the connection answers in order). */
+  #sendAllPending(): void {
+    for (const roomId of [...this.#pending.keys()]) this.#sendPending(roomId);
+  }
+
+  override has(roomId: string): Promise<boolean> {
+    this.#sendAllPending();
+    return super.has(roomId);
+  }
+
+  override findByIds(roomIds: string[]): ReturnType<RedisDriver["findByIds"]> {
+    this.#sendAllPending();
+    return super.findByIds(roomIds);
+  }
+
+  override findOne(conditions: Partial<IRoomCache>, sortOptions?: Parameters<RedisDriver["findOne"]>[1]): ReturnType<RedisDriver["findOne"]> {
+    this.#sendAllPending();
+    return super.findOne(conditions, sortOptions);
   }
 
   /** Sends what `send` sends now in one write of the connection's socket (when connected; queued commands go as ioredis sends them). */
@@ -211,6 +271,7 @@ export class IndexedRedisDriver extends RedisDriver {
    * room at once are one.
    */
   override remove(roomId: string): Promise<boolean> {
+    this.#sendPending(roomId);
     // Core removes a disposed room's listing twice at once (its Room's dispose and
     // its matchmaker's disposeRoom): the second call shares the first's script.
     const inFlight = this.#removing.get(roomId);
@@ -237,6 +298,7 @@ export class IndexedRedisDriver extends RedisDriver {
    * hosting a lobby), as joinById's check does per request.
    */
   override async query(conditions: Partial<IRoomCache>, sortOptions?: Parameters<RedisDriver["query"]>[1]): Promise<IRoomCache[]> {
+    this.#sendAllPending();
     const { roomId } = conditions;
     if (typeof roomId !== "string") return super.query(conditions, sortOptions);
     const row = (await this.findByIds([roomId])).get(roomId);
