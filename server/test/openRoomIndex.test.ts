@@ -275,6 +275,27 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
     }
   });
 
+  it("a row written while its removal is in flight is removed by the next removal (not answered by the one in flight), and a shutdown sends pending writes first", async () => {
+    const writer = driver();
+    const room = listing("AGAIN", "A", 3);
+    await writer.persist(room, true);
+    const first = writer.remove("AGAIN"); // sent
+    const rewritten = writer.persist(room); // after it on the connection
+    const second = writer.remove("AGAIN");
+    assert.deepEqual(await Promise.all([first, rewritten, second]), [true, true, true]);
+    assert.equal(await writer.findOne({ roomId: "AGAIN" }), undefined, "no row left behind");
+    assert.ok(!(await db.indexed(openRoomsKey(DEFAULT_MODE))).includes("AGAIN"), "nor an index entry");
+
+    const closing = new IndexedRedisDriver(db.url);
+    const last = listing("LAST", "A", 3);
+    await closing.persist(last, true);
+    const updated = closing.update(last, { $inc: { clients: 1 } });
+    await closing.shutdown();
+    assert.equal(await updated, true, "the update went out before QUIT");
+    assert.equal((await writer.findOne({ roomId: "LAST" }))?.clients, 4);
+    await writer.remove("LAST");
+  });
+
   it("an arena room's index entry follows its row through every write (created, seats taken and given back, locked, removed); a lobby's row is not indexed", async () => {
     await redisFlush(db.url); // the rooms of the tests before
     const writer = driver();

@@ -193,6 +193,7 @@ export class IndexedRedisDriver extends RedisDriver {
    */
   override async persist(room: IRoomCache, create?: boolean): Promise<boolean> {
     this.#sendPending(room.roomId);
+    this.#removing.delete(room.roomId); // written after a removal in flight: a later removal is sent again
     const [persisted] = await this.#together(() => [super.persist(room, create), this.#index(room)]);
     return persisted;
   }
@@ -228,12 +229,18 @@ export class IndexedRedisDriver extends RedisDriver {
     const pending = this.#pending.get(roomId);
     if (pending === undefined) return;
     this.#pending.delete(roomId);
+    this.#removing.delete(roomId); // as in persist
     this.#together(() => [super.persist(pending.room), this.#index(pending.room)]).then(([written]) => pending.resolve(written), pending.reject);
   }
 
   /** Sends every pending listing write now (before a read: the connection answers in order). */
   #sendAllPending(): void {
     for (const roomId of [...this.#pending.keys()]) this.#sendPending(roomId);
+  }
+
+  override shutdown(): Promise<void> {
+    this.#sendAllPending(); // before QUIT
+    return super.shutdown();
   }
 
   override has(roomId: string): Promise<boolean> {
@@ -276,7 +283,9 @@ export class IndexedRedisDriver extends RedisDriver {
     // its matchmaker's disposeRoom): the second call shares the first's script.
     const inFlight = this.#removing.get(roomId);
     if (inFlight !== undefined) return inFlight;
-    const removing = this.#removeListing(roomId).finally(() => this.#removing.delete(roomId));
+    const removing: Promise<boolean> = this.#removeListing(roomId).finally(() => {
+      if (this.#removing.get(roomId) === removing) this.#removing.delete(roomId);
+    });
     this.#removing.set(roomId, removing);
     return removing;
   }
