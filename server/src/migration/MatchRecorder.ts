@@ -15,8 +15,9 @@ export const PREVIOUS_TOKEN_KEPT_MS = 5000;
 /**
  * Least time from one write's start to the next, ms: seat changes meanwhile
  * (a room filling, a player who joins and leaves at once) go out together in
- * the next write. A join's token is in the store at most this (and a round
- * trip) after the join, as the seat's grace is at most an interval old.
+ * the next write. A change is written this long after the previous write
+ * began, or when that write ends if later, and stored a round trip after:
+ * what a crash can lose (README, "What is lost").
  */
 export const WRITE_GAP_MS = 50;
 
