@@ -80,6 +80,16 @@ if (skip) console.log(`# skipping the open-room index tests: ${skip}`);
 const DB = 15;
 const CAPACITY = 8;
 
+/** Commands MONITOR sees on this file's database, the scripts' own left out: each as its arguments, the command first. */
+async function watchCommands(url: string): Promise<{ sent: string[][]; stop(): void }> {
+  const monitor = await new Redis(url).monitor();
+  const sent: string[][] = [];
+  monitor.on("monitor", (_time: string, args: string[], source: string, database: string) => {
+    if (Number(database) === DB && source !== "lua") sent.push(args);
+  });
+  return { sent, stop: () => monitor.disconnect() };
+}
+
 /** A listing row as core writes it for an arena room of `processId` with `clients` players. */
 function listing(roomId: string, processId: string, clients: number): IRoomCache {
   return initializeRoomCache({
@@ -164,20 +174,17 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
         [["R1", 3]],
       );
       // What the driver sends Redis for it, seen by MONITOR on this database alone: no read of every listing.
-      const monitor = await new Redis(db.url).monitor();
-      const sent: string[] = [];
-      monitor.on("monitor", (_time: string, args: string[], _source: string, database: string) => {
-        if (Number(database) === DB) sent.push(args.join(" ").toLowerCase());
-      });
+      const watch = await watchCommands(db.url);
+      const sent = () => watch.sent.map((args) => args.join(" ").toLowerCase());
       try {
         await indexed.query({ roomId: "R2" });
         await indexed.query({ processId: "A" });
-        await waitFor("MONITOR to show both queries", async () => sent.some((c) => c.startsWith("hgetall")) || undefined, 5000);
+        await waitFor("MONITOR to show both queries", async () => sent().some((c) => c.startsWith("hgetall")) || undefined, 5000);
       } finally {
-        monitor.disconnect();
+        watch.stop();
       }
       assert.deepEqual(
-        sent.filter((c) => c.startsWith("hmget") || c.startsWith("hgetall")),
+        sent().filter((c) => c.startsWith("hmget") || c.startsWith("hgetall")),
         ["hmget roomcaches R2".toLowerCase(), "hgetall roomcaches"],
       );
     } finally {
@@ -216,11 +223,8 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
     const writer = driver();
     const room = listing("BATCH", "A", 0);
     await writer.persist(room, true);
-    const monitor = await new Redis(db.url).monitor();
-    const sent: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[], source: string, database: string) => {
-      if (Number(database) === DB && source !== "lua" && args.includes("BATCH")) sent.push(args.slice(0, 2).join(" ").toLowerCase());
-    });
+    const watch = await watchCommands(db.url);
+    const sent = () => watch.sent.filter((args) => args.includes("BATCH")).map((args) => args.slice(0, 2).join(" ").toLowerCase());
     try {
       // As core's _reserveMultipleSeats: one update per seat, in one synchronous run.
       const seats = [1, 2, 3, 4, 5].map(() => writer.update(room, { $inc: { clients: 1 }, $set: { locked: false } }));
@@ -238,39 +242,34 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
       assert.equal((await read)?.clients, 4, "the read sees the update made before it");
       assert.deepEqual([await left, await removed], [true, true]);
       assert.equal(await writer.findOne({ roomId: "BATCH" }), undefined);
-      await waitFor("MONITOR to show the removal", async () => sent.some((c) => c.startsWith("eval")) || undefined, 5000);
+      await waitFor("MONITOR to show the removal", async () => sent().some((c) => c.startsWith("eval")) || undefined, 5000);
       assert.deepEqual(
-        sent.filter((c) => c.startsWith("hset")),
+        sent().filter((c) => c.startsWith("hset")),
         ["hset roomcaches", "hset roomcaches"],
         "one row write for the five seats, one for the leave",
       );
     } finally {
-      monitor.disconnect();
+      watch.stop();
     }
   });
 
   it("a room's listing removed twice at once (core's Room dispose and its matchmaker's) is one script sent, and gone", async () => {
     const writer = driver();
     await writer.persist(listing("TWICE", "A", 3), true);
-    const monitor = await new Redis(db.url).monitor();
-    const sent: string[] = [];
-    let marked = false;
-    monitor.on("monitor", (_time: string, args: string[], source: string, database: string) => {
-      if (Number(database) !== DB || source === "lua") return;
-      if (args.includes("TWICE")) sent.push(args[0].toLowerCase());
-      if (args.includes("MARK")) marked = true;
-    });
+    const watch = await watchCommands(db.url);
+    const sent = () => watch.sent.filter((args) => args.includes("TWICE")).map((args) => args[0].toLowerCase());
+    const marked = () => watch.sent.some((args) => args.includes("MARK"));
     try {
       assert.deepEqual(await Promise.all([writer.remove("TWICE"), writer.remove("TWICE")]), [true, true]);
       await writer.persist(listing("MARK", "A", 3), true); // sent after the removals on the same connection
-      await waitFor("MONITOR to show the write after the removals", async () => marked || undefined, 5000);
+      await waitFor("MONITOR to show the write after the removals", async () => marked() || undefined, 5000);
       assert.equal(await writer.findOne({ roomId: "TWICE" }), undefined);
-      assert.equal(sent.filter((c) => c.startsWith("eval")).length, 1, `one removal script for the two calls (sent: ${sent.join(", ")})`);
+      assert.equal(sent().filter((c) => c.startsWith("eval")).length, 1, `one removal script for the two calls (sent: ${sent().join(", ")})`);
       // Once answered, a later removal (a room listed again under the id, then disposed) is sent again.
       assert.equal(await writer.remove("TWICE"), false);
-      await waitFor("MONITOR to show the second removal", async () => sent.length > 1 || undefined, 5000);
+      await waitFor("MONITOR to show the second removal", async () => sent().length > 1 || undefined, 5000);
     } finally {
-      monitor.disconnect();
+      watch.stop();
       await writer.remove("MARK");
     }
   });
@@ -347,11 +346,8 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
     } finally {
       raw.disconnect();
     }
-    const monitor = await new Redis(db.url).monitor();
-    const sent: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[], source: string, database: string) => {
-      if (Number(database) === DB && source !== "lua") sent.push(args[0].toLowerCase());
-    });
+    const watch = await watchCommands(db.url);
+    const sent = () => watch.sent.map((args) => args[0].toLowerCase());
     try {
       const page = async (mode: string, from: number, count: number) => {
         const { rooms, read } = await reader.openRooms(mode, from, count);
@@ -364,11 +360,11 @@ describe("IndexedRedisDriver, the index of rooms with a free seat", { skip }, ()
       assert.deepEqual(await page(DEFAULT_MODE, 5, 3), [[], 0]);
       assert.deepEqual(await page(DEFAULT_MODE, 0, 0), [[], 0]);
       assert.deepEqual(await page("teams", 0, 10), [["TEAMS"], 1]);
-      await waitFor("MONITOR to show the lookups", async () => sent.filter((c) => c.startsWith("eval")).length >= 5 || undefined, 5000);
+      await waitFor("MONITOR to show the lookups", async () => sent().filter((c) => c.startsWith("eval")).length >= 5 || undefined, 5000);
     } finally {
-      monitor.disconnect();
+      watch.stop();
     }
-    assert.ok(!sent.includes("hgetall"), sent.join(" "));
+    assert.ok(!sent().includes("hgetall"), sent().join(" "));
   });
 
   it("says, in the same lookup, which of its rooms have a subscriber on their channel", async () => {

@@ -8,6 +8,17 @@ import { RedisLink } from "../src/matchmaking/RedisLink.ts";
 const skip = await redisSkipReason();
 if (skip) console.log(`# skipping the Redis link tests: ${skip}`);
 
+/** A logger whose messages land in `said`. */
+function capturedLog(said: string[]): ReturnType<typeof createLogger> {
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      said.push((JSON.parse(String(chunk)) as { msg: string }).msg);
+      done();
+    },
+  });
+  return createLogger("info", sink);
+}
+
 /** RedisLink's ping timeout (PING_TIMEOUT_MS), ms. */
 const PING_TIMEOUT_MS = 400;
 
@@ -32,13 +43,7 @@ describe("RedisLink, the watch on Redis", { skip }, () => {
 
   before(async () => {
     proxy = await TcpProxy.start(Number(new URL(REDIS_TEST_URL).port || 6379));
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        logged.push((JSON.parse(String(chunk)) as { msg: string }).msg);
-        done();
-      },
-    });
-    link = new RedisLink(`redis://127.0.0.1:${new URL(proxy.endpoint).port}`, createLogger("info", sink), async () => {
+    link = new RedisLink(`redis://127.0.0.1:${new URL(proxy.endpoint).port}`, capturedLog(logged), async () => {
       recoveries++;
     });
     await waitFor("the link up", () => link.up || undefined);
@@ -51,13 +56,7 @@ describe("RedisLink, the watch on Redis", { skip }, () => {
   it("a ping answered in time counts, though the event loop was too busy to read the answer before the timeout's timer", async () => {
     // Straight to Redis: the proxy runs on this event loop, which the test blocks.
     const said: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        said.push((JSON.parse(String(chunk)) as { msg: string }).msg);
-        done();
-      },
-    });
-    const direct = new RedisLink(REDIS_TEST_URL, createLogger("info", sink), async () => {});
+    const direct = new RedisLink(REDIS_TEST_URL, capturedLog(said), async () => {});
     try {
       await waitFor("the direct link up", () => direct.up || undefined);
       for (let i = 0; i < 3; i++) {
